@@ -1,0 +1,1 @@
+//! Kesu storage. Work in progress: see issue 3.

@@ -1,0 +1,1 @@
+//! Survey estimation for the literacy share. Work in progress: see issue 4.

@@ -1,0 +1,40 @@
+//! Subcommands. One file per command group; each `run` parses, calls a library, prints.
+
+pub mod db;
+pub mod demo;
+pub mod plan;
+mod plan_parse;
+mod plan_store;
+pub mod regions;
+pub mod survey;
+pub mod units;
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// 数据目录 (data directory; holds kesu.db when no database URL is given)
+    #[arg(long, global = true, env = "KESU_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// 数据库地址：sqlite://PATH 或 postgres://… (database URL)
+    #[arg(long, global = true, env = "KESU_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+/// Exit status for an error: 65 (EX_DATAERR) for bad input data, 66 (EX_NOINPUT) for a missing
+/// file, 1 otherwise. Scripts can tell "your file is wrong" from "Kesu failed".
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::NotFound
+        {
+            return 66;
+        }
+        if cause.downcast_ref::<kesu_plan::PlanError>().is_some() {
+            return 65;
+        }
+    }
+    1
+}
