@@ -1,6 +1,19 @@
-//! Bytes to a [`Document`]: encoding detection (UTF-8, GB18030/GBK) and .docx reading.
+//! Bytes to a [`Document`]: what kind of file it is, its text encoding (UTF-8, UTF-16,
+//! GB18030/GBK), and .docx reading ([`docx`]).
+//!
+//! The content decides, never the extension: a PNG renamed `.docx` is reported as a PNG image,
+//! a GBK file named `.txt` is read as GBK. Files that are not plan documents are refused with a
+//! message that says what they are and, where there is one, what to do about it.
+
+mod docx;
 
 use crate::PlanError;
+use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+use std::borrow::Cow;
+
+/// Largest input read (200 MB). A plan is a few hundred kilobytes of text; anything far bigger
+/// is a wrong file, and refusing it bounds memory.
+pub const MAX_INPUT_BYTES: usize = 200 * 1024 * 1024;
 
 /// A decoded document: paragraphs and tables in document order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,15 +33,421 @@ pub enum Block {
 impl Document {
     /// One paragraph per line of `text`.
     pub fn from_text(text: &str) -> Self {
-        Self { blocks: text.lines().map(|l| Block::Paragraph(l.to_string())).collect() }
+        Self {
+            blocks: text
+                .lines()
+                .map(|l| Block::Paragraph(l.to_string()))
+                .collect(),
+        }
     }
 }
 
-/// Decode a file's bytes. TODO(issue 2): GB18030 detection, .docx.
-pub fn decode(bytes: &[u8], _file_name: &str) -> Result<Document, PlanError> {
-    if bytes.is_empty() {
+/// Decode a file's bytes into paragraphs and tables. `file_name` only words the messages
+/// (a PNG named `.docx` is worth saying so); the content decides the format.
+pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
+    check_size(bytes.len() as u64)?;
+    // Trailing NULs are padding some editors leave behind, not content (of a text file: a zip
+    // ends in zeros of its own).
+    let trimmed = trim_trailing_nuls(bytes);
+    if trimmed.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(PlanError::Empty);
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| PlanError::Unsupported(e.to_string()))?;
-    Ok(Document::from_text(text))
+    match sniff(bytes) {
+        Sniffed::Docx => docx::read(bytes),
+        Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
+        Sniffed::Text => {
+            let text = decode_text(bytes)?;
+            let text = normalise_text(&text);
+            if text.trim().is_empty() {
+                return Err(PlanError::Empty);
+            }
+            Ok(Document::from_text(&text))
+        }
+    }
+}
+
+/// Refuse inputs over [`MAX_INPUT_BYTES`]; callers holding a path check before reading it.
+pub fn check_size(len: u64) -> Result<(), PlanError> {
+    if len > MAX_INPUT_BYTES as u64 {
+        return Err(PlanError::Unsupported(format!(
+            "文件过大：{} MB，超过 {} MB 上限，不像是一份方案 (file too large)",
+            len / (1024 * 1024),
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+/// What the first bytes say a file is.
+enum Sniffed {
+    Docx,
+    Text,
+    Refused(&'static str),
+}
+
+/// Recognise the file by its content. Formats people send by mistake get a name and advice.
+fn sniff(bytes: &[u8]) -> Sniffed {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "PNG 图片 (image)"),
+        (b"\xff\xd8\xff", "JPEG 图片 (image)"),
+        (b"GIF87a", "GIF 图片 (image)"),
+        (b"GIF89a", "GIF 图片 (image)"),
+        (b"II*\0", "TIFF 图片 (image)"),
+        (b"MM\0*", "TIFF 图片 (image)"),
+        (
+            b"%PDF-",
+            "PDF 文件：请在阅读器中复制全文另存为 .txt，或转换为 .docx 后再导入 (PDF is not supported)",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "旧版 Word .doc（或 .xls/.wps）文件：旧版 Word .doc 请另存为 .docx (old binary Office file; save as .docx)",
+        ),
+        (
+            b"{\\rtf",
+            "RTF 文件：请用 Word 或 WPS 另存为 .docx (RTF; save as .docx)",
+        ),
+        (b"\x1f\x8b", "gzip 压缩文件 (compressed archive)"),
+        (b"7z\xbc\xaf\x27\x1c", "7z 压缩文件 (compressed archive)"),
+        (b"Rar!\x1a\x07", "RAR 压缩文件 (compressed archive)"),
+        (b"\x7fELF", "可执行程序 (executable)"),
+        (b"MZ", "可执行程序 (executable)"),
+        (b"SQLite format 3\0", "SQLite 数据库 (database)"),
+    ];
+    for (magic, what) in MAGIC {
+        if bytes.starts_with(magic) {
+            // "MZ" is two letters a text could start with; only a binary body makes it a program.
+            if *magic == b"MZ" && !looks_binary(bytes) {
+                continue;
+            }
+            return Sniffed::Refused(what);
+        }
+    }
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        return Sniffed::Refused("WebP 图片 (image)");
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return match docx::zip_kind(bytes) {
+            docx::ZipKind::Docx => Sniffed::Docx,
+            docx::ZipKind::Xlsx => Sniffed::Refused(
+                "Excel 工作簿：请把任务分解表复制到 Word 文档 (.docx) 后再导入 (Excel workbooks are not read)",
+            ),
+            docx::ZipKind::Pptx => Sniffed::Refused("PowerPoint 演示文稿 (presentation)"),
+            docx::ZipKind::Odt => {
+                Sniffed::Refused("OpenDocument 文档 (.odt)：请另存为 .docx (save as .docx)")
+            }
+            docx::ZipKind::Other => Sniffed::Refused("ZIP 压缩包，不是 Word 文档 (zip archive)"),
+            docx::ZipKind::Broken => {
+                Sniffed::Refused("损坏的 ZIP/Word 文件，无法打开 (damaged zip or .docx)")
+            }
+        };
+    }
+    // UTF-16 text has NULs in every other byte of its ASCII; look at the BOM or the NUL
+    // pattern before calling such a file binary.
+    if bytes.starts_with(b"\xff\xfe")
+        || bytes.starts_with(b"\xfe\xff")
+        || utf16_parity(bytes).is_some()
+    {
+        return Sniffed::Text;
+    }
+    if looks_binary(trim_trailing_nuls(bytes)) {
+        return Sniffed::Refused("二进制文件，不是文本或 Word 文档 (binary file)");
+    }
+    Sniffed::Text
+}
+
+/// The message for a refused file; says so when the extension claimed otherwise.
+fn refusal(what: &str, file_name: &str) -> String {
+    let ext = std::path::Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if matches!(ext.as_str(), "docx" | "txt" | "text" | "md") {
+        format!("扩展名为 .{ext}，但内容是{what}")
+    } else {
+        what.to_string()
+    }
+}
+
+fn trim_trailing_nuls(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    bytes.get(..end).unwrap_or(bytes)
+}
+
+/// Binary rather than text: NULs or C0 control bytes (other than tab, newlines, form feed and
+/// escape) in more than a few places of the first 64 KiB.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = bytes.get(..64 * 1024).unwrap_or(bytes);
+    let mut nul = 0usize;
+    let mut control = 0usize;
+    for &b in sample {
+        if b == 0 {
+            nul += 1;
+        } else if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1b))
+            || b == 0x7f
+        {
+            control += 1;
+        }
+    }
+    // A stray NUL or two is damage in a text file (they are stripped); more is a binary format.
+    nul * 200 > sample.len() || nul > 64 || control * 100 > sample.len()
+}
+
+/// UTF-16 without a BOM: an even length and NULs almost only at odd (LE) or even (BE)
+/// positions, as ASCII newlines, digits and punctuation give. Returns true for LE.
+fn utf16_parity(bytes: &[u8]) -> Option<bool> {
+    let sample = bytes.get(..64 * 1024).unwrap_or(bytes);
+    if sample.len() < 4 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, &b) in sample.iter().enumerate() {
+        if b == 0 {
+            if i % 2 == 0 {
+                even += 1;
+            } else {
+                odd += 1;
+            }
+        }
+    }
+    let pairs = sample.len() / 2;
+    // At least one NUL per 50 characters (line ends alone give that), all on one side.
+    if odd * 50 >= pairs && even == 0 {
+        Some(true)
+    } else if even * 50 >= pairs && odd == 0 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Decode text bytes: a BOM decides; else UTF-8 if valid; else GB18030 (a superset of GBK and
+/// GB2312) if the bytes are valid GB18030 and read as Chinese; else UTF-8 with a handful of
+/// damaged bytes replaced; else refuse.
+fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, PlanError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
+        return Ok(String::from_utf8_lossy(rest));
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
+        return Ok(UTF_16LE.decode_without_bom_handling(rest).0);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
+        return Ok(UTF_16BE.decode_without_bom_handling(rest).0);
+    }
+    if let Some(le) = utf16_parity(bytes) {
+        let enc = if le { UTF_16LE } else { UTF_16BE };
+        let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+        if !had_errors {
+            return Ok(text);
+        }
+    }
+    let bytes = trim_trailing_nuls(bytes);
+    let invalid_utf8 = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(_) => count_invalid_utf8(bytes),
+    };
+    if reads_as_chinese_gb(bytes)
+        && let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+    {
+        return Ok(text);
+    }
+    // A UTF-8 file with a few broken bytes (a cut-off copy, a bad editor) is still that file.
+    if invalid_utf8 <= 16 || invalid_utf8 * 10_000 <= bytes.len() {
+        return Ok(String::from_utf8_lossy(bytes));
+    }
+    Err(PlanError::Unsupported(
+        "无法识别的文本编码：不是 UTF-8、UTF-16 或 GB18030/GBK (unknown text encoding)".into(),
+    ))
+}
+
+fn count_invalid_utf8(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .filter(|c| !c.invalid().is_empty())
+        .count()
+}
+
+/// Whether the two-byte sequences of a would-be GBK text are mostly GB2312 characters (lead
+/// 0xA1–0xF7, trail 0xA1–0xFE): real Chinese text is almost all GB2312, while bytes of another
+/// encoding that happen to be valid GBK land there about a third of the time.
+fn reads_as_chinese_gb(bytes: &[u8]) -> bool {
+    let (mut pairs, mut gb2312) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            // A four-byte GB18030 sequence (second byte a digit): rare characters.
+            Some(&t) if (0x30..=0x39).contains(&t) => {
+                pairs += 1;
+                i += 4;
+            }
+            Some(&t) => {
+                pairs += 1;
+                if (0xa1..=0xf7).contains(&b) && (0xa1..=0xfe).contains(&t) {
+                    gb2312 += 1;
+                }
+                i += 2;
+            }
+            None => break,
+        }
+    }
+    pairs > 0 && gb2312 * 10 >= pairs * 8
+}
+
+/// One line ending (`\n`), no NULs; vertical tabs and form feeds (a manual line break pasted from
+/// Word, a page break from a PDF) and the Unicode line/paragraph separators end a line too.
+fn normalise_text(text: &str) -> Cow<'_, str> {
+    let needs = text.bytes().any(|b| matches!(b, b'\r' | 0 | 0x0b | 0x0c))
+        || text.contains(['\u{2028}', '\u{2029}', '\u{85}']);
+    if !needs {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\0' => {}
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\u{0b}' | '\u{0c}' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paragraphs(doc: &Document) -> Vec<&str> {
+        doc.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(p.as_str()),
+                Block::Table(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf8_with_bom_loses_the_bom() {
+        let doc = decode("\u{feff}一、总体要求\n".as_bytes(), "a.txt").unwrap();
+        assert_eq!(paragraphs(&doc), ["一、总体要求"]);
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_become_line_breaks_and_nuls_vanish() {
+        let doc = decode("一、目标\r\n（一）任务\r1．措施\0".as_bytes(), "a.txt").unwrap();
+        assert_eq!(paragraphs(&doc), ["一、目标", "（一）任务", "1．措施"]);
+    }
+
+    #[test]
+    fn gbk_text_is_detected_and_decoded() {
+        let text = "一、重点任务\n（一）实施青少年科学素质提升行动。牵头单位：市教育局\n";
+        let (gbk, _, _) = GB18030.encode(text);
+        let doc = decode(&gbk, "plan.txt").unwrap();
+        assert_eq!(
+            paragraphs(&doc),
+            [
+                "一、重点任务",
+                "（一）实施青少年科学素质提升行动。牵头单位：市教育局"
+            ]
+        );
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xff, 0xfe];
+        for u in "一、目标\n二、任务".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let doc = decode(&bytes, "a.txt").unwrap();
+        assert_eq!(paragraphs(&doc), ["一、目标", "二、任务"]);
+    }
+
+    #[test]
+    fn utf16_without_bom_is_recognised_by_its_nuls() {
+        let mut bytes = Vec::new();
+        for u in "1. 到2025年达到15%\n2. 每年2场次\n".encode_utf16() {
+            bytes.extend_from_slice(&u.to_be_bytes());
+        }
+        let doc = decode(&bytes, "a.txt").unwrap();
+        assert_eq!(paragraphs(&doc), ["1. 到2025年达到15%", "2. 每年2场次"]);
+    }
+
+    #[test]
+    fn empty_and_blank_files_are_empty() {
+        assert!(matches!(decode(b"", "a.txt"), Err(PlanError::Empty)));
+        assert!(matches!(
+            decode(b" \r\n\t\n", "a.txt"),
+            Err(PlanError::Empty)
+        ));
+        assert!(matches!(decode(b"\0\0\0", "a.txt"), Err(PlanError::Empty)));
+    }
+
+    #[test]
+    fn old_word_doc_is_refused_with_advice() {
+        let mut bytes = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
+        bytes.extend(std::iter::repeat_n(0u8, 512));
+        let err = decode(&bytes, "plan.doc").unwrap_err().to_string();
+        assert!(err.contains("旧版 Word .doc 请另存为 .docx"), "{err}");
+    }
+
+    #[test]
+    fn png_named_docx_says_png() {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        bytes.extend(std::iter::repeat_n(7u8, 100));
+        let err = decode(&bytes, "plan.docx").unwrap_err().to_string();
+        assert!(err.contains("PNG") && err.contains(".docx"), "{err}");
+    }
+
+    #[test]
+    fn random_binary_is_refused_as_binary() {
+        let bytes: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let err = decode(&bytes, "x.bin").unwrap_err().to_string();
+        assert!(err.contains("二进制") || err.contains("编码"), "{err}");
+    }
+
+    #[test]
+    fn latin1_text_is_not_taken_for_gbk() {
+        let bytes =
+            "Caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, na\u{ef}ve fa\u{e7}ade, d\u{e9}j\u{e0} vu. "
+                .repeat(50)
+                .chars()
+                .map(|c| c as u8)
+                .collect::<Vec<u8>>();
+        assert!(decode(&bytes, "x.txt").is_err());
+    }
+
+    #[test]
+    fn utf8_with_a_stray_bad_byte_is_still_utf8() {
+        let mut bytes = "一、总体要求\n".repeat(100).into_bytes();
+        bytes.insert(30, 0xff);
+        let doc = decode(&bytes, "a.txt").unwrap();
+        assert!(
+            paragraphs(&doc)
+                .iter()
+                .filter(|p| **p == "一、总体要求")
+                .count()
+                >= 98
+        );
+    }
+
+    #[test]
+    fn oversized_input_is_refused() {
+        assert!(check_size(MAX_INPUT_BYTES as u64).is_ok());
+        let err = check_size(MAX_INPUT_BYTES as u64 + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("过大"), "{err}");
+    }
 }
