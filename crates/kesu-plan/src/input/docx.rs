@@ -669,7 +669,7 @@ impl Numbering {
             .get(ilvl)
             .copied()
             .flatten()
-            .map_or_else(|| start_of(ilvl), |c| c + 1);
+            .map_or_else(|| start_of(ilvl), |c| c.saturating_add(1));
         if let Some(c) = counters.get_mut(ilvl) {
             *c = Some(next);
         }
@@ -1004,7 +1004,8 @@ fn chinese_numeral(n: i64, legal: bool) -> String {
 }
 
 fn letters(n: i64) -> String {
-    if n < 1 {
+    // Past zz…z (ten letters) Word's form is unreadable anyway; digits say the same.
+    if !(1..=260).contains(&n) {
         return n.to_string();
     }
     // Word repeats the letter: a … z, aa … zz.
