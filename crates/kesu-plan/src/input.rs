@@ -177,16 +177,29 @@ fn trim_trailing_nuls(bytes: &[u8]) -> &[u8] {
 /// escape) in more than a few places of the first 64 KiB.
 fn looks_binary(bytes: &[u8]) -> bool {
     let sample = bytes.get(..64 * 1024).unwrap_or(bytes);
-    let mut nul = 0usize;
-    let mut control = 0usize;
-    for &b in sample {
-        if b == 0 {
-            nul += 1;
-        } else if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1b))
-            || b == 0x7f
-        {
-            control += 1;
-        }
+    let (mut nul, mut control) = (0usize, 0usize);
+    // Counted in byte-sized sums over chunks of 255 with comparisons only, so the compiler
+    // vectorises it 16 bytes at a time.
+    for chunk in sample.chunks(255) {
+        nul += usize::from(chunk.iter().map(|&b| u8::from(b == 0)).sum::<u8>());
+        control += usize::from(
+            chunk
+                .iter()
+                .map(|&b| {
+                    u8::from(
+                        (b < 0x20)
+                            & (b != 0)
+                            & (b != b'\t')
+                            & (b != b'\n')
+                            & (b != 0x0b)
+                            & (b != 0x0c)
+                            & (b != b'\r')
+                            & (b != 0x1b)
+                            | (b == 0x7f),
+                    )
+                })
+                .sum::<u8>(),
+        );
     }
     // A stray NUL or two is damage in a text file (they are stripped); more is a binary format.
     nul * 200 > sample.len() || nul > 64 || control * 100 > sample.len()
@@ -196,7 +209,8 @@ fn looks_binary(bytes: &[u8]) -> bool {
 /// positions, as ASCII newlines, digits and punctuation give. Returns true for LE.
 fn utf16_parity(bytes: &[u8]) -> Option<bool> {
     let sample = bytes.get(..64 * 1024).unwrap_or(bytes);
-    if sample.len() < 4 || !bytes.len().is_multiple_of(2) {
+    // Most files have no NUL at all: one fast search answers for them.
+    if sample.len() < 4 || !bytes.len().is_multiple_of(2) || !sample.contains(&0) {
         return None;
     }
     let (mut even, mut odd) = (0usize, 0usize);
@@ -300,7 +314,8 @@ fn reads_as_chinese_gb(bytes: &[u8]) -> bool {
 /// Word, a page break from a PDF) and the Unicode line/paragraph separators end a line too.
 fn normalise_text(text: &str) -> Cow<'_, str> {
     let needs = text.bytes().any(|b| matches!(b, b'\r' | 0 | 0x0b | 0x0c))
-        || text.contains(['\u{2028}', '\u{2029}', '\u{85}']);
+        // Three substring searches: far faster than one scan by characters.
+        || ["\u{2028}", "\u{2029}", "\u{85}"].iter().any(|sep| text.contains(sep));
     if !needs {
         return Cow::Borrowed(text);
     }
