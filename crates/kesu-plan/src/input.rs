@@ -1,11 +1,12 @@
 //! Bytes to a [`Document`]: what kind of file it is, its text encoding (UTF-8, UTF-16,
-//! GB18030/GBK), and .docx reading ([`docx`]).
+//! GB18030/GBK), .docx reading ([`docx`]) and saved web pages ([`html`]).
 //!
 //! The content decides, never the extension: a PNG renamed `.docx` is reported as a PNG image,
 //! a GBK file named `.txt` is read as GBK. Files that are not plan documents are refused with a
 //! message that says what they are and, where there is one, what to do about it.
 
 mod docx;
+mod html;
 
 use crate::PlanError;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
@@ -60,6 +61,11 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
             let text = normalise_text(&text);
             if text.trim().is_empty() {
                 return Err(PlanError::Empty);
+            }
+            if html::is_html(&text) {
+                return Ok(Document {
+                    blocks: html::read(&text),
+                });
             }
             Ok(Document::from_text(&text))
         }

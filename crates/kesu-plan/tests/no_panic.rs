@@ -234,8 +234,53 @@ proptest! {
     }
 }
 
+/// Web-page pieces in any order: unbalanced tables, spans, entities, comments, scripts.
+fn html_like() -> impl Strategy<Value = String> {
+    let tag = prop::sample::select(vec![
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<br>",
+        "<table>",
+        "</table>",
+        "<tr>",
+        "</tr>",
+        "<td>",
+        "</td>",
+        "<th colspan=\"3\">",
+        "<td rowspan=\"99\">",
+        "<td colspan=0>",
+        "<td rowspan='x'>",
+        "<pre>",
+        "</pre>",
+        "<!--",
+        "-->",
+        "<script>",
+        "</script>",
+        "&nbsp;",
+        "&#0;",
+        "&#x110000;",
+        "&amp",
+        "&unknown;",
+        "<",
+        ">",
+        "<a href=\"x>y\">",
+        "</a>",
+        "\n",
+    ])
+    .prop_map(str::to_string);
+    prop::collection::vec(prop_oneof![3 => tag, 1 => fragment()], 0..80)
+        .prop_map(|parts| format!("<html><body>{}", parts.concat()))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn any_web_page_parses_or_errs(html in html_like()) {
+        let _ = parse_bytes(html.as_bytes(), "plan.html");
+    }
 
     #[test]
     fn any_document_xml_parses_or_errs(xml in xml_like(), numbering in numbering_like()) {
