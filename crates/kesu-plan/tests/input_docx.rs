@@ -1,6 +1,9 @@
 //! Reading .docx files: paragraphs and tables in document order, Word's numbering written out,
 //! merged cells, and files that only pretend to be Word documents.
-#![expect(clippy::unwrap_used, reason = "fixture helpers: a failure to build one fails the test")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixture helpers: a failure to build one fails the test"
+)]
 
 use kesu_plan::input::decode;
 use kesu_plan::{Block, PlanError};

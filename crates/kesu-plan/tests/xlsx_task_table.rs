@@ -1,5 +1,8 @@
 //! The 任务分解表 workbook, read back as a spreadsheet program would.
-#![expect(clippy::unwrap_used, reason = "fixture helpers: a failure to read one fails the test")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixture helpers: a failure to read one fails the test"
+)]
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use kesu_core::{Comparator, Plan, Target, TargetValue, Task};
