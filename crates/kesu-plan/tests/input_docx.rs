@@ -353,3 +353,25 @@ fn a_zip_bomb_is_refused() {
     let err = decode(&bytes, "bomb.docx").unwrap_err().to_string();
     assert!(err.contains("压缩炸弹"), "{err}");
 }
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[test]
+fn a_sample_plan_as_docx_paragraphs_decodes_to_the_same_lines_as_the_text() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/plans");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let body: String = text.lines().map(|l| p(&xml_escape(l))).collect();
+        let from_docx = decode(&docx(&body, None), "plan.docx").unwrap();
+        let from_text = decode(text.as_bytes(), "plan.txt").unwrap();
+        assert_eq!(from_docx, from_text, "{}", path.display());
+    }
+}
