@@ -80,3 +80,44 @@ fn decode_seeds(bencher: Bencher) {
         }
     });
 }
+
+/// Decoding alone: the samples as .docx files (a paragraph per line), unzipped and read.
+#[divan::bench]
+fn decode_docx_seeds(bencher: Bencher) {
+    let docs: Vec<Vec<u8>> = seeds()
+        .iter()
+        .map(|(_, b)| docx_of(&String::from_utf8_lossy(b)))
+        .collect();
+    bencher.bench(|| {
+        for bytes in &docs {
+            let _ = black_box(kesu_plan::input::decode(black_box(bytes), "plan.docx"));
+        }
+    });
+}
+
+/// A minimal .docx with one paragraph per line of `text`.
+fn docx_of(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let body: String = text
+        .lines()
+        .map(|l| {
+            let l = l
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!("<w:p><w:r><w:t xml:space=\"preserve\">{l}</w:t></w:r></w:p>")
+        })
+        .collect();
+    let xml = format!(
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let written = zip
+        .start_file(
+            "word/document.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .and_then(|()| zip.write_all(xml.as_bytes()).map_err(Into::into))
+        .and_then(|()| zip.finish());
+    written.map(|c| c.into_inner()).unwrap_or_default()
+}

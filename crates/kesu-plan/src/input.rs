@@ -319,7 +319,11 @@ fn reads_as_chinese_gb(bytes: &[u8]) -> bool {
 /// One line ending (`\n`), no NULs; vertical tabs and form feeds (a manual line break pasted from
 /// Word, a page break from a PDF) and the Unicode line/paragraph separators end a line too.
 fn normalise_text(text: &str) -> Cow<'_, str> {
-    let needs = text.bytes().any(|b| matches!(b, b'\r' | 0 | 0x0b | 0x0c))
+    // Or-ed over chunks rather than `any` so that the compiler vectorises the scan.
+    let needs = text
+        .as_bytes()
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |acc, &b| acc | matches!(b, b'\r' | 0 | 0x0b | 0x0c)))
         // Three substring searches: far faster than one scan by characters.
         || ["\u{2028}", "\u{2029}", "\u{85}"].iter().any(|sep| text.contains(sep));
     if !needs {

@@ -13,15 +13,15 @@ use super::Block;
 
 /// Whether decoded text is an HTML page rather than plain text with a `<` in it.
 pub(super) fn is_html(text: &str) -> bool {
-    let head: String = text
-        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !start.starts_with('<') {
+        return false;
+    }
+    let head: String = start
         .chars()
         .take(4096)
         .collect::<String>()
         .to_ascii_lowercase();
-    if !head.starts_with('<') {
-        return false;
-    }
     [
         "<html",
         "<!doctype html",
