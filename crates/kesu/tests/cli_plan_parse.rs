@@ -199,3 +199,33 @@ fn xlsx_to_a_pipe_is_the_workbook() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stdout.starts_with(b"PK\x03\x04"));
 }
+
+/// `kesu plan parse -` with `input` on standard input.
+fn parse_stdin(input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kesu"))
+        .args(["plan", "parse", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_dash_reads_standard_input() {
+    let out = parse_stdin(&std::fs::read(seed(SEED)).unwrap());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan, seed_json(&seed(SEED)));
+}
+
+#[test]
+fn empty_standard_input_is_refused_as_empty() {
+    let out = parse_stdin(b"");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(stderr(&out).contains("文件为空"), "{}", stderr(&out));
+}

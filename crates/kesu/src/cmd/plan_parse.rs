@@ -47,8 +47,20 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Read and parse the file; a document with no tasks is no plan.
+/// Read and parse the file (`-`: standard input); a document with no tasks is no plan.
 fn read_plan(path: &Path) -> anyhow::Result<Plan> {
+    if path == Path::new("-") {
+        use std::io::Read;
+        let cap = kesu_plan::input::MAX_INPUT_BYTES as u64 + 1;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(cap)
+            .read_to_end(&mut bytes)
+            .context("无法读取标准输入")?;
+        kesu_plan::input::check_size(bytes.len() as u64)?;
+        return plan_of(&bytes, "-");
+    }
     let meta = std::fs::metadata(path).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "文件不存在 (no such file)",
@@ -63,8 +75,11 @@ fn read_plan(path: &Path) -> anyhow::Result<Plan> {
     // Refuse a huge file before reading it into memory.
     kesu_plan::input::check_size(meta.len())?;
     let bytes = std::fs::read(path).context("无法读取 (cannot read)")?;
-    let plan = kesu_plan::parse_bytes(&bytes, &path.to_string_lossy())?;
-    drop(bytes);
+    plan_of(&bytes, &path.to_string_lossy())
+}
+
+fn plan_of(bytes: &[u8], name: &str) -> anyhow::Result<Plan> {
+    let plan = kesu_plan::parse_bytes(bytes, name)?;
     if plan.tasks.is_empty() {
         return Err(PlanError::NoPlan.into());
     }
