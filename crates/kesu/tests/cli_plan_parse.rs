@@ -229,3 +229,16 @@ fn empty_standard_input_is_refused_as_empty() {
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     assert!(stderr(&out).contains("文件为空"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_output_in_a_missing_directory_fails_naming_it_and_not_as_missing_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("没有这个目录").join("plan.json");
+    let out = parse(&seed(SEED), &["-o", target.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("没有这个目录") && err.contains("无法创建输出文件"),
+        "{err}"
+    );
+}

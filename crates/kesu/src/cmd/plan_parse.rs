@@ -41,7 +41,7 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
             let target = args
                 .output
                 .map_or_else(|| "标准输出".to_string(), |p| p.display().to_string());
-            Err(anyhow::Error::new(e).context(format!("{target}: 写入失败 (write failed)")))
+            Err(anyhow::anyhow!("{target}: 写入失败 (write failed): {e}"))
         }
         Ok(()) => Ok(()),
     }
@@ -90,8 +90,11 @@ fn plan_of(bytes: &[u8], name: &str) -> anyhow::Result<Plan> {
 fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) => {
-            let f = std::fs::File::create(p)
-                .with_context(|| format!("{}: 无法创建输出文件 (cannot create)", p.display()))?;
+            // Flattened to a message: a missing output directory is not a missing input file
+            // (exit 66), it is a failure to write (exit 1).
+            let f = std::fs::File::create(p).map_err(|e| {
+                anyhow::anyhow!("{}: 无法创建输出文件 (cannot create): {e}", p.display())
+            })?;
             Box::new(std::io::BufWriter::new(f))
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
