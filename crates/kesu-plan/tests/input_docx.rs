@@ -37,6 +37,11 @@ fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
 /// A .docx whose body is `body` (WordprocessingML with the `w:` prefix), with optional
 /// numbering.xml content.
 fn docx(body: &str, numbering: Option<&str>) -> Vec<u8> {
+    docx_with_styles(body, numbering, None)
+}
+
+/// As [`docx`], with styles.xml content too.
+fn docx_with_styles(body: &str, numbering: Option<&str>, styles: Option<&str>) -> Vec<u8> {
     let document = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="{W_NS}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body>{body}<w:sectPr/></w:body></w:document>"#
@@ -51,6 +56,11 @@ fn docx(body: &str, numbering: Option<&str>) -> Vec<u8> {
     });
     if let Some(n) = &numbering_xml {
         parts.push(("word/numbering.xml", n));
+    }
+    let styles_xml = styles
+        .map(|s| format!(r#"<?xml version="1.0"?><w:styles xmlns:w="{W_NS}">{s}</w:styles>"#));
+    if let Some(s) = &styles_xml {
+        parts.push(("word/styles.xml", s));
     }
     zip_of(&parts)
 }
@@ -374,4 +384,40 @@ fn a_sample_plan_as_docx_paragraphs_decodes_to_the_same_lines_as_the_text() {
         let from_text = decode(text.as_bytes(), "plan.txt").unwrap();
         assert_eq!(from_docx, from_text, "{}", path.display());
     }
+}
+
+#[test]
+fn numbering_given_by_paragraph_styles_is_written_out() {
+    let numbering = r#"<w:abstractNum w:abstractNumId="7">
+        <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>
+        <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimalFullWidth"/><w:lvlText w:val="%2．"/><w:suff w:val="nothing"/></w:lvl>
+        </w:abstractNum><w:num w:numId="3"><w:abstractNumId w:val="7"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="2"/></w:lvlOverride></w:num>"#;
+    let styles = r#"<w:style w:type="paragraph" w:styleId="H1"><w:pPr><w:numPr><w:numId w:val="3"/></w:numPr></w:pPr></w:style>
+        <w:style w:type="paragraph" w:styleId="H2"><w:basedOn w:val="H1"/><w:pPr><w:numPr><w:ilvl w:val="1"/></w:numPr></w:pPr></w:style>"#;
+    let styled = |style: &str, text: &str| {
+        format!(
+            "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"
+        )
+    };
+    let body = [
+        styled("H1", "重点任务"),
+        styled("H2", "科普进校园"),
+        styled("H2", "科普进社区"),
+        styled("H1", "保障措施"),
+    ]
+    .concat();
+    let doc = decode(
+        &docx_with_styles(&body, Some(numbering), Some(styles)),
+        "a.docx",
+    )
+    .unwrap();
+    assert_eq!(
+        doc.blocks,
+        vec![
+            para("二、重点任务"),
+            para("１．科普进校园"),
+            para("２．科普进社区"),
+            para("三、保障措施")
+        ]
+    );
 }
