@@ -160,3 +160,39 @@ fn a_plan_without_tasks_still_gives_a_workbook_with_the_header() {
     assert_eq!(text(&range, 0, 2), "任务");
     assert_eq!(range.height(), 1);
 }
+
+/// LibreOffice opens the workbook and sees the same cells. Needs `soffice` (Debian:
+/// libreoffice-calc-nogui), so it runs on request: `cargo test -p kesu-plan -- --ignored`.
+#[test]
+#[ignore = "needs LibreOffice (soffice) installed"]
+fn libreoffice_opens_the_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("任务分解表.xlsx");
+    std::fs::write(&xlsx, task_table(&sample_plan()).unwrap()).unwrap();
+    let status = std::process::Command::new("soffice")
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&xlsx)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("任务分解表.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("序号,路径,任务,牵头单位,配合单位,责任单位,量化目标,完成时限")
+    );
+    assert!(lines.next().is_some_and(|l| {
+        l.starts_with("1,二.(一).1,实施教师科学素质提升工程,市教育局,市科协、团市委,")
+    }));
+}
