@@ -45,7 +45,8 @@ printf '%s\n' "$line" > "$prose"
 while [[ $(stat -c %s "$prose") -lt $((bytes / 2)) ]]; do
   cat "$prose" "$prose" > "$work/p2" && mv "$work/p2" "$prose"
 done
-cat "$prose" "$prose" | head -c "$bytes" | sed '$d' > "$work/p2" && mv "$work/p2" "$prose"
+cat "$prose" "$prose" > "$work/p2"
+head -c "$bytes" "$work/p2" | sed '$d' > "$prose"
 # Random bytes.
 binary="$work/random.bin"
 head -c "$bytes" /dev/urandom > "$binary"
