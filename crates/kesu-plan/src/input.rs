@@ -32,14 +32,22 @@ pub enum Block {
 }
 
 impl Document {
-    /// One paragraph per line of `text`.
+    /// One paragraph per line of `text`. Lines end at `\n`, `\r\n` or `\r`, and also at a
+    /// vertical tab or form feed (a manual line break pasted from Word, a page break from a PDF)
+    /// and the Unicode line and paragraph separators; NULs are dropped. Split straight from
+    /// the text, so a large file is never copied whole once more.
     pub fn from_text(text: &str) -> Self {
-        Self {
-            blocks: text
-                .lines()
-                .map(|l| Block::Paragraph(l.to_string()))
-                .collect(),
+        let mut blocks = Vec::new();
+        for line in text.lines() {
+            if needs_normalising(line) {
+                let parts =
+                    line.split(['\r', '\u{0b}', '\u{0c}', '\u{2028}', '\u{2029}', '\u{85}']);
+                blocks.extend(parts.map(|p| Block::Paragraph(p.replace('\0', ""))));
+            } else {
+                blocks.push(Block::Paragraph(line.to_string()));
+            }
         }
+        Self { blocks }
     }
 }
 
@@ -58,13 +66,15 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
         Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
         Sniffed::Text => {
             let text = decode_text(bytes)?;
-            let text = normalise_text(&text);
-            if text.trim().is_empty() {
+            if text
+                .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                .is_empty()
+            {
                 return Err(PlanError::Empty);
             }
             if html::is_html(&text) {
                 return Ok(Document {
-                    blocks: html::read(&text),
+                    blocks: html::read(&normalise_text(&text)),
                 });
             }
             Ok(Document::from_text(&text))
@@ -316,17 +326,20 @@ fn reads_as_chinese_gb(bytes: &[u8]) -> bool {
     pairs > 0 && gb2312 * 10 >= pairs * 8
 }
 
-/// One line ending (`\n`), no NULs; vertical tabs and form feeds (a manual line break pasted from
-/// Word, a page break from a PDF) and the Unicode line/paragraph separators end a line too.
-fn normalise_text(text: &str) -> Cow<'_, str> {
+/// Whether `text` has a line end other than `\n`, or a NUL.
+fn needs_normalising(text: &str) -> bool {
     // Or-ed over chunks rather than `any` so that the compiler vectorises the scan.
-    let needs = text
-        .as_bytes()
+    text.as_bytes()
         .chunks(64)
         .any(|c| c.iter().fold(false, |acc, &b| acc | matches!(b, b'\r' | 0 | 0x0b | 0x0c)))
         // Three substring searches: far faster than one scan by characters.
-        || ["\u{2028}", "\u{2029}", "\u{85}"].iter().any(|sep| text.contains(sep));
-    if !needs {
+        || ["\u{2028}", "\u{2029}", "\u{85}"].iter().any(|sep| text.contains(sep))
+}
+
+/// One line ending (`\n`), no NULs; vertical tabs and form feeds (a manual line break pasted from
+/// Word, a page break from a PDF) and the Unicode line/paragraph separators end a line too.
+fn normalise_text(text: &str) -> Cow<'_, str> {
+    if !needs_normalising(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
