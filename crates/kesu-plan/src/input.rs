@@ -129,6 +129,27 @@ fn sniff(bytes: &[u8]) -> Sniffed {
         (b"MZ", "可执行程序 (executable)"),
         (b"SQLite format 3\0", "SQLite 数据库 (database)"),
     ];
+    // A password-protected .docx is an OLE container holding an "EncryptedPackage" stream.
+    if bytes.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+        && contains_utf16le(bytes, "EncryptedPackage")
+    {
+        return Sniffed::Refused(
+            "加密的 Word 文档：请在 Word 或 WPS 中取消密码保护后另存为 .docx (password-protected document)",
+        );
+    }
+    // Word's "single file web page" (.mht, often named .doc): MIME parts, quoted-printable.
+    let head = bytes.get(..1024).unwrap_or(bytes);
+    if head
+        .windows(13)
+        .any(|w| w.eq_ignore_ascii_case(b"MIME-Version:"))
+        && head
+            .windows(17)
+            .any(|w| w.eq_ignore_ascii_case(b"multipart/related"))
+    {
+        return Sniffed::Refused(
+            "网页归档文件 (.mht/.mhtml)：请用 Word 或 WPS 打开后另存为 .docx (web archive; save as .docx)",
+        );
+    }
     for (magic, what) in MAGIC {
         if bytes.starts_with(magic) {
             // "MZ" is two letters a text could start with; only a binary body makes it a program.
@@ -169,6 +190,11 @@ fn sniff(bytes: &[u8]) -> Sniffed {
         return Sniffed::Refused("二进制文件，不是文本或 Word 文档 (binary file)");
     }
     Sniffed::Text
+}
+
+fn contains_utf16le(bytes: &[u8], needle: &str) -> bool {
+    let pattern: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    bytes.windows(pattern.len()).any(|w| w == pattern)
 }
 
 /// The message for a refused file; says so when the extension claimed otherwise.
@@ -436,6 +462,24 @@ mod tests {
         bytes.extend(std::iter::repeat_n(0u8, 512));
         let err = decode(&bytes, "plan.doc").unwrap_err().to_string();
         assert!(err.contains("旧版 Word .doc 请另存为 .docx"), "{err}");
+    }
+
+    #[test]
+    fn an_encrypted_word_file_is_named_as_such() {
+        let mut bytes = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
+        bytes.resize(1024, 0);
+        bytes.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        bytes.resize(4096, 0);
+        let err = decode(&bytes, "plan.docx").unwrap_err().to_string();
+        assert!(err.contains("加密"), "{err}");
+    }
+
+    #[test]
+    fn a_web_archive_is_refused_with_advice() {
+        let mht = "MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_NextPart\"\r\n\r\n\
+            ------=_NextPart\r\nContent-Type: text/html; charset=\"gb2312\"\r\n\r\n<html>=D2=BB</html>";
+        let err = decode(mht.as_bytes(), "plan.doc").unwrap_err().to_string();
+        assert!(err.contains(".mht"), "{err}");
     }
 
     #[test]
