@@ -62,7 +62,7 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
         return Err(PlanError::Empty);
     }
     match sniff(bytes) {
-        Sniffed::Docx => docx::read(bytes),
+        Sniffed::Docx => non_empty(docx::read(bytes)?),
         Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
         Sniffed::Text => {
             let text = decode_text(bytes)?;
@@ -73,12 +73,25 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
                 return Err(PlanError::Empty);
             }
             if html::is_html(&text) {
-                return Ok(Document {
+                return non_empty(Document {
                     blocks: html::read(&normalise_text(&text)),
                 });
             }
             Ok(Document::from_text(&text))
         }
+    }
+}
+
+/// A Word document or web page without any text is as empty as an empty file.
+fn non_empty(doc: Document) -> Result<Document, PlanError> {
+    let has_text = doc.blocks.iter().any(|b| match b {
+        Block::Paragraph(p) => !p.trim().is_empty(),
+        Block::Table(rows) => rows.iter().flatten().any(|c| !c.trim().is_empty()),
+    });
+    if has_text {
+        Ok(doc)
+    } else {
+        Err(PlanError::Empty)
     }
 }
 

@@ -421,3 +421,15 @@ fn numbering_given_by_paragraph_styles_is_written_out() {
         ]
     );
 }
+
+#[test]
+fn a_word_document_without_text_is_empty() {
+    let body = format!(
+        "<w:p/><w:p><w:r><w:t> </w:t></w:r></w:p><w:tbl>{}</w:tbl>",
+        row(&["", ""])
+    );
+    assert!(matches!(
+        decode(&docx(&body, None), "a.docx"),
+        Err(PlanError::Empty)
+    ));
+}
