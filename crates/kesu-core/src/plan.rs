@@ -89,7 +89,12 @@ impl Task {
     /// All units with any role, lead first, without duplicates.
     pub fn all_units(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for u in self.lead.iter().chain(&self.cooperating).chain(&self.responsible) {
+        for u in self
+            .lead
+            .iter()
+            .chain(&self.cooperating)
+            .chain(&self.responsible)
+        {
             if !out.contains(&u.as_str()) {
                 out.push(u);
             }
@@ -230,7 +235,11 @@ mod tests {
 
     #[test]
     fn task_text_is_omitted_from_json_when_absent() {
-        let task = Task { path: vec!["一".into()], title: "x".into(), ..Task::default() };
+        let task = Task {
+            path: vec!["一".into()],
+            title: "x".into(),
+            ..Task::default()
+        };
         let v = serde_json::to_value(&task).unwrap();
         assert!(v.get("text").is_none());
         assert_eq!(v["lead"], serde_json::json!([]));

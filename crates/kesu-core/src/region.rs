@@ -88,7 +88,9 @@ pub struct RegionCode(String);
 /// Why a string is not a region code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegionCodeError {
-    #[error("区划代码“{0}”无效：应为 2、4、6、9 或 12 位数字 (region code must have 2, 4, 6, 9 or 12 digits)")]
+    #[error(
+        "区划代码“{0}”无效：应为 2、4、6、9 或 12 位数字 (region code must have 2, 4, 6, 9 or 12 digits)"
+    )]
     BadLength(String),
     #[error("区划代码“{0}”无效：只能包含数字 (region code must be digits only)")]
     NotDigits(String),

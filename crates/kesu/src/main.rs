@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "kesu", version, about = "科素 Kesu：全民科学素质行动规划纲要实施工作平台")]
+#[command(
+    name = "kesu",
+    version,
+    about = "科素 Kesu：全民科学素质行动规划纲要实施工作平台"
+)]
 struct Cli {
     #[command(flatten)]
     global: cmd::GlobalOpts,
