@@ -2,9 +2,13 @@
 //!
 //! - [`plan`]: a plan document as a task table (the plan JSON of `shared/plan-format.md`).
 //! - [`region`]: administrative division codes (统计用区划代码) and their levels.
+//! - [`authz`]: roles and per-object scope checks (数据权限).
+//! - [`report`]: reporting periods, report states and their transitions (进展填报).
 
+pub mod authz;
 pub mod plan;
 pub mod region;
+pub mod report;
 
 pub use plan::{Comparator, Goal, Plan, PlanLevel, Target, TargetValue, Task};
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
