@@ -1,1 +1,27 @@
-//! Kesu storage. Work in progress: see issue 3.
+//! Kesu storage: schema, migrations and queries, on SQLite (the embedded default) and PostgreSQL,
+//! from one SQL text.
+//!
+//! - [`Db`] is an enum over the two sqlx pools; [`Tx`] the same over their transactions. Queries
+//!   are written once with `$1…$N` placeholders and portable SQL, and run on either arm through the
+//!   crate's `on_db!` / `on_tx!` macros (the body is compiled once per backend). Where a dialect
+//!   really differs (PostgreSQL `COPY`), a function writes the two arms by hand.
+//! - Migrations live in `migrations/sqlite` and `migrations/postgres` with the same version numbers
+//!   (DDL types differ); they are embedded in the binary ([`migrations`]) and applied by
+//!   [`Db::open`] and `kesu migrate`.
+//! - Every write goes through a [`Tx`] and records itself with [`audit::record`] in that
+//!   transaction, so the change and its audit row commit or vanish together.
+//!
+//! No other crate sees a pool or SQL: they call the functions of this crate's modules.
+
+#[macro_use]
+mod macros;
+
+pub mod audit;
+mod db;
+mod error;
+pub mod migrations;
+pub mod testing;
+
+pub use audit::Actor;
+pub use db::{Backend, Db, Tx, default_url, redact_url, resolve_url};
+pub use error::{StoreError, StoreResult};

@@ -24,7 +24,8 @@ pub struct GlobalOpts {
 }
 
 /// Exit status for an error: 65 (EX_DATAERR) for bad input data, 66 (EX_NOINPUT) for a missing
-/// file, 1 otherwise. Scripts can tell "your file is wrong" from "Kesu failed".
+/// file, 64 (EX_USAGE) for a bad database URL, 69 (EX_UNAVAILABLE) for a database that cannot be
+/// reached, 1 otherwise. Scripts can tell "your file is wrong" from "Kesu failed".
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
@@ -34,6 +35,14 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         }
         if cause.downcast_ref::<kesu_plan::PlanError>().is_some() {
             return 65;
+        }
+        if let Some(s) = cause.downcast_ref::<kesu_store::StoreError>() {
+            return match s {
+                kesu_store::StoreError::BadUrl { .. } => 64,
+                kesu_store::StoreError::Connect { .. } => 69,
+                _ if s.is_bad_input() => 65,
+                _ => 1,
+            };
         }
     }
     1

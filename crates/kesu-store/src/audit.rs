@@ -1,0 +1,176 @@
+//! The audit log: who changed what, when, with the object's state before and after.
+//!
+//! Every store function that writes takes an [`Actor`] and calls [`record`] inside its own
+//! transaction, so a change and its audit row commit together or not at all.
+
+use crate::{Db, StoreResult, Tx};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+
+/// Who makes a change: the CLI user, a signed-in web user, or `system`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub name: String,
+    /// The web request that made the change, if any.
+    pub request_id: Option<String>,
+    /// The client's address, if any.
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            request_id: None,
+            ip: None,
+        }
+    }
+
+    /// Changes Kesu makes by itself (migrations, the demo).
+    pub fn system() -> Self {
+        Self::new("system")
+    }
+
+    /// The user running the CLI: `$USER` (or `%USERNAME%`), else `system`.
+    pub fn cli() -> Self {
+        let name = ["USER", "USERNAME"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .find(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "system".to_string());
+        Self::new(name)
+    }
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    /// What was done: `region.import`, `plan.import`, `unit.merge`, …
+    pub action: String,
+    /// What it was done to: `plan:12`, `unit:3`, `regions:2023`.
+    pub object: String,
+    pub region_code: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+struct AuditRow {
+    id: i64,
+    at: OffsetDateTime,
+    actor: String,
+    request_id: Option<String>,
+    ip: Option<String>,
+    action: String,
+    object: String,
+    region_code: Option<String>,
+    before_json: Option<Json<Value>>,
+    after_json: Option<Json<Value>>,
+}
+from_row!(AuditRow {
+    id: i64,
+    at: OffsetDateTime,
+    actor: String,
+    request_id: Option<String>,
+    ip: Option<String>,
+    action: String,
+    object: String,
+    region_code: Option<String>,
+    before_json: Option<Json<Value>>,
+    after_json: Option<Json<Value>>,
+});
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        Self {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            request_id: r.request_id,
+            ip: r.ip,
+            action: r.action,
+            object: r.object,
+            region_code: r.region_code,
+            before: r.before_json.map(|j| j.0),
+            after: r.after_json.map(|j| j.0),
+        }
+    }
+}
+
+/// Record a change in the audit log, inside the transaction that makes it.
+pub async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    object: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> StoreResult<i64> {
+    record_in_region(tx, actor, None, action, object, before, after).await
+}
+
+/// [`record`], tagged with the region the object belongs to (for per-region audit views).
+pub async fn record_in_region(
+    tx: &mut Tx,
+    actor: &Actor,
+    region_code: Option<&str>,
+    action: &str,
+    object: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> StoreResult<i64> {
+    let now = OffsetDateTime::now_utc();
+    let id = on_tx!(tx, |c| {
+        sqlx::query_scalar::<_, i64>(
+        "INSERT INTO audit_log (at, actor, request_id, ip, action, object, region_code, before_json, after_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
+    )
+    .bind(now)
+    .bind(&actor.name)
+    .bind(&actor.request_id)
+    .bind(&actor.ip)
+    .bind(action)
+    .bind(object)
+    .bind(region_code)
+    .bind(before.map(Json))
+    .bind(after.map(Json))
+    .fetch_one(&mut *c)
+    .await
+    })?;
+    Ok(id)
+}
+
+/// The newest `limit` entries, newest first.
+pub async fn recent(db: &Db, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+    let rows: Vec<AuditRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, at, actor, request_id, ip, action, object, region_code, before_json, after_json
+         FROM audit_log ORDER BY id DESC LIMIT $1"
+    )
+    .bind(limit)
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Every entry about `object` (e.g. `plan:3`), oldest first.
+pub async fn for_object(db: &Db, object: &str) -> StoreResult<Vec<AuditEntry>> {
+    let rows: Vec<AuditRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, at, actor, request_id, ip, action, object, region_code, before_json, after_json
+         FROM audit_log WHERE object = $1 ORDER BY id"
+    )
+    .bind(object)
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}

@@ -1,0 +1,325 @@
+//! Opening a database from a URL, and transactions.
+
+use crate::error::{StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A connection pool to SQLite or PostgreSQL. Cheap to clone (the pools are reference-counted).
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// An open write transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(t) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(t) => t.rollback().await?,
+            Self::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// How long a connection waits for a lock held by another writer (SQLite) or for a free
+/// connection / a server that does not answer (both).
+const WAIT: Duration = Duration::from_secs(5);
+
+impl Db {
+    /// Connect and apply pending migrations: what every command and the server do on start.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let db = Self::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connect without migrating. `sqlite://PATH` (the file and its directory are created when
+    /// missing; WAL, foreign keys on, busy timeout) or `postgres://…` / `postgresql://…`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        match scheme(url)? {
+            Backend::Sqlite => Self::connect_sqlite(url).await,
+            Backend::Postgres => Self::connect_postgres(url, None).await,
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> StoreResult<Self> {
+        let bad = |reason: &str| StoreError::BadUrl {
+            url: url.to_string(),
+            reason: reason.to_string(),
+        };
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = rest.split('?').next().unwrap_or("");
+        if path.is_empty() {
+            return Err(bad("缺少数据库文件路径 (no file path)"));
+        }
+        let in_memory = path == ":memory:";
+        if !in_memory {
+            let p = Path::new(path);
+            if p.is_dir() {
+                return Err(bad("路径是一个目录 (path is a directory)"));
+            }
+            if let Some(parent) = p.parent()
+                && !parent.as_os_str().is_empty()
+                && !parent.exists()
+            {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
+                    path: parent.display().to_string(),
+                    source: e,
+                })?;
+            }
+        }
+        // The path is taken as written (no percent-decoding), so any file name works.
+        let opts = if in_memory {
+            SqliteConnectOptions::from_str("sqlite::memory:").map_err(|e| bad(&e.to_string()))?
+        } else {
+            SqliteConnectOptions::new().filename(path)
+        };
+        let opts = opts
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(WAIT);
+        // WAL lets readers (the web server) run while an import writes; NORMAL is safe with WAL
+        // (a power cut may lose the last commits, never corrupt the file).
+        let opts = if in_memory {
+            opts
+        } else {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .acquire_timeout(WAIT * 6)
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Connect {
+                url: redact_url(url),
+                source: e,
+            })?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// PostgreSQL, optionally with every connection's `search_path` set to `schema` (the test
+    /// harness gives each test its own schema).
+    pub(crate) async fn connect_postgres(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
+            url: redact_url(url),
+            reason: e.to_string(),
+        })?;
+        if let Some(s) = schema {
+            opts = opts.options([("search_path", s)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(if schema.is_some() { 4 } else { 16 })
+            .acquire_timeout(WAIT)
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Connect {
+                url: redact_url(url),
+                source: e,
+            })?;
+        Ok(Self::Postgres(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begin a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so two writers wait for each other instead of failing on a lock upgrade.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Apply pending migrations; returns the versions applied now (empty when up to date).
+    pub async fn migrate(&self) -> StoreResult<Vec<i64>> {
+        let before = self.applied_migrations().await?;
+        on_db!(self, |p| crate::migrations::migrator_for(p).run(p).await)?;
+        let after = self.applied_migrations().await?;
+        Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+    }
+
+    /// Versions of the migrations applied to this database, ascending.
+    pub async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        // The table exists only once a migration has run.
+        let exists: bool = match self {
+            Self::Sqlite(p) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(p)
+                .await?
+                    > 0
+            }
+            Self::Postgres(p) => {
+                sqlx::query_scalar::<_, bool>("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                    .fetch_one(p)
+                    .await?
+            }
+        };
+        if !exists {
+            return Ok(Vec::new());
+        }
+        Ok(on_db!(self, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Close every connection (SQLite then checkpoints its WAL into the main file).
+    pub async fn close(&self) {
+        on_db!(self, |p| p.close().await)
+    }
+}
+
+fn scheme(url: &str) -> StoreResult<Backend> {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::BadUrl {
+            url: redact_url(url),
+            reason: if url.trim().is_empty() {
+                "地址为空 (empty)".into()
+            } else {
+                "只支持 sqlite:// 和 postgres:// (unsupported scheme)".into()
+            },
+        })
+    }
+}
+
+/// The database URL to use: `database_url` if given, else `kesu.db` in `data_dir`, else in
+/// [`default_data_dir`].
+pub fn resolve_url(database_url: Option<&str>, data_dir: Option<&Path>) -> String {
+    match (database_url, data_dir) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(d)) => default_url(d),
+        (None, None) => default_url(&default_data_dir()),
+    }
+}
+
+/// `sqlite://DATA_DIR/kesu.db`.
+pub fn default_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("kesu.db").display())
+}
+
+/// Where Kesu keeps its data when no `--data-dir` is given: `$XDG_DATA_HOME/kesu`,
+/// `~/.local/share/kesu`, `%APPDATA%\kesu`, or `./kesu-data` as a last resort.
+pub fn default_data_dir() -> PathBuf {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(x) = env("XDG_DATA_HOME") {
+        return x.join("kesu");
+    }
+    if let Some(h) = env("HOME") {
+        return h.join(".local").join("share").join("kesu");
+    }
+    if let Some(a) = env("APPDATA") {
+        return a.join("kesu");
+    }
+    PathBuf::from("kesu-data")
+}
+
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    // scheme://user:password@host… — only the part between the first ':' after "//" and '@'.
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[start..];
+    let Some(at) = rest.find('@') else {
+        return url.to_string();
+    };
+    let userinfo = &rest[..at];
+    match userinfo.find(':') {
+        Some(colon) => format!("{}{}:***{}", &url[..start], &userinfo[..colon], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_is_removed_from_urls_in_messages() {
+        assert_eq!(
+            redact_url("postgres://kesu:s3cret@db.example/kesu"),
+            "postgres://kesu:***@db.example/kesu"
+        );
+        assert_eq!(
+            redact_url("postgres://kesu@localhost/x"),
+            "postgres://kesu@localhost/x"
+        );
+        assert_eq!(redact_url("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
+    }
+
+    #[test]
+    fn default_database_is_kesu_db_in_the_data_dir() {
+        assert_eq!(
+            resolve_url(None, Some(Path::new("/srv/kesu"))),
+            "sqlite:///srv/kesu/kesu.db"
+        );
+        assert_eq!(
+            resolve_url(Some("postgres://h/db"), Some(Path::new("/x"))),
+            "postgres://h/db"
+        );
+    }
+}

@@ -1,0 +1,742 @@
+//! Reporting rounds (填报轮次), report slots and their history, evidence and notifications.
+//!
+//! A round asks each unit assigned to a task of a plan for a report on it for one period; a slot
+//! exists for each (task, unit). State changes follow `kesu_core::report::apply`; every save or
+//! change writes a `report_event` row (the report's full history) and an audit row, in one
+//! transaction, and is refused when the caller's copy is stale (optimistic version check).
+
+use crate::audit::{self, Actor as AuditActor};
+use crate::{Db, StoreError, StoreResult};
+use kesu_core::report::{self, Period, ReportState, RoundDates, Transition};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::types::Json;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// China keeps one offset all year (+08:00): "today" and "submitted on" are dates there.
+pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The local date of an instant.
+pub fn china_date(t: OffsetDateTime) -> Date {
+    t.to_offset(CHINA).date()
+}
+
+/// A new round.
+#[derive(Debug, Clone)]
+pub struct NewRound {
+    pub plan_id: i64,
+    pub period: Period,
+    pub due: Date,
+    pub lock: Date,
+    pub demo: bool,
+}
+
+/// A round as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub id: i64,
+    pub plan_id: i64,
+    pub plan_title: String,
+    pub region_code: String,
+    pub period: String,
+    pub title: String,
+    pub due_date: Date,
+    pub lock_date: Date,
+    pub opened_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub opened_at: OffsetDateTime,
+    pub demo: bool,
+}
+from_row!(Round {
+    id: i64,
+    plan_id: i64,
+    plan_title: String,
+    region_code: String,
+    period: String,
+    title: String,
+    due_date: Date,
+    lock_date: Date,
+    opened_by: String,
+    opened_at: OffsetDateTime,
+    demo: bool,
+});
+
+impl Round {
+    pub fn dates(&self) -> RoundDates {
+        RoundDates { due: self.due_date, lock: self.lock_date }
+    }
+}
+
+const ROUND_COLS: &str = "r.id, r.plan_id, p.title AS plan_title, r.region_code, r.period, r.title, r.due_date, r.lock_date, r.opened_by, r.opened_at, r.demo";
+
+/// Open a round: one slot per (task, assigned unit) of the plan. Users of every unit with a slot
+/// are notified. Refused when the plan already has a round for the period, or the lock date is
+/// before the due date.
+pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i64> {
+    if r.lock < r.due {
+        return Err(StoreError::invalid(
+            "锁定日期不能早于截止日期 (the lock date must not be before the due date)",
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut tx = db.begin().await?;
+    let plan: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT title, region_code FROM plan WHERE id = $1"
+    )
+    .bind(r.plan_id)
+    .fetch_optional(&mut *c)
+    .await)?;
+    let (plan_title, region) =
+        plan.ok_or(StoreError::NotFound { what: "方案", key: r.plan_id.to_string() })?;
+    let period = r.period.code();
+    let exists: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT id FROM reporting_round WHERE plan_id = $1 AND period = $2"
+    )
+    .bind(r.plan_id)
+    .bind(&period)
+    .fetch_optional(&mut *c)
+    .await)?;
+    if exists.is_some() {
+        return Err(StoreError::invalid(format!(
+            "该方案已有 {} 的填报轮次 (a round for this period exists)",
+            r.period
+        )));
+    }
+    let title = format!("{} {}", r.period, plan_title);
+    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "INSERT INTO reporting_round (plan_id, region_code, period, title, due_date, lock_date, opened_by, opened_at, demo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
+    )
+    .bind(r.plan_id)
+    .bind(&region)
+    .bind(&period)
+    .bind(&title)
+    .bind(r.due)
+    .bind(r.lock)
+    .bind(&by.name)
+    .bind(now)
+    .bind(r.demo)
+    .fetch_one(&mut *c)
+    .await)?;
+    let slots = on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO report (round_id, task_id, unit_id, role, region_code, state, version, content, exception)
+         SELECT $1, tu.task_id, tu.unit_id, MIN(tu.role), COALESCE(MIN(u.region_code), $2), $3, 0, '', $4
+         FROM task_unit tu JOIN task t ON t.id = tu.task_id JOIN unit u ON u.id = tu.unit_id
+         WHERE t.plan_id = $5
+         GROUP BY tu.task_id, tu.unit_id"
+    )
+    .bind(id)
+    .bind(&region)
+    .bind(ReportState::NotStarted.as_str())
+    .bind(false)
+    .bind(r.plan_id)
+    .execute(&mut *c)
+    .await)?
+    .rows_affected();
+    // Notify every account of every unit that has a slot.
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO notification (user_id, at, kind, message, link)
+         SELECT DISTINCT a.id, $1, 'round_opened', $2, $3
+         FROM app_user a JOIN report rp ON rp.unit_id = a.unit_id
+         WHERE rp.round_id = $4"
+    )
+    .bind(now)
+    .bind(format!("新的填报轮次：{title}，请于 {} 前提交", r.due))
+    .bind(format!("/rounds/{id}"))
+    .bind(id)
+    .execute(&mut *c)
+    .await)?;
+    let after = json!({"plan_id": r.plan_id, "period": period, "due": r.due.to_string(),
+        "lock": r.lock.to_string(), "slots": slots});
+    audit::record_in_region(
+        &mut tx,
+        by,
+        Some(&region),
+        "round.open",
+        &format!("round:{id}"),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Rounds of plans in `region`'s subtree, newest first.
+pub async fn rounds_in(db: &Db, region: &str) -> StoreResult<Vec<Round>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
+         WHERE r.region_code LIKE $1 || '%' ORDER BY r.id DESC"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(region).fetch_all(p).await)?)
+}
+
+/// Rounds in which `unit_id` has a slot, newest first.
+pub async fn rounds_of_unit(db: &Db, unit_id: i64) -> StoreResult<Vec<Round>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
+         WHERE r.id IN (SELECT round_id FROM report WHERE unit_id = $1) ORDER BY r.id DESC"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(unit_id).fetch_all(p).await)?)
+}
+
+pub async fn round(db: &Db, id: i64) -> StoreResult<Round> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
+    ));
+    let r: Option<Round> = on_db!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+    r.ok_or(StoreError::NotFound { what: "填报轮次", key: id.to_string() })
+}
+
+/// One slot of a round, as the matrix shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slot {
+    pub id: i64,
+    pub round_id: i64,
+    pub task_id: i64,
+    pub task_path: String,
+    pub task_title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub state: String,
+    pub version: i64,
+    pub exception: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub updated_at: Option<OffsetDateTime>,
+}
+from_row!(Slot {
+    id: i64,
+    round_id: i64,
+    task_id: i64,
+    task_path: String,
+    task_title: String,
+    unit_id: i64,
+    unit_name: String,
+    role: String,
+    region_code: String,
+    state: String,
+    version: i64,
+    exception: bool,
+    submitted_at: Option<OffsetDateTime>,
+    updated_at: Option<OffsetDateTime>,
+});
+
+impl Slot {
+    pub fn state(&self) -> ReportState {
+        ReportState::parse(&self.state).unwrap_or(ReportState::NotStarted)
+    }
+
+    pub fn submitted_on(&self) -> Option<Date> {
+        self.submitted_at.map(china_date)
+    }
+}
+
+const SLOT_COLS: &str = "rp.id, rp.round_id, rp.task_id, t.path AS task_path, t.title AS task_title, rp.unit_id, u.name AS unit_name, rp.role, rp.region_code, rp.state, rp.version, rp.exception, rp.submitted_at, rp.updated_at";
+const SLOT_FROM: &str = "report rp JOIN task t ON t.id = rp.task_id JOIN unit u ON u.id = rp.unit_id";
+
+/// Every slot of a round, in task order.
+pub async fn slots(db: &Db, round_id: i64) -> StoreResult<Vec<Slot>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.round_id = $1 ORDER BY t.id, rp.role, u.name"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(round_id).fetch_all(p).await)?)
+}
+
+/// The slots of one unit (in all rounds, or one).
+pub async fn slots_of_unit(db: &Db, unit_id: i64, round_id: Option<i64>) -> StoreResult<Vec<Slot>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.unit_id = $1 AND ($2 IS NULL OR rp.round_id = $2)
+         ORDER BY rp.round_id DESC, t.id"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(unit_id).bind(round_id).fetch_all(p).await)?)
+}
+
+pub async fn slot(db: &Db, id: i64) -> StoreResult<Slot> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"));
+    let s: Option<Slot> = on_db!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+    s.ok_or(StoreError::NotFound { what: "报告", key: id.to_string() })
+}
+
+/// The other slots of the same task in the same round (a lead unit consolidates them).
+pub async fn sibling_slots(db: &Db, s: &Slot) -> StoreResult<Vec<Slot>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.round_id = $1 AND rp.task_id = $2 AND rp.id <> $3
+         ORDER BY rp.role, u.name"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(s.round_id).bind(s.task_id).bind(s.id).fetch_all(p).await)?)
+}
+
+/// The units that lead the slot's task in its round (they see cooperating units' reports).
+pub async fn lead_units(db: &Db, round_id: i64, task_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT unit_id FROM report WHERE round_id = $1 AND task_id = $2 AND role = 'lead' ORDER BY unit_id"
+    )
+    .bind(round_id)
+    .bind(task_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+/// A target of the slot's task with the value this report gives for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetValue {
+    pub target_id: i64,
+    pub text: String,
+    pub indicator: Option<String>,
+    pub unit: Option<String>,
+    pub value: Option<f64>,
+    pub note: Option<String>,
+}
+from_row!(TargetValue {
+    target_id: i64,
+    text: String,
+    indicator: Option<String>,
+    unit: Option<String>,
+    value: Option<f64>,
+    note: Option<String>,
+});
+
+/// The task's targets with this report's values.
+pub async fn values(db: &Db, report_id: i64) -> StoreResult<Vec<TargetValue>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT tg.id AS target_id, tg.text, tg.indicator, tg.unit, v.value, v.note
+         FROM report rp JOIN target tg ON tg.task_id = rp.task_id
+         LEFT JOIN report_value v ON v.report_id = rp.id AND v.target_id = tg.id
+         WHERE rp.id = $1 ORDER BY tg.id"
+    )
+    .bind(report_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+/// The content of a report.
+pub async fn content(db: &Db, report_id: i64) -> StoreResult<(String, Option<String>)> {
+    let r: Option<(String, Option<String>)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT content, return_reason FROM report WHERE id = $1"
+    )
+    .bind(report_id)
+    .fetch_optional(p)
+    .await)?;
+    r.ok_or(StoreError::NotFound { what: "报告", key: report_id.to_string() })
+}
+
+/// One entry of a report's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportEvent {
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub reason: Option<String>,
+    pub content: String,
+}
+from_row!(ReportEvent {
+    version: i64,
+    at: OffsetDateTime,
+    actor: String,
+    action: String,
+    from_state: String,
+    to_state: String,
+    reason: Option<String>,
+    content: String,
+});
+
+pub async fn history(db: &Db, report_id: i64) -> StoreResult<Vec<ReportEvent>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT version, at, actor, action, from_state, to_state, reason, content
+         FROM report_event WHERE report_id = $1 ORDER BY id"
+    )
+    .bind(report_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+/// A change to a report: what the unit wrote (for `Save` and `Submit`) and the version the
+/// caller saw.
+#[derive(Debug, Clone, Default)]
+pub struct ReportChange {
+    pub expected_version: i64,
+    /// New text; `None` keeps the current one.
+    pub content: Option<String>,
+    /// Values per target id; only targets of the task are accepted.
+    pub values: Vec<(i64, Option<f64>)>,
+    /// The return reason.
+    pub reason: Option<String>,
+}
+
+/// Apply a transition to a report: check the version, the state rule and the dates, write the
+/// new state, content and values, the history row, the audit row and the notifications.
+/// Returns the new version.
+pub async fn change(
+    db: &Db,
+    report_id: i64,
+    t: Transition,
+    ch: &ReportChange,
+    today: Date,
+    by: &AuditActor,
+) -> StoreResult<i64> {
+    let s = slot(db, report_id).await?;
+    let round = round(db, s.round_id).await?;
+    let from = s.state();
+    let to = report::apply(from, t, today, round.dates(), s.exception, ch.reason.as_deref())
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    if ch.expected_version != s.version {
+        return Err(StoreError::Conflict(format!(
+            "报告已被他人修改（当前版本 {}，您看到的是版本 {}），请刷新后再改 (stale version)",
+            s.version, ch.expected_version
+        )));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut tx = db.begin().await?;
+    let (old_content, _): (String, Option<String>) = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT content, return_reason FROM report WHERE id = $1"
+    )
+    .bind(report_id)
+    .fetch_one(&mut *c)
+    .await)?;
+    let new_content = ch.content.clone().unwrap_or(old_content.clone());
+    let submitted_at = if t == Transition::Submit { Some(now) } else { s.submitted_at };
+    let reason = if t == Transition::Return { ch.reason.clone() } else { None };
+    // The version check is repeated in the UPDATE so two writers racing past the read above
+    // cannot both win.
+    let n = on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE report SET state = $1, version = version + 1, content = $2, submitted_at = $3,
+                updated_at = $4, updated_by = $5, return_reason = COALESCE($6, return_reason)
+         WHERE id = $7 AND version = $8"
+    )
+    .bind(to.as_str())
+    .bind(&new_content)
+    .bind(submitted_at)
+    .bind(now)
+    .bind(&by.name)
+    .bind(&reason)
+    .bind(report_id)
+    .bind(ch.expected_version)
+    .execute(&mut *c)
+    .await)?
+    .rows_affected();
+    if n != 1 {
+        return Err(StoreError::Conflict(
+            "报告已被他人修改，请刷新后再改 (stale version)".to_string(),
+        ));
+    }
+    if matches!(t, Transition::Save | Transition::Submit) && !ch.values.is_empty() {
+        let targets: Vec<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT id FROM target WHERE task_id = $1"
+        )
+        .bind(s.task_id)
+        .fetch_all(&mut *c)
+        .await)?;
+        for (target_id, value) in &ch.values {
+            if !targets.contains(target_id) {
+                return Err(StoreError::invalid(format!(
+                    "指标 {target_id} 不属于该任务 (target not of this task)"
+                )));
+            }
+            if value.is_some_and(|v| !v.is_finite()) {
+                return Err(StoreError::invalid("指标值必须是有限数字 (value must be finite)"));
+            }
+            on_tx!(&mut tx, |c| sqlx::query(
+                "INSERT INTO report_value (report_id, target_id, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (report_id, target_id) DO UPDATE SET value = excluded.value"
+            )
+            .bind(report_id)
+            .bind(target_id)
+            .bind(value)
+            .execute(&mut *c)
+            .await)?;
+        }
+    }
+    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
+    )
+    .bind(report_id)
+    .fetch_all(&mut *c)
+    .await)?;
+    let values_json: Value =
+        values.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>().into();
+    let version = s.version + 1;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO report_event (report_id, version, at, actor, action, from_state, to_state, reason, content, values_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )
+    .bind(report_id)
+    .bind(version)
+    .bind(now)
+    .bind(&by.name)
+    .bind(format!("{t:?}").to_lowercase())
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(&ch.reason)
+    .bind(&new_content)
+    .bind(Json(&values_json))
+    .execute(&mut *c)
+    .await)?;
+    // A lead unit's report accepted: its cooperating units' submitted reports are settled too.
+    if t == Transition::Accept && s.role == "lead" {
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE report SET state = $1, version = version + 1, updated_at = $2, updated_by = $3
+             WHERE round_id = $4 AND task_id = $5 AND role <> 'lead' AND state = $6"
+        )
+        .bind(ReportState::Accepted.as_str())
+        .bind(now)
+        .bind(&by.name)
+        .bind(s.round_id)
+        .bind(s.task_id)
+        .bind(ReportState::Submitted.as_str())
+        .execute(&mut *c)
+        .await)?;
+    }
+    let note = match t {
+        Transition::Return => Some(("report_returned", format!(
+            "报告被退回：{} {}。原因：{}",
+            s.task_path,
+            s.task_title,
+            ch.reason.as_deref().unwrap_or("")
+        ))),
+        Transition::Accept => Some(("report_accepted", format!("报告已通过：{} {}", s.task_path, s.task_title))),
+        Transition::Unlock => Some(("report_unlocked", format!("报告已解锁，可修改：{} {}", s.task_path, s.task_title))),
+        _ => None,
+    };
+    if let Some((kind, message)) = note {
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO notification (user_id, at, kind, message, link)
+             SELECT id, $1, $2, $3, $4 FROM app_user WHERE unit_id = $5"
+        )
+        .bind(now)
+        .bind(kind)
+        .bind(&message)
+        .bind(format!("/reports/{report_id}"))
+        .bind(s.unit_id)
+        .execute(&mut *c)
+        .await)?;
+    }
+    // A cooperating unit's submission is news for the lead unit.
+    if t == Transition::Submit && s.role != "lead" {
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO notification (user_id, at, kind, message, link)
+             SELECT a.id, $1, 'input_submitted', $2, $3 FROM app_user a
+             JOIN report rp ON rp.unit_id = a.unit_id
+             WHERE rp.round_id = $4 AND rp.task_id = $5 AND rp.role = 'lead'"
+        )
+        .bind(now)
+        .bind(format!("{} 已提交配合材料：{} {}", s.unit_name, s.task_path, s.task_title))
+        .bind(format!("/reports/{report_id}"))
+        .bind(s.round_id)
+        .bind(s.task_id)
+        .execute(&mut *c)
+        .await)?;
+    }
+    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content});
+    let after = json!({"state": to.as_str(), "version": version, "content": new_content,
+        "values": values_json, "reason": ch.reason});
+    audit::record_in_region(
+        &mut tx,
+        by,
+        Some(&s.region_code),
+        &format!("report.{}", format!("{t:?}").to_lowercase()),
+        &format!("report:{report_id}"),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Let a unit submit after the lock date (an office's exception), audited.
+pub async fn grant_exception(db: &Db, report_id: i64, by: &AuditActor) -> StoreResult<()> {
+    let s = slot(db, report_id).await?;
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |c| sqlx::query("UPDATE report SET exception = $1 WHERE id = $2")
+        .bind(true)
+        .bind(report_id)
+        .execute(&mut *c)
+        .await)?;
+    audit::record_in_region(
+        &mut tx,
+        by,
+        Some(&s.region_code),
+        "report.exception",
+        &format!("report:{report_id}"),
+        Some(&json!({"exception": s.exception})),
+        Some(&json!({"exception": true})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An evidence file of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub report_id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub mime: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+from_row!(Attachment {
+    id: i64,
+    report_id: i64,
+    sha256: String,
+    file_name: String,
+    mime: String,
+    size: i64,
+    uploaded_by: String,
+    at: OffsetDateTime,
+});
+
+/// Record an evidence file (its bytes are already stored by hash by the caller).
+pub async fn add_attachment(
+    db: &Db,
+    report_id: i64,
+    sha256: &str,
+    file_name: &str,
+    mime: &str,
+    size: i64,
+    by: &AuditActor,
+) -> StoreResult<i64> {
+    let s = slot(db, report_id).await?;
+    if !s.state().editable() {
+        return Err(StoreError::Conflict(format!(
+            "报告当前状态为“{}”，不能添加附件 (report not editable)",
+            s.state().zh()
+        )));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut tx = db.begin().await?;
+    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "INSERT INTO attachment (report_id, sha256, file_name, mime, size, uploaded_by, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+    )
+    .bind(report_id)
+    .bind(sha256)
+    .bind(file_name)
+    .bind(mime)
+    .bind(size)
+    .bind(&by.name)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await)?;
+    audit::record_in_region(
+        &mut tx,
+        by,
+        Some(&s.region_code),
+        "report.attach",
+        &format!("report:{report_id}"),
+        None,
+        Some(&json!({"attachment": id, "file": file_name, "sha256": sha256, "size": size})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn attachments(db: &Db, report_id: i64) -> StoreResult<Vec<Attachment>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at
+         FROM attachment WHERE report_id = $1 ORDER BY id"
+    )
+    .bind(report_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+pub async fn attachment(db: &Db, id: i64) -> StoreResult<Attachment> {
+    let a: Option<Attachment> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at FROM attachment WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)?;
+    a.ok_or(StoreError::NotFound { what: "附件", key: id.to_string() })
+}
+
+/// A notification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub message: String,
+    pub link: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub read_at: Option<OffsetDateTime>,
+}
+from_row!(Notification {
+    id: i64,
+    at: OffsetDateTime,
+    kind: String,
+    message: String,
+    link: Option<String>,
+    read_at: Option<OffsetDateTime>,
+});
+
+pub async fn notifications(db: &Db, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT id, at, kind, message, link, read_at FROM notification WHERE user_id = $1
+         ORDER BY id DESC LIMIT $2"
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(p)
+    .await)?)
+}
+
+pub async fn unread_count(db: &Db, user_id: i64) -> StoreResult<i64> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notification WHERE user_id = $1 AND read_at IS NULL"
+    )
+    .bind(user_id)
+    .fetch_one(p)
+    .await)?)
+}
+
+pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
+    on_db!(db, |p| sqlx::query(
+        "UPDATE notification SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL"
+    )
+    .bind(OffsetDateTime::now_utc())
+    .bind(user_id)
+    .execute(p)
+    .await)?;
+    Ok(())
+}
+
+/// "Due soon" reminders: for each open slot of a round due within `days` of `today`, one
+/// notification per account of its unit, at most once per round and unit.
+pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64> {
+    let now = OffsetDateTime::now_utc();
+    let horizon = today + time::Duration::days(days);
+    let n = on_db!(db, |p| sqlx::query(
+        "INSERT INTO notification (user_id, at, kind, message, link)
+         SELECT DISTINCT a.id, $1, 'due_soon', '填报即将截止：' || r.title || '，截止日期 ' || CAST(r.due_date AS TEXT), '/rounds/' || CAST(r.id AS TEXT)
+         FROM reporting_round r JOIN report rp ON rp.round_id = r.id JOIN app_user a ON a.unit_id = rp.unit_id
+         WHERE r.due_date >= $2 AND r.due_date <= $3 AND rp.state IN ('not_started', 'draft', 'returned')
+           AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.user_id = a.id AND n.kind = 'due_soon'
+                           AND n.link = '/rounds/' || CAST(r.id AS TEXT))"
+    )
+    .bind(now)
+    .bind(today)
+    .bind(horizon)
+    .execute(p)
+    .await)?
+    .rows_affected();
+    Ok(n)
+}
