@@ -1,0 +1,554 @@
+//! Design-based estimation of a proportion over domains (`../shared/survey-methods.md` §2):
+//! Taylor linearisation with PSUs sampled with replacement, optional fpc, lonely-PSU policies,
+//! calibration-adjusted influence values, Wald and logit intervals, design effects, degrees of
+//! freedom, and contrasts.
+//!
+//! Cost: one pass over the rows per domain variable (all its levels at once), then work per PSU
+//! and per calibration cell. For a calibrated design every PSU carries an adjustment for every
+//! domain level, so that part is O(PSU-cell pairs × levels).
+
+use crate::calibrate::{CalModel, CellSums, Weighted, Weighting, WeightingReport, weight};
+use crate::design::{Design, LonelyPsu};
+use crate::error::{Result, SurveyError};
+use crate::factor::{DENSE_LIMIT, Factor, FxBuild};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// `qnorm(0.975)`, as R's `confint` uses for Wald intervals.
+pub const Z975: f64 = 1.959963984540054;
+
+/// A cell that should not be published as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Fewer than 1 degree of freedom: no t interval.
+    DfBelow1,
+    /// Fewer than 30 respondents.
+    NBelow30,
+    /// The estimate is 0 or 1: the standard error says nothing.
+    Boundary,
+    /// Coefficient of variation above 30 %.
+    CvAbove30,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::DfBelow1 => "df<1",
+            Flag::NBelow30 => "n<30",
+            Flag::Boundary => "p∈{0,1}",
+            Flag::CvAbove30 => "cv>30%",
+        }
+    }
+}
+
+/// The estimate for one domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainEstimate {
+    /// The domain variable (`overall` for everyone).
+    pub by: String,
+    /// Its level (`all` for everyone).
+    pub level: String,
+    /// Respondents in the domain.
+    pub n: u64,
+    /// Estimated population of the domain (Σ weights).
+    pub wsum: f64,
+    /// Estimated share.
+    pub est: f64,
+    pub se: f64,
+    /// se / est (`None` when est = 0).
+    pub cv: Option<f64>,
+    /// Design effect against simple random sampling without replacement (`None` when undefined).
+    pub deff: Option<f64>,
+    /// Degrees of freedom: PSUs minus strata holding the domain.
+    pub df: i64,
+    pub wald_l: f64,
+    pub wald_u: f64,
+    /// Logit interval with t(df) (`None` when est is 0 or 1 or df < 1).
+    pub logit_l: Option<f64>,
+    pub logit_u: Option<f64>,
+    pub flags: Vec<Flag>,
+}
+
+/// A difference of two estimates with its standard error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// `a - b`
+    pub a: String,
+    pub b: String,
+    pub est: f64,
+    pub se: f64,
+    pub wald_l: f64,
+    pub wald_u: f64,
+    /// est / se
+    pub z: f64,
+    /// Two-sided normal p-value.
+    pub p_value: f64,
+}
+
+impl Difference {
+    /// The difference of two estimates from independent samples (two survey years): the
+    /// variances add.
+    pub fn independent(a: &DomainEstimate, b: &DomainEstimate) -> Difference {
+        let est = a.est - b.est;
+        let se = a.se.hypot(b.se);
+        Difference::new(
+            format!("{}={}", a.by, a.level),
+            format!("{}={}", b.by, b.level),
+            est,
+            se,
+        )
+    }
+
+    fn new(a: String, b: String, est: f64, se: f64) -> Difference {
+        let z = if se > 0.0 { est / se } else { f64::NAN };
+        let p_value = if se > 0.0 {
+            statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
+        } else if est == 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        Difference {
+            a,
+            b,
+            est,
+            se,
+            wald_l: est - Z975 * se,
+            wald_u: est + Z975 * se,
+            z: if z.is_finite() { z } else { 0.0 },
+            p_value,
+        }
+    }
+}
+
+/// A domain picked for a contrast: a level of a factor, or everyone.
+#[derive(Debug, Clone, Copy)]
+pub enum Domain<'a> {
+    Overall,
+    Level(&'a Factor, &'a str),
+}
+
+/// A design with its outcome and final weights, ready to estimate.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    design: Design,
+    y: Vec<u8>,
+    weighted: Option<Vec<f64>>,
+    model: Option<CalModel>,
+    report: WeightingReport,
+    warnings: Vec<String>,
+}
+
+/// Sums over the rows of one domain level held by one PSU.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    wy: f64,
+    w: f64,
+    rows: u32,
+    nonzero: u32,
+}
+
+/// Per (PSU, level) and per (cell, level) sums of one domain variable.
+struct LevelSums {
+    n_levels: usize,
+    /// (psu, level, sums) for every pair with rows, grouped by level.
+    by_level: Vec<Vec<(u32, Slot)>>,
+    /// Per level × cell: Σ d y, Σ d, Σ y, rows (row-major by level).
+    cells: Option<[Vec<f64>; 4]>,
+}
+
+impl Survey {
+    /// Weight the design and attach the 0/1 outcome.
+    pub fn new(design: Design, y: Vec<u8>, weighting: &Weighting<'_>) -> Result<Survey> {
+        if y.len() != design.n_rows() {
+            return Err(SurveyError::Invalid(format!(
+                "{} outcomes for {} respondents",
+                y.len(),
+                design.n_rows()
+            )));
+        }
+        if let Some(row) = y.iter().position(|&v| v > 1) {
+            return Err(SurveyError::at_row(
+                row,
+                "literate",
+                "应为 0 或 1 (must be 0 or 1)",
+            ));
+        }
+        let Weighted {
+            weights,
+            model,
+            report,
+            mut warnings,
+        } = weight(&design, weighting)?;
+        if design.lonely_psu != LonelyPsu::Fail && !design.lonely.is_empty() {
+            warnings.insert(
+                0,
+                format!(
+                    "以下层只有一个初级抽样单元，按 {} 处理 (strata with a single PSU, handled by lonely-psu={}): {}",
+                    design.lonely_psu.as_str(),
+                    design.lonely_psu.as_str(),
+                    design.lonely_strata().join(", ")
+                ),
+            );
+        }
+        Ok(Survey {
+            design,
+            y,
+            weighted: weights,
+            model,
+            report,
+            warnings,
+        })
+    }
+
+    pub fn design(&self) -> &Design {
+        &self.design
+    }
+
+    /// Final weights (design weights when there is no weighting).
+    pub fn weights(&self) -> &[f64] {
+        self.weighted.as_deref().unwrap_or(&self.design.weights)
+    }
+
+    pub fn weighting(&self) -> &WeightingReport {
+        &self.report
+    }
+
+    /// Warnings to show with the results (lonely PSUs, raking that did not converge…).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The estimate for everyone.
+    pub fn overall(&self) -> Result<DomainEstimate> {
+        let zeros = vec![0u32; self.design.n_rows()];
+        let sums = self.level_sums(&zeros, 1)?;
+        let mut out = self.estimate_level(&sums, 0, "overall", "all")?;
+        out.by = "overall".into();
+        Ok(out)
+    }
+
+    /// One estimate per level of `by` (levels in the factor's order).
+    pub fn by(&self, by: &Factor) -> Result<Vec<DomainEstimate>> {
+        let sums = self.level_sums(by.codes(), by.levels().len())?;
+        by.levels()
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| !sums.by_level[*l].is_empty())
+            .map(|(l, name)| self.estimate_level(&sums, l, by.name(), name))
+            .collect()
+    }
+
+    /// The difference of two domains of this survey, with the standard error from the PSU totals
+    /// of the difference (domains share PSUs, so their estimates are correlated).
+    pub fn contrast(&self, a: Domain<'_>, b: Domain<'_>) -> Result<Difference> {
+        let (pa, ta, ha, na) = self.domain_totals(a)?;
+        let (pb, tb, hb, nb) = self.domain_totals(b)?;
+        let t: Vec<f64> = ta.iter().zip(&tb).map(|(x, y)| x - y).collect();
+        let present: Vec<bool> = ha.iter().zip(&hb).map(|(x, y)| *x || *y).collect();
+        let var = self.variance(&t, &present)?;
+        Ok(Difference::new(na, nb, pa - pb, var.sqrt()))
+    }
+
+    fn domain_totals(&self, d: Domain<'_>) -> Result<(f64, Vec<f64>, Vec<bool>, String)> {
+        let zeros;
+        let (codes, n_levels, level, name) = match d {
+            Domain::Overall => {
+                zeros = vec![0u32; self.design.n_rows()];
+                (&zeros[..], 1, 0usize, "overall".to_string())
+            }
+            Domain::Level(f, l) => {
+                let code = f.level_index(l).ok_or_else(|| SurveyError::EmptyDomain {
+                    by: f.name().into(),
+                    level: l.into(),
+                })?;
+                (
+                    f.codes(),
+                    f.levels().len(),
+                    code as usize,
+                    format!("{}={l}", f.name()),
+                )
+            }
+        };
+        let sums = self.level_sums(codes, n_levels)?;
+        let slots = &sums.by_level[level];
+        let (p, nhat) = totals(slots);
+        if nhat <= 0.0 {
+            return Err(SurveyError::EmptyDomain {
+                by: name.clone(),
+                level: String::new(),
+            });
+        }
+        let (t, present) = self.psu_totals(&sums, level, p, nhat);
+        Ok((p, t, present, name))
+    }
+
+    /// One pass over the rows: sums per (PSU, level) and, when calibrated, per (cell, level).
+    fn level_sums(&self, codes: &[u32], n_levels: usize) -> Result<LevelSums> {
+        let n = self.design.n_rows();
+        if codes.len() != n {
+            return Err(SurveyError::Invalid(format!(
+                "domain variable has {} rows, the survey {n}",
+                codes.len()
+            )));
+        }
+        let w = self.weights();
+        let psu = &self.design.psu;
+        let n_psu = self.design.n_psu();
+        let mut by_level: Vec<Vec<(u32, Slot)>> = vec![Vec::new(); n_levels];
+        if (n_psu as u64) * (n_levels as u64) <= DENSE_LIMIT {
+            let mut acc = vec![Slot::default(); n_psu * n_levels];
+            for i in 0..n {
+                let s = &mut acc[psu[i] as usize * n_levels + codes[i] as usize];
+                add(s, w[i], self.y[i]);
+            }
+            for (k, s) in acc.into_iter().enumerate() {
+                if s.rows > 0 {
+                    by_level[k % n_levels].push(((k / n_levels) as u32, s));
+                }
+            }
+        } else {
+            let mut acc: HashMap<(u32, u32), Slot, FxBuild> = HashMap::default();
+            for i in 0..n {
+                add(acc.entry((codes[i], psu[i])).or_default(), w[i], self.y[i]);
+            }
+            for ((l, p), s) in acc {
+                by_level[l as usize].push((p, s));
+            }
+            for v in &mut by_level {
+                v.sort_unstable_by_key(|&(p, _)| p);
+            }
+        }
+        let cells = self.model.as_ref().map(|m| {
+            let k = m.n_cells;
+            let size = k * n_levels;
+            let (mut dy, mut ds, mut ys, mut ns) = (
+                vec![0.0; size],
+                vec![0.0; size],
+                vec![0.0; size],
+                vec![0.0; size],
+            );
+            let d = &self.design.weights;
+            for i in 0..n {
+                let j = codes[i] as usize * k + m.cell[i] as usize;
+                let yi = f64::from(self.y[i]);
+                dy[j] += d[i] * yi;
+                ds[j] += d[i];
+                ys[j] += yi;
+                ns[j] += 1.0;
+            }
+            [dy, ds, ys, ns]
+        });
+        Ok(LevelSums {
+            n_levels,
+            by_level,
+            cells,
+        })
+    }
+
+    /// PSU totals of the linearised variable of one level, and the strata present in the
+    /// analysed (sub)sample.
+    fn psu_totals(
+        &self,
+        sums: &LevelSums,
+        level: usize,
+        p: f64,
+        nhat: f64,
+    ) -> (Vec<f64>, Vec<bool>) {
+        let design = &self.design;
+        let mut t = vec![0.0; design.n_psu()];
+        let mut present = vec![false; design.n_strata()];
+        for &(psu, s) in &sums.by_level[level] {
+            t[psu as usize] = (s.wy - p * s.w) / nhat;
+            present[design.psu_stratum[psu as usize] as usize] = true;
+        }
+        if let (Some(model), Some(cells)) = (&self.model, &sums.cells) {
+            let k = model.n_cells;
+            let r = level * k..(level + 1) * k;
+            let adj = model.adjustment(
+                &CellSums {
+                    dy: &cells[0][r.clone()],
+                    d: &cells[1][r.clone()],
+                    y: &cells[2][r.clone()],
+                    n: &cells[3][r],
+                },
+                p,
+                nhat,
+            );
+            for &(psu, cell, wsum) in &model.psu_cell {
+                t[psu as usize] -= adj[cell as usize] * wsum;
+            }
+            // A calibrated domain keeps every row (with weight zero outside the domain), so
+            // every stratum is in the analysed sample.
+            present.iter_mut().for_each(|x| *x = true);
+        }
+        debug_assert_eq!(sums.n_levels, sums.by_level.len());
+        (t, present)
+    }
+
+    /// Σ over strata of the with-replacement variance of PSU totals (§2.3–2.4).
+    fn variance(&self, t: &[f64], present: &[bool]) -> Result<f64> {
+        let d = &self.design;
+        let h_count = d.n_strata();
+        let mut s1 = vec![0.0; h_count];
+        for (p, &x) in t.iter().enumerate() {
+            s1[d.psu_stratum[p] as usize] += x;
+        }
+        let mean: Vec<f64> = s1
+            .iter()
+            .zip(&d.n_h)
+            .map(|(s, &n)| if n > 0 { s / n as f64 } else { 0.0 })
+            .collect();
+        let mut ss = vec![0.0; h_count];
+        for (p, &x) in t.iter().enumerate() {
+            let h = d.psu_stratum[p] as usize;
+            ss[h] += (x - mean[h]) * (x - mean[h]);
+        }
+        let mut v = 0.0;
+        let (mut strata, mut ok) = (0usize, 0usize);
+        for h in 0..h_count {
+            if !present[h] {
+                continue;
+            }
+            strata += 1;
+            let nh = d.n_h[h];
+            if d.certainty[h] {
+                ok += 1;
+                continue;
+            }
+            let fpc = 1.0 - d.f_h[h];
+            if nh >= 2 {
+                ok += 1;
+                v += fpc * nh as f64 / (nh as f64 - 1.0) * ss[h];
+            } else {
+                match d.lonely_psu {
+                    LonelyPsu::Fail => {
+                        return Err(SurveyError::LonelyPsu {
+                            strata: vec![d.stratum_names[h].clone()],
+                        });
+                    }
+                    LonelyPsu::Remove | LonelyPsu::Certainty => ok += 1,
+                    LonelyPsu::Adjust => {
+                        ok += 1;
+                        // survey 4.1-1 centres a lonely PSU's total at zero.
+                        v += fpc * s1[h] * s1[h];
+                    }
+                    LonelyPsu::Average => {}
+                }
+            }
+        }
+        if d.lonely_psu == LonelyPsu::Average && ok < strata {
+            if ok == 0 {
+                return Err(SurveyError::NoVariance(
+                    "每个层都只有一个初级抽样单元 (every stratum has a single PSU)".into(),
+                ));
+            }
+            v *= strata as f64 / ok as f64;
+        }
+        Ok(v)
+    }
+
+    fn estimate_level(
+        &self,
+        sums: &LevelSums,
+        level: usize,
+        by: &str,
+        name: &str,
+    ) -> Result<DomainEstimate> {
+        let slots = &sums.by_level[level];
+        let (p, nhat) = totals(slots);
+        if nhat <= 0.0 {
+            return Err(SurveyError::EmptyDomain {
+                by: by.into(),
+                level: name.into(),
+            });
+        }
+        let n: u64 = slots.iter().map(|(_, s)| s.rows as u64).sum();
+        let n_nonzero: u64 = slots.iter().map(|(_, s)| s.nonzero as u64).sum();
+        // df: PSUs with a non-zero weight in the domain, minus their strata.
+        let mut strata_seen = vec![false; self.design.n_strata()];
+        let mut psus = 0i64;
+        for &(psu, s) in slots {
+            if s.nonzero > 0 {
+                psus += 1;
+                strata_seen[self.design.psu_stratum[psu as usize] as usize] = true;
+            }
+        }
+        let df = psus - strata_seen.iter().filter(|&&x| x).count() as i64;
+
+        let (t, present) = self.psu_totals(sums, level, p, nhat);
+        let var = self.variance(&t, &present)?;
+        let se = var.sqrt();
+
+        // Design effect against SRS without replacement of n_nonzero from nhat (§2.8).
+        let nn = n_nonzero as f64;
+        let deff = if n_nonzero > 1 && nhat > nn && p > 0.0 && p < 1.0 {
+            let s2 = p * (1.0 - p) * nn / (nn - 1.0);
+            let vsrs = s2 * (nhat - nn) / (nhat * nn);
+            Some(var / vsrs)
+        } else {
+            None
+        };
+        let (logit_l, logit_u) = if p > 0.0 && p < 1.0 && df >= 1 {
+            let eta = (p / (1.0 - p)).ln();
+            let se_eta = se / (p * (1.0 - p));
+            let q = crate::dist::t975(df as f64);
+            (Some(expit(eta - q * se_eta)), Some(expit(eta + q * se_eta)))
+        } else {
+            (None, None)
+        };
+        let cv = if p > 0.0 { Some(se / p) } else { None };
+        let mut flags = Vec::new();
+        if df < 1 {
+            flags.push(Flag::DfBelow1);
+        }
+        if n < 30 {
+            flags.push(Flag::NBelow30);
+        }
+        if p <= 0.0 || p >= 1.0 {
+            flags.push(Flag::Boundary);
+        }
+        if cv.is_some_and(|c| c > 0.30) {
+            flags.push(Flag::CvAbove30);
+        }
+        Ok(DomainEstimate {
+            by: by.into(),
+            level: name.into(),
+            n,
+            wsum: nhat,
+            est: p,
+            se,
+            cv,
+            deff,
+            df,
+            wald_l: p - Z975 * se,
+            wald_u: p + Z975 * se,
+            logit_l,
+            logit_u,
+            flags,
+        })
+    }
+}
+
+#[inline]
+fn add(s: &mut Slot, w: f64, y: u8) {
+    s.w += w;
+    s.wy += w * f64::from(y);
+    s.rows += 1;
+    s.nonzero += u32::from(w != 0.0);
+}
+
+/// (p̂, N̂) of a level from its PSU slots.
+fn totals(slots: &[(u32, Slot)]) -> (f64, f64) {
+    let (mut wy, mut w) = (0.0, 0.0);
+    for (_, s) in slots {
+        wy += s.wy;
+        w += s.w;
+    }
+    (if w > 0.0 { wy / w } else { 0.0 }, w)
+}
+
+fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}

@@ -1,0 +1,743 @@
+//! Reading respondents and margins: CSV (UTF-8, with or without BOM, or GB18030 as Excel saves it
+//! on Chinese Windows) and workbooks (.xlsx streamed cell by cell; .xls/.xlsb/.ods through
+//! calamine's ranges). Only the requested columns are kept, parsed straight into typed columns:
+//! numbers as `f64`, categories dictionary-encoded. A bad cell stops the read with its line and
+//! column.
+
+use crate::calibrate::Margin;
+use crate::error::{Result, SurveyError};
+use crate::factor::{Factor, FxBuild, LEVEL_SEP, VAR_SEP};
+use crate::rule::ColumnKind;
+use crate::table::{Column, Table};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+/// A column to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+impl Request {
+    pub fn number(name: impl Into<String>) -> Self {
+        Request {
+            name: name.into(),
+            kind: ColumnKind::Number,
+        }
+    }
+
+    pub fn category(name: impl Into<String>) -> Self {
+        Request {
+            name: name.into(),
+            kind: ColumnKind::Category,
+        }
+    }
+}
+
+/// Read the requested columns of a respondents file, by extension: `.xlsx`/`.xlsm`/`.xls`/
+/// `.xlsb`/`.ods` as a workbook (first sheet), anything else as CSV.
+pub fn read_table(path: &Path, requests: &[Request]) -> Result<Table> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" => read_xlsx(path, requests),
+        "xls" | "xlsb" | "ods" => read_workbook(path, requests),
+        _ => read_csv(std::fs::File::open(path)?, requests),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column builders.
+
+enum Builder {
+    Number(Vec<f64>),
+    Category(CatBuilder),
+}
+
+#[derive(Default)]
+struct CatBuilder {
+    map: HashMap<Box<[u8]>, u32, FxBuild>,
+    raw: Vec<Box<[u8]>>,
+    codes: Vec<u32>,
+    /// Code of the previous row: survey files are sorted by stratum and PSU, so most rows repeat
+    /// the previous value and skip the hash lookup.
+    last: Option<u32>,
+}
+
+impl CatBuilder {
+    #[inline]
+    fn push(&mut self, bytes: &[u8]) {
+        if let Some(last) = self.last
+            && *self.raw[last as usize] == *bytes
+        {
+            self.codes.push(last);
+            return;
+        }
+        let code = match self.map.get(bytes) {
+            Some(&c) => c,
+            None => {
+                let c = self.raw.len() as u32;
+                self.raw.push(bytes.into());
+                self.map.insert(bytes.into(), c);
+                c
+            }
+        };
+        self.last = Some(code);
+        self.codes.push(code);
+    }
+
+    fn finish(self, name: &str) -> Factor {
+        let levels = self.raw.iter().map(|b| decode(b).into_owned()).collect();
+        // Codes index the levels by construction.
+        Factor::from_parts(name, levels, self.codes)
+    }
+}
+
+/// UTF-8, or GB18030 when the bytes are not UTF-8 (CSV saved by Excel on Chinese Windows).
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            let (s, _, _) = encoding_rs::GB18030.decode(bytes);
+            s
+        }
+    }
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
+fn parse_number(bytes: &[u8]) -> std::result::Result<f64, String> {
+    let s = trim(bytes);
+    if s.is_empty() {
+        return Err("空值 (missing value)".into());
+    }
+    let text = decode(s);
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("不是数字 (not a number): '{text}'")),
+    }
+}
+
+impl Builder {
+    fn new(kind: ColumnKind) -> Self {
+        match kind {
+            ColumnKind::Number => Builder::Number(Vec::new()),
+            ColumnKind::Category => Builder::Category(CatBuilder::default()),
+        }
+    }
+
+    #[inline]
+    fn push_bytes(&mut self, bytes: &[u8]) -> std::result::Result<(), String> {
+        match self {
+            Builder::Number(v) => v.push(parse_number(bytes)?),
+            Builder::Category(c) => {
+                let t = trim(bytes);
+                if t.is_empty() {
+                    return Err("空值 (missing value)".into());
+                }
+                c.push(t);
+            }
+        }
+        Ok(())
+    }
+
+    fn push_cell(&mut self, cell: &Cell<'_>) -> std::result::Result<(), String> {
+        match (self, cell) {
+            (_, Cell::Empty) => Err("空值 (missing value)".into()),
+            (_, Cell::Error(e)) => Err(format!("单元格错误 (cell error): {e}")),
+            (Builder::Number(v), Cell::Number(x)) => {
+                if x.is_finite() {
+                    v.push(*x);
+                    Ok(())
+                } else {
+                    Err(format!("不是数字 (not a number): {x}"))
+                }
+            }
+            (Builder::Number(v), Cell::Bool(b)) => {
+                v.push(if *b { 1.0 } else { 0.0 });
+                Ok(())
+            }
+            (b @ Builder::Number(_), Cell::Text(t)) => b.push_bytes(t.as_bytes()),
+            (Builder::Category(c), Cell::Number(x)) => {
+                c.push(number_text(*x).as_bytes());
+                Ok(())
+            }
+            (Builder::Category(c), Cell::Bool(b)) => {
+                c.push(if *b { b"TRUE" } else { b"FALSE" });
+                Ok(())
+            }
+            (b @ Builder::Category(_), Cell::Text(t)) => b.push_bytes(t.as_bytes()),
+        }
+    }
+
+    fn finish(self, name: &str) -> Column {
+        match self {
+            Builder::Number(v) => Column::Number(v),
+            Builder::Category(c) => Column::Category(c.finish(name)),
+        }
+    }
+}
+
+/// A workbook number as a category label: `1` not `1.0`, so it matches a CSV margins table.
+fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Match requested names to header positions.
+fn locate_columns(header: &[String], requests: &[Request]) -> Result<Vec<usize>> {
+    let mut out = Vec::with_capacity(requests.len());
+    for r in requests {
+        let mut hits = header.iter().enumerate().filter(|(_, h)| **h == r.name);
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) => out.push(i),
+            (Some(_), Some(_)) => {
+                return Err(SurveyError::DuplicateColumn {
+                    column: r.name.clone(),
+                });
+            }
+            (None, _) => {
+                let near: Vec<&str> = header
+                    .iter()
+                    .filter(|h| h.eq_ignore_ascii_case(&r.name) || h.trim() == r.name)
+                    .map(String::as_str)
+                    .collect();
+                let hint = if near.is_empty() {
+                    format!("；表头为 (header): {}", header.join(","))
+                } else {
+                    format!("；是否指 (did you mean) {}?", near.join(", "))
+                };
+                return Err(SurveyError::MissingColumn {
+                    column: r.name.clone(),
+                    hint,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One request per name (the same column asked for twice is read once).
+fn dedup(requests: &[Request]) -> Result<Vec<Request>> {
+    let mut out: Vec<Request> = Vec::new();
+    for r in requests {
+        match out.iter().find(|o| o.name == r.name) {
+            Some(o) if o.kind != r.kind => {
+                return Err(SurveyError::Invalid(format!(
+                    "column {} is needed both as numbers and as categories",
+                    r.name
+                )));
+            }
+            Some(_) => {}
+            None => out.push(r.clone()),
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV.
+
+/// Read the requested columns of a CSV (comma-separated, header on the first line).
+pub fn read_csv<R: Read>(reader: R, requests: &[Request]) -> Result<Table> {
+    let requests = dedup(requests)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(reader);
+    let mut rec = csv::ByteRecord::new();
+    if !rdr.read_byte_record(&mut rec).map_err(csv_error)? {
+        return Err(SurveyError::NoHeader);
+    }
+    let header: Vec<String> = rec
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let f = if i == 0 {
+                f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
+            } else {
+                f
+            };
+            decode(trim(f)).into_owned()
+        })
+        .collect();
+    let n_fields = header.len();
+    let idx = locate_columns(&header, &requests)?;
+    let mut builders: Vec<Builder> = requests.iter().map(|r| Builder::new(r.kind)).collect();
+    let mut table = Table::new(0);
+    let mut row = 0usize;
+    while rdr.read_byte_record(&mut rec).map_err(csv_error)? {
+        let line = rec.position().map_or(row as u64 + 2, |p| p.line());
+        if rec.len() != n_fields {
+            return Err(SurveyError::Csv {
+                line,
+                reason: format!(
+                    "该行有 {} 个字段，表头有 {n_fields} 个 (row has {} fields, header has {n_fields})",
+                    rec.len(),
+                    rec.len()
+                ),
+            });
+        }
+        for ((b, &i), r) in builders.iter_mut().zip(&idx).zip(&requests) {
+            let field = rec.get(i).unwrap_or_default();
+            if let Err(reason) = b.push_bytes(field) {
+                return Err(SurveyError::BadCell {
+                    line,
+                    column: r.name.clone(),
+                    reason,
+                });
+            }
+        }
+        table.set_line(row, line);
+        row += 1;
+    }
+    finish(table, row, builders, &requests)
+}
+
+fn finish(
+    mut table: Table,
+    rows: usize,
+    builders: Vec<Builder>,
+    requests: &[Request],
+) -> Result<Table> {
+    if rows == 0 {
+        return Err(SurveyError::NoRows);
+    }
+    table.set_rows(rows);
+    for (b, r) in builders.into_iter().zip(requests) {
+        table.push(r.name.clone(), b.finish(&r.name))?;
+    }
+    Ok(table)
+}
+
+fn csv_error(e: csv::Error) -> SurveyError {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => SurveyError::Io(io),
+        other => SurveyError::Csv {
+            line,
+            reason: format!("{other:?}"),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks.
+
+/// A workbook cell, whatever the reader.
+enum Cell<'a> {
+    Empty,
+    Number(f64),
+    Bool(bool),
+    Text(Cow<'a, str>),
+    Error(String),
+}
+
+impl<'a> From<&'a calamine::DataRef<'a>> for Cell<'a> {
+    fn from(d: &'a calamine::DataRef<'a>) -> Self {
+        use calamine::DataRef as D;
+        match d {
+            D::Empty => Cell::Empty,
+            D::Int(i) => Cell::Number(*i as f64),
+            D::Float(f) => Cell::Number(*f),
+            D::Bool(b) => Cell::Bool(*b),
+            D::String(s) => Cell::Text(Cow::Borrowed(s)),
+            D::SharedString(s) => Cell::Text(Cow::Borrowed(s)),
+            D::DateTime(dt) => Cell::Number(dt.as_f64()),
+            D::DateTimeIso(s) | D::DurationIso(s) => Cell::Text(Cow::Borrowed(s)),
+            D::Error(e) => Cell::Error(e.to_string()),
+        }
+    }
+}
+
+impl<'a> From<&'a calamine::Data> for Cell<'a> {
+    fn from(d: &'a calamine::Data) -> Self {
+        use calamine::Data as D;
+        match d {
+            D::Empty => Cell::Empty,
+            D::Int(i) => Cell::Number(*i as f64),
+            D::Float(f) => Cell::Number(*f),
+            D::Bool(b) => Cell::Bool(*b),
+            D::String(s) => Cell::Text(Cow::Borrowed(s)),
+            D::DateTime(dt) => Cell::Number(dt.as_f64()),
+            D::DateTimeIso(s) | D::DurationIso(s) => Cell::Text(Cow::Borrowed(s)),
+            D::Error(e) => Cell::Error(e.to_string()),
+        }
+    }
+}
+
+/// Assembles rows from cells arriving in row-major order: the first non-empty row is the
+/// header, blank rows are skipped.
+struct Sheet<'r> {
+    requests: &'r [Request],
+    header: Option<Vec<String>>,
+    header_cells: Vec<(u32, String)>,
+    header_row: Option<u32>,
+    /// Builder index of each sheet column (after the header is known).
+    col_map: Vec<Option<usize>>,
+    builders: Vec<Builder>,
+    /// Cells of the current row, by builder index.
+    current: Vec<Option<Cell<'static>>>,
+    current_row: Option<u32>,
+    current_any: bool,
+    table: Table,
+    rows: usize,
+}
+
+impl<'r> Sheet<'r> {
+    fn new(requests: &'r [Request]) -> Self {
+        Sheet {
+            requests,
+            header: None,
+            header_cells: Vec::new(),
+            header_row: None,
+            col_map: Vec::new(),
+            builders: requests.iter().map(|r| Builder::new(r.kind)).collect(),
+            current: (0..requests.len()).map(|_| None).collect(),
+            current_row: None,
+            current_any: false,
+            table: Table::new(0),
+            rows: 0,
+        }
+    }
+
+    fn cell(&mut self, row: u32, col: u32, cell: Cell<'_>) -> Result<()> {
+        if self.header.is_none() {
+            match self.header_row {
+                Some(r) if r != row => self.close_header()?,
+                _ => {
+                    if !matches!(cell, Cell::Empty) {
+                        self.header_row = Some(row);
+                        let text = match &cell {
+                            Cell::Text(t) => t.trim().to_string(),
+                            Cell::Number(x) => number_text(*x),
+                            Cell::Bool(b) => b.to_string().to_uppercase(),
+                            Cell::Error(e) => e.clone(),
+                            Cell::Empty => String::new(),
+                        };
+                        self.header_cells.push((col, text));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        if self.current_row != Some(row) {
+            self.flush()?;
+            self.current_row = Some(row);
+        }
+        if matches!(cell, Cell::Empty) {
+            return Ok(());
+        }
+        self.current_any = true;
+        if let Some(Some(b)) = self.col_map.get(col as usize) {
+            self.current[*b] = Some(match cell {
+                Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
+                Cell::Number(x) => Cell::Number(x),
+                Cell::Bool(b) => Cell::Bool(b),
+                Cell::Error(e) => Cell::Error(e),
+                Cell::Empty => Cell::Empty,
+            });
+        }
+        Ok(())
+    }
+
+    fn close_header(&mut self) -> Result<()> {
+        let width = self
+            .header_cells
+            .iter()
+            .map(|(c, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut header = vec![String::new(); width];
+        for (c, t) in self.header_cells.drain(..) {
+            header[c as usize] = t;
+        }
+        let idx = locate_columns(&header, self.requests)?;
+        self.col_map = vec![None; width];
+        for (b, &i) in idx.iter().enumerate() {
+            self.col_map[i] = Some(b);
+        }
+        self.header = Some(header);
+        Ok(())
+    }
+
+    /// End of the current row: push it if it had any value.
+    fn flush(&mut self) -> Result<()> {
+        let Some(row) = self.current_row else {
+            return Ok(());
+        };
+        if self.current_any {
+            let line = row as u64 + 1;
+            for (b, (slot, r)) in self
+                .builders
+                .iter_mut()
+                .zip(self.current.iter_mut().zip(self.requests))
+            {
+                let cell = slot.take().unwrap_or(Cell::Empty);
+                if let Err(reason) = b.push_cell(&cell) {
+                    return Err(SurveyError::BadCell {
+                        line,
+                        column: r.name.clone(),
+                        reason,
+                    });
+                }
+            }
+            self.table.set_line(self.rows, line);
+            self.rows += 1;
+        }
+        self.current_any = false;
+        self.current_row = None;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Table> {
+        if self.header.is_none() {
+            if self.header_row.is_none() {
+                return Err(SurveyError::NoHeader);
+            }
+            self.close_header()?;
+        }
+        self.flush()?;
+        finish(self.table, self.rows, self.builders, self.requests)
+    }
+}
+
+fn workbook_error(e: impl std::fmt::Display) -> SurveyError {
+    SurveyError::Workbook(e.to_string())
+}
+
+/// Read an .xlsx sheet cell by cell (the sheet is never held whole).
+fn read_xlsx(path: &Path, requests: &[Request]) -> Result<Table> {
+    use calamine::Reader;
+    let requests = dedup(requests)?;
+    let file = std::fs::File::open(path)?;
+    let mut wb = calamine::Xlsx::new(std::io::BufReader::new(file)).map_err(workbook_error)?;
+    let name = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| SurveyError::Workbook("没有工作表 (no sheets)".into()))?;
+    let mut cells = wb.worksheet_cells_reader(&name).map_err(workbook_error)?;
+    let mut sheet = Sheet::new(&requests);
+    while let Some(c) = cells.next_cell().map_err(workbook_error)? {
+        let (row, col) = c.get_position();
+        sheet.cell(row, col, Cell::from(c.get_value()))?;
+    }
+    sheet.finish()
+}
+
+/// Read the first sheet of an .xls/.xlsb/.ods workbook.
+fn read_workbook(path: &Path, requests: &[Request]) -> Result<Table> {
+    use calamine::Reader;
+    let requests = dedup(requests)?;
+    let mut wb = calamine::open_workbook_auto(path).map_err(workbook_error)?;
+    let name = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| SurveyError::Workbook("没有工作表 (no sheets)".into()))?;
+    let range = wb.worksheet_range(&name).map_err(workbook_error)?;
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let mut sheet = Sheet::new(&requests);
+    for (i, row) in range.rows().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            sheet.cell(r0 + i as u32, c0 + j as u32, Cell::from(v))?;
+        }
+    }
+    sheet.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Margins.
+
+/// Read a margins table (`margin,level,N`; CSV or workbook). A one-way margin is named by its
+/// variable (`sex`, level `F`); a joint margin by its variables joined with `+`
+/// (`region+urban+sex`, level `east|1|F`). Margins and levels keep the file's order.
+pub fn read_margins(path: &Path) -> Result<Vec<Margin>> {
+    let table = read_table(path, &margin_requests())?;
+    margins_of(&table)
+}
+
+/// [`read_margins`] from a CSV reader.
+pub fn read_margins_csv<R: Read>(reader: R) -> Result<Vec<Margin>> {
+    let table = read_csv(reader, &margin_requests())?;
+    margins_of(&table)
+}
+
+fn margin_requests() -> [Request; 3] {
+    [
+        Request::category("margin"),
+        Request::category("level"),
+        Request::number("N"),
+    ]
+}
+
+fn margins_of(table: &Table) -> Result<Vec<Margin>> {
+    let names = table.factor("margin")?;
+    let levels = table.factor("level")?;
+    let counts = table.number("N")?;
+    let mut out: Vec<Margin> = Vec::new();
+    let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
+    for row in 0..table.n_rows() {
+        let line = table.line(row);
+        let (m, l) = (names.codes()[row], levels.codes()[row]);
+        let name = &names.levels()[m as usize];
+        let level = &levels.levels()[l as usize];
+        let n = counts[row];
+        if n < 0.0 {
+            return Err(SurveyError::BadMargin {
+                line,
+                reason: format!("{name} = {level}: 总体数为负 (negative count): {n}"),
+            });
+        }
+        if let Some(first) = seen.insert((m, l), row) {
+            return Err(SurveyError::BadMargin {
+                line,
+                reason: format!(
+                    "{name} = {level} 重复，第一次在第{}行 (duplicate cell; first at line {})",
+                    table.line(first),
+                    table.line(first)
+                ),
+            });
+        }
+        let vars = name.split(VAR_SEP).count();
+        let parts = level.split(LEVEL_SEP).count();
+        if vars != parts {
+            return Err(SurveyError::BadMargin {
+                line,
+                reason: format!(
+                    "{name} 有 {vars} 个变量，水平 {level} 有 {parts} 个部分 (a joint level lists one value per variable, joined with '|')"
+                ),
+            });
+        }
+        match out.iter_mut().find(|x| x.name == *name) {
+            Some(x) => {
+                x.levels.push(level.clone());
+                x.totals.push(n);
+            }
+            None => out.push(Margin {
+                name: name.clone(),
+                levels: vec![level.clone()],
+                totals: vec![n],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> Vec<Request> {
+        vec![Request::category("region"), Request::number("weight")]
+    }
+
+    #[test]
+    fn reads_only_requested_columns_typed() {
+        let csv = "id,region,weight\n1,east,1.5\n2,west,2\n3,east,0.25\n";
+        let t = read_csv(csv.as_bytes(), &req()).unwrap();
+        assert_eq!(t.n_rows(), 3);
+        assert_eq!(t.number("weight").unwrap(), [1.5, 2.0, 0.25]);
+        let f = t.factor("region").unwrap();
+        assert_eq!(f.levels(), ["east", "west"]);
+        assert_eq!(f.codes(), [0, 1, 0]);
+        assert!(t.column("id").is_none());
+    }
+
+    #[test]
+    fn a_bom_and_spaces_around_values_are_ignored() {
+        let csv = "\u{feff}region,weight\n east ,1\n";
+        let t = read_csv(csv.as_bytes(), &req()).unwrap();
+        assert_eq!(t.factor("region").unwrap().levels(), ["east"]);
+    }
+
+    #[test]
+    fn gb18030_text_is_decoded() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("地区,权数\n东部,1\n西部,2\n");
+        let t = read_csv(
+            &bytes[..],
+            &[Request::category("地区"), Request::number("权数")],
+        )
+        .unwrap();
+        assert_eq!(t.factor("地区").unwrap().levels(), ["东部", "西部"]);
+    }
+
+    #[test]
+    fn a_missing_column_lists_the_header() {
+        let e = read_csv("region,wt\neast,1\n".as_bytes(), &req()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "缺少列 weight (missing column)；表头为 (header): region,wt"
+        );
+    }
+
+    #[test]
+    fn a_non_numeric_weight_names_line_and_column() {
+        let e = read_csv("region,weight\neast,1\nwest,abc\n".as_bytes(), &req()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "第3行 列weight: 不是数字 (not a number): 'abc'"
+        );
+    }
+
+    #[test]
+    fn an_empty_category_is_a_missing_value() {
+        let e = read_csv("region,weight\n,1\n".as_bytes(), &req()).unwrap_err();
+        assert_eq!(e.to_string(), "第2行 列region: 空值 (missing value)");
+    }
+
+    #[test]
+    fn lines_count_multi_line_fields() {
+        let csv = "note,region,weight\n\"a\nb\",east,1\nx,west,-\n";
+        let mut r = req();
+        r.push(Request::category("note"));
+        let e = read_csv(csv.as_bytes(), &r).unwrap_err();
+        assert!(e.to_string().starts_with("第4行 列weight"), "{e}");
+    }
+
+    #[test]
+    fn a_short_row_is_malformed_csv() {
+        let e = read_csv("region,weight\neast\n".as_bytes(), &req()).unwrap_err();
+        assert!(e.to_string().starts_with("第2行: CSV 格式错误"), "{e}");
+    }
+
+    #[test]
+    fn margins_group_rows_by_margin_in_file_order() {
+        let csv = "margin,level,N\nsex,F,3\nsex,M,2\nregion+sex,east|F,3\nregion+sex,east|M,2\n";
+        let m = read_margins_csv(csv.as_bytes()).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].levels, ["F", "M"]);
+        assert_eq!(m[1].name, "region+sex");
+        assert_eq!(m[1].totals, [3.0, 2.0]);
+    }
+
+    #[test]
+    fn a_duplicate_margin_cell_names_both_lines() {
+        let csv = "margin,level,N\nsex,F,3\nsex,F,2\n";
+        let e = read_margins_csv(csv.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string().contains("第3行") && e.to_string().contains("第2行"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_joint_level_needs_one_part_per_variable() {
+        let csv = "margin,level,N\nregion+sex,east,3\n";
+        let e = read_margins_csv(csv.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("第2行"), "{e}");
+    }
+}
