@@ -1,0 +1,2 @@
+//! Roll-up benchmark (filled in with the rollup module).
+fn main() {}

@@ -1,0 +1,24 @@
+//! Targets as indicators (指标): the pure logic behind dashboards, roll-ups, the assessment and the
+//! annual report. No storage, no HTTP, no files: callers (the store, the web server, the CLI) hand
+//! in plain values and get plain values back, so every number can be reproduced in a test.
+//!
+//! - [`indicator`]: what kind of quantity a plan target is (count, stock, share, per entity, per
+//!   period), how its reports combine, and that rule in words (zh) for the "how was this computed"
+//!   view.
+//! - [`actual`]: the actual value from accepted observations, with the reports it used ("no data"
+//!   is `None`, never 0).
+//! - [`progress`]: progress against the target, on-track status against the share of the plan
+//!   period elapsed, green / yellow / red.
+//! - [`coverage`]: per-entity targets (每个村, 每所学校): how many entities meet them, which do not.
+//! - [`rollup`]: roll-up along the region tree (village → township → county → city → province)
+//!   with drill-down to children and sources.
+//! - [`assess`]: the assessment (考核): a configurable scheme, scores, ranking with ties, the
+//!   commendation and 不升反降 lists.
+//! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
+
+pub mod indicator;
+
+mod error;
+
+pub use error::IndicatorError;
+pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure};
