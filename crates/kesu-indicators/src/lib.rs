@@ -16,9 +16,15 @@
 //!   commendation and 不升反降 lists.
 //! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
 
+pub mod actual;
+pub mod coverage;
 pub mod indicator;
+pub mod progress;
 
 mod error;
 
+pub use actual::{Actual, Observation, Source, Window};
+pub use coverage::{Coverage, Entity, EntityKey};
 pub use error::IndicatorError;
 pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure};
+pub use progress::{Context, Evaluation, Light, Status, evaluate};
