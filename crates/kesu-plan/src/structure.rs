@@ -1,9 +1,429 @@
 //! Finding the plan's structure: numbering levels, sections, tasks and their units.
+//!
+//! The path of a document through this module:
+//! 1. [`clean`]: paragraphs cleaned of PDF and web debris, lines broken mid-sentence joined;
+//! 2. [`tree`]: the outline, items nested by their numbering ([`labels`]), unnumbered measure
+//!    paragraphs as ¶N items, task-table rows ([`table`]) as items;
+//! 3. here: which items are tasks (leaves of the parts that are not guiding ideas, goals or the
+//!    closing 保障措施), their units ([`assign`]) with inheritance, their targets, the goals;
+//! 4. [`meta`]: title, region, level, period and issuer from the head of the document.
+//!
+//! Rules are about the shapes of such documents (numbering, punctuation, words like 牵头,
+//! 配合, 责任单位, 负责, 措施, 保障), never about one document.
 
-use crate::{Document, PlanError};
-use kesu_core::Plan;
+mod assign;
+mod clean;
+mod labels;
+mod meta;
+mod table;
+mod tree;
 
-/// Parse a decoded document into a plan. TODO(issue 2).
-pub fn parse(_doc: &Document) -> Result<Plan, PlanError> {
-    Err(PlanError::NoPlan)
+use crate::{Document, PlanError, targets};
+use assign::Units;
+use clean::Piece;
+use kesu_core::{Plan, Task};
+use tree::{Item, Outline};
+
+/// Parse a decoded document into a plan. [`PlanError::NoPlan`] when it has no tasks.
+pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
+    let pieces = clean::pieces(&doc.blocks);
+    let first_leads = pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Para(s) if assign::first_leads(s)));
+    let mut outline = tree::build(pieces, first_leads);
+    tree::expand_paragraphs(&mut outline, first_leads);
+    if outline.items.len() <= outline.roots.len() {
+        return Err(PlanError::NoPlan);
+    }
+    let meta = meta::read(outline.items.first().map_or(&[][..], |r| &r.paras));
+    let kinds = classify(&outline);
+    let units = own_units(&outline, &kinds, first_leads);
+    let tasks = tasks(&outline, &kinds, &units);
+    if tasks.is_empty() {
+        return Err(PlanError::NoPlan);
+    }
+    let goals = targets::extract(&goal_text(&outline, &kinds));
+    Ok(Plan {
+        title: meta.title,
+        region: meta.region,
+        level: meta.level,
+        period: meta.period,
+        issuer: meta.issuer,
+        goals,
+        tasks,
+    })
+}
+
+/// What an item is, from its heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// 指导思想, 基本原则, 总体要求, 前言: not tasks.
+    Guide,
+    /// 目标, 主要目标, 发展目标: the goals, not tasks.
+    Goal,
+    /// 保障措施, 组织实施, 进度安排: the closing part, not tasks.
+    Closing,
+    /// 任务 next to a 措施 sibling: a summary of the measures, not a task.
+    Summary,
+    /// 措施: the heading of the measures.
+    Measures,
+    /// 分工: the units of the enclosing item.
+    UnitBlock,
+    Other,
+}
+
+/// Each item's kind, and whether it is excluded from the tasks (itself or by an ancestor).
+struct Kinds {
+    kind: Vec<Kind>,
+    excluded: Vec<bool>,
+}
+
+fn heading(item: &Item) -> String {
+    if let Some(row) = &item.row {
+        return row.title.clone();
+    }
+    item.paras
+        .iter()
+        .find(|p| !p.trim().is_empty())
+        .map(|p| tree::title_of(p))
+        .unwrap_or_default()
+}
+
+fn kind_of(title: &str, depth: usize, units_only: bool) -> Kind {
+    let t: String = title.chars().filter(|c| !c.is_whitespace()).collect();
+    let n = t.chars().count();
+    const GUIDE: &[&str] = &[
+        "指导思想",
+        "基本原则",
+        "工作原则",
+        "总体要求",
+        "总体思路",
+        "基本思路",
+        "前言",
+        "形势",
+        "发展现状",
+        "发展基础",
+        "重要意义",
+        "编制依据",
+        "适用范围",
+    ];
+    const CLOSING: &[&str] = &[
+        "保障措施",
+        "组织实施",
+        "实施保障",
+        "保障机制",
+        "组织保障",
+        "进度安排",
+        "实施步骤",
+        "工作步骤",
+        "步骤安排",
+        "时间安排",
+        "实施进度",
+        "附则",
+    ];
+    if t.is_empty() {
+        return Kind::Other;
+    }
+    // A heading run into its text on one line ("(三)目标到2025年,…", "(一)指导思想以…"): the
+    // section's name is how the heading begins.
+    if depth <= 2 {
+        const GOAL_HEADS: &[&str] = &["主要目标", "发展目标", "工作目标", "总体目标", "目标"];
+        if GOAL_HEADS.iter().any(|w| t.starts_with(w)) && !t.starts_with("目标责任") {
+            return Kind::Goal;
+        }
+        if ["指导思想", "基本原则", "工作原则", "总体要求"]
+            .iter()
+            .any(|w| t.starts_with(w))
+        {
+            return Kind::Guide;
+        }
+    }
+    let guide = GUIDE.iter().any(|w| t.contains(w)) || t == "原则";
+    if (t.ends_with("目标") && n <= 15)
+        || (t.contains("目标") && guide)
+        || (n <= 8 && (t.ends_with("目标任务") || t.ends_with("目标要求")))
+    {
+        return Kind::Goal;
+    }
+    if guide && n <= 20 {
+        return Kind::Guide;
+    }
+    let closing = CLOSING.iter().any(|w| t.contains(w))
+        || (depth <= 1 && t.contains("保障") && !t.contains("行动") && !t.contains("工程"))
+        || (depth <= 1 && n <= 8 && t.contains("组织领导"));
+    if closing && n <= 30 {
+        return Kind::Closing;
+    }
+    if tree::is_measures_title(&t) {
+        return Kind::Measures;
+    }
+    // Only a summary when a 措施 sibling follows (checked by the caller), so a heading run
+    // into its text ("1.任务激发青少年…") counts too.
+    let summary = ["任务", "主要任务", "工作任务", "重点任务", "任务目标"];
+    if summary.iter().any(|w| t.starts_with(w)) {
+        return Kind::Summary;
+    }
+    let blocks = [
+        "分工",
+        "责任分工",
+        "职责分工",
+        "任务分工",
+        "工作分工",
+        "部门分工",
+        "责任单位",
+        "牵头单位",
+        "分工安排",
+    ];
+    if blocks.contains(&t.as_str()) || units_only {
+        return Kind::UnitBlock;
+    }
+    Kind::Other
+}
+
+fn classify(o: &Outline) -> Kinds {
+    let n = o.items.len();
+    let mut depth = vec![0usize; n];
+    let mut kind = vec![Kind::Other; n];
+    let mut excluded = vec![false; n];
+    for (id, item) in o.items.iter().enumerate() {
+        if item.label.is_empty() {
+            continue;
+        }
+        let parent = item.parent.unwrap_or(0);
+        let d = depth.get(parent).copied().unwrap_or(0) + 1;
+        if let Some(x) = depth.get_mut(id) {
+            *x = d;
+        }
+        let units_only = item.row.is_none()
+            && !item.paras.is_empty()
+            && item.children.is_empty()
+            && item.paras.iter().skip(1).count() > 0
+            && item
+                .paras
+                .iter()
+                .skip(1)
+                .all(|p| assign::is_units_only(p, false));
+        let units_only = units_only && heading(item).chars().count() <= 8;
+        if let Some(k) = kind.get_mut(id) {
+            *k = if item.row.is_some() {
+                Kind::Other
+            } else {
+                kind_of(&heading(item), d, units_only)
+            };
+        }
+    }
+    for (id, item) in o.items.iter().enumerate() {
+        if item.label.is_empty() {
+            continue;
+        }
+        let parent = item.parent.unwrap_or(0);
+        let k = kind.get(id).copied().unwrap_or(Kind::Other);
+        let by_parent = excluded.get(parent).copied().unwrap_or(false);
+        let summary_with_measures = k == Kind::Summary
+            && o.items.get(parent).is_some_and(|p| {
+                p.children
+                    .iter()
+                    .any(|&c| kind.get(c) == Some(&Kind::Measures))
+            });
+        let own = matches!(
+            k,
+            Kind::Guide | Kind::Goal | Kind::Closing | Kind::UnitBlock
+        ) || summary_with_measures;
+        if let Some(e) = excluded.get_mut(id) {
+            *e = by_parent || own;
+        }
+    }
+    Kinds { kind, excluded }
+}
+
+/// Each item's own units: from its text (or table row), with the units of a 分工 block and of
+/// a 任务 summary handed up to the item that holds them.
+fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
+    let mut units: Vec<Units> = o
+        .items
+        .iter()
+        .map(|item| match &item.row {
+            Some(row) => row.units.clone(),
+            None if item.label.is_empty() => Units::default(),
+            None => assign::extract(&item.paras.join("\n"), first_leads),
+        })
+        .collect();
+    for (id, item) in o.items.iter().enumerate() {
+        let Some(parent) = item.parent else { continue };
+        let k = kinds.kind.get(id).copied().unwrap_or(Kind::Other);
+        let parent_labelled = o.items.get(parent).is_some_and(|p| !p.label.is_empty());
+        if !parent_labelled {
+            continue;
+        }
+        let hand_up = match k {
+            Kind::UnitBlock => true,
+            Kind::Summary => units.get(parent).is_some_and(Units::is_empty),
+            _ => false,
+        };
+        if hand_up {
+            let u = units.get(id).cloned().unwrap_or_default();
+            if let Some(p) = units.get_mut(parent) {
+                p.append(u);
+            }
+        }
+    }
+    units
+}
+
+/// The units of a task: its own, and for each role it lacks, the nearest enclosing item's
+/// (a task that names its own lead takes nothing from above).
+fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
+    let mut u = units.get(id).cloned().unwrap_or_default();
+    let own_lead = !u.lead.is_empty();
+    let mut cur = o.items.get(id).and_then(|i| i.parent);
+    while let Some(p) = cur {
+        let Some(pu) = units.get(p) else { break };
+        if u.lead.is_empty() {
+            u.lead = pu.lead.clone();
+        }
+        if !own_lead {
+            if u.cooperating.is_empty() {
+                u.cooperating = pu.cooperating.clone();
+            }
+            if u.responsible.is_empty() {
+                u.responsible = pu.responsible.clone();
+            }
+        }
+        cur = o.items.get(p).and_then(|i| i.parent);
+    }
+    u
+}
+
+/// The tasks: leaves of the parts that are not excluded, in document order. Where the document
+/// assigns units at all, a task has units (its own or inherited); an appendix gives tasks only
+/// when the body gives none.
+fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> Vec<Task> {
+    let mut body = Vec::new();
+    let mut appendix = Vec::new();
+    for &root in &o.roots {
+        let mut order = Vec::new();
+        walk(o, root, &mut order);
+        for id in order {
+            let Some(item) = o.items.get(id) else {
+                continue;
+            };
+            if item.label.is_empty() || !item.children.is_empty() {
+                continue;
+            }
+            if kinds.excluded.get(id).copied().unwrap_or(true) {
+                continue;
+            }
+            let u = effective_units(o, units, id);
+            let entry = (id, u);
+            if item.appendix {
+                appendix.push(entry);
+            } else {
+                body.push(entry);
+            }
+        }
+    }
+    let pick = |mut list: Vec<(usize, Units)>| {
+        if list.iter().any(|(_, u)| !u.is_empty()) {
+            list.retain(|(_, u)| !u.is_empty());
+        }
+        list
+    };
+    let body = pick(body);
+    let chosen = if body.is_empty() {
+        pick(appendix)
+    } else {
+        body
+    };
+    chosen
+        .into_iter()
+        .filter_map(|(id, u)| task(o, id, u))
+        .collect()
+}
+
+fn walk(o: &Outline, id: usize, out: &mut Vec<usize>) {
+    // An explicit stack: a hostile document may nest deeply.
+    let mut stack = vec![id];
+    while let Some(i) = stack.pop() {
+        out.push(i);
+        if let Some(item) = o.items.get(i) {
+            stack.extend(item.children.iter().rev());
+        }
+    }
+}
+
+fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
+    let item = o.items.get(id)?;
+    let mut path = Vec::new();
+    let mut cur = Some(id);
+    while let Some(i) = cur {
+        let it = o.items.get(i)?;
+        if !it.label.is_empty() {
+            path.push(it.label.clone());
+        }
+        cur = it.parent;
+    }
+    path.reverse();
+    let (title, text, deadline) = match &item.row {
+        Some(row) => (row.title.clone(), row.text.clone(), row.deadline),
+        None => (
+            heading(item),
+            item.paras
+                .iter()
+                .filter(|p| !p.trim().is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            None,
+        ),
+    };
+    let mut found = targets::extract(&text);
+    if let Some(y) = deadline {
+        for t in &mut found {
+            t.year = t.year.or(Some(y));
+        }
+    }
+    Some(Task {
+        path,
+        title,
+        lead: u.lead,
+        cooperating: u.cooperating,
+        responsible: u.responsible,
+        targets: found,
+        text: Some(text),
+    })
+}
+
+/// The text the plan-wide goals are read from: the innermost 目标 sections with everything
+/// under them; without one, the sentences of the preamble that speak of a 目标.
+fn goal_text(o: &Outline, kinds: &Kinds) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let goal = |i: usize| kinds.kind.get(i) == Some(&Kind::Goal);
+    for (id, item) in o.items.iter().enumerate() {
+        if item.appendix || !goal(id) {
+            continue;
+        }
+        let mut under = Vec::new();
+        walk(o, id, &mut under);
+        if under.iter().skip(1).any(|&d| goal(d)) {
+            continue;
+        }
+        for d in under {
+            if let Some(it) = o.items.get(d) {
+                parts.extend(it.paras.iter().filter(|p| !p.trim().is_empty()).cloned());
+                parts.extend(it.table_text.iter().cloned());
+            }
+        }
+    }
+    if parts.is_empty()
+        && let Some(root) = o.items.first()
+    {
+        for p in &root.paras {
+            for s in p.split_inclusive('。') {
+                if s.contains("目标") && s.chars().any(|c| c.is_ascii_digit()) {
+                    parts.push(s.to_string());
+                }
+            }
+        }
+    }
+    parts.join("\n")
 }

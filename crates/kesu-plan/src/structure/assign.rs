@@ -1,0 +1,495 @@
+//! Which units an item names, and in which role: "(责任单位:…等,排名第一的为牵头单位,下同)",
+//! "(牵头单位:…)", "牵头部门:… 配合部门:…", "(市教委、市科技局)", "(区教育局、区科协负责)",
+//! "(X牵头,Y配合)", "(各责任单位)".
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Units by role, as written, in the order written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Units {
+    pub lead: Vec<String>,
+    pub cooperating: Vec<String>,
+    pub responsible: Vec<String>,
+}
+
+impl Units {
+    pub(super) fn is_empty(&self) -> bool {
+        self.lead.is_empty() && self.cooperating.is_empty() && self.responsible.is_empty()
+    }
+
+    pub(super) fn append(&mut self, other: Units) {
+        self.lead.extend(other.lead);
+        self.cooperating.extend(other.cooperating);
+        self.responsible.extend(other.responsible);
+    }
+
+    /// A list named without a role: under a "first is lead" rule its first unit leads and the
+    /// rest cooperate; otherwise all are responsible.
+    pub(super) fn add_roleless(&mut self, list: Vec<String>, first_leads: bool) {
+        if first_leads {
+            let mut it = list.into_iter();
+            self.lead.extend(it.next());
+            self.cooperating.extend(it);
+        } else {
+            self.responsible.extend(list);
+        }
+    }
+}
+
+/// Whether the document says that the first unit of a list leads ("排名第一的为牵头单位",
+/// "分别由排名第一的责任单位牵头", "排在首位的为牵头单位").
+pub(super) fn first_leads(text: &str) -> bool {
+    FIRST_LEADS.is_match(text)
+}
+
+static FIRST_LEADS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(第一|首位|首个|第1)[^，,。；;)）]{0,8}牵头")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// The role a keyword names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Lead,
+    Cooperating,
+    Responsible,
+}
+
+static ROLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协作单位|支持单位|协助单位|参加单位|责任单位|责任部门|负责单位|负责部门|承办单位|实施单位|落实单位|牵头|配合|责任)\s*[:：]",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+fn role_of(word: &str) -> Role {
+    if word.starts_with("牵头") || word.starts_with("主") {
+        Role::Lead
+    } else if word.starts_with("责任")
+        || word.starts_with("负责")
+        || word.starts_with("承办")
+        || word.starts_with("实施")
+        || word.starts_with("落实")
+    {
+        Role::Responsible
+    } else {
+        Role::Cooperating
+    }
+}
+
+/// The units an item's text assigns. `first_leads`: the document's "first is lead" rule.
+pub(super) fn extract(text: &str, first_leads: bool) -> Units {
+    let mut units = Units::default();
+    let groups = groups(text);
+    let mut inside = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let Some(content) = text.get(g.open_end..g.close) else {
+            continue;
+        };
+        let trailing = i + 1 == groups.len() && is_end(text.get(g.close_end..).unwrap_or(""));
+        let after_break = text
+            .get(..g.open)
+            .and_then(|b| b.trim_end().chars().next_back())
+            .is_none_or(|c| super::labels::is_break(c) || c == ',' || c == '，');
+        if let Some(u) = group_units(content, first_leads, trailing || after_break) {
+            units.append(u);
+            inside.push((g.open, g.close_end));
+        }
+    }
+    // Role lines outside brackets: "牵头部门:市教育局、团市委" / "配合部门:…".
+    let mut found = ROLE_WORD.captures_iter(text).filter_map(|c| {
+        let (m, w) = (c.get(0)?, c.get(1)?);
+        let in_group = groups
+            .iter()
+            .any(|g| m.start() >= g.open && m.start() < g.close_end);
+        (!in_group).then_some((m.start(), m.end(), role_of(w.as_str())))
+    });
+    let mut cur = found.next();
+    while let Some((_, end, role)) = cur {
+        let next = found.next();
+        let stop = text
+            .get(end..)
+            .and_then(|r| r.find(['。', '；', ';', '\n']))
+            .map_or(text.len(), |k| end + k);
+        let stop = next.map_or(stop, |(s, _, _)| stop.min(s));
+        if let Some(list) = text.get(end..stop) {
+            add(&mut units, role, split_units(list), first_leads, false);
+        }
+        cur = next;
+    }
+    units
+}
+
+fn add(units: &mut Units, role: Role, list: Vec<String>, first_leads: bool, has_lead: bool) {
+    match role {
+        Role::Lead => units.lead.extend(list),
+        Role::Cooperating => units.cooperating.extend(list),
+        Role::Responsible => units.add_roleless(list, first_leads && !has_lead),
+    }
+}
+
+/// A bracketed stretch of text, as byte offsets: `(` at `open`, content from `open_end` to
+/// `close`, `)` ending at `close_end`.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    open: usize,
+    open_end: usize,
+    close: usize,
+    close_end: usize,
+}
+
+/// The outermost bracket pairs of a text (either width); unbalanced brackets are skipped.
+fn groups(text: &str) -> Vec<Group> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut open = (0, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' | '（' => {
+                if depth == 0 {
+                    open = (i, i + c.len_utf8());
+                }
+                depth += 1;
+            }
+            ')' | '）' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push(Group {
+                        open: open.0,
+                        open_end: open.1,
+                        close: i,
+                        close_end: i + c.len_utf8(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether what follows a bracket ends the item: only punctuation and spaces.
+fn is_end(rest: &str) -> bool {
+    rest.chars()
+        .all(|c| c.is_whitespace() || matches!(c, '。' | '；' | ';' | '.' | '，' | ','))
+}
+
+/// The units a bracketed clause names, if it is a unit clause. `placed`: the clause stands where
+/// unit lists stand (at the end of the item, or after a sentence), which a list without any
+/// role word needs in order to count.
+fn group_units(content: &str, first_leads: bool, placed: bool) -> Option<Units> {
+    let content = content.trim();
+    let mut units = Units::default();
+    // "牵头单位:X;配合单位:Y", "责任单位:X等,排名第一的为牵头单位,下同".
+    let words: Vec<_> = ROLE_WORD
+        .captures_iter(content)
+        .filter_map(|c| {
+            Some((
+                c.get(0)?.start(),
+                c.get(0)?.end(),
+                role_of(c.get(1)?.as_str()),
+            ))
+        })
+        .collect();
+    if let Some(&(first, _, _)) = words.first() {
+        if !content.get(..first)?.trim().is_empty() {
+            return None;
+        }
+        let has_lead = words.iter().any(|w| w.2 == Role::Lead);
+        for (k, &(_, end, role)) in words.iter().enumerate() {
+            let stop = words.get(k + 1).map_or(content.len(), |w| w.0);
+            let list = split_units(content.get(end..stop)?);
+            add(&mut units, role, list, first_leads, has_lead);
+        }
+        return (!units.is_empty()).then_some(units);
+    }
+    // "X牵头,Y配合" / "X牵头,Y、Z参与" / "X牵头负责".
+    if let Some(c) = LEAD_COOP.captures(content) {
+        let lead = split_units(c.get(1)?.as_str());
+        let coop = c
+            .get(2)
+            .map(|m| split_units(m.as_str()))
+            .unwrap_or_default();
+        if !lead.is_empty() && lead.iter().chain(&coop).all(|u| unit_like(u)) {
+            units.lead = lead;
+            units.cooperating = coop;
+            return Some(units);
+        }
+        return None;
+    }
+    // "区教育局、区科协负责", "…按职责分工负责".
+    if let Some(c) = RESPONSIBLE.captures(content) {
+        let list = split_units(c.get(1)?.as_str());
+        if !list.is_empty() && list.iter().all(|u| unit_like(u)) {
+            units.add_roleless(list, first_leads);
+            return Some(units);
+        }
+        return None;
+    }
+    // "(市教委、市科技局)", "(各责任单位)": a bare list, only where unit lists stand.
+    if !placed {
+        return None;
+    }
+    let list = split_units(content);
+    let strong = list
+        .iter()
+        .any(|u| u.starts_with(['市', '区', '县', '省', '镇', '乡', '各', '团', '州', '旗']));
+    if !list.is_empty() && strong && list.iter().all(|u| unit_like(u)) {
+        units.add_roleless(list, first_leads);
+        return Some(units);
+    }
+    None
+}
+
+static LEAD_COOP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([^，,;；]+?)(?:牵头负责|牵头)(?:[，,;；、]\s*(?:由)?([^，,;；]+?)(?:配合|参与|协助|协同|共同参与|参加)(?:实施|落实)?)?$")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+static RESPONSIBLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([^;；]+?)(?:按职责分工负责|按职责负责|分工负责|分别负责|共同负责|负责落实|具体负责|负责)$")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Split a list of units ("市教育局、团市委、市科协等,排名第一的为牵头单位,下同") into names:
+/// riders that are not names are dropped, trailing 等 is removed.
+pub(super) fn split_units(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for chunk in list.split([',', '，', ';', '；', '。', '\n']) {
+        if RIDER.is_match(chunk) {
+            continue;
+        }
+        for name in chunk.split(['、', '/', '／', ' ', '\t', '\u{3000}']) {
+            if let Some(n) = clean_name(name) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+static RIDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"牵头|下同|排名|排序|排列|第一|首位|配合|分别|按职责|列前")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// A unit's name as written, without surrounding punctuation and a trailing 等 ("市科协等",
+/// "市科协等单位"); `None` when nothing is left.
+fn clean_name(name: &str) -> Option<String> {
+    let mut n = name.trim_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '、' | ':' | '：' | '.' | '。' | '"' | '“' | '”' | '(' | ')' | '（' | '）'
+            )
+    });
+    for suffix in [
+        "等有关单位",
+        "等相关单位",
+        "等有关部门",
+        "等相关部门",
+        "等单位",
+        "等部门",
+        "等",
+    ] {
+        if n.chars().count() > suffix.chars().count() + 1
+            && let Some(s) = n.strip_suffix(suffix)
+        {
+            n = s.trim_end();
+            break;
+        }
+    }
+    (!n.is_empty()).then(|| n.to_string())
+}
+
+/// Whether a name looks like a unit's: the endings of Chinese bodies' names (局, 委, 办, 中心,
+/// 协会, 政府, 单位 …) or a collective "各…".
+pub(super) fn unit_like(name: &str) -> bool {
+    let len = name.chars().count();
+    if !(2..=40).contains(&len) {
+        return false;
+    }
+    if name.starts_with("各") {
+        return true;
+    }
+    if len < 3
+        || name.starts_with([
+            '含', '如', '即', '指', '包', '简', '以', '主', '其', '和', '与',
+        ])
+    {
+        return false;
+    }
+    const ENDS: &[&str] = &[
+        "局",
+        "委",
+        "办",
+        "厅",
+        "部",
+        "会",
+        "院",
+        "室",
+        "中心",
+        "团",
+        "队",
+        "社",
+        "站",
+        "所",
+        "馆",
+        "台",
+        "司",
+        "行",
+        "政府",
+        "协",
+        "联",
+        "处",
+        "校",
+        "街道",
+        "镇",
+        "乡",
+        "署",
+        "区",
+        "单位",
+        "部门",
+        "机构",
+        "组织",
+        "办事处",
+        "基地",
+        "组",
+        "集团",
+        "公司",
+        "厂",
+        "报",
+        "军",
+        "庭",
+        "科",
+        "股",
+        "委员会",
+        "管委会",
+        "领导小组",
+    ];
+    ENDS.iter().any(|e| name.ends_with(e))
+}
+
+/// Whether a paragraph says nothing but which units are in charge ("牵头部门:…",
+/// "(责任单位:…)").
+pub(super) fn is_units_only(p: &str, first_leads: bool) -> bool {
+    let p = p.trim();
+    if super::clean::starts_with_role(p) && !p.contains('。') {
+        return true;
+    }
+    let groups = groups(p);
+    let [g] = groups.as_slice() else {
+        return false;
+    };
+    let before = p.get(..g.open).unwrap_or("").trim();
+    let after = p.get(g.close_end..).unwrap_or("");
+    before.is_empty()
+        && is_end(after)
+        && p.get(g.open_end..g.close)
+            .and_then(|c| group_units(c, first_leads, true))
+            .is_some()
+}
+
+/// The text without its unit clauses (for a title that would otherwise end in one).
+pub(super) fn strip_unit_clauses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for g in groups(text) {
+        let is_units = text
+            .get(g.open_end..g.close)
+            .and_then(|c| group_units(c, false, is_end(text.get(g.close_end..).unwrap_or(""))))
+            .is_some();
+        if is_units {
+            out.push_str(text.get(last..g.open).unwrap_or(""));
+            last = g.close_end;
+        }
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn a_responsible_list_under_the_first_is_lead_rule_splits_into_lead_and_cooperating() {
+        let text = "激发兴趣。(责任单位:市教育局、团市委、市妇联等,排名第一的为牵头单位,下同)";
+        assert!(first_leads(text));
+        let u = extract(text, true);
+        assert_eq!(u.lead, v(&["市教育局"]));
+        assert_eq!(u.cooperating, v(&["团市委", "市妇联"]));
+        assert!(u.responsible.is_empty());
+    }
+
+    #[test]
+    fn without_the_rule_a_responsible_list_is_responsible() {
+        let u = extract("加强培训。(责任单位: 市教育局、市科协)", false);
+        assert_eq!(u.responsible, v(&["市教育局", "市科协"]));
+        assert!(u.lead.is_empty());
+    }
+
+    #[test]
+    fn a_lead_clause_names_leads() {
+        let u = extract("提高决策能力。(牵头单位:市委组织部、市科协)", false);
+        assert_eq!(u.lead, v(&["市委组织部", "市科协"]));
+    }
+
+    #[test]
+    fn role_lines_name_leads_and_cooperating_units() {
+        let u = extract(
+            "牵头部门:市教育局、团市委\n配合部门:市委宣传部、市妇联",
+            false,
+        );
+        assert_eq!(u.lead, v(&["市教育局", "团市委"]));
+        assert_eq!(u.cooperating, v(&["市委宣传部", "市妇联"]));
+    }
+
+    #[test]
+    fn a_trailing_list_ending_in_fuze_is_responsible() {
+        let u = extract("开展活动。（区科协、区教育局、各镇人民政府负责）", false);
+        assert_eq!(u.responsible, v(&["区科协", "区教育局", "各镇人民政府"]));
+    }
+
+    #[test]
+    fn a_bare_trailing_list_after_a_sentence_is_responsible() {
+        let u = extract("拓展新空间。(市科协、市经济信息委等)", false);
+        assert_eq!(u.responsible, v(&["市科协", "市经济信息委"]));
+        let u = extract("精准服务。(各责任单位)", false);
+        assert_eq!(u.responsible, v(&["各责任单位"]));
+    }
+
+    #[test]
+    fn brackets_inside_a_sentence_are_not_units() {
+        assert!(extract("依托老年大学（学校、学习点）、社区等", false).is_empty());
+        assert!(extract("以新时代文明实践中心(所、站)为阵地。", false).is_empty());
+        assert!(extract("加强科普基地建设(含科技馆)。", false).is_empty());
+    }
+
+    #[test]
+    fn lead_and_cooperating_in_words() {
+        let u = extract("组织实施。(市科协牵头,市教育局、市科技局配合)", false);
+        assert_eq!(u.lead, v(&["市科协"]));
+        assert_eq!(u.cooperating, v(&["市教育局", "市科技局"]));
+    }
+
+    #[test]
+    fn deng_inside_a_name_is_kept() {
+        assert_eq!(
+            split_units("新余学院等院校、团市委"),
+            v(&["新余学院等院校", "团市委"])
+        );
+    }
+
+    #[test]
+    fn a_units_only_paragraph_is_recognised() {
+        assert!(is_units_only("(责任单位: 市委组织部、市科协)", false));
+        assert!(is_units_only("配合部门:市委宣传部、市妇联", false));
+        assert!(!is_units_only("加强培训。(责任单位:市科协)", false));
+    }
+}

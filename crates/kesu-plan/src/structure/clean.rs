@@ -1,0 +1,375 @@
+//! Cleaning the decoded paragraphs before any structure is looked for: the debris of PDF
+//! extraction (page numbers, "- " bullets, `**bold**` marks, spaces inside Chinese text, lines
+//! broken in the middle of a word or a unit's name) and the blank lines of web pages.
+//!
+//! Everything here is one pass over the text: no paragraph is rebuilt more than once, so a long
+//! document costs time in proportion to its length.
+
+use super::labels;
+use crate::Block;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A cleaned piece of the document in order: a paragraph, or a table as decoded.
+pub(super) enum Piece<'a> {
+    Para(String),
+    Table(&'a [Vec<String>]),
+}
+
+/// The document's paragraphs cleaned and re-joined, and its tables.
+pub(super) fn pieces(blocks: &[Block]) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut pending: Option<String> = None;
+    for block in blocks {
+        match block {
+            Block::Paragraph(raw) => {
+                let Some(line) = clean_line(raw) else {
+                    continue;
+                };
+                pending = Some(match pending.take() {
+                    Some(mut prev) if joins(&prev, &line) => {
+                        prev.push_str(&line);
+                        prev
+                    }
+                    Some(prev) => {
+                        out.push(Piece::Para(prev));
+                        line
+                    }
+                    None => line,
+                });
+            }
+            Block::Table(rows) => {
+                if let Some(p) = pending.take() {
+                    out.push(Piece::Para(p));
+                }
+                out.push(Piece::Table(rows));
+            }
+        }
+    }
+    if let Some(p) = pending {
+        out.push(Piece::Para(p));
+    }
+    out
+}
+
+/// Characters of Chinese text (ideographs, CJK and full-width punctuation, quotes and dashes):
+/// spaces next to them are debris of PDF extraction, not word breaks.
+pub(super) fn is_wide(c: char) -> bool {
+    matches!(c,
+        '\u{2010}'..='\u{205f}'
+        | '\u{2460}'..='\u{24ff}'
+        | '\u{2e80}'..='\u{9fff}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{fe30}'..='\u{fe4f}'
+        | '\u{ff00}'..='\u{ffef}'
+        | '\u{20000}'..='\u{3ffff}')
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{3000}' | '\u{a0}' | '\u{200b}' | '\u{feff}')
+}
+
+/// One paragraph cleaned, or `None` when nothing of it is content (blank, a page number).
+pub(super) fn clean_line(raw: &str) -> Option<String> {
+    let raw = raw.trim_matches(is_space);
+    if raw.is_empty() {
+        return None;
+    }
+    // A label followed by a space ("一 总体要求", "1 总体要求") would lose the space below and
+    // run into its text; give it its punctuation first.
+    let fixed;
+    let raw = if let Some(c) = LABEL_SPACE.captures(raw) {
+        let (whole, label, text) = (c.get(0)?, c.get(1)?, c.get(2)?);
+        let mark = if label.as_str().starts_with(|c: char| c.is_ascii_digit()) {
+            "."
+        } else {
+            "、"
+        };
+        fixed = format!(
+            "{}{mark}{}{}",
+            label.as_str(),
+            text.as_str(),
+            raw.get(whole.end()..)?
+        );
+        fixed.as_str()
+    } else {
+        raw
+    };
+    let mut out = String::with_capacity(raw.len());
+    // Spaces are held back until the next character shows whether they separate words.
+    let mut space = false;
+    let mut last: Option<char> = None;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\0' | '\u{200b}' | '\u{feff}' | '\u{ad}' => continue,
+            // `**bold**` marks of text converted through Markdown.
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                continue;
+            }
+            _ if is_space(c) => {
+                space = true;
+                continue;
+            }
+            _ => {}
+        }
+        if space && !out.is_empty() && !(is_wide(c) || last.is_some_and(is_wide)) {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+        last = Some(c);
+    }
+    let mut s = out.as_str();
+    if PAGE_NUMBER.is_match(s) {
+        return None;
+    }
+    // Bullets in front of a paragraph ("- 1.提升…", "• ", "# "): formatting, not text.
+    loop {
+        let t = s
+            .strip_prefix("- ")
+            .or_else(|| s.strip_prefix("-").filter(|r| labels::starts_with_label(r)))
+            .or_else(|| s.strip_prefix("* "))
+            .or_else(|| s.strip_prefix("> "))
+            .or_else(|| {
+                s.strip_prefix([
+                    '•', '●', '◆', '■', '□', '○', '▪', '◇', '★', '☆', '▲', '►', '·', '#',
+                ])
+            });
+        match t {
+            Some(t) if !t.trim_start().is_empty() => s = t.trim_start(),
+            _ => break,
+        }
+    }
+    if s.len() == out.len() {
+        return Some(out);
+    }
+    Some(s.to_string())
+}
+
+static LABEL_SPACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([一二三四五六七八九十]{1,3}|[0-9]{1,2})[ \t\u{3000}\u{a0}]+(\p{Han})")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[-—–－_~·\s]*(第\s*)?[0-9０-９]{1,4}(\s*页)?(\s*/\s*[0-9]{1,4})?(\s*共\s*[0-9]{1,4}\s*页)?[-—–－_~·\s]*$",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Whether `next` continues the paragraph `prev` (a line a PDF broke mid-sentence) rather than
+/// starting a new one. Looks only at the ends of `prev`, so a long run of joins stays linear.
+fn joins(prev: &str, next: &str) -> bool {
+    if labels::starts_with_label(next) || starts_with_role(next) || is_marker(next) {
+        return false;
+    }
+    // A title printed on two lines: "…实施方案" / "（2022—2025年）".
+    if prev.len() < 240 && YEAR_PAREN.is_match(next) {
+        return true;
+    }
+    let Some(last) = prev.chars().next_back() else {
+        return false;
+    };
+    if matches!(last, '：' | ':' | '、' | '，' | ',' | '(' | '（') {
+        return true;
+    }
+    let tail = tail(prev, 120);
+    let unclosed = opens(tail) > closes(tail);
+    if ends_sentence(last) && !unclosed {
+        return false;
+    }
+    // A short line is a heading or a line of its own (a signature, a unit list).
+    if prev.len() < 75 {
+        return unclosed;
+    }
+    // A numbered heading without a full stop is a heading, however the next line begins.
+    if prev.len() <= 150 && labels::starts_with_label(prev) && !prev.contains('。') {
+        return unclosed;
+    }
+    true
+}
+
+/// The last `max` bytes of `s` or fewer, cut at a character boundary.
+fn tail(s: &str, max: usize) -> &str {
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s.get(start..).unwrap_or("")
+}
+
+fn opens(s: &str) -> usize {
+    s.chars().filter(|c| matches!(c, '(' | '（')).count()
+}
+
+fn closes(s: &str) -> usize {
+    s.chars().filter(|c| matches!(c, ')' | '）')).count()
+}
+
+fn ends_sentence(c: char) -> bool {
+    matches!(
+        c,
+        '。' | '！' | '!' | '？' | '?' | '；' | ';' | '…' | '】' | '」' | '』' | ')' | '）'
+    )
+}
+
+static YEAR_PAREN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[(（]\s*\d{4}\s*[-—–－~～至到]+\s*\d{4}\s*年?\s*[)）]")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// A line that names units by role ("牵头部门:…", "配合单位：…") starts a paragraph of its own.
+pub(super) fn starts_with_role(s: &str) -> bool {
+    ROLE_START.is_match(s)
+}
+
+static ROLE_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[(（]?(牵头|配合|责任|协办|参与|主办|主责|协同|协作|负责|承办|实施)(单位|部门)?\s*[:：]",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// Lines that begin an appendix or end the document: never part of the paragraph before them.
+pub(super) fn is_marker(s: &str) -> bool {
+    starts_appendix(s) || ends_document(s)
+}
+
+/// "附件", "附件1：…", "附件：任务分工表", "附件名词解释" (not "附件中所列…", a sentence about
+/// the appendix).
+pub(super) fn starts_appendix(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("附件") else {
+        return false;
+    };
+    match rest.chars().next() {
+        None => true,
+        Some(c) => !matches!(
+            c,
+            '中' | '所'
+                | '的'
+                | '是'
+                | '和'
+                | '与'
+                | '及'
+                | '为'
+                | '已'
+                | '内'
+                | '里'
+                | '上'
+                | '，'
+                | ','
+                | '。'
+                | '、'
+        ),
+    }
+}
+
+/// Lines after which nothing belongs to the plan: the distribution list of an official
+/// document, and the footers of web pages.
+pub(super) fn ends_document(s: &str) -> bool {
+    const ENDS: &[&str] = &[
+        "抄送",
+        "抄报",
+        "【本文地址】",
+        "【打印本页】",
+        "【关闭窗口】",
+        "打印本页",
+        "关闭窗口",
+        "【我要纠错】",
+        "扫一扫在手机打开",
+        "相关附件",
+        "相关链接",
+        "上一篇",
+        "下一篇",
+        "今日新闻",
+        "推荐新闻",
+        "版权所有",
+        "CopyRight",
+        "Copyright",
+        "主办单位：",
+        "主办单位:",
+    ];
+    s.len() <= 600 && ENDS.iter().any(|e| s.starts_with(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paras(lines: &[&str]) -> Vec<String> {
+        let blocks: Vec<Block> = lines
+            .iter()
+            .map(|l| Block::Paragraph((*l).to_string()))
+            .collect();
+        pieces(&blocks)
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Para(s) => Some(s),
+                Piece::Table(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spaces_inside_chinese_text_are_removed_and_between_latin_words_kept() {
+        assert_eq!(
+            clean_line("到 2025 年,比例达到 15%").as_deref(),
+            Some("到2025年,比例达到15%")
+        );
+        assert_eq!(
+            clean_line("Open Data 平台").as_deref(),
+            Some("Open Data平台")
+        );
+    }
+
+    #[test]
+    fn bold_marks_bullets_and_page_numbers_go() {
+        assert_eq!(
+            clean_line("- 3. **夯实基础**。围绕").as_deref(),
+            Some("3.夯实基础。围绕")
+        );
+        assert_eq!(clean_line("- 1 -"), None);
+        assert_eq!(clean_line("— 12 —"), None);
+        assert_eq!(clean_line("第 3 页 共 12 页"), None);
+    }
+
+    #[test]
+    fn a_label_followed_by_a_space_keeps_its_punctuation() {
+        assert_eq!(clean_line("一 总体要求").as_deref(), Some("一、总体要求"));
+    }
+
+    #[test]
+    fn a_line_broken_mid_sentence_is_joined() {
+        let long = "培训农业从业人员1万人次以上,开展各类活动,举办各类讲座培训,不少于10";
+        assert_eq!(
+            paras(&[long, "场次。(责任单位:市科协)"]),
+            vec![format!("{long}场次。(责任单位:市科协)")]
+        );
+        assert_eq!(
+            paras(&["(牵头单位:", "市农业农村局)"]),
+            vec!["(牵头单位:市农业农村局)"]
+        );
+    }
+
+    #[test]
+    fn headings_labels_and_role_lines_start_new_paragraphs() {
+        assert_eq!(
+            paras(&["(一)指导思想", "以习近平新时代中国特色社会主义思想为指导"]).len(),
+            2
+        );
+        assert_eq!(paras(&["牵头部门:市教育局", "配合部门:市科协"]).len(), 2);
+        let long = "加强科普基础设施建设合理布局,丰富科普基础设施服务内容,促进资源合理配置";
+        assert_eq!(paras(&[long, "2.构建现代科技馆体系。"]).len(), 2);
+    }
+
+    #[test]
+    fn a_title_printed_on_two_lines_is_one() {
+        assert_eq!(
+            paras(&["某区全民科学素质行动规划纲要实施方案", "（2022—2025年）"]),
+            vec!["某区全民科学素质行动规划纲要实施方案（2022—2025年）"]
+        );
+    }
+}

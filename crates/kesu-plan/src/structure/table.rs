@@ -1,0 +1,331 @@
+//! Task tables (工作分工表, 任务分解表, 重点任务清单): a header row naming the columns (序号,
+//! 重点任务, 具体措施, 牵头单位, 配合单位, 责任单位, 完成时限), then one task per row.
+
+use super::assign::{self, Units};
+use super::labels;
+
+/// A task read from one row (or from several rows sharing one 序号).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Row {
+    /// Labels of the group rows above it inside the table ("一、青少年…" spanning the table).
+    pub groups: Vec<String>,
+    pub label: String,
+    pub title: String,
+    pub text: String,
+    pub units: Units,
+    /// The last year of the 完成时限 cell.
+    pub deadline: Option<i32>,
+}
+
+#[derive(Debug, Default)]
+struct Columns {
+    no: Option<usize>,
+    task: Option<usize>,
+    measure: Option<usize>,
+    lead: Option<usize>,
+    coop: Option<usize>,
+    resp: Option<usize>,
+    deadline: Option<usize>,
+}
+
+impl Columns {
+    fn is_task_table(&self) -> bool {
+        (self.task.is_some() || self.measure.is_some())
+            && (self.lead.is_some() || self.coop.is_some() || self.resp.is_some())
+    }
+}
+
+/// Which column a header cell names.
+fn header(cols: &mut Columns, i: usize, cell: &str) {
+    let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    let slot = if c == "序号" || c == "编号" || c == "序" {
+        &mut cols.no
+    } else if c.contains("牵头") || c.contains("主责") {
+        &mut cols.lead
+    } else if c.contains("配合") || c.contains("协办") || c.contains("参与") || c.contains("协同")
+    {
+        &mut cols.coop
+    } else if c.contains("责任单位")
+        || c.contains("责任部门")
+        || c.contains("负责单位")
+        || c.contains("承办单位")
+        || c.contains("实施单位")
+        || c == "责任主体"
+    {
+        &mut cols.resp
+    } else if c.contains("时限") || c.contains("时间") || c.contains("进度") {
+        &mut cols.deadline
+    } else if c.contains("措施") || c.contains("内容") || c.contains("举措") || c.contains("要求")
+    {
+        &mut cols.measure
+    } else if c.contains("任务") || c.contains("工作") || c.contains("事项") || c.contains("项目")
+    {
+        &mut cols.task
+    } else {
+        return;
+    };
+    if slot.is_none() {
+        *slot = Some(i);
+    }
+}
+
+/// The tasks of a task table, or `None` when the table is not one.
+pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> {
+    // The header is among the first rows (a title row may come first).
+    let (h, cols) = rows.iter().take(4).enumerate().find_map(|(k, row)| {
+        let mut cols = Columns::default();
+        for (i, cell) in row.iter().enumerate() {
+            header(&mut cols, i, cell);
+        }
+        cols.is_task_table().then_some((k, cols))
+    })?;
+    let header_row = rows.get(h)?;
+    let cell = |row: &[String], i: Option<usize>| -> String {
+        i.and_then(|i| row.get(i))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<Row> = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
+    let mut counter = 0u32;
+    for row in rows.iter().skip(h + 1) {
+        if row == header_row || row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        // A row whose cells all say the same (a merged heading row) groups the rows below.
+        let mut filled = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
+        let first = filled.next().unwrap_or("");
+        if filled.all(|c| c == first) && row.len() > 1 {
+            let t = super::clean::clean_line(first).unwrap_or_default();
+            if let Some(f) = labels::label_at(&t, 0, true) {
+                groups.truncate(group_depth(&groups, &f.text));
+                groups.push(f.text);
+            }
+            continue;
+        }
+        let no = cell(row, cols.no);
+        let task = clean(&cell(row, cols.task));
+        let measure = clean(&cell(row, cols.measure));
+        let label = label_of(&no).unwrap_or_else(|| {
+            if no.is_empty() {
+                String::new()
+            } else {
+                no.clone()
+            }
+        });
+        let mut units = Units::default();
+        units
+            .lead
+            .extend(assign::split_units(&cell(row, cols.lead)));
+        units
+            .cooperating
+            .extend(assign::split_units(&cell(row, cols.coop)));
+        units.add_roleless(assign::split_units(&cell(row, cols.resp)), first_leads);
+        let deadline = year_of(&cell(row, cols.deadline));
+        // Rows continuing a merged 序号 (or without one, under the same task) add to the task.
+        if let Some(prev) = out.last_mut() {
+            let same_no = !label.is_empty() && prev.label == label && prev.groups == groups;
+            let no_label_same_task = label.is_empty() && (task.is_empty() || task == prev.title);
+            if same_no || no_label_same_task {
+                if !measure.is_empty() && !prev.text.contains(&measure) {
+                    prev.text.push('\n');
+                    prev.text.push_str(&measure);
+                }
+                merge(&mut prev.units.lead, units.lead);
+                merge(&mut prev.units.cooperating, units.cooperating);
+                merge(&mut prev.units.responsible, units.responsible);
+                prev.deadline = prev.deadline.max(deadline);
+                continue;
+            }
+        }
+        let label = if label.is_empty() {
+            counter += 1;
+            counter.to_string()
+        } else {
+            if let Ok(n) = label.parse::<u32>() {
+                counter = n;
+            }
+            label
+        };
+        let title_src = if task.is_empty() { &measure } else { &task };
+        let title = first_sentence(strip_label(title_src));
+        let mut text = task.clone();
+        if !measure.is_empty() {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&measure);
+        }
+        out.push(Row {
+            groups: groups.clone(),
+            label,
+            title,
+            text,
+            units,
+            deadline,
+        });
+    }
+    Some(out)
+}
+
+fn clean(s: &str) -> String {
+    s.lines()
+        .filter_map(super::clean::clean_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How many group labels to keep before a new one: a label of a style already open replaces it.
+fn group_depth(groups: &[String], label: &str) -> usize {
+    let shape = |s: &str| {
+        (
+            s.starts_with('('),
+            s.chars().next().is_some_and(|c| c.is_ascii_digit()),
+        )
+    };
+    groups
+        .iter()
+        .position(|g| shape(g) == shape(label))
+        .unwrap_or(groups.len())
+}
+
+fn merge(into: &mut Vec<String>, from: Vec<String>) {
+    for u in from {
+        if !into.contains(&u) {
+            into.push(u);
+        }
+    }
+}
+
+/// The 序号 cell as a path label: "1", "（一）" → "(一)", "1." → "1".
+fn label_of(no: &str) -> Option<String> {
+    let t = no.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(n) = t.parse::<u32>() {
+        return Some(n.to_string());
+    }
+    let mut with_text = t.to_string();
+    with_text.push('x');
+    labels::label_at(&with_text, 0, true).map(|f| f.text)
+}
+
+/// A task cell without a leading label of its own ("1.加强…" → "加强…").
+fn strip_label(s: &str) -> &str {
+    match labels::label_at(s, 0, true) {
+        Some(f) => s.get(f.end..).unwrap_or(s),
+        None => s,
+    }
+}
+
+/// The first sentence of a cell, without its final 。.
+fn first_sentence(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("");
+    let end = line.find('。').unwrap_or(line.len());
+    line.get(..end)
+        .unwrap_or(line)
+        .trim_end_matches(['；', ';', '：', ':', '，', ','])
+        .trim()
+        .to_string()
+}
+
+/// The last four-digit year (1900–2199) in a 完成时限 cell: "2021-2025年" → 2025.
+pub(super) fn year_of(s: &str) -> Option<i32> {
+    let mut best = None;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i + 4 <= b.len() {
+        let w = b.get(i..i + 4)?;
+        let before = i.checked_sub(1).and_then(|k| b.get(k));
+        let after = b.get(i + 4);
+        if w.iter().all(u8::is_ascii_digit)
+            && !before.is_some_and(u8::is_ascii_digit)
+            && !after.is_some_and(u8::is_ascii_digit)
+        {
+            let y = w.iter().fold(0i32, |a, d| a * 10 + i32::from(d - b'0'));
+            if (1900..2200).contains(&y) {
+                best = Some(y);
+            }
+            i += 4;
+        } else {
+            i += 1;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| (*c).to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_header_with_task_and_unit_columns_makes_a_task_table() {
+        let rows = t(&[
+            &[
+                "序号",
+                "重点任务",
+                "具体措施",
+                "牵头单位",
+                "配合单位",
+                "完成时限",
+            ],
+            &[
+                "1",
+                "加强科普。",
+                "开展活动10场次",
+                "县科协",
+                "县教育局、县文旅局",
+                "2025年",
+            ],
+            &["2", "提升能力", "培训", "县教育局", "", "2021-2023年"],
+        ]);
+        let rows = read(&rows, false).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].label, "1");
+        assert_eq!(rows[0].title, "加强科普");
+        assert_eq!(rows[0].units.lead, vec!["县科协"]);
+        assert_eq!(rows[0].units.cooperating, vec!["县教育局", "县文旅局"]);
+        assert_eq!(rows[0].deadline, Some(2025));
+        assert_eq!(rows[1].deadline, Some(2023));
+    }
+
+    #[test]
+    fn a_table_without_unit_columns_is_not_a_task_table() {
+        let rows = t(&[&["指标", "2020年", "2025年"], &["比例", "10%", "15%"]]);
+        assert!(read(&rows, false).is_none());
+    }
+
+    #[test]
+    fn merged_number_cells_make_one_task() {
+        let rows = t(&[
+            &["序号", "工作任务", "具体措施", "责任单位"],
+            &["1", "加强科普", "措施一", "县科协"],
+            &["1", "加强科普", "措施二", "县教育局"],
+        ]);
+        let rows = read(&rows, false).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].units.responsible, vec!["县科协", "县教育局"]);
+        assert!(rows[0].text.contains("措施二"));
+    }
+
+    #[test]
+    fn group_rows_spanning_the_table_label_the_rows_below() {
+        let rows = t(&[
+            &["序号", "工作任务", "责任单位"],
+            &["一、青少年行动", "一、青少年行动", "一、青少年行动"],
+            &["1", "加强科普", "县科协"],
+            &["二、农民行动", "二、农民行动", "二、农民行动"],
+            &["2", "培训", "县农业农村局"],
+        ]);
+        let rows = read(&rows, false).unwrap();
+        assert_eq!(rows[0].groups, vec!["一"]);
+        assert_eq!(rows[1].groups, vec!["二"]);
+    }
+}

@@ -1,0 +1,442 @@
+//! The outline of a document: numbered items nested by their numbering, each with its own
+//! paragraphs, unnumbered measure paragraphs (¶N) under headings, and the rows of task tables.
+//!
+//! A label is taken to start an item only if it continues the numbering so far: the next number
+//! of a level already open (a sibling, or an uncle after it closes the levels below), the first
+//! number of a new level below, or the number after the last one of its style when a document
+//! numbers its items straight through the sections (1–22 across (一)…(十)). This is what tells
+//! "(1)" the item from "(1)" in a sentence, and splits a 13,000-character line into items.
+
+use super::clean::{self, Piece};
+use super::labels::{self, Found, Style};
+use super::table::{self, Row};
+
+/// One item of the outline.
+#[derive(Debug, Default)]
+pub(super) struct Item {
+    /// The path label ("(一)", "¶2"); empty for a root.
+    pub label: String,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    /// The item's own paragraphs: the first is the text after its label.
+    pub paras: Vec<String>,
+    /// Text of tables inside the item that are not task tables (targets tables of a goals
+    /// section, say).
+    pub table_text: Vec<String>,
+    /// The item is a row of a task table.
+    pub row: Option<Row>,
+    /// The item is in an appendix (附件).
+    pub appendix: bool,
+}
+
+/// The outline: `items[0]` is the root of the body; appendices have roots of their own.
+#[derive(Debug)]
+pub(super) struct Outline {
+    pub items: Vec<Item>,
+    pub roots: Vec<usize>,
+}
+
+struct Builder {
+    items: Vec<Item>,
+    roots: Vec<usize>,
+    root: usize,
+    /// Open levels: style, last number, item.
+    stack: Vec<(Style, u32, usize)>,
+    /// The last number seen of each style (for numbering straight through sections).
+    seen: [Option<u32>; Style::COUNT],
+    ended: bool,
+    first_leads: bool,
+}
+
+/// Build the outline of the cleaned pieces of a document.
+pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool) -> Outline {
+    let mut b = Builder {
+        items: vec![Item::default()],
+        roots: vec![0],
+        root: 0,
+        stack: Vec::new(),
+        seen: [None; Style::COUNT],
+        ended: false,
+        first_leads,
+    };
+    for piece in pieces {
+        if b.ended {
+            break;
+        }
+        match piece {
+            Piece::Para(p) => b.para(p),
+            Piece::Table(rows) => b.table(rows),
+        }
+    }
+    Outline {
+        items: b.items,
+        roots: b.roots,
+    }
+}
+
+impl Builder {
+    fn top(&self) -> usize {
+        self.stack.last().map_or(self.root, |e| e.2)
+    }
+
+    fn new_item(&mut self, parent: usize, label: String) -> usize {
+        let appendix = self.items.get(parent).is_some_and(|p| p.appendix);
+        let id = self.items.len();
+        self.items.push(Item {
+            label,
+            parent: Some(parent),
+            appendix,
+            ..Item::default()
+        });
+        if let Some(p) = self.items.get_mut(parent) {
+            p.children.push(id);
+        }
+        id
+    }
+
+    fn start_appendix(&mut self) {
+        let id = self.items.len();
+        self.items.push(Item {
+            appendix: true,
+            ..Item::default()
+        });
+        self.roots.push(id);
+        self.root = id;
+        self.stack.clear();
+        self.seen = [None; Style::COUNT];
+    }
+
+    /// Whether a label found continues the numbering; if so the open levels are updated.
+    fn accept(&mut self, f: &Found, at_start: bool) -> Option<usize> {
+        let pos = self.stack.iter().position(|e| e.0 == f.style);
+        let parent = match pos {
+            Some(k) => {
+                let last = self.stack.get(k)?.1;
+                let next = f.n == last + 1;
+                // At the start of a paragraph a number may also skip ahead a little (a typo in
+                // the numbering) or restart a list.
+                let lenient = at_start && (f.n == 1 || (f.n > last && f.n <= last + 3));
+                if !(next || lenient) {
+                    return None;
+                }
+                self.stack.truncate(k);
+                self.top()
+            }
+            None => {
+                let straight_on = self.seen[f.style.index()].is_some_and(|s| f.n == s + 1);
+                if !(f.n == 1 || straight_on || at_start) {
+                    return None;
+                }
+                self.top()
+            }
+        };
+        let id = self.new_item(parent, f.text.clone());
+        self.stack.push((f.style, f.n, id));
+        self.seen[f.style.index()] = Some(f.n);
+        Some(id)
+    }
+
+    fn para(&mut self, text: String) {
+        if clean::ends_document(&text) {
+            self.ended = true;
+            return;
+        }
+        if clean::starts_appendix(&text) {
+            self.start_appendix();
+        }
+        // Where the paragraph is cut: (offset where a new item's text starts, its item).
+        let mut cuts: Vec<(usize, usize, usize)> = Vec::new();
+        let before = self.top();
+        let mut prev: Option<char> = None;
+        let mut skip_to = 0;
+        for (i, c) in text.char_indices() {
+            if i < skip_to {
+                prev = Some(c);
+                continue;
+            }
+            // "…投入资金。附件名词解释…": an appendix starting inside a line.
+            if c == '附' && prev == Some('。') && text.get(i..).is_some_and(clean::starts_appendix)
+            {
+                self.start_appendix();
+                cuts.push((i, i, self.root));
+            } else if labels::may_start(c)
+                && let Some(f) = labels::label_at(&text, i, i == 0)
+                && let Some(id) = self.accept(&f, i == 0)
+            {
+                cuts.push((f.start, f.end, id));
+                skip_to = f.end;
+            }
+            prev = Some(c);
+        }
+        let first = cuts.first().map_or(text.len(), |c| c.0);
+        if let Some(head) = text.get(..first) {
+            self.push_para(before, head);
+        }
+        for (k, &(_, end, id)) in cuts.iter().enumerate() {
+            let stop = cuts.get(k + 1).map_or(text.len(), |c| c.0);
+            if let Some(seg) = text.get(end..stop) {
+                // The first paragraph of a numbered item is its heading, even when empty.
+                let seg = seg.trim_start_matches(['、', '.', '．', ':', '：', ' ']);
+                if let Some(item) = self.items.get_mut(id) {
+                    if item.paras.is_empty() && item.label.is_empty() {
+                        if !seg.trim().is_empty() {
+                            item.paras.push(seg.to_string());
+                        }
+                    } else {
+                        item.paras.push(seg.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    fn push_para(&mut self, id: usize, text: &str) {
+        if text.trim().is_empty() {
+            return;
+        }
+        if let Some(item) = self.items.get_mut(id) {
+            item.paras.push(text.to_string());
+        }
+    }
+
+    fn table(&mut self, rows: &[Vec<String>]) {
+        let top = self.top();
+        let Some(task_rows) = table::read(rows, self.first_leads) else {
+            // Other tables are kept as text for the goals they may state.
+            let text: Vec<String> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.trim()).collect::<Vec<_>>().join("，"))
+                .collect();
+            if let Some(item) = self.items.get_mut(top) {
+                item.table_text.push(text.join("；"));
+            }
+            return;
+        };
+        // Group rows inside the table become items between the section and the rows.
+        let mut groups: Vec<(String, usize)> = Vec::new();
+        for row in task_rows {
+            let keep = groups
+                .iter()
+                .zip(&row.groups)
+                .take_while(|(g, l)| &g.0 == *l)
+                .count();
+            groups.truncate(keep);
+            for label in row.groups.iter().skip(keep) {
+                let parent = groups.last().map_or(top, |g| g.1);
+                let id = self.new_item(parent, label.clone());
+                groups.push((label.clone(), id));
+            }
+            let parent = groups.last().map_or(top, |g| g.1);
+            let id = self.new_item(parent, row.label.clone());
+            if let Some(item) = self.items.get_mut(id) {
+                item.paras.push(row.title.clone());
+                item.row = Some(row);
+            }
+        }
+    }
+}
+
+/// Unnumbered measure paragraphs become items of their own (¶1, ¶2, …) under a heading that
+/// has no numbered items below it: under a 措施 heading always, under another heading when
+/// its paragraphs read as separate measures (each opens with a short title sentence, or each
+/// ends with its units).
+pub(super) fn expand_paragraphs(outline: &mut Outline, first_leads: bool) {
+    let n = outline.items.len();
+    for id in 0..n {
+        let Some(item) = outline.items.get(id) else {
+            continue;
+        };
+        if item.label.is_empty() || !item.children.is_empty() || item.row.is_some() {
+            continue;
+        }
+        if item.paras.len() < 2 {
+            continue;
+        }
+        let Some(head) = item.paras.first() else {
+            continue;
+        };
+        if !is_heading_only(head) {
+            continue;
+        }
+        let measures = is_measures_title(&title_of(head));
+        let body: Vec<usize> = (1..item.paras.len())
+            .filter(|&k| {
+                item.paras
+                    .get(k)
+                    .is_some_and(|p| !super::assign::is_units_only(p, first_leads))
+            })
+            .collect();
+        let separate = body.len() >= 2 && {
+            let short = body
+                .iter()
+                .filter(|&&k| item.paras.get(k).is_some_and(|p| opens_with_title(p)))
+                .count();
+            let with_units = body
+                .iter()
+                .filter(|&&k| {
+                    item.paras
+                        .get(k)
+                        .is_some_and(|p| !super::assign::extract(p, first_leads).is_empty())
+                })
+                .count();
+            short * 2 > body.len() || with_units == body.len()
+        };
+        if !(separate || (measures && !body.is_empty())) {
+            continue;
+        }
+        let appendix = item.appendix;
+        let mut kept = Vec::new();
+        let mut moved = Vec::new();
+        if let Some(item) = outline.items.get_mut(id) {
+            for (k, p) in std::mem::take(&mut item.paras).into_iter().enumerate() {
+                if body.contains(&k) {
+                    moved.push(p);
+                } else {
+                    kept.push(p);
+                }
+            }
+            item.paras = kept;
+        }
+        for (k, p) in moved.into_iter().enumerate() {
+            let child = outline.items.len();
+            outline.items.push(Item {
+                label: format!("¶{}", k + 1),
+                parent: Some(id),
+                paras: vec![p],
+                appendix,
+                ..Item::default()
+            });
+            if let Some(item) = outline.items.get_mut(id) {
+                item.children.push(child);
+            }
+        }
+    }
+}
+
+/// A heading with nothing after it: one short sentence at most ("2.措施。", "(一)指导思想").
+fn is_heading_only(p: &str) -> bool {
+    let t = p.trim_end_matches(['。', '：', ':', '；', ';', ' ']);
+    !t.contains(['。', '；', ';', '！', '？']) && t.chars().count() <= 40
+}
+
+/// A paragraph opening with a short title sentence ("实施智慧助老行动。聚焦…").
+fn opens_with_title(p: &str) -> bool {
+    match p.find('。') {
+        Some(k) => {
+            let n = p.get(..k).map_or(0, |s| s.chars().count());
+            n <= 30 && p.len() > k + '。'.len_utf8()
+        }
+        None => false,
+    }
+}
+
+/// The title of an item from its first paragraph: the first sentence, without the final 。.
+pub(super) fn title_of(p: &str) -> String {
+    let p = p.trim_start_matches(['、', '.', '．', ':', '：', ' ', '，', ',']);
+    let end = p.find('。').unwrap_or(p.len());
+    let t = p.get(..end).unwrap_or(p);
+    let t = if t.contains(['(', '（']) {
+        super::assign::strip_unit_clauses(t)
+    } else {
+        t.to_string()
+    };
+    t.trim_end_matches(['。', '；', ';', '：', ':', '，', ',', ' '])
+        .trim()
+        .to_string()
+}
+
+/// 措施, 主要措施, 具体措施, 工作措施 …: the heading of a block of measures.
+pub(super) fn is_measures_title(t: &str) -> bool {
+    let t = t.trim();
+    t.chars().count() <= 6 && (t.ends_with("措施") || t.ends_with("举措"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Block;
+
+    fn outline(lines: &[&str]) -> Outline {
+        let blocks: Vec<Block> = lines
+            .iter()
+            .map(|l| Block::Paragraph((*l).to_string()))
+            .collect();
+        let mut o = build(clean::pieces(&blocks), false);
+        expand_paragraphs(&mut o, false);
+        o
+    }
+
+    fn labels_of(o: &Outline) -> Vec<String> {
+        o.items.iter().map(|i| i.label.clone()).collect()
+    }
+
+    #[test]
+    fn labels_inside_one_long_line_split_it_into_items() {
+        let o = outline(&[
+            "前言。一、总体要求(一)指导思想以科学为指导。二、任务(一)青少年行动1.任务激发兴趣。2.措施(1)加强宣传。(责任单位:市教育局)(2)提升水平2021-2025年达到1.5倍。(责任单位:市科协)",
+        ]);
+        assert_eq!(
+            labels_of(&o),
+            vec!["", "一", "(一)", "二", "(一)", "1", "2", "(1)", "(2)"]
+        );
+        assert_eq!(
+            o.items[8].paras,
+            vec!["提升水平2021-2025年达到1.5倍。(责任单位:市科协)"]
+        );
+    }
+
+    #[test]
+    fn a_number_in_a_sentence_is_not_an_item() {
+        let o = outline(&[
+            "一、任务",
+            "1.加强宣传,开展(3)类活动,统一、规范。",
+            "2.提升水平。",
+        ]);
+        assert_eq!(labels_of(&o), vec!["", "一", "1", "2"]);
+    }
+
+    #[test]
+    fn numbering_straight_through_sections_is_followed() {
+        let o = outline(&[
+            "一、任务",
+            "（一）甲",
+            "1．加强。",
+            "2．提升。",
+            "（二）乙",
+            "3．培训。",
+        ]);
+        assert_eq!(labels_of(&o), vec!["", "一", "(一)", "1", "2", "(二)", "3"]);
+    }
+
+    #[test]
+    fn measure_paragraphs_under_a_measures_heading_get_pilcrow_labels() {
+        let o = outline(&[
+            "一、行动",
+            "2.措施。",
+            "实施智慧助老行动。聚焦老年人需求。",
+            "加强健康科普服务。推动进社区。",
+            "3.分工。",
+        ]);
+        assert_eq!(labels_of(&o), vec!["", "一", "2", "3", "¶1", "¶2"]);
+        assert_eq!(o.items[4].parent, Some(2));
+    }
+
+    #[test]
+    fn a_heading_with_one_body_paragraph_stays_a_leaf() {
+        let o = outline(&[
+            "一、行动",
+            "(一)青少年行动",
+            "加强培训,提升能力。(责任单位:县科协)",
+        ]);
+        assert_eq!(labels_of(&o), vec!["", "一", "(一)"]);
+    }
+
+    #[test]
+    fn an_appendix_inside_a_line_starts_a_root_of_its_own() {
+        let o = outline(&["一、任务1.加强。二、保障1.投入。附件名词解释一、英才计划。"]);
+        assert_eq!(o.roots.len(), 2);
+        let appendix = &o.items[o.roots[1]];
+        assert!(appendix.appendix);
+        assert_eq!(appendix.paras, vec!["附件名词解释一、英才计划。"]);
+    }
+}
