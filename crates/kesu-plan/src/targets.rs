@@ -131,10 +131,6 @@ fn prev_char(s: &str, i: usize) -> Option<char> {
     s[..i].chars().next_back()
 }
 
-fn next_char(s: &str, i: usize) -> Option<char> {
-    s[i..].chars().next()
-}
-
 /// Byte spans inside quotation or book-title marks: names, not commitments.
 fn quoted_spans(s: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
@@ -203,12 +199,19 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
         if chinese && lexicon::CN_WORD_PREFIX.contains(p) {
             return None;
         }
+        // A clock time (10:47).
+        if matches!(p, ':' | '：')
+            && prev_char(s, before - p.len_utf8()).is_some_and(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
     }
     if in_spans(quoted, n1.start()) {
         return None;
     }
     let unit = unit_m.as_str();
-    let after_unit = next_char(s, unit_m.end());
+    // Web pages and PDFs put spaces inside words ("名 称"), so look past them.
+    let after_unit = s[unit_m.end()..].chars().find(|c| !c.is_whitespace());
     if let Some(c) = after_unit {
         if lexicon::unit_starts_word(unit, c) {
             return None;
@@ -315,11 +318,26 @@ fn year_marks(s: &str) -> Vec<YearMark> {
         if rest.starts_with(['月', '度', '-', '－', '—', '–', '~', '～', '至', '到']) {
             continue;
         }
+        // 2023年6月底前: a deadline with a month; 2022年6月21日: a date.
+        let month_end = rest
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace())
+            .strip_prefix('月')
+            .map(str::trim_start);
+        let mut month_deadline = false;
+        if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            match month_end {
+                Some(m) if m.starts_with(['底', '前', '末']) || m.starts_with("份前") => {
+                    month_deadline = true;
+                }
+                _ => continue,
+            }
+        }
         let has_pre = caps.name("pre").is_some_and(|p| {
             // 至 between two years is a range; 于 only when it is "于2025年前/底".
             p.as_str() != "于" || caps.name("suf").is_some()
         });
         let deadline = has_pre
+            || month_deadline
             || caps.name("suf").is_some()
             || rest.is_empty()
             || rest.starts_with(['，', ',', '：', ':', '；', ';', '、'])
@@ -374,16 +392,27 @@ fn per_at(s: &str, i: usize) -> Option<Per> {
     let measure = lexicon::starts_with_any(rest, lexicon::PER_MEASURES).unwrap_or("");
     let noun_start = base + measure.len();
     let mut n = 0;
+    let mut depth = 0u32; // inside brackets, a list is part of the noun: 每个县（市、区）
     for (off, c) in s[noun_start..].char_indices() {
         let pos = noun_start + off;
-        if n > 0 && (lexicon::starts_with_any(&s[pos..], lexicon::PER_STOPS).is_some()) {
+        if n > 0
+            && depth == 0
+            && (lexicon::starts_with_any(&s[pos..], lexicon::PER_STOPS).is_some())
+        {
             return Some(Per {
                 start: i,
                 end: pos,
                 time: false,
             });
         }
-        let noun_char = is_han(c) || matches!(c, '(' | ')' | '（' | '）');
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let noun_char = is_han(c)
+            || matches!(c, '(' | ')' | '（' | '）')
+            || (depth > 0 && matches!(c, '、' | ',' | '，'));
         if !noun_char {
             return (n > 0).then_some(Per {
                 start: i,
@@ -463,6 +492,50 @@ fn strip_label(s: &str) -> &str {
     t
 }
 
+/// Where a list of targets breaks between two numbers: the last 、, else the last 和 / 及
+/// ("建成示范社区20个和示范学校30所"). Position and length of the separator.
+fn list_break(between: &str) -> Option<(usize, usize)> {
+    if let Some(i) = between.rfind('、') {
+        return Some((i, '、'.len_utf8()));
+    }
+    ["以及", "和", "及", "并"]
+        .iter()
+        .filter_map(|w| between.rfind(w).map(|i| (i, w.len())))
+        .max()
+}
+
+/// Byte spans of bracketed notes that state a baseline ("（2020年为10.5%）"): figures of the
+/// past, not commitments.
+fn baseline_spans(s: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' | '（' => open = Some(i),
+            ')' | '）' => {
+                if let Some(start) = open.take() {
+                    let inner = &s[start..i];
+                    if inner.len() <= 240
+                        && year_in(inner)
+                        && !inner.contains(['到', '至', '前', '底'])
+                    {
+                        spans.push((start, i));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+fn year_in(s: &str) -> bool {
+    s.match_indices('年').any(|(i, _)| {
+        let digits: Vec<char> = s[..i].trim_end().chars().rev().take(4).collect();
+        digits.len() == 4 && digits.iter().all(|c| c.is_ascii_digit())
+    })
+}
+
 /// Back up from `to` at most `max_chars` characters, not before `from`.
 fn window_start(s: &str, from: usize, to: usize, max_chars: usize) -> usize {
     s[from..to]
@@ -519,13 +592,9 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
         }
         prev_end = q.end;
     }
-    // A bare 一 is a word (一批, 一支队伍, 一村一名), not a count, unless a comparator says so.
-    let qtys: Vec<Qty> = qtys
-        .into_iter()
-        .filter(|q| !(q.chinese_one && q.comparator == Comparator::Eq))
-        .collect();
 
     let years = year_marks(s);
+    let baselines = baseline_spans(s);
     let pers = per_phrases(s);
     // For each per phrase, the index of the last 每年-like phrase up to it.
     let mut last_time: Vec<Option<usize>> = Vec::with_capacity(pers.len());
@@ -552,14 +621,10 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
             .filter(|p| clause_of(p.start) == ci);
         let next_same = qtys.get(k + 1).filter(|n| clause_of(n.start) == ci);
         let sub_start = prev_same
-            .and_then(|p| {
-                s[p.end..q.start]
-                    .rfind('、')
-                    .map(|i| p.end + i + '、'.len_utf8())
-            })
+            .and_then(|p| list_break(&s[p.end..q.start]).map(|(i, len)| p.end + i + len))
             .unwrap_or(c_start);
         let sub_end = next_same
-            .and_then(|n| s[q.end..n.start].rfind('、').map(|i| q.end + i))
+            .and_then(|n| list_break(&s[q.end..n.start]).map(|(i, _)| q.end + i))
             .unwrap_or(c_end);
         let lo = window_start(s, sub_start, q.start, TEXT_REACH);
         let hi = window_end(s, q.end, sub_end, TEXT_REACH);
@@ -602,6 +667,25 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
             per = Some(subject.clone());
         }
 
+        // "/年" after the unit: 2次/年.
+        if per.is_none()
+            && let Some(rest) = s[q.end..].strip_prefix(['/', '／'])
+            && let Some(t) = lexicon::starts_with_any(rest, lexicon::PER_TIMES)
+        {
+            per = Some(format!("每{t}"));
+        }
+        // A bare 一 is a word (一批, 一支队伍, 一村一名), not a count, unless a comparator or a
+        // per phrase makes it one ("每年…至少一次", "每个村建设一个科普活动室").
+        if q.chinese_one
+            && q.comparator == Comparator::Eq
+            && (per.is_none() || matches!(q.unit.as_str(), "批" | "支"))
+        {
+            continue;
+        }
+        if in_spans(&baselines, q.num_start) {
+            continue;
+        }
+
         let before = &s[lo..q.start];
         let after = &s[q.end..hi];
         let mut text_start = lo;
@@ -616,7 +700,12 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
             None => String::new(),
         };
         // A clause that only says when ("到2025年，") belongs to the target it introduces.
-        if text_start == c_start && ci > 0 && sub_start == c_start {
+        // Only a short clause can be one (this also keeps the work per number bounded).
+        if text_start == c_start
+            && ci > 0
+            && sub_start == c_start
+            && c_start - clause_starts[ci - 1] <= 80
+        {
             let p_start = clause_starts[ci - 1];
             let prev = squeeze(strip_label(&s[p_start..delims[ci - 1]]));
             if YEAR_ONLY.is_match(&prev) {
