@@ -36,6 +36,11 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<kesu_plan::PlanError>().is_some() {
             return 65;
         }
+        if let Some(s) = cause.downcast_ref::<kesu_survey::SurveyError>()
+            && s.is_data_error()
+        {
+            return 65;
+        }
         if let Some(s) = cause.downcast_ref::<kesu_store::StoreError>() {
             return match s {
                 kesu_store::StoreError::BadUrl { .. } => 64,

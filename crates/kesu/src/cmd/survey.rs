@@ -1,14 +1,864 @@
-//! `kesu survey …`: estimate the literacy share from respondents.
+//! `kesu survey …`: estimate the literacy share from respondents (no database).
 
 use super::GlobalOpts;
-use clap::Subcommand;
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use kesu_survey::input::{Request, read_margins, read_table};
+use kesu_survey::{
+    AnswerItem, Calibration, ColumnKind, Comparison, Design, DesignSpec, Difference, Domain,
+    DomainEstimate, Factor, Grade, LiteracyRule, LonelyPsu, Margin, RakeControl, RakeVariance,
+    Survey, SurveyError, Table, Weighting,
+};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCmd {
     /// 估计具备科学素质的比例 (estimate the literacy share)
-    Estimate,
+    Estimate(Box<EstimateArgs>),
+    /// 生成合成受访者数据（基准测试用）(synthetic respondents for benchmarks)
+    #[command(hide = true)]
+    Synth(SynthArgs),
 }
 
-pub fn run(_g: &GlobalOpts, _cmd: SurveyCmd) -> anyhow::Result<()> {
-    anyhow::bail!("kesu survey: 尚未实现 (not implemented yet)")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LonelyArg {
+    Fail,
+    Remove,
+    Certainty,
+    Adjust,
+    Average,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RakeVarianceArg {
+    /// GREG linearisation (R calibrate(calfun="raking"))
+    Greg,
+    /// R rake() back-fitting
+    #[value(name = "r-rake")]
+    RRake,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GradeArg {
+    /// 具备高阶科学素质 (score >= 85)
+    High,
+    /// 具备科学素质 (score >= 70)
+    Literate,
+    /// 基本具备科学素质 (score >= 55)
+    Basic,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// 受访者文件：CSV（UTF-8 或 GB18030）或 .xlsx (respondents file)
+    pub file: PathBuf,
+    /// 分层列；none 表示不分层 (strata column; `none`: one stratum)
+    #[arg(long, default_value = "stratum")]
+    pub strata: String,
+    /// 初级抽样单元列（层内嵌套）；none 表示每个受访者即一个 PSU (PSU column)
+    #[arg(long, default_value = "psu")]
+    pub psu: String,
+    /// 设计权数列；none 表示等权 (design weight column; `none`: all 1)
+    #[arg(long, default_value = "weight")]
+    pub weight: String,
+    /// 有限总体校正列：层内 PSU 总数（>=1）或抽样比（<=1）(fpc column)
+    #[arg(long)]
+    pub fpc: Option<String>,
+    /// 0/1 列：是否具备科学素质 (0/1 literacy column; default `literate`)
+    #[arg(long, conflicts_with_all = ["score", "answer_key"])]
+    pub literate: Option<String>,
+    /// 得分列（满分100），与 --threshold 比较 (score column)
+    #[arg(long, conflicts_with = "answer_key")]
+    pub score: Option<String>,
+    /// 及格分（默认 70，即 score >= 70）(pass mark)
+    #[arg(long, conflicts_with = "grade")]
+    pub threshold: Option<f64>,
+    /// 按 2024 分级：high >= 85, literate >= 70, basic >= 55 (grade instead of a threshold)
+    #[arg(long, value_enum, requires = "score")]
+    pub grade: Option<GradeArg>,
+    /// 严格大于及格分（默认为大于等于）(score > threshold instead of >=)
+    #[arg(long)]
+    pub strict: bool,
+    /// 标准答案表 CSV（item,key,points），item 为受访者文件中的作答列 (answer key)
+    #[arg(long)]
+    pub answer_key: Option<PathBuf>,
+    /// 事后分层变量（联合单元）(post-stratify on the crossing of these variables)
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["rake", "calibrate"])]
+    pub poststratify: Vec<String>,
+    /// 多边际迭代加权的边际（可用 a+b 表示联合边际）(rake to these margins)
+    #[arg(long, value_delimiter = ',', conflicts_with = "calibrate")]
+    pub rake: Vec<String>,
+    /// 线性校准（GREG）的边际 (linear calibration to these margins)
+    #[arg(long, value_delimiter = ',')]
+    pub calibrate: Vec<String>,
+    /// 总体边际表：margin,level,N (population margins)
+    #[arg(long)]
+    pub margins: Option<PathBuf>,
+    /// raking 的方差：greg（默认）或 r-rake（与 R rake() 一致）(raking variance)
+    #[arg(long, value_enum, default_value = "greg")]
+    pub rake_variance: RakeVarianceArg,
+    /// 分组估计变量；a+b 表示交叉分组 (domains: variables or crossings like region+sex)
+    #[arg(long, value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// 只有一个 PSU 的层如何处理 (lonely PSU policy)
+    #[arg(long, value_enum, default_value = "fail")]
+    pub lonely_psu: LonelyArg,
+    /// 两个分组之差：VAR:A:B，如 urban:1:0 (difference of two domains, json/table output)
+    #[arg(long)]
+    pub contrast: Vec<String>,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// 输出文件（默认标准输出）(output file)
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// 受访者人数 (respondents)
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: usize,
+    #[arg(long, default_value_t = 20240416)]
+    pub seed: u64,
+    /// 每层 PSU 数 (PSUs per stratum; 12 strata)
+    #[arg(long, default_value_t = 400)]
+    pub psus_per_stratum: usize,
+    /// 输出目录：写入 respondents.csv 和 margins.csv (output directory)
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(_g: &GlobalOpts, cmd: SurveyCmd) -> anyhow::Result<()> {
+    match cmd {
+        SurveyCmd::Estimate(a) => estimate(*a),
+        SurveyCmd::Synth(a) => synth(a),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// estimate
+
+/// Everything `estimate` produces, as written in JSON.
+#[derive(Serialize)]
+struct Report {
+    file: String,
+    rule: kesu_survey::RuleRecord,
+    design: DesignInfo,
+    weighting: kesu_survey::WeightingReport,
+    warnings: Vec<String>,
+    estimates: Vec<DomainEstimate>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    contrasts: Vec<Difference>,
+}
+
+#[derive(Serialize)]
+struct DesignInfo {
+    respondents: usize,
+    strata: Option<String>,
+    psu: Option<String>,
+    weight: Option<String>,
+    fpc: Option<String>,
+    n_strata: usize,
+    n_psu: usize,
+    lonely_psu: LonelyPsu,
+    lonely_strata: Vec<String>,
+}
+
+fn column(name: &str) -> Option<&str> {
+    (!name.eq_ignore_ascii_case("none")).then_some(name)
+}
+
+fn split_vars(spec: &str) -> Vec<&str> {
+    spec.split(kesu_survey::VAR_SEP).map(str::trim).collect()
+}
+
+fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
+    let file = args.file.display().to_string();
+    check_input(&args.file).with_context(|| file.clone())?;
+    if !args.contrast.is_empty() && args.format == Format::Csv {
+        anyhow::bail!(
+            "--contrast 的结果只在 --format json 或 table 中输出 (contrasts need --format json or table)"
+        );
+    }
+    let rule = literacy_rule(&args)?;
+    let methods = [
+        !args.poststratify.is_empty(),
+        !args.rake.is_empty(),
+        !args.calibrate.is_empty(),
+    ];
+    let margins: Vec<Margin> = match &args.margins {
+        Some(p) => {
+            check_input(p).with_context(|| p.display().to_string())?;
+            read_margins(p)
+                .map_err(anyhow::Error::new)
+                .with_context(|| p.display().to_string())?
+        }
+        None if methods.iter().any(|&m| m) => anyhow::bail!(
+            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv (population margins needed)"
+        ),
+        None => Vec::new(),
+    };
+
+    // Columns to read.
+    let strata_col = column(&args.strata);
+    let psu_col = column(&args.psu);
+    let weight_col = column(&args.weight);
+    let mut req: Vec<Request> = Vec::new();
+    if let Some(c) = strata_col {
+        req.push(Request::category(c));
+    }
+    if let Some(c) = psu_col {
+        req.push(Request::category(c));
+    }
+    if let Some(c) = weight_col {
+        req.push(Request::number(c));
+    }
+    if let Some(c) = &args.fpc {
+        req.push(Request::number(c));
+    }
+    for (name, kind) in rule.columns() {
+        req.push(match kind {
+            ColumnKind::Number => Request::number(name),
+            ColumnKind::Category => Request::category(name),
+        });
+    }
+    let weighting_specs: Vec<&String> = args
+        .poststratify
+        .iter()
+        .chain(&args.rake)
+        .chain(&args.calibrate)
+        .collect();
+    for spec in args.by.iter().chain(weighting_specs.iter().copied()) {
+        for v in split_vars(spec) {
+            if !req.iter().any(|r| r.name == v) {
+                req.push(Request::category(v));
+            }
+        }
+    }
+
+    let table = read_table(&args.file, &req)
+        .map_err(|e| hint_default_column(e, &args))
+        .with_context(|| file.clone())?;
+    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
+
+    let y = rule.evaluate(&table).map_err(in_file)?;
+    let n = table.n_rows();
+    let weights = match weight_col {
+        Some(c) => table.number(c).map_err(in_file)?.to_vec(),
+        None => vec![1.0; n],
+    };
+    let lonely_psu = match args.lonely_psu {
+        LonelyArg::Fail => LonelyPsu::Fail,
+        LonelyArg::Remove => LonelyPsu::Remove,
+        LonelyArg::Certainty => LonelyPsu::Certainty,
+        LonelyArg::Adjust => LonelyPsu::Adjust,
+        LonelyArg::Average => LonelyPsu::Average,
+    };
+    let design = Design::new(DesignSpec {
+        strata: strata_col
+            .map(|c| table.factor(c))
+            .transpose()
+            .map_err(in_file)?,
+        psu: psu_col
+            .map(|c| table.factor(c))
+            .transpose()
+            .map_err(in_file)?,
+        weights,
+        weight_column: weight_col.unwrap_or("weight"),
+        fpc_column: args.fpc.as_deref().unwrap_or("fpc"),
+        fpc: args
+            .fpc
+            .as_deref()
+            .map(|c| table.number(c))
+            .transpose()
+            .map_err(in_file)?,
+        lonely_psu,
+    })
+    .map_err(in_file)?;
+    let info = DesignInfo {
+        respondents: n,
+        strata: strata_col.map(String::from),
+        psu: psu_col.map(String::from),
+        weight: weight_col.map(String::from),
+        fpc: args.fpc.clone(),
+        n_strata: design.n_strata(),
+        n_psu: design.n_psu(),
+        lonely_psu,
+        lonely_strata: design.lonely_strata(),
+    };
+
+    // Weighting factors and their margins.
+    let margins_name = args
+        .margins
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut cal_factors: Vec<(Factor, Margin)> = Vec::new();
+    // --poststratify a,b,c is one joint margin; --rake a,b,c are three margins.
+    let cal_specs: Vec<String> = if !args.poststratify.is_empty() {
+        vec![
+            args.poststratify
+                .iter()
+                .map(|s| s.trim())
+                .collect::<Vec<_>>()
+                .join("+"),
+        ]
+    } else {
+        args.rake
+            .iter()
+            .chain(&args.calibrate)
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    for spec in &cal_specs {
+        let vars = split_vars(spec);
+        let margin = find_margin(&margins, &vars).with_context(|| margins_name.clone())?;
+        let parts = vars
+            .iter()
+            .map(|v| table.factor(v))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(in_file)?;
+        let factor = Factor::cross(&parts).map_err(in_file)?;
+        cal_factors.push((factor, margin));
+    }
+    let cals: Vec<Calibration<'_>> = cal_factors
+        .iter()
+        .map(|(factor, margin)| Calibration { factor, margin })
+        .collect();
+    let weighting = if !args.poststratify.is_empty() {
+        Weighting::PostStratify(cals[0])
+    } else if !args.rake.is_empty() {
+        Weighting::Rake {
+            margins: cals,
+            variance: match args.rake_variance {
+                RakeVarianceArg::Greg => RakeVariance::Greg,
+                RakeVarianceArg::RRake => RakeVariance::RRake,
+            },
+            control: RakeControl::default(),
+        }
+    } else if !args.calibrate.is_empty() {
+        Weighting::Linear { margins: cals }
+    } else {
+        Weighting::Design
+    };
+    let survey = Survey::new(design, y, &weighting).map_err(|e| {
+        // Sample/margin mismatches are about the margins file as much as the respondents.
+        let located = table.locate(e);
+        match located {
+            SurveyError::CellNotInSample { .. }
+            | SurveyError::MarginTotals { .. }
+            | SurveyError::BadCellTotal { .. } => {
+                anyhow::Error::new(located).context(format!("{file} / {margins_name}"))
+            }
+            other => anyhow::Error::new(other).context(file.clone()),
+        }
+    })?;
+
+    // Domains, in the margins' level order when there is a one-way margin, else natural order.
+    let mut estimates = vec![survey.overall().map_err(in_file)?];
+    let mut by_factors: Vec<Factor> = Vec::new();
+    for spec in &args.by {
+        let f = domain_factor(&table, &margins, &split_vars(spec)).map_err(in_file)?;
+        estimates.extend(survey.by(&f).map_err(in_file)?);
+        by_factors.push(f);
+    }
+    let mut contrasts = Vec::new();
+    for spec in &args.contrast {
+        let (var, a, b) = parse_contrast(spec)?;
+        let f = match by_factors.iter().find(|f| f.name() == var) {
+            Some(f) => f.clone(),
+            None => domain_factor(&table, &margins, &split_vars(var)).map_err(in_file)?,
+        };
+        for level in [a, b] {
+            if f.level_index(level).is_none() {
+                anyhow::bail!(
+                    "--contrast {spec}: {var} 没有水平 {level} (no such level; levels: {})",
+                    f.levels().join(", ")
+                );
+            }
+        }
+        contrasts.push(
+            survey
+                .contrast(Domain::Level(&f, a), Domain::Level(&f, b))
+                .map_err(in_file)?,
+        );
+    }
+
+    for w in survey.warnings() {
+        eprintln!("警告 (warning): {w}");
+    }
+    let report = Report {
+        file,
+        rule: rule.record(),
+        design: info,
+        weighting: survey.weighting().clone(),
+        warnings: survey.warnings().to_vec(),
+        estimates,
+        contrasts,
+    };
+    write_output(&args, &report)
+}
+
+/// A missing file or a directory, as an error naming it (exit 66 for a missing file).
+fn check_input(path: &Path) -> anyhow::Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "文件不存在 (no such file)",
+            std::io::ErrorKind::PermissionDenied => "没有读取权限 (permission denied)",
+            _ => "无法读取 (cannot read)",
+        };
+        anyhow::Error::new(e).context(reason)
+    })?;
+    if meta.is_dir() {
+        anyhow::bail!("这是一个目录，不是文件 (is a directory)");
+    }
+    Ok(())
+}
+
+/// A default design column that is missing gets a hint on how to do without it.
+fn hint_default_column(e: SurveyError, args: &EstimateArgs) -> SurveyError {
+    match e {
+        SurveyError::MissingColumn { column, hint } => {
+            let flag = if column == args.strata {
+                Some("--strata")
+            } else if column == args.psu {
+                Some("--psu")
+            } else if column == args.weight {
+                Some("--weight")
+            } else {
+                None
+            };
+            let hint = match flag {
+                Some(flag) => format!(
+                    "{hint}；可用 {flag} COL 指定列名，或 {flag} none 表示没有该设计信息 (name the column with {flag} COL, or {flag} none)"
+                ),
+                None => hint,
+            };
+            SurveyError::MissingColumn { column, hint }
+        }
+        other => other,
+    }
+}
+
+fn literacy_rule(args: &EstimateArgs) -> anyhow::Result<LiteracyRule> {
+    let comparison = if args.strict {
+        Comparison::Above
+    } else {
+        Comparison::AtLeast
+    };
+    let threshold = match (args.grade, args.threshold) {
+        (Some(g), _) => {
+            let g = match g {
+                GradeArg::High => Grade::High,
+                GradeArg::Literate => Grade::Literate,
+                GradeArg::Basic => Grade::Basic,
+            };
+            g.threshold().unwrap_or(70.0)
+        }
+        (None, Some(t)) => t,
+        (None, None) => 70.0,
+    };
+    let rule = if let Some(score) = &args.score {
+        LiteracyRule::Score {
+            column: score.clone(),
+            threshold,
+            comparison,
+        }
+    } else if let Some(key) = &args.answer_key {
+        LiteracyRule::Answers {
+            items: read_answer_key(key).with_context(|| key.display().to_string())?,
+            threshold,
+            comparison,
+        }
+    } else {
+        if args.threshold.is_some() || args.strict {
+            anyhow::bail!(
+                "--threshold/--strict 需要 --score 或 --answer-key (a threshold needs a score)"
+            );
+        }
+        LiteracyRule::Flag {
+            column: args.literate.clone().unwrap_or_else(|| "literate".into()),
+        }
+    };
+    rule.validate()?;
+    Ok(rule)
+}
+
+/// An answer key: `item,key,points` per line (item = the answer column of the respondents).
+fn read_answer_key(path: &Path) -> anyhow::Result<Vec<AnswerItem>> {
+    check_input(path)?;
+    let t = read_table(
+        path,
+        &[
+            Request::category("item"),
+            Request::category("key"),
+            Request::number("points"),
+        ],
+    )?;
+    let (items, keys) = (t.factor("item")?, t.factor("key")?);
+    let points = t.number("points")?;
+    let mut out: Vec<AnswerItem> = Vec::new();
+    for (row, ((&i, &k), &p)) in items
+        .codes()
+        .iter()
+        .zip(keys.codes())
+        .zip(points)
+        .enumerate()
+    {
+        let column = items.levels()[i as usize].clone();
+        if out.iter().any(|x| x.column == column) {
+            anyhow::bail!("第{}行: 题目 {column} 重复 (duplicate item)", t.line(row));
+        }
+        out.push(AnswerItem {
+            column,
+            key: keys.levels()[k as usize].clone(),
+            points: p,
+        });
+    }
+    Ok(out)
+}
+
+/// The margin over `vars` (in any order of its variables), its levels arranged like `vars`.
+fn find_margin(margins: &[Margin], vars: &[&str]) -> anyhow::Result<Margin> {
+    let name = vars.join("+");
+    if let Some(m) = margins.iter().find(|m| m.name == name) {
+        return Ok(m.clone());
+    }
+    if let Some(m) = margins.iter().find_map(|m| m.reordered(vars)) {
+        return Ok(m);
+    }
+    let known: Vec<&str> = margins.iter().map(|m| m.name.as_str()).collect();
+    Err(SurveyError::MissingMargin {
+        margin: name,
+        hint: format!("；边际表中有 (available): {}", known.join(", ")),
+    }
+    .into())
+}
+
+/// A domain variable or crossing, levels in a useful order.
+fn domain_factor(table: &Table, margins: &[Margin], vars: &[&str]) -> Result<Factor, SurveyError> {
+    let parts = vars
+        .iter()
+        .map(|v| {
+            let f = table.factor(v)?.clone();
+            Ok(match margins.iter().find(|m| m.name == *v) {
+                Some(m) => f.ordered_like(&m.levels),
+                None => f.sorted(),
+            })
+        })
+        .collect::<Result<Vec<_>, SurveyError>>()?;
+    let refs: Vec<&Factor> = parts.iter().collect();
+    Factor::cross(&refs)
+}
+
+fn parse_contrast(spec: &str) -> anyhow::Result<(&str, &str, &str)> {
+    let mut it = spec.splitn(3, ':');
+    match (it.next(), it.next(), it.next()) {
+        (Some(v), Some(a), Some(b)) if !v.is_empty() && !a.is_empty() && !b.is_empty() => {
+            Ok((v, a, b))
+        }
+        _ => anyhow::bail!("--contrast {spec}: 格式应为 VAR:A:B，如 urban:1:0 (expected VAR:A:B)"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+fn write_output(args: &EstimateArgs, report: &Report) -> anyhow::Result<()> {
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => {
+            let f = std::fs::File::create(p).map_err(|e| {
+                anyhow::anyhow!("{}: 无法创建输出文件 (cannot create): {e}", p.display())
+            })?;
+            Box::new(std::io::BufWriter::new(f))
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let result = match args.format {
+        Format::Csv => write_csv(&mut out, &report.estimates),
+        Format::Json => serde_json::to_writer_pretty(&mut out, report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
+        Format::Table => write_table(&mut out, report),
+    }
+    .and_then(|()| out.flush());
+    match result {
+        // `kesu survey estimate … | head` closing the pipe early is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            let target = args
+                .output
+                .as_ref()
+                .map_or_else(|| "标准输出".to_string(), |p| p.display().to_string());
+            Err(anyhow::anyhow!("{target}: 写入失败 (write failed): {e}"))
+        }
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The CSV header, fixed: the columns of R's reference output without its `design` column.
+pub const CSV_HEADER: &str = "by,level,n,wsum,est,se,wald_l,wald_u,deff,df,logit_l,logit_u";
+
+/// 15 significant digits (R's `%.15g`): full precision for any check, without the float noise
+/// of a sum (`6000000.000000003`).
+fn num(x: f64) -> String {
+    let rounded: f64 = format!("{x:.14e}").parse().unwrap_or(x);
+    format!("{rounded}")
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "NA".to_string(), num)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn write_csv(out: &mut dyn Write, rows: &[DomainEstimate]) -> std::io::Result<()> {
+    writeln!(out, "{CSV_HEADER}")?;
+    for e in rows {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&e.by),
+            csv_field(&e.level),
+            e.n,
+            num(e.wsum),
+            num(e.est),
+            num(e.se),
+            num(e.wald_l),
+            num(e.wald_u),
+            opt(e.deff),
+            e.df,
+            opt(e.logit_l),
+            opt(e.logit_u)
+        )?;
+    }
+    Ok(())
+}
+
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let w = s.width();
+    let fill = " ".repeat(width.saturating_sub(w));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+fn write_table(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
+    writeln!(out, "{}", r.file)?;
+    writeln!(
+        out,
+        "判定规则 (rule): {} [v{}]",
+        r.rule.description, r.rule.version
+    )?;
+    let d = &r.design;
+    writeln!(
+        out,
+        "设计 (design): {} 名受访者, {} 层, {} 个 PSU, lonely-psu={}{}",
+        d.respondents,
+        d.n_strata,
+        d.n_psu,
+        d.lonely_psu.as_str(),
+        d.fpc
+            .as_ref()
+            .map(|f| format!(", fpc={f}"))
+            .unwrap_or_default()
+    )?;
+    let w = &r.weighting;
+    let mut weighting = w.method.clone();
+    if !w.margins.is_empty() {
+        weighting.push_str(&format!(" ({})", w.margins.join(", ")));
+    }
+    if let Some(v) = w.variance {
+        weighting.push_str(&format!(
+            ", variance {}",
+            match v {
+                RakeVariance::Greg => "greg",
+                RakeVariance::RRake => "r-rake",
+            }
+        ));
+    }
+    writeln!(
+        out,
+        "加权 (weighting): {weighting}; Σw = {:.0}",
+        w.weight_sum
+    )?;
+    writeln!(out)?;
+    let header = [
+        "分组",
+        "水平",
+        "n",
+        "N̂",
+        "比例%",
+        "SE%",
+        "95% CI (logit)",
+        "CV%",
+        "deff",
+        "df",
+        "提示",
+    ];
+    let rows: Vec<[String; 11]> = r
+        .estimates
+        .iter()
+        .map(|e| {
+            [
+                e.by.clone(),
+                e.level.clone(),
+                e.n.to_string(),
+                format!("{:.0}", e.wsum),
+                format!("{:.2}", 100.0 * e.est),
+                format!("{:.2}", 100.0 * e.se),
+                match (e.logit_l, e.logit_u) {
+                    (Some(l), Some(u)) => format!("{:.2}–{:.2}", 100.0 * l, 100.0 * u),
+                    _ => "—".into(),
+                },
+                e.cv.map_or_else(|| "—".into(), |c| format!("{:.1}", 100.0 * c)),
+                e.deff.map_or_else(|| "—".into(), |x| format!("{x:.2}")),
+                e.df.to_string(),
+                e.flags
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].width())
+                .chain([header[c].width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(c, s)| pad(s, widths[c], (2..10).contains(&c)))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out, "{}", line(&header.map(String::from)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    if !r.contrasts.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "差异 (differences):")?;
+        for c in &r.contrasts {
+            writeln!(
+                out,
+                "  {} − {}: {:+.2} 个百分点, SE {:.2}, 95% CI {:+.2}–{:+.2}, p = {:.3}{}",
+                c.a,
+                c.b,
+                100.0 * c.est,
+                100.0 * c.se,
+                100.0 * c.wald_l,
+                100.0 * c.wald_u,
+                c.p_value,
+                if c.p_value < 0.05 {
+                    ""
+                } else {
+                    "（不显著 not significant）"
+                }
+            )?;
+        }
+    }
+    for warning in &r.warnings {
+        writeln!(out, "警告 (warning): {warning}")?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// synth
+
+fn synth(a: SynthArgs) -> anyhow::Result<()> {
+    use kesu_survey::synth::{COLUMNS, SynthSpec, margins, respondents};
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("{}: 无法创建目录 (cannot create)", a.out.display()))?;
+    let t = respondents(SynthSpec {
+        rows: a.rows,
+        seed: a.seed,
+        psus_per_stratum: a.psus_per_stratum,
+    });
+    let path = a.out.join("respondents.csv");
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&path).with_context(|| path.display().to_string())?,
+    );
+    write!(out, "id")?;
+    for c in COLUMNS {
+        write!(out, ",{c}")?;
+    }
+    writeln!(out)?;
+    enum Col<'t> {
+        Num(&'t [f64]),
+        Cat(&'t Factor),
+    }
+    let cols: Vec<Col<'_>> = COLUMNS
+        .iter()
+        .map(|c| match t.column(c) {
+            Some(kesu_survey::Column::Number(v)) => Ok(Col::Num(v)),
+            Some(kesu_survey::Column::Category(f)) => Ok(Col::Cat(f)),
+            None => Err(anyhow::anyhow!("synthetic column {c} missing")),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for row in 0..t.n_rows() {
+        write!(out, "{}", row + 1)?;
+        for c in &cols {
+            match c {
+                Col::Num(v) => {
+                    let x = v[row];
+                    if x.fract() == 0.0 {
+                        write!(out, ",{}", x as i64)?;
+                    } else {
+                        write!(out, ",{x:.6}")?;
+                    }
+                }
+                Col::Cat(f) => write!(out, ",{}", f.levels()[f.codes()[row] as usize])?,
+            }
+        }
+        writeln!(out)?;
+    }
+    out.flush()?;
+    let mpath = a.out.join("margins.csv");
+    let mut m = std::io::BufWriter::new(
+        std::fs::File::create(&mpath).with_context(|| mpath.display().to_string())?,
+    );
+    writeln!(m, "margin,level,N")?;
+    for margin in margins() {
+        for (l, n) in margin.levels.iter().zip(&margin.totals) {
+            writeln!(m, "{},{l},{n}", margin.name)?;
+        }
+    }
+    m.flush()?;
+    eprintln!(
+        "wrote {} respondents to {} and margins to {}",
+        t.n_rows(),
+        path.display(),
+        mpath.display()
+    );
+    Ok(())
 }
