@@ -42,7 +42,7 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
     if tasks.is_empty() {
         return Err(PlanError::NoPlan);
     }
-    let goals = targets::extract(&goal_text(&outline, &kinds));
+    let goals = targets::extract_goals(&goal_text(&outline, &kinds), meta.period);
     Ok(Plan {
         title: meta.title,
         region: meta.region,
@@ -89,7 +89,7 @@ fn heading(item: &Item) -> String {
         .unwrap_or_default()
 }
 
-fn kind_of(title: &str, depth: usize, units_only: bool) -> Kind {
+fn kind_of(title: &str, depth: usize) -> Kind {
     let t: String = title.chars().filter(|c| !c.is_whitespace()).collect();
     let n = t.chars().count();
     const GUIDE: &[&str] = &[
@@ -174,7 +174,7 @@ fn kind_of(title: &str, depth: usize, units_only: bool) -> Kind {
         "牵头单位",
         "分工安排",
     ];
-    if blocks.contains(&t.as_str()) || units_only {
+    if blocks.contains(&t.as_str()) {
         return Kind::UnitBlock;
     }
     Kind::Other
@@ -194,21 +194,11 @@ fn classify(o: &Outline) -> Kinds {
         if let Some(x) = depth.get_mut(id) {
             *x = d;
         }
-        let units_only = item.row.is_none()
-            && !item.paras.is_empty()
-            && item.children.is_empty()
-            && item.paras.iter().skip(1).count() > 0
-            && item
-                .paras
-                .iter()
-                .skip(1)
-                .all(|p| assign::is_units_only(p, false));
-        let units_only = units_only && heading(item).chars().count() <= 8;
         if let Some(k) = kind.get_mut(id) {
             *k = if item.row.is_some() {
                 Kind::Other
             } else {
-                kind_of(&heading(item), d, units_only)
+                kind_of(&heading(item), d)
             };
         }
     }
@@ -225,10 +215,19 @@ fn classify(o: &Outline) -> Kinds {
                     .iter()
                     .any(|&c| kind.get(c) == Some(&Kind::Measures))
             });
+        // What follows the closing part at the top level (监测评估, 附则) is closing too.
+        let after_closing = o.items.get(parent).is_some_and(|p| {
+            p.label.is_empty()
+                && p.children
+                    .iter()
+                    .take_while(|&&c| c != id)
+                    .any(|&c| kind.get(c) == Some(&Kind::Closing))
+        });
         let own = matches!(
             k,
             Kind::Guide | Kind::Goal | Kind::Closing | Kind::UnitBlock
-        ) || summary_with_measures;
+        ) || summary_with_measures
+            || after_closing;
         if let Some(e) = excluded.get_mut(id) {
             *e = by_parent || own;
         }
@@ -248,6 +247,52 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
             None => assign::extract(&item.paras.join("\n"), first_leads),
         })
         .collect();
+    // A unit line after the last of several numbered items that name no units of their own
+    // is the units of them all ("1.… 2.… 3.… 责任单位：…").
+    for (pid, parent) in o.items.iter().enumerate() {
+        if parent.label.is_empty() {
+            continue;
+        }
+        let Some((&last, others)) = parent.children.split_last() else {
+            continue;
+        };
+        if others.is_empty()
+            || others
+                .iter()
+                .any(|&c| units.get(c).is_none_or(|u| !u.is_empty()))
+        {
+            continue;
+        }
+        let Some(item) = o.items.get(last) else {
+            continue;
+        };
+        if item.row.is_some() || !item.children.is_empty() {
+            continue;
+        }
+        let mut lines: Vec<&String> = Vec::new();
+        let mut text: Vec<&String> = Vec::new();
+        for (k, p) in item.paras.iter().enumerate() {
+            if k > 0 && assign::is_units_only(p, first_leads) {
+                lines.push(p);
+            } else {
+                text.push(p);
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let joined = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
+        if !assign::extract(&joined(&text), first_leads).is_empty() {
+            continue;
+        }
+        let u = assign::extract(&joined(&lines), first_leads);
+        if let Some(x) = units.get_mut(last) {
+            *x = Units::default();
+        }
+        if let Some(x) = units.get_mut(pid) {
+            x.append(u);
+        }
+    }
     for (id, item) in o.items.iter().enumerate() {
         let Some(parent) = item.parent else { continue };
         let k = kinds.kind.get(id).copied().unwrap_or(Kind::Other);
@@ -376,7 +421,7 @@ fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
             None,
         ),
     };
-    let mut found = targets::extract(&text);
+    let mut found = targets::extract(&sentences(&text));
     if let Some(y) = deadline {
         for t in &mut found {
             t.year = t.year.or(Some(y));
@@ -425,5 +470,22 @@ fn goal_text(o: &Outline, kinds: &Kinds) -> String {
             }
         }
     }
-    parts.join("\n")
+    sentences(&parts.join("\n"))
+}
+
+/// Text whose lines are read as sentences: a line that does not end a sentence (a heading, a
+/// table cell) is closed with a 。 so that it does not run into the next one.
+fn sentences(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (k, line) in text.split('\n').enumerate() {
+        if k > 0 {
+            let ends = out
+                .chars()
+                .next_back()
+                .is_none_or(|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';'));
+            out.push_str(if ends { "\n" } else { "。\n" });
+        }
+        out.push_str(line);
+    }
+    out
 }

@@ -278,12 +278,22 @@ static RIDER: LazyLock<Regex> = LazyLock::new(|| {
 /// "市科协等单位"); `None` when nothing is left.
 fn clean_name(name: &str) -> Option<String> {
     let mut n = name.trim_matches(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '、' | ':' | '：' | '.' | '。' | '"' | '“' | '”' | '(' | ')' | '（' | '）'
-            )
+        c.is_whitespace() || matches!(c, '、' | ':' | '：' | '.' | '。' | '"' | '“' | '”')
     });
+    // Brackets at the ends go only when unbalanced: "各乡镇（街道）" keeps its own.
+    loop {
+        let t = n
+            .strip_prefix(['(', '（'])
+            .filter(|t| opens(t) < closes(t) + 1 && !t.contains([')', '）']))
+            .or_else(|| {
+                n.strip_suffix([')', '）'])
+                    .filter(|t| opens(t) <= closes(t))
+            });
+        match t {
+            Some(t) => n = t.trim(),
+            None => break,
+        }
+    }
     for suffix in [
         "等有关单位",
         "等相关单位",
@@ -301,6 +311,14 @@ fn clean_name(name: &str) -> Option<String> {
         }
     }
     (!n.is_empty()).then(|| n.to_string())
+}
+
+fn opens(s: &str) -> usize {
+    s.chars().filter(|c| matches!(c, '(' | '（')).count()
+}
+
+fn closes(s: &str) -> usize {
+    s.chars().filter(|c| matches!(c, ')' | '）')).count()
 }
 
 /// Whether a name looks like a unit's: the endings of Chinese bodies' names (局, 委, 办, 中心,
@@ -476,6 +494,16 @@ mod tests {
         let u = extract("组织实施。(市科协牵头,市教育局、市科技局配合)", false);
         assert_eq!(u.lead, v(&["市科协"]));
         assert_eq!(u.cooperating, v(&["市教育局", "市科技局"]));
+    }
+
+    #[test]
+    fn brackets_inside_a_name_are_kept() {
+        let u = extract(
+            "开展活动。（责任单位：各乡镇（街道）、县直有关单位）",
+            false,
+        );
+        assert_eq!(u.responsible, v(&["各乡镇（街道）", "县直有关单位"]));
+        assert_eq!(split_units("(市科协"), v(&["市科协"]));
     }
 
     #[test]

@@ -71,10 +71,20 @@ fn title(head: &[String]) -> Option<String> {
     let heading = window
         .clone()
         .rfind(|p| p.chars().count() <= 80 && !p.contains('。') && is_plan_name(p));
-    heading
-        .or_else(|| window.clone().find(|p| p.chars().count() <= 80))
-        .cloned()
+    if let Some(h) = heading {
+        return Some(h.clone());
+    }
+    // A heading run into the text after it ("…实施方案（2021—2025年）为贯彻落实…").
+    if let Some(t) = window.clone().find_map(|p| PLAN_HEAD.find(p)) {
+        return Some(t.as_str().to_string());
+    }
+    window.clone().find(|p| p.chars().count() <= 80).cloned()
 }
+
+static PLAN_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^.{2,60}(?:方案|要点|计划|清单)(?:[(（](?:19|20)\d{2}[^)）]{0,16}[)）])?")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 static BOOK_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"印发[^《]{0,20}《([^》]{4,100})》")

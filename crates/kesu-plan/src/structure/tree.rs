@@ -284,25 +284,34 @@ pub(super) fn expand_paragraphs(outline: &mut Outline, first_leads: bool) {
         if !(separate || (measures && !body.is_empty())) {
             continue;
         }
+        // A unit line goes with the measure paragraph before it, unless the unit lines all
+        // come after the last measure (then they are the heading's, for every measure).
+        let last_body = body.last().copied().unwrap_or(0);
+        let trailing_only = (1..item.paras.len()).all(|k| body.contains(&k) || k > last_body);
         let appendix = item.appendix;
-        let mut kept = Vec::new();
-        let mut moved = Vec::new();
+        let mut kept: Vec<String> = Vec::new();
+        let mut moved: Vec<Vec<String>> = Vec::new();
         if let Some(item) = outline.items.get_mut(id) {
             for (k, p) in std::mem::take(&mut item.paras).into_iter().enumerate() {
                 if body.contains(&k) {
-                    moved.push(p);
+                    moved.push(vec![p]);
+                } else if k > 0
+                    && !trailing_only
+                    && let Some(last) = moved.last_mut()
+                {
+                    last.push(p);
                 } else {
                     kept.push(p);
                 }
             }
             item.paras = kept;
         }
-        for (k, p) in moved.into_iter().enumerate() {
+        for (k, paras) in moved.into_iter().enumerate() {
             let child = outline.items.len();
             outline.items.push(Item {
                 label: format!("¶{}", k + 1),
                 parent: Some(id),
-                paras: vec![p],
+                paras,
                 appendix,
                 ..Item::default()
             });
