@@ -100,7 +100,7 @@ fn canonical_once(name: &str, region: Option<&str>) -> String {
     if cleaned.is_empty() {
         return cleaned;
     }
-    let (party, rest) = strip_party(&cleaned);
+    let rest = strip_party(&cleaned);
     let region = region.map(clean).filter(|r| !r.is_empty());
 
     // 共青团娄底市委员会 / 共青团娄底市委 / 团娄底市委 / 共青团市委 → 团市委.
@@ -125,10 +125,8 @@ fn canonical_once(name: &str, region: Option<&str>) -> String {
     let (level, body) = split_level(&rest);
     let mut body = shorten(body);
     // 中共…委员会宣传部 → …委宣传部
-    if party || body.starts_with("委员会") {
-        if let Some(b) = body.strip_prefix("委员会") {
-            body = format!("委{b}");
-        }
+    if let Some(b) = body.strip_prefix("委员会") {
+        body = format!("委{b}");
     }
     // A party office written without 委 (市宣传部, 市网信办) is the 委's office.
     if !level.is_empty() && PARTY_OFFICES.iter().any(|o| body == *o) {
@@ -165,16 +163,16 @@ fn clean(name: &str) -> String {
     s
 }
 
-/// Drop 中共 / 中国共产党 (and say whether it was there).
-fn strip_party(s: &str) -> (bool, &str) {
+/// Drop 中共 / 中国共产党: 中共娄底市委宣传部 is 娄底市委宣传部.
+fn strip_party(s: &str) -> &str {
     for p in ["中国共产党", "中共"] {
         if let Some(rest) = s.strip_prefix(p)
             && !rest.is_empty()
         {
-            return (true, rest);
+            return rest;
         }
     }
-    (false, s)
+    s
 }
 
 /// Administrative level words that end a place name.
@@ -193,9 +191,7 @@ static PLACE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The Youth League committee in any spelling.
 static LEAGUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(
-        r"^(?:共青团|团)(?P<place>\p{{Han}}{{2,8}}?)?(?P<level>省|市|县|区|州|旗)委(?:员会)?$"
-    ))
+    re(r"^(?:共青团|团)(?P<place>\p{Han}{2,8}?)?(?P<level>省|市|县|区|州|旗)委(?:员会)?$")
 });
 
 /// A level word at the start of a name after its place: 市, 区, 县, 省, 州, 旗.
