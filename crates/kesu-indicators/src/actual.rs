@@ -91,8 +91,22 @@ impl Window {
 
     /// Whether the whole of `p` lies in the window.
     pub fn contains(&self, p: Period) -> bool {
-        let (a, b) = p.dates();
-        a >= self.from && b <= self.to
+        self.months().contains(p)
+    }
+
+    /// The whole months of the window, for checking many periods quickly.
+    pub(crate) fn months(&self) -> MonthSpan {
+        // A period starts on the 1st and ends on its last month's last day, so only whole
+        // months of the window can hold one.
+        let mut first = month_index(self.from);
+        if self.from.day() != 1 {
+            first += 1;
+        }
+        let mut last = month_index(self.to);
+        if self.to.day() != self.to.month().length(self.to.year()) {
+            last -= 1;
+        }
+        MonthSpan { first, last }
     }
 
     /// The share of the window that has passed by the end of `day` (0 before it starts, 1 from
@@ -124,6 +138,36 @@ impl Window {
         let d = |d: Date| format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day());
         format!("{}至{}", d(self.from), d(self.to))
     }
+}
+
+/// A window as whole months (see [`month_index`]); the test is integer arithmetic, no dates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MonthSpan {
+    first: i64,
+    last: i64,
+}
+
+impl MonthSpan {
+    pub(crate) fn contains(self, p: Period) -> bool {
+        let (a, b) = period_months(p);
+        a >= self.first && b <= self.last
+    }
+}
+
+/// Months counted from year 0: January 2025 is 2025 × 12.
+fn month_index(d: Date) -> i64 {
+    i64::from(d.year()) * 12 + i64::from(u8::from(d.month())) - 1
+}
+
+/// First and last month of a period, as [`month_index`] counts them.
+fn period_months(p: Period) -> (i64, i64) {
+    let (year, first, months) = match p {
+        Period::Quarter { year, quarter } => (year, 3 * (i64::from(quarter.clamp(1, 4)) - 1), 3),
+        Period::Half { year, half } => (year, 6 * (i64::from(half.clamp(1, 2)) - 1), 6),
+        Period::Year { year } => (year, 0, 12),
+    };
+    let start = i64::from(year) * 12 + first;
+    (start, start + months - 1)
 }
 
 /// Observations left out of a result, by reason, so the "how" view can say so.
@@ -233,11 +277,12 @@ pub(crate) fn combine(
     }
 }
 
-/// Sort order of periods: by last day, then first day (a quarter after the year that ends on
-/// the same day: the finer report is the more recent statement).
-pub(crate) fn period_key(p: Period) -> (Date, Date) {
-    let (a, b) = p.dates();
-    (b, a)
+/// Sort order of periods: by last month, then first month (a quarter after the year that ends
+/// on the same day: the finer report is the more recent statement). Months, not dates: this
+/// runs per observation in roll-ups.
+pub(crate) fn period_key(p: Period) -> (i64, i64) {
+    let (first, last) = period_months(p);
+    (last, first)
 }
 
 pub(crate) fn sort_sources(sources: &mut [Source]) {
@@ -280,7 +325,7 @@ fn weighted_mean<'a>(
     used: &[&'a Observation],
     population: Option<&Population>,
 ) -> (f64, Vec<&'a Observation>, bool) {
-    let mut latest: BTreeMap<&str, (Date, Date)> = BTreeMap::new();
+    let mut latest: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     for o in used {
         let k = period_key(o.period);
         let e = latest.entry(o.region_code.as_str()).or_insert(k);
@@ -483,6 +528,28 @@ mod tests {
         let json = serde_json::to_string(&w).unwrap();
         assert_eq!(json, r#"{"from":"2021-01-01","to":"2025-12-31"}"#);
         assert_eq!(serde_json::from_str::<Window>(&json).unwrap(), w);
+    }
+
+    #[test]
+    fn a_period_is_in_a_window_only_when_wholly_inside() {
+        let w = Window::years(2021, 2025);
+        assert!(w.contains(q(2021, 1)));
+        assert!(w.contains(q(2025, 4)));
+        assert!(w.contains(Period::Year { year: 2025 }));
+        assert!(!w.contains(q(2020, 4)));
+        assert!(!w.contains(q(2026, 1)));
+        let q2 = Window::period(q(2024, 2));
+        assert!(q2.contains(q(2024, 2)));
+        assert!(!q2.contains(Period::Half {
+            year: 2024,
+            half: 1
+        }));
+        let odd = Window {
+            from: time::macros::date!(2024 - 04 - 02),
+            to: time::macros::date!(2024 - 09 - 29),
+        };
+        assert!(!odd.contains(q(2024, 2)), "starts a day before the window");
+        assert!(!odd.contains(q(2024, 3)), "ends after the window");
     }
 
     #[test]

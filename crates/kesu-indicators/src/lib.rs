@@ -20,6 +20,7 @@ pub mod actual;
 pub mod coverage;
 pub mod indicator;
 pub mod progress;
+pub mod rollup;
 
 mod error;
 
@@ -28,3 +29,4 @@ pub use coverage::{Coverage, Entity, EntityKey};
 pub use error::IndicatorError;
 pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure};
 pub use progress::{Context, Evaluation, Light, Status, evaluate};
+pub use rollup::{RegionInfo, RegionTree, Rollup};
