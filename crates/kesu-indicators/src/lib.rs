@@ -17,6 +17,7 @@
 //! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
 
 pub mod actual;
+pub mod assess;
 pub mod coverage;
 pub mod indicator;
 pub mod progress;
@@ -25,6 +26,7 @@ pub mod rollup;
 mod error;
 
 pub use actual::{Actual, Observation, Source, Window};
+pub use assess::{Assessed, Assessment, ItemInput, Scheme, assess};
 pub use coverage::{Coverage, Entity, EntityKey};
 pub use error::IndicatorError;
 pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure};
