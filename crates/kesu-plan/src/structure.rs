@@ -202,6 +202,17 @@ fn classify(o: &Outline) -> Kinds {
             };
         }
     }
+    // Per item: whether one of its children heads the measures; whether a closing part has
+    // been seen among its children so far (document order is id order among siblings).
+    let mut has_measures = vec![false; n];
+    for (id, item) in o.items.iter().enumerate() {
+        if kind.get(id) == Some(&Kind::Measures)
+            && let Some(h) = item.parent.and_then(|p| has_measures.get_mut(p))
+        {
+            *h = true;
+        }
+    }
+    let mut closed = vec![false; n];
     for (id, item) in o.items.iter().enumerate() {
         if item.label.is_empty() {
             continue;
@@ -209,20 +220,16 @@ fn classify(o: &Outline) -> Kinds {
         let parent = item.parent.unwrap_or(0);
         let k = kind.get(id).copied().unwrap_or(Kind::Other);
         let by_parent = excluded.get(parent).copied().unwrap_or(false);
-        let summary_with_measures = k == Kind::Summary
-            && o.items.get(parent).is_some_and(|p| {
-                p.children
-                    .iter()
-                    .any(|&c| kind.get(c) == Some(&Kind::Measures))
-            });
+        let summary_with_measures =
+            k == Kind::Summary && has_measures.get(parent).copied().unwrap_or(false);
         // What follows the closing part at the top level (监测评估, 附则) is closing too.
-        let after_closing = o.items.get(parent).is_some_and(|p| {
-            p.label.is_empty()
-                && p.children
-                    .iter()
-                    .take_while(|&&c| c != id)
-                    .any(|&c| kind.get(c) == Some(&Kind::Closing))
-        });
+        let after_closing = closed.get(parent).copied().unwrap_or(false);
+        if k == Kind::Closing
+            && o.items.get(parent).is_some_and(|p| p.label.is_empty())
+            && let Some(c) = closed.get_mut(parent)
+        {
+            *c = true;
+        }
         let own = matches!(
             k,
             Kind::Guide | Kind::Goal | Kind::Closing | Kind::UnitBlock

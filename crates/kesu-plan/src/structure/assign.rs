@@ -100,19 +100,23 @@ pub(super) fn extract(text: &str, first_leads: bool) -> Units {
     // Role lines outside brackets: "牵头部门:市教育局、团市委" / "配合部门:…".
     let mut found = ROLE_WORD.captures_iter(text).filter_map(|c| {
         let (m, w) = (c.get(0)?, c.get(1)?);
-        let in_group = groups
-            .iter()
-            .any(|g| m.start() >= g.open && m.start() < g.close_end);
+        // Groups are in order and disjoint: the last one opening at or before the match.
+        let k = groups.partition_point(|g| g.open <= m.start());
+        let in_group = k
+            .checked_sub(1)
+            .and_then(|k| groups.get(k))
+            .is_some_and(|g| m.start() < g.close_end);
         (!in_group).then_some((m.start(), m.end(), role_of(w.as_str())))
     });
     let mut cur = found.next();
     while let Some((_, end, role)) = cur {
         let next = found.next();
+        // The list runs to the end of its sentence or line, or to the next role word.
+        let limit = next.map_or(text.len(), |(s, _, _)| s);
         let stop = text
-            .get(end..)
+            .get(end..limit)
             .and_then(|r| r.find(['。', '；', ';', '\n']))
-            .map_or(text.len(), |k| end + k);
-        let stop = next.map_or(stop, |(s, _, _)| stop.min(s));
+            .map_or(limit, |k| end + k);
         if let Some(list) = text.get(end..stop) {
             add(&mut units, role, split_units(list), first_leads, false);
         }

@@ -127,7 +127,7 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             let same_no = !label.is_empty() && prev.label == label && prev.groups == groups;
             let no_label_same_task = label.is_empty() && (task.is_empty() || task == prev.title);
             if same_no || no_label_same_task {
-                if !measure.is_empty() && !prev.text.contains(&measure) {
+                if !measure.is_empty() && !prev.text.ends_with(&measure) {
                     prev.text.push('\n');
                     prev.text.push_str(&measure);
                 }
@@ -189,9 +189,12 @@ fn group_depth(groups: &[String], label: &str) -> usize {
         .unwrap_or(groups.len())
 }
 
+/// Add units not yet listed. A task spans few rows, but a hostile table may repeat one 序号
+/// over thousands: past a few dozen names the duplicates are only checked against the tail.
 fn merge(into: &mut Vec<String>, from: Vec<String>) {
     for u in from {
-        if !into.contains(&u) {
+        let start = into.len().saturating_sub(64);
+        if !into.get(start..).is_some_and(|tail| tail.contains(&u)) {
             into.push(u);
         }
     }

@@ -24,7 +24,7 @@ pub(super) struct Item {
     /// section, say).
     pub table_text: Vec<String>,
     /// The item is a row of a task table.
-    pub row: Option<Row>,
+    pub row: Option<Box<Row>>,
     /// The item is in an appendix (附件).
     pub appendix: bool,
 }
@@ -230,7 +230,7 @@ impl Builder {
             let id = self.new_item(parent, row.label.clone());
             if let Some(item) = self.items.get_mut(id) {
                 item.paras.push(row.title.clone());
-                item.row = Some(row);
+                item.row = Some(Box::new(row));
             }
         }
     }
@@ -287,13 +287,20 @@ pub(super) fn expand_paragraphs(outline: &mut Outline, first_leads: bool) {
         // A unit line goes with the measure paragraph before it, unless the unit lines all
         // come after the last measure (then they are the heading's, for every measure).
         let last_body = body.last().copied().unwrap_or(0);
-        let trailing_only = (1..item.paras.len()).all(|k| body.contains(&k) || k > last_body);
+        let mut is_body = vec![false; item.paras.len()];
+        for &k in &body {
+            if let Some(b) = is_body.get_mut(k) {
+                *b = true;
+            }
+        }
+        let trailing_only = (1..item.paras.len())
+            .all(|k| is_body.get(k).copied().unwrap_or(false) || k > last_body);
         let appendix = item.appendix;
         let mut kept: Vec<String> = Vec::new();
         let mut moved: Vec<Vec<String>> = Vec::new();
         if let Some(item) = outline.items.get_mut(id) {
             for (k, p) in std::mem::take(&mut item.paras).into_iter().enumerate() {
-                if body.contains(&k) {
+                if is_body.get(k).copied().unwrap_or(false) {
                     moved.push(vec![p]);
                 } else if k > 0
                     && !trailing_only
