@@ -55,8 +55,11 @@ fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_string()).collect()
 }
 
-/// Tasks as (path, lead, cooperating, responsible), to compare two readings of one plan.
-fn outline(plan: &Plan) -> Vec<(String, Vec<String>, Vec<String>, Vec<String>)> {
+/// A task's path, lead, cooperating and responsible units.
+type Assignment = (String, Vec<String>, Vec<String>, Vec<String>);
+
+/// The tasks' assignments, to compare two readings of one plan.
+fn outline(plan: &Plan) -> Vec<Assignment> {
     plan.tasks
         .iter()
         .map(|t| {
