@@ -17,11 +17,13 @@
 mod macros;
 
 pub mod audit;
+mod csvline;
 mod db;
 mod error;
 pub mod migrations;
+pub mod regions;
 pub mod testing;
 
 pub use audit::Actor;
 pub use db::{Backend, Db, Tx, default_url, redact_url, resolve_url};
-pub use error::{StoreError, StoreResult};
+pub use error::{BadRow, ImportErrors, StoreError, StoreResult};

@@ -28,7 +28,7 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. Add a line here with each new pair of files.
-pub const ALL: &[Embedded] = &[migration!(1, "0001_audit")];
+pub const ALL: &[Embedded] = &[migration!(1, "0001_audit"), migration!(2, "0002_regions")];
 
 /// Which dialect a migrator is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

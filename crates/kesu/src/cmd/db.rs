@@ -64,3 +64,59 @@ pub fn migrate(g: &GlobalOpts) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// Print `v` as pretty JSON on stdout (machine output).
+pub fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let r = serde_json::to_writer_pretty(&mut out, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match r {
+        // `kesu … | head` closing the pipe early is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other.context("标准输出写入失败 (write failed)")?),
+    }
+}
+
+/// Print a table with a header on stdout, columns padded to their display width (CJK counts 2).
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use unicode_width::UnicodeWidthStr;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.width());
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(c);
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.width());
+            s.extend(std::iter::repeat_n(' ', pad));
+        }
+        s.trim_end().to_string()
+    };
+    let mut out = std::io::stdout().lock();
+    let mut text = line(&mut header.iter().copied());
+    text.push('\n');
+    for r in rows {
+        text.push_str(&line(&mut r.iter().map(String::as_str)));
+        text.push('\n');
+    }
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other.context("标准输出写入失败 (write failed)")?),
+    }
+}
