@@ -7,6 +7,7 @@
 
 pub mod authz;
 pub mod plan;
+pub mod plan_diff;
 pub mod region;
 pub mod report;
 
