@@ -22,6 +22,7 @@ pub mod coverage;
 pub mod indicator;
 pub mod progress;
 pub mod rollup;
+pub mod svg;
 
 mod error;
 
