@@ -100,7 +100,9 @@ fn kind_of(title: &str, depth: usize) -> Kind {
         "总体思路",
         "基本思路",
         "前言",
-        "形势",
+        "面临形势",
+        "发展形势",
+        "形势分析",
         "发展现状",
         "发展基础",
         "重要意义",
@@ -150,7 +152,7 @@ fn kind_of(title: &str, depth: usize) -> Kind {
     }
     let closing = CLOSING.iter().any(|w| t.contains(w))
         || (depth <= 1 && t.contains("保障") && !t.contains("行动") && !t.contains("工程"))
-        || (depth <= 1 && n <= 8 && t.contains("组织领导"));
+        || (depth <= 1 && n <= 8 && (t.contains("组织领导") || t.ends_with("工作要求")));
     if closing && n <= 30 {
         return Kind::Closing;
     }

@@ -27,6 +27,17 @@ impl Units {
     /// A list named without a role: under a "first is lead" rule its first unit leads and the
     /// rest cooperate; otherwise all are responsible.
     pub(super) fn add_roleless(&mut self, list: Vec<String>, first_leads: bool) {
+        // "县教育局（牵头）、县科协": the marked units lead, the others cooperate.
+        if list.iter().any(|u| LEAD_MARK.is_match(u)) {
+            for u in list {
+                if LEAD_MARK.is_match(&u) {
+                    self.lead.push(unmark(&u));
+                } else {
+                    self.cooperating.push(u);
+                }
+            }
+            return;
+        }
         if first_leads {
             let mut it = list.into_iter();
             self.lead.extend(it.next());
@@ -37,6 +48,15 @@ impl Units {
     }
 }
 
+/// "（牵头）" after a unit's name.
+static LEAD_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[(（【]\s*牵头\s*[)）】]").unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+fn unmark(name: &str) -> String {
+    LEAD_MARK.replace_all(name, "").trim().to_string()
+}
+
 /// Whether the document says that the first unit of a list leads ("排名第一的为牵头单位",
 /// "分别由排名第一的责任单位牵头", "排在首位的为牵头单位").
 pub(super) fn first_leads(text: &str) -> bool {
@@ -44,7 +64,9 @@ pub(super) fn first_leads(text: &str) -> bool {
 }
 
 static FIRST_LEADS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(第一|首位|首个|第1)[^，,。；;)）]{0,8}牵头")
+    Regex::new(
+        r"(?:(?:排名|排序|排列|排位|位列|列|排在|居)\s*(?:第一|首位|第1)[^，,。；;)）]{0,10}牵头)|(?:(?:第一|首)[个家位]?(?:单位|部门)\s*(?:为|是|作为)\s*牵头)",
+    )
         .unwrap_or_else(|_| unreachable!("constant regex"))
 });
 
@@ -127,8 +149,8 @@ pub(super) fn extract(text: &str, first_leads: bool) -> Units {
 
 fn add(units: &mut Units, role: Role, list: Vec<String>, first_leads: bool, has_lead: bool) {
     match role {
-        Role::Lead => units.lead.extend(list),
-        Role::Cooperating => units.cooperating.extend(list),
+        Role::Lead => units.lead.extend(list.iter().map(|u| unmark(u))),
+        Role::Cooperating => units.cooperating.extend(list.iter().map(|u| unmark(u))),
         Role::Responsible => units.add_roleless(list, first_leads && !has_lead),
     }
 }
@@ -150,13 +172,13 @@ fn groups(text: &str) -> Vec<Group> {
     let mut open = (0, 0);
     for (i, c) in text.char_indices() {
         match c {
-            '(' | '（' => {
+            '(' | '（' | '【' => {
                 if depth == 0 {
                     open = (i, i + c.len_utf8());
                 }
                 depth += 1;
             }
-            ')' | '）' if depth > 0 => {
+            ')' | '）' | '】' if depth > 0 => {
                 depth -= 1;
                 if depth == 0 {
                     out.push(Group {
@@ -197,7 +219,10 @@ fn group_units(content: &str, first_leads: bool, placed: bool) -> Option<Units> 
         })
         .collect();
     if let Some(&(first, _, _)) = words.first() {
-        if !content.get(..first)?.trim().is_empty() {
+        // Fields before the first role word ("牵头领导：…；") are not units, but a clause
+        // that opens with something else is not a unit clause.
+        let before = content.get(..first)?.trim();
+        if !before.is_empty() && !before.ends_with([';', '；', ',', '，']) {
             return None;
         }
         let has_lead = words.iter().any(|w| w.2 == Role::Lead);
@@ -261,7 +286,7 @@ static RESPONSIBLE: LazyLock<Regex> = LazyLock::new(|| {
 pub(super) fn split_units(list: &str) -> Vec<String> {
     let mut out = Vec::new();
     for chunk in list.split([',', '，', ';', '；', '。', '\n']) {
-        if RIDER.is_match(chunk) {
+        if RIDER.is_match(&LEAD_MARK.replace_all(chunk, "")) {
             continue;
         }
         for name in chunk.split(['、', '/', '／', ' ', '\t', '\u{3000}']) {
@@ -508,6 +533,38 @@ mod tests {
         );
         assert_eq!(u.responsible, v(&["各乡镇（街道）", "县直有关单位"]));
         assert_eq!(split_units("(市科协"), v(&["市科协"]));
+    }
+
+    #[test]
+    fn a_lead_mark_after_a_name_makes_it_lead() {
+        let u = extract(
+            "开展活动。（责任单位：县教育局（牵头）、县科协、县妇联）",
+            false,
+        );
+        assert_eq!(u.lead, v(&["县教育局"]));
+        assert_eq!(u.cooperating, v(&["县科协", "县妇联"]));
+    }
+
+    #[test]
+    fn square_brackets_hold_unit_clauses_too() {
+        let u = extract("开展活动。【牵头单位：县科协；配合单位：县教育局】", false);
+        assert_eq!(u.lead, v(&["县科协"]));
+        assert_eq!(u.cooperating, v(&["县教育局"]));
+    }
+
+    #[test]
+    fn a_field_before_the_role_words_is_skipped() {
+        let u = extract("开展活动。（牵头领导：张三；责任单位：县科协）", false);
+        assert_eq!(u.responsible, v(&["县科协"]));
+    }
+
+    #[test]
+    fn a_first_secretary_leading_is_not_the_first_is_lead_rule() {
+        assert!(!first_leads("由村党组织第一书记牵头负责"));
+        assert!(first_leads("排名第一的为牵头单位"));
+        assert!(first_leads("各项任务分别由排名第一的责任单位牵头"));
+        assert!(first_leads("第一个单位为牵头单位"));
+        assert!(first_leads("排在首位的为牵头单位"));
     }
 
     #[test]

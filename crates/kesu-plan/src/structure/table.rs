@@ -2,7 +2,7 @@
 //! 重点任务, 具体措施, 牵头单位, 配合单位, 责任单位, 完成时限), then one task per row.
 
 use super::assign::{self, Units};
-use super::labels;
+use super::labels::{self, Style};
 
 /// A task read from one row (or from several rows sharing one 序号).
 #[derive(Debug, Clone, Default)]
@@ -72,13 +72,54 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
 /// The tasks of a task table, or `None` when the table is not one.
 pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> {
     // The header is among the first rows (a title row may come first).
-    let (h, cols) = rows.iter().take(4).enumerate().find_map(|(k, row)| {
+    let columns = |row: &[String]| {
         let mut cols = Columns::default();
         for (i, cell) in row.iter().enumerate() {
             header(&mut cols, i, cell);
         }
+        cols
+    };
+    let (mut h, mut cols) = rows.iter().take(4).enumerate().find_map(|(k, row)| {
+        let cols = columns(row);
         cols.is_task_table().then_some((k, cols))
     })?;
+    // A header on two rows ("责任单位" over "牵头单位 | 配合单位"): the second row names the
+    // columns the first one only spans.
+    if let Some(next) = rows.get(h + 1) {
+        let sub = columns(next);
+        let named = [
+            sub.lead,
+            sub.coop,
+            sub.resp,
+            sub.deadline,
+            sub.measure,
+            sub.task,
+        ]
+        .iter()
+        .filter(|c| c.is_some())
+        .count();
+        let numbered = sub.no.is_none()
+            && cols
+                .no
+                .and_then(|i| next.get(i))
+                .is_some_and(|c| c.trim().parse::<u32>().is_ok());
+        if named >= 2 && !numbered {
+            cols = Columns {
+                no: cols.no.or(sub.no),
+                task: sub.task.or(cols.task),
+                measure: sub.measure.or(cols.measure),
+                lead: sub.lead.or(cols.lead),
+                coop: sub.coop.or(cols.coop),
+                resp: if sub.lead.is_some() || sub.coop.is_some() {
+                    sub.resp
+                } else {
+                    sub.resp.or(cols.resp)
+                },
+                deadline: sub.deadline.or(cols.deadline),
+            };
+            h += 1;
+        }
+    }
     let header_row = rows.get(h)?;
     let cell = |row: &[String], i: Option<usize>| -> String {
         i.and_then(|i| row.get(i))
@@ -106,6 +147,22 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
         let no = cell(row, cols.no);
         let task = clean(&cell(row, cols.task));
         let measure = clean(&cell(row, cols.measure));
+        // "一 | 青少年科学素质提升行动 | | |": a heading row numbered in Chinese, with no units.
+        let unit_cells = [cols.lead, cols.coop, cols.resp]
+            .iter()
+            .any(|&c| !cell(row, c).is_empty());
+        if !unit_cells && measure.is_empty() && cols.no.is_some() {
+            let mut t = no.clone();
+            t.push('、');
+            t.push_str(&task);
+            if let Some(f) = labels::label_at(&t, 0, true)
+                && matches!(f.style, Style::Cn | Style::CnParen | Style::Chapter)
+            {
+                groups.truncate(group_depth(&groups, &f.text));
+                groups.push(f.text);
+                continue;
+            }
+        }
         let label = label_of(&no).unwrap_or_else(|| {
             if no.is_empty() {
                 String::new()
@@ -316,6 +373,34 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].units.responsible, vec!["县科协", "县教育局"]);
         assert!(rows[0].text.contains("措施二"));
+    }
+
+    #[test]
+    fn a_header_on_two_rows_names_the_lead_and_cooperating_columns() {
+        let rows = t(&[
+            &["序号", "重点任务", "责任单位", "责任单位"],
+            &["序号", "重点任务", "牵头单位", "配合单位"],
+            &["1", "加强科普", "县科协", "县教育局"],
+        ]);
+        let rows = read(&rows, false).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].units.lead, vec!["县科协"]);
+        assert_eq!(rows[0].units.cooperating, vec!["县教育局"]);
+    }
+
+    #[test]
+    fn a_row_numbered_in_chinese_without_units_groups_the_rows_below() {
+        let rows = t(&[
+            &["序号", "重点任务", "牵头单位"],
+            &["一", "青少年科学素质提升行动", ""],
+            &["1", "加强科普", "县科协"],
+            &["（二）", "农民科学素质提升行动", ""],
+            &["2", "开展培训", "县农业农村局"],
+        ]);
+        let rows = read(&rows, false).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].groups, vec!["一"]);
+        assert_eq!(rows[1].groups, vec!["一", "(二)"]);
     }
 
     #[test]
