@@ -231,7 +231,11 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
         .rev()
         .find(|c| !matches!(c, ' ' | '\t' | '\u{3000}'))
         .is_none_or(|c| c == '\n' || c == '\r');
-    if line_start && pre.is_none() && !chinese && s[n1.end()..unit_m.start()].contains(' ') {
+    if line_start
+        && pre.is_none()
+        && !chinese
+        && s[n1.end()..unit_m.start()].contains(char::is_whitespace)
+    {
         return None;
     }
 
@@ -332,10 +336,18 @@ fn year_marks(s: &str) -> Vec<YearMark> {
                 _ => continue,
             }
         }
-        let has_pre = caps.name("pre").is_some_and(|p| {
-            // 至 between two years is a range; 于 only when it is "于2025年前/底".
-            p.as_str() != "于" || caps.name("suf").is_some()
-        });
+        let pre = caps.name("pre");
+        // 2021年至2025年, 2021至2025年: a period, not a deadline.
+        if pre.is_some_and(|p| {
+            matches!(p.as_str(), "至" | "到")
+                && s[..p.start()]
+                    .trim_end()
+                    .ends_with(|c: char| c == '年' || c.is_ascii_digit())
+        }) {
+            continue;
+        }
+        // 于 only when it is "于2025年前/底".
+        let has_pre = pre.is_some_and(|p| p.as_str() != "于" || caps.name("suf").is_some());
         let deadline = has_pre
             || month_deadline
             || caps.name("suf").is_some()

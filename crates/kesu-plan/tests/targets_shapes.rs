@@ -342,6 +342,16 @@ fn dates_and_periods_are_not_targets() {
 }
 
 #[test]
+fn a_period_written_with_zhi_is_not_a_deadline() {
+    assert_eq!(one("2021年至2025年，每年培训教师100人").year, None);
+}
+
+#[test]
+fn a_page_number_before_a_word_is_not_a_target() {
+    none("加强科普队伍建设\n12\n名优特产品");
+}
+
+#[test]
 fn document_numbers_and_codes_are_not_targets() {
     none("（国发〔2021〕9号）");
     none("余府发[2022]11号");

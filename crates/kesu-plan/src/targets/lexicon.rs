@@ -60,6 +60,8 @@ pub(crate) const UNITS: &[&str] = &[
     "集",
     "组",
     "棵",
+    "辆",
+    "块",
     "株",
 ];
 
@@ -69,7 +71,7 @@ pub(crate) const UNITS: &[&str] = &[
 pub(crate) fn unit_starts_word(unit: &str, next: char) -> bool {
     let forbidden: &str = match unit {
         "人" => "口民群类文士物生事力格性大工居均员才们",
-        "名" => "单称义牌录额片次誉言著胜",
+        "名" => "单称义牌录额片次誉言著胜列",
         "家" => "庭长属族乡园政电具居务风教访底",
         "所" => "有在以属谓得需长示述辖处提做获占",
         "项" => "目",
