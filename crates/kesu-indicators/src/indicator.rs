@@ -243,6 +243,17 @@ const FLOW_WORDS: &[&str] = &[
     "创建", "争创", "评选", "接待", "发放", "出版", "创作",
 ];
 
+/// Units of institutions and places (科普基地 家, 场所 个).
+const INSTITUTION_UNITS: &[&str] = &["家", "个", "所", "座", "处"];
+
+/// Whether the text sets a deadline: 到2025年, 至2025年.
+fn has_deadline_phrase(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(6).any(|w| {
+        matches!(w[0], '到' | '至') && w[1..5].iter().all(char::is_ascii_digit) && w[5] == '年'
+    })
+}
+
 /// Cadence words in `per` or the text, longest first so 每半年 is not read as 每年.
 const CADENCE_WORDS: &[(&str, Cadence)] = &[
     ("每半年", Cadence::Half),
@@ -380,6 +391,10 @@ fn classify_measure(t: &Target) -> Measure {
     if STOCK_WORDS.iter().any(|w| t.text.contains(w)) {
         return Measure::Stock;
     }
+    // "到2025年，认定科普基地40家以上": the number of institutions standing at the deadline.
+    if INSTITUTION_UNITS.contains(&unit) && has_deadline_phrase(&t.text) {
+        return Measure::Stock;
+    }
     if FLOW_WORDS.iter().any(|w| t.text.contains(w)) {
         return Measure::Count;
     }
@@ -465,6 +480,18 @@ mod tests {
         assert_eq!(ind.aggregation, Aggregation::Latest);
         assert!(ind.cumulative);
         assert!(ind.rule.contains("累计至2025年底"), "{}", ind.rule);
+    }
+
+    #[test]
+    fn institutions_certified_by_a_deadline_are_a_stock() {
+        assert_eq!(
+            kind_of("到2025年，认定各级各类科普基地40家以上", "家", None),
+            Kind::Stock
+        );
+        assert_eq!(
+            kind_of("争创1-2家国家级科普教育基地", "家", None),
+            Kind::Count
+        );
     }
 
     #[test]
