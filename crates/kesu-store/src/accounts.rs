@@ -58,9 +58,8 @@ impl User {
             user_id: self.id,
             username: self.username.clone(),
             role: Role::parse(&self.role)
-                .ok_or_else(|| StoreError::invalid(format!("未知角色“{}”", self.role)))?,
-            region: RegionCode::parse(&self.region_code)
-                .map_err(|e| StoreError::invalid(e.to_string()))?,
+                .ok_or_else(|| invalid(format!("未知角色“{}”", self.role)))?,
+            region: RegionCode::parse(&self.region_code).map_err(|e| invalid(e.to_string()))?,
             unit_id: self.unit_id,
         })
     }
@@ -79,7 +78,7 @@ pub async fn add_user(db: &Db, u: &NewUser, by: &AuditActor) -> StoreResult<i64>
     .fetch_optional(&mut *c)
     .await)?;
     if taken.is_some() {
-        return Err(StoreError::invalid(format!(
+        return Err(invalid(format!(
             "用户名“{}”已被使用 (user name taken)",
             u.username
         )));
@@ -200,7 +199,8 @@ pub async fn record_login(
     .bind(ip)
     .bind(outcome.as_str())
     .execute(&mut *c)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected()))?;
     let mut locked = None;
     if let Some(id) = user_id {
         match outcome {
@@ -210,7 +210,8 @@ pub async fn record_login(
                 )
                 .bind(id)
                 .execute(&mut *c)
-                .await)?;
+                .await
+                .map(|r| r.rows_affected()))?;
             }
             LoginOutcome::BadPassword => {
                 let failures: i64 = on_tx!(&mut tx, |c| {
@@ -229,7 +230,8 @@ pub async fn record_login(
                     .bind(until)
                     .bind(id)
                     .execute(&mut *c)
-                    .await)?;
+                    .await
+                    .map(|r| r.rows_affected()))?;
                     audit::record(
                         &mut tx,
                         &AuditActor::system(),
@@ -285,14 +287,16 @@ pub async fn set_password(
     by: &AuditActor,
 ) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    let n = on_tx!(&mut tx, |c| sqlx::query(
+    let n = on_tx!(&mut tx, |c| {
+        sqlx::query(
         "UPDATE app_user SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2"
     )
     .bind(password_hash)
     .bind(user_id)
     .execute(&mut *c)
-    .await)?
-    .rows_affected();
+    .await
+    .map(|r| r.rows_affected())
+    })?;
     if n == 0 {
         return Err(StoreError::NotFound {
             what: "用户",
@@ -305,7 +309,8 @@ pub async fn set_password(
     .bind(user_id)
     .bind(keep_session)
     .execute(&mut *c)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
         by,
@@ -350,7 +355,8 @@ pub async fn create_session(
     )
     .bind(now)
     .execute(&mut *c)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
         &AuditActor::system(),
@@ -420,10 +426,8 @@ pub async fn session_by_token(
     .fetch_optional(p)
     .await)?;
     let Some(r) = row else { return Ok(None) };
-    let role =
-        Role::parse(&r.role).ok_or_else(|| StoreError::invalid(format!("未知角色“{}”", r.role)))?;
-    let region =
-        RegionCode::parse(&r.region_code).map_err(|e| StoreError::invalid(e.to_string()))?;
+    let role = Role::parse(&r.role).ok_or_else(|| invalid(format!("未知角色“{}”", r.role)))?;
+    let region = RegionCode::parse(&r.region_code).map_err(|e| invalid(e.to_string()))?;
     Ok(Some(SessionInfo {
         session_id: r.session_id,
         actor: Actor {
@@ -448,7 +452,8 @@ pub async fn end_session(db: &Db, session_id: i64, by: &AuditActor) -> StoreResu
     )
     .bind(session_id)
     .execute(&mut *c)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
         by,
@@ -460,4 +465,8 @@ pub async fn end_session(db: &Db, session_id: i64, by: &AuditActor) -> StoreResu
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+fn invalid(m: impl Into<String>) -> StoreError {
+    StoreError::Invalid(m.into())
 }

@@ -174,3 +174,48 @@ pub async fn for_object(db: &Db, object: &str) -> StoreResult<Vec<AuditEntry>> {
     })?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
+
+/// What to look for in the audit log (the audit page's filters). Every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Entries of objects in this region subtree, and entries with no region (system-wide).
+    pub region: Option<String>,
+    pub actor: Option<String>,
+    /// An action or its prefix (`report.` matches every report action).
+    pub action: Option<String>,
+    pub object: Option<String>,
+    /// First and last day (UTC dates of `at`), inclusive.
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
+}
+
+/// Entries matching `f`, newest first, at most `limit`.
+pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+    let from = f.from.map(|d| d.midnight().assume_utc());
+    let to =
+        f.to.and_then(|d| d.next_day())
+            .map(|d| d.midnight().assume_utc());
+    let rows: Vec<AuditRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, at, actor, request_id, ip, action, object, region_code, before_json, after_json
+         FROM audit_log
+         WHERE ($1 IS NULL OR region_code IS NULL OR region_code LIKE $1 || '%')
+           AND ($2 IS NULL OR actor = $2)
+           AND ($3 IS NULL OR action LIKE $3 || '%')
+           AND ($4 IS NULL OR object = $4)
+           AND ($5 IS NULL OR at >= $5)
+           AND ($6 IS NULL OR at < $6)
+         ORDER BY id DESC LIMIT $7"
+    )
+    .bind(&f.region)
+    .bind(&f.actor)
+    .bind(&f.action)
+    .bind(&f.object)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}

@@ -31,6 +31,10 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
 
+    /// The request conflicts with the current state (a stale version, a locked report).
+    #[error("{0}")]
+    Conflict(String),
+
     /// An import refused as a whole; nothing from it was stored.
     #[error("{0}")]
     Import(ImportErrors),

@@ -16,14 +16,18 @@
 #[macro_use]
 mod macros;
 
+pub mod accounts;
 pub mod audit;
 mod csvline;
 mod db;
 mod error;
 pub mod migrations;
+pub mod plans;
 pub mod regions;
+pub mod reporting;
 pub mod testing;
+pub mod units;
 
 pub use audit::Actor;
-pub use db::{Backend, Db, Tx, default_url, redact_url, resolve_url};
+pub use db::{Backend, Db, Tx, default_data_dir, default_url, redact_url, resolve_url};
 pub use error::{BadRow, ImportErrors, StoreError, StoreResult};

@@ -28,7 +28,12 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. Add a line here with each new pair of files.
-pub const ALL: &[Embedded] = &[migration!(1, "0001_audit"), migration!(2, "0002_regions")];
+pub const ALL: &[Embedded] = &[
+    migration!(1, "0001_audit"),
+    migration!(2, "0002_regions"),
+    migration!(3, "0003_units_plans"),
+    migration!(4, "0004_accounts_reporting"),
+];
 
 /// Which dialect a migrator is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -66,7 +66,10 @@ from_row!(Round {
 
 impl Round {
     pub fn dates(&self) -> RoundDates {
-        RoundDates { due: self.due_date, lock: self.lock_date }
+        RoundDates {
+            due: self.due_date,
+            lock: self.lock_date,
+        }
     }
 }
 
@@ -77,7 +80,7 @@ const ROUND_COLS: &str = "r.id, r.plan_id, p.title AS plan_title, r.region_code,
 /// before the due date.
 pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i64> {
     if r.lock < r.due {
-        return Err(StoreError::invalid(
+        return Err(invalid(
             "锁定日期不能早于截止日期 (the lock date must not be before the due date)",
         ));
     }
@@ -89,8 +92,10 @@ pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i
     .bind(r.plan_id)
     .fetch_optional(&mut *c)
     .await)?;
-    let (plan_title, region) =
-        plan.ok_or(StoreError::NotFound { what: "方案", key: r.plan_id.to_string() })?;
+    let (plan_title, region) = plan.ok_or(StoreError::NotFound {
+        what: "方案",
+        key: r.plan_id.to_string(),
+    })?;
     let period = r.period.code();
     let exists: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
         "SELECT id FROM reporting_round WHERE plan_id = $1 AND period = $2"
@@ -100,13 +105,14 @@ pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i
     .fetch_optional(&mut *c)
     .await)?;
     if exists.is_some() {
-        return Err(StoreError::invalid(format!(
+        return Err(invalid(format!(
             "该方案已有 {} 的填报轮次 (a round for this period exists)",
             r.period
         )));
     }
     let title = format!("{} {}", r.period, plan_title);
-    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+    let id: i64 = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO reporting_round (plan_id, region_code, period, title, due_date, lock_date, opened_by, opened_at, demo)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
     )
@@ -120,8 +126,10 @@ pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i
     .bind(now)
     .bind(r.demo)
     .fetch_one(&mut *c)
-    .await)?;
-    let slots = on_tx!(&mut tx, |c| sqlx::query(
+    .await
+    })?;
+    let slots = on_tx!(&mut tx, |c| {
+        sqlx::query(
         "INSERT INTO report (round_id, task_id, unit_id, role, region_code, state, version, content, exception)
          SELECT $1, tu.task_id, tu.unit_id, MIN(tu.role), COALESCE(MIN(u.region_code), $2), $3, 0, '', $4
          FROM task_unit tu JOIN task t ON t.id = tu.task_id JOIN unit u ON u.id = tu.unit_id
@@ -134,8 +142,9 @@ pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i
     .bind(false)
     .bind(r.plan_id)
     .execute(&mut *c)
-    .await)?
-    .rows_affected();
+    .await
+    .map(|r| r.rows_affected())
+    })?;
     // Notify every account of every unit that has a slot.
     on_tx!(&mut tx, |c| sqlx::query(
         "INSERT INTO notification (user_id, at, kind, message, link)
@@ -148,7 +157,8 @@ pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i
     .bind(format!("/rounds/{id}"))
     .bind(id)
     .execute(&mut *c)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected()))?;
     let after = json!({"plan_id": r.plan_id, "period": period, "due": r.due.to_string(),
         "lock": r.lock.to_string(), "slots": slots});
     audit::record_in_region(
@@ -171,7 +181,10 @@ pub async fn rounds_in(db: &Db, region: &str) -> StoreResult<Vec<Round>> {
         "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
          WHERE r.region_code LIKE $1 || '%' ORDER BY r.id DESC"
     ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(region).fetch_all(p).await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(region)
+        .fetch_all(p)
+        .await)?)
 }
 
 /// Rounds in which `unit_id` has a slot, newest first.
@@ -180,7 +193,10 @@ pub async fn rounds_of_unit(db: &Db, unit_id: i64) -> StoreResult<Vec<Round>> {
         "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
          WHERE r.id IN (SELECT round_id FROM report WHERE unit_id = $1) ORDER BY r.id DESC"
     ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(unit_id).fetch_all(p).await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(unit_id)
+        .fetch_all(p)
+        .await)?)
 }
 
 pub async fn round(db: &Db, id: i64) -> StoreResult<Round> {
@@ -188,7 +204,10 @@ pub async fn round(db: &Db, id: i64) -> StoreResult<Round> {
         "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
     ));
     let r: Option<Round> = on_db!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
-    r.ok_or(StoreError::NotFound { what: "填报轮次", key: id.to_string() })
+    r.ok_or(StoreError::NotFound {
+        what: "填报轮次",
+        key: id.to_string(),
+    })
 }
 
 /// One slot of a round, as the matrix shows it.
@@ -239,14 +258,18 @@ impl Slot {
 }
 
 const SLOT_COLS: &str = "rp.id, rp.round_id, rp.task_id, t.path AS task_path, t.title AS task_title, rp.unit_id, u.name AS unit_name, rp.role, rp.region_code, rp.state, rp.version, rp.exception, rp.submitted_at, rp.updated_at";
-const SLOT_FROM: &str = "report rp JOIN task t ON t.id = rp.task_id JOIN unit u ON u.id = rp.unit_id";
+const SLOT_FROM: &str =
+    "report rp JOIN task t ON t.id = rp.task_id JOIN unit u ON u.id = rp.unit_id";
 
 /// Every slot of a round, in task order.
 pub async fn slots(db: &Db, round_id: i64) -> StoreResult<Vec<Slot>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.round_id = $1 ORDER BY t.id, rp.role, u.name"
     ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(round_id).fetch_all(p).await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(round_id)
+        .fetch_all(p)
+        .await)?)
 }
 
 /// The slots of one unit (in all rounds, or one).
@@ -255,13 +278,22 @@ pub async fn slots_of_unit(db: &Db, unit_id: i64, round_id: Option<i64>) -> Stor
         "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.unit_id = $1 AND ($2 IS NULL OR rp.round_id = $2)
          ORDER BY rp.round_id DESC, t.id"
     ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(unit_id).bind(round_id).fetch_all(p).await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(unit_id)
+        .bind(round_id)
+        .fetch_all(p)
+        .await)?)
 }
 
 pub async fn slot(db: &Db, id: i64) -> StoreResult<Slot> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"
+    ));
     let s: Option<Slot> = on_db!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
-    s.ok_or(StoreError::NotFound { what: "报告", key: id.to_string() })
+    s.ok_or(StoreError::NotFound {
+        what: "报告",
+        key: id.to_string(),
+    })
 }
 
 /// The other slots of the same task in the same round (a lead unit consolidates them).
@@ -270,18 +302,25 @@ pub async fn sibling_slots(db: &Db, s: &Slot) -> StoreResult<Vec<Slot>> {
         "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.round_id = $1 AND rp.task_id = $2 AND rp.id <> $3
          ORDER BY rp.role, u.name"
     ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql).bind(s.round_id).bind(s.task_id).bind(s.id).fetch_all(p).await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(s.round_id)
+        .bind(s.task_id)
+        .bind(s.id)
+        .fetch_all(p)
+        .await)?)
 }
 
 /// The units that lead the slot's task in its round (they see cooperating units' reports).
 pub async fn lead_units(db: &Db, round_id: i64, task_id: i64) -> StoreResult<Vec<i64>> {
-    Ok(on_db!(db, |p| sqlx::query_scalar(
+    Ok(on_db!(db, |p| {
+        sqlx::query_scalar(
         "SELECT unit_id FROM report WHERE round_id = $1 AND task_id = $2 AND role = 'lead' ORDER BY unit_id"
     )
     .bind(round_id)
     .bind(task_id)
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// A target of the slot's task with the value this report gives for it.
@@ -324,7 +363,10 @@ pub async fn content(db: &Db, report_id: i64) -> StoreResult<(String, Option<Str
     .bind(report_id)
     .fetch_optional(p)
     .await)?;
-    r.ok_or(StoreError::NotFound { what: "报告", key: report_id.to_string() })
+    r.ok_or(StoreError::NotFound {
+        what: "报告",
+        key: report_id.to_string(),
+    })
 }
 
 /// One entry of a report's history.
@@ -374,7 +416,7 @@ pub struct ReportChange {
     pub reason: Option<String>,
 }
 
-/// Apply a transition to a report: check the version, the state rule and the dates, write the
+/// Apply a transition to a report at `now`: check the version, the state rule and the dates, write the
 /// new state, content and values, the history row, the audit row and the notifications.
 /// Returns the new version.
 pub async fn change(
@@ -382,34 +424,79 @@ pub async fn change(
     report_id: i64,
     t: Transition,
     ch: &ReportChange,
-    today: Date,
+    now: OffsetDateTime,
     by: &AuditActor,
 ) -> StoreResult<i64> {
+    let mut tx = db.begin().await?;
+    let v = change_in(db, &mut tx, report_id, t, ch, now, by).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Several changes in one transaction: all are made or none (the bulk-entry upload).
+pub async fn change_many(
+    db: &Db,
+    changes: &[(i64, Transition, ReportChange)],
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    let mut out = Vec::with_capacity(changes.len());
+    for (id, t, ch) in changes {
+        out.push(change_in(db, &mut tx, *id, *t, ch, now, by).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn change_in(
+    db: &Db,
+    tx: &mut crate::Tx,
+    report_id: i64,
+    t: Transition,
+    ch: &ReportChange,
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<i64> {
+    let today = china_date(now);
     let s = slot(db, report_id).await?;
     let round = round(db, s.round_id).await?;
     let from = s.state();
-    let to = report::apply(from, t, today, round.dates(), s.exception, ch.reason.as_deref())
-        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let to = report::apply(
+        from,
+        t,
+        today,
+        round.dates(),
+        s.exception,
+        ch.reason.as_deref(),
+    )
+    .map_err(|e| StoreError::Conflict(e.to_string()))?;
     if ch.expected_version != s.version {
         return Err(StoreError::Conflict(format!(
             "报告已被他人修改（当前版本 {}，您看到的是版本 {}），请刷新后再改 (stale version)",
             s.version, ch.expected_version
         )));
     }
-    let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let (old_content, _): (String, Option<String>) = on_tx!(&mut tx, |c| sqlx::query_as(
+    let (old_content, _): (String, Option<String>) = on_tx!(&mut *tx, |c| sqlx::query_as(
         "SELECT content, return_reason FROM report WHERE id = $1"
     )
     .bind(report_id)
     .fetch_one(&mut *c)
     .await)?;
     let new_content = ch.content.clone().unwrap_or(old_content.clone());
-    let submitted_at = if t == Transition::Submit { Some(now) } else { s.submitted_at };
-    let reason = if t == Transition::Return { ch.reason.clone() } else { None };
+    let submitted_at = if t == Transition::Submit {
+        Some(now)
+    } else {
+        s.submitted_at
+    };
+    let reason = if t == Transition::Return {
+        ch.reason.clone()
+    } else {
+        None
+    };
     // The version check is repeated in the UPDATE so two writers racing past the read above
     // cannot both win.
-    let n = on_tx!(&mut tx, |c| sqlx::query(
+    let n = on_tx!(&mut *tx, |c| sqlx::query(
         "UPDATE report SET state = $1, version = version + 1, content = $2, submitted_at = $3,
                 updated_at = $4, updated_by = $5, return_reason = COALESCE($6, return_reason)
          WHERE id = $7 AND version = $8"
@@ -423,15 +510,15 @@ pub async fn change(
     .bind(report_id)
     .bind(ch.expected_version)
     .execute(&mut *c)
-    .await)?
-    .rows_affected();
+    .await
+    .map(|r| r.rows_affected()))?;
     if n != 1 {
         return Err(StoreError::Conflict(
             "报告已被他人修改，请刷新后再改 (stale version)".to_string(),
         ));
     }
     if matches!(t, Transition::Save | Transition::Submit) && !ch.values.is_empty() {
-        let targets: Vec<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        let targets: Vec<i64> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
             "SELECT id FROM target WHERE task_id = $1"
         )
         .bind(s.task_id)
@@ -439,14 +526,14 @@ pub async fn change(
         .await)?;
         for (target_id, value) in &ch.values {
             if !targets.contains(target_id) {
-                return Err(StoreError::invalid(format!(
+                return Err(invalid(format!(
                     "指标 {target_id} 不属于该任务 (target not of this task)"
                 )));
             }
             if value.is_some_and(|v| !v.is_finite()) {
-                return Err(StoreError::invalid("指标值必须是有限数字 (value must be finite)"));
+                return Err(invalid("指标值必须是有限数字 (value must be finite)"));
             }
-            on_tx!(&mut tx, |c| sqlx::query(
+            on_tx!(&mut *tx, |c| sqlx::query(
                 "INSERT INTO report_value (report_id, target_id, value) VALUES ($1, $2, $3)
                  ON CONFLICT (report_id, target_id) DO UPDATE SET value = excluded.value"
             )
@@ -454,19 +541,24 @@ pub async fn change(
             .bind(target_id)
             .bind(value)
             .execute(&mut *c)
-            .await)?;
+            .await
+            .map(|r| r.rows_affected()))?;
         }
     }
-    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut tx, |c| sqlx::query_as(
+    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
         "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
     )
     .bind(report_id)
     .fetch_all(&mut *c)
     .await)?;
-    let values_json: Value =
-        values.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>().into();
+    let values_json: Value = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
     let version = s.version + 1;
-    on_tx!(&mut tx, |c| sqlx::query(
+    on_tx!(&mut *tx, |c| {
+        sqlx::query(
         "INSERT INTO report_event (report_id, version, at, actor, action, from_state, to_state, reason, content, values_json)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
@@ -481,10 +573,12 @@ pub async fn change(
     .bind(&new_content)
     .bind(Json(&values_json))
     .execute(&mut *c)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected())
+    })?;
     // A lead unit's report accepted: its cooperating units' submitted reports are settled too.
     if t == Transition::Accept && s.role == "lead" {
-        on_tx!(&mut tx, |c| sqlx::query(
+        on_tx!(&mut *tx, |c| sqlx::query(
             "UPDATE report SET state = $1, version = version + 1, updated_at = $2, updated_by = $3
              WHERE round_id = $4 AND task_id = $5 AND role <> 'lead' AND state = $6"
         )
@@ -495,21 +589,31 @@ pub async fn change(
         .bind(s.task_id)
         .bind(ReportState::Submitted.as_str())
         .execute(&mut *c)
-        .await)?;
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     let note = match t {
-        Transition::Return => Some(("report_returned", format!(
-            "报告被退回：{} {}。原因：{}",
-            s.task_path,
-            s.task_title,
-            ch.reason.as_deref().unwrap_or("")
-        ))),
-        Transition::Accept => Some(("report_accepted", format!("报告已通过：{} {}", s.task_path, s.task_title))),
-        Transition::Unlock => Some(("report_unlocked", format!("报告已解锁，可修改：{} {}", s.task_path, s.task_title))),
+        Transition::Return => Some((
+            "report_returned",
+            format!(
+                "报告被退回：{} {}。原因：{}",
+                s.task_path,
+                s.task_title,
+                ch.reason.as_deref().unwrap_or("")
+            ),
+        )),
+        Transition::Accept => Some((
+            "report_accepted",
+            format!("报告已通过：{} {}", s.task_path, s.task_title),
+        )),
+        Transition::Unlock => Some((
+            "report_unlocked",
+            format!("报告已解锁，可修改：{} {}", s.task_path, s.task_title),
+        )),
         _ => None,
     };
     if let Some((kind, message)) = note {
-        on_tx!(&mut tx, |c| sqlx::query(
+        on_tx!(&mut *tx, |c| sqlx::query(
             "INSERT INTO notification (user_id, at, kind, message, link)
              SELECT id, $1, $2, $3, $4 FROM app_user WHERE unit_id = $5"
         )
@@ -519,29 +623,34 @@ pub async fn change(
         .bind(format!("/reports/{report_id}"))
         .bind(s.unit_id)
         .execute(&mut *c)
-        .await)?;
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     // A cooperating unit's submission is news for the lead unit.
     if t == Transition::Submit && s.role != "lead" {
-        on_tx!(&mut tx, |c| sqlx::query(
+        on_tx!(&mut *tx, |c| sqlx::query(
             "INSERT INTO notification (user_id, at, kind, message, link)
              SELECT a.id, $1, 'input_submitted', $2, $3 FROM app_user a
              JOIN report rp ON rp.unit_id = a.unit_id
              WHERE rp.round_id = $4 AND rp.task_id = $5 AND rp.role = 'lead'"
         )
         .bind(now)
-        .bind(format!("{} 已提交配合材料：{} {}", s.unit_name, s.task_path, s.task_title))
+        .bind(format!(
+            "{} 已提交配合材料：{} {}",
+            s.unit_name, s.task_path, s.task_title
+        ))
         .bind(format!("/reports/{report_id}"))
         .bind(s.round_id)
         .bind(s.task_id)
         .execute(&mut *c)
-        .await)?;
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     let before = json!({"state": from.as_str(), "version": s.version, "content": old_content});
     let after = json!({"state": to.as_str(), "version": version, "content": new_content,
         "values": values_json, "reason": ch.reason});
     audit::record_in_region(
-        &mut tx,
+        tx,
         by,
         Some(&s.region_code),
         &format!("report.{}", format!("{t:?}").to_lowercase()),
@@ -550,7 +659,6 @@ pub async fn change(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(version)
 }
 
@@ -558,11 +666,14 @@ pub async fn change(
 pub async fn grant_exception(db: &Db, report_id: i64, by: &AuditActor) -> StoreResult<()> {
     let s = slot(db, report_id).await?;
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |c| sqlx::query("UPDATE report SET exception = $1 WHERE id = $2")
-        .bind(true)
-        .bind(report_id)
-        .execute(&mut *c)
-        .await)?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE report SET exception = $1 WHERE id = $2"
+    )
+    .bind(true)
+    .bind(report_id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record_in_region(
         &mut tx,
         by,
@@ -658,13 +769,18 @@ pub async fn attachments(db: &Db, report_id: i64) -> StoreResult<Vec<Attachment>
 }
 
 pub async fn attachment(db: &Db, id: i64) -> StoreResult<Attachment> {
-    let a: Option<Attachment> = on_db!(db, |p| sqlx::query_as(
+    let a: Option<Attachment> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at FROM attachment WHERE id = $1"
     )
     .bind(id)
     .fetch_optional(p)
-    .await)?;
-    a.ok_or(StoreError::NotFound { what: "附件", key: id.to_string() })
+    .await
+    })?;
+    a.ok_or(StoreError::NotFound {
+        what: "附件",
+        key: id.to_string(),
+    })
 }
 
 /// A notification.
@@ -715,7 +831,8 @@ pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
     .bind(OffsetDateTime::now_utc())
     .bind(user_id)
     .execute(p)
-    .await)?;
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -724,7 +841,8 @@ pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
 pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64> {
     let now = OffsetDateTime::now_utc();
     let horizon = today + time::Duration::days(days);
-    let n = on_db!(db, |p| sqlx::query(
+    let n = on_db!(db, |p| {
+        sqlx::query(
         "INSERT INTO notification (user_id, at, kind, message, link)
          SELECT DISTINCT a.id, $1, 'due_soon', '填报即将截止：' || r.title || '，截止日期 ' || CAST(r.due_date AS TEXT), '/rounds/' || CAST(r.id AS TEXT)
          FROM reporting_round r JOIN report rp ON rp.round_id = r.id JOIN app_user a ON a.unit_id = rp.unit_id
@@ -736,7 +854,12 @@ pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64
     .bind(today)
     .bind(horizon)
     .execute(p)
-    .await)?
-    .rows_affected();
+    .await
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n)
+}
+
+fn invalid(m: impl Into<String>) -> StoreError {
+    StoreError::Invalid(m.into())
 }
