@@ -212,8 +212,10 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
     let unit = unit_m.as_str();
     // Web pages and PDFs put spaces inside words ("名 称"), so look past them.
     let after_unit = s[unit_m.end()..].chars().find(|c| !c.is_whitespace());
+    // "30所以上": a comparator after the unit shows it is one ("所以" is not meant).
+    let post_follows = caps.name("post").is_some();
     if let Some(c) = after_unit {
-        if lexicon::unit_starts_word(unit, c) {
+        if !post_follows && lexicon::unit_starts_word(unit, c) {
             return None;
         }
         // 三个一, 五位一体: a slogan built of numerals.
@@ -302,7 +304,9 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
 struct YearMark {
     start: usize,
     end: usize,
-    year: i32,
+    /// `None` for the end of a period (2024年至2025年): it ends the scope of an earlier deadline
+    /// without giving one.
+    year: Option<i32>,
 }
 
 fn year_marks(s: &str) -> Vec<YearMark> {
@@ -313,9 +317,18 @@ fn year_marks(s: &str) -> Vec<YearMark> {
         };
         // Part of a range (2021-2025年, 2022年到2025年 is read at its second year) or a date.
         let before_year = s[..y.start()].trim_end();
-        if before_year.ends_with(['-', '－', '—', '–', '~', '～'])
-            || before_year.ends_with(|c: char| c.is_ascii_digit())
-        {
+        let period_end = |marks: &mut Vec<YearMark>| {
+            marks.push(YearMark {
+                start: whole.start(),
+                end: whole.end(),
+                year: None,
+            });
+        };
+        if before_year.ends_with(['-', '－', '—', '–', '~', '～']) {
+            period_end(&mut marks);
+            continue;
+        }
+        if before_year.ends_with(|c: char| c.is_ascii_digit()) {
             continue;
         }
         let rest = s[whole.end()..].trim_start();
@@ -344,6 +357,7 @@ fn year_marks(s: &str) -> Vec<YearMark> {
                     .trim_end()
                     .ends_with(|c: char| c == '年' || c.is_ascii_digit())
         }) {
+            period_end(&mut marks);
             continue;
         }
         // 于 only when it is "于2025年前/底".
@@ -361,7 +375,7 @@ fn year_marks(s: &str) -> Vec<YearMark> {
             marks.push(YearMark {
                 start: whole.start(),
                 end: whole.end(),
-                year,
+                year: Some(year),
             });
         }
     }
@@ -374,7 +388,7 @@ fn year_marks(s: &str) -> Vec<YearMark> {
             marks.push(YearMark {
                 start: whole.start(),
                 end: whole.end(),
-                year: 1955 + 5 * (10 + n as i32),
+                year: Some(1955 + 5 * (10 + n as i32)),
             });
         }
     }
@@ -446,13 +460,26 @@ fn per_at(s: &str, i: usize) -> Option<Per> {
 
 fn per_phrases(s: &str) -> Vec<Per> {
     let mut out: Vec<Per> = Vec::new();
-    for (i, _) in s.match_indices('每') {
+    for (i, c) in s.char_indices() {
         if out.last().is_some_and(|p| i < p.end) {
             continue;
         }
-        if let Some(p) = per_at(s, i) {
-            out.push(p);
-        }
+        let per = match c {
+            '每' => per_at(s, i),
+            // 年均 ("on average per year") is a per-year figure, kept as written; not in a
+            // date ("2025年均…" does not occur as one).
+            '年' if s[i..].starts_with("年均")
+                && !prev_char(s, i).is_some_and(|p| p.is_ascii_digit()) =>
+            {
+                Some(Per {
+                    start: i,
+                    end: i + "年均".len(),
+                    time: true,
+                })
+            }
+            _ => None,
+        };
+        out.extend(per);
     }
     out
 }
@@ -620,6 +647,7 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
         .find(head)
         .map(|m| (squeeze(m.as_str()), s.len() - head.len() + m.end()));
 
+    let mut last_indicator = String::new();
     for (k, q) in qtys.iter().enumerate() {
         let ci = clause_of(q.start);
         let c_start = clause_starts[ci];
@@ -701,16 +729,26 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
         let before = &s[lo..q.start];
         let after = &s[q.end..hi];
         let mut text_start = lo;
-        let indicator = match indicator::indicator(before, after) {
-            Some(i) => i,
+        let own = indicator::indicator(before, after);
+        // "…比例稳定在全省平均水平以上，到2025年超过15%": the subject is in the clause before.
+        let from_previous = match &own {
             None if ci > 0 && sub_start == c_start => {
-                // "…比例稳定在全省平均水平以上，到2025年超过15%": the subject is in the clause before.
-                let p_start = clause_starts[ci - 1];
-                text_start = window_start(s, p_start, c_start, TEXT_REACH);
-                indicator::subject(&s[text_start..delims[ci - 1]]).unwrap_or_default()
+                let p_start = window_start(s, clause_starts[ci - 1], c_start, TEXT_REACH);
+                indicator::subject(&s[p_start..delims[ci - 1]]).map(|i| (i, p_start))
             }
-            None => String::new(),
+            _ => None,
         };
+        let indicator = match (own, from_previous) {
+            (Some(i), _) => i,
+            (None, Some((i, p_start))) => {
+                text_start = p_start;
+                i
+            }
+            // "…比例达到16%，较2020年提高5个百分点；各县（市、区）均超过12%": still the
+            // sentence's subject.
+            (None, None) => last_indicator.clone(),
+        };
+        last_indicator.clone_from(&indicator);
         // A clause that only says when ("到2025年，") belongs to the target it introduces.
         // Only a short clause can be one (this also keeps the work per number bounded).
         if text_start == c_start
@@ -732,7 +770,7 @@ fn extract_sentence(s: &str, out: &mut Vec<Target>) {
             comparator: q.comparator,
             value: q.value,
             unit: q.unit.clone(),
-            year: year.map(|y| y.year),
+            year: year.and_then(|y| y.year),
             per,
         });
     }

@@ -18,13 +18,21 @@ static YEAR_LEAD: LazyLock<Regex> = LazyLock::new(|| {
 /// A leading scope: 全市, 我区, 本县, 各县市区, "市、各县市区".
 static SCOPE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:(?:全|我|本|各)(?:县市区|县区|区县|乡镇|[省市县区乡镇村])[、和及]?|[省市县区][、和及])+",
+        r"^(?:(?:全|我|本|各)(?:县市区|县区|区县|乡镇|[省市县区乡镇村])(?:[(（][^)）]{0,12}[)）])?[、和及]?|[省市县区][、和及])+",
     )
 });
+
+/// A comparison with an earlier level that follows the noun: 较2020年, 比上年.
+static COMPARED_WITH: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:较|比)(?:(?:19|20)[0-9]{2}年(?:底|末)?|上年|去年|上一年|基期)"));
 
 /// Drop, repeatedly, what is not the noun at the start and end of `s`.
 fn clean(s: &str) -> String {
     let mut t: &str = s;
+    // "注册用户数较2020年增长": the noun ends where the comparison starts.
+    if let Some(m) = COMPARED_WITH.find(t) {
+        t = &t[..m.start()];
+    }
     loop {
         let before = t.len();
         t = strip_label(t);
