@@ -193,7 +193,9 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
         n1.start()
     };
     if let Some(p) = prev_char(s, before) {
-        if p.is_ascii_alphanumeric() || matches!(p, '.' | '．' | '_' | '/' | '第' | '前') {
+        if p.is_ascii_alphanumeric()
+            || matches!(p, '.' | '．' | '_' | '/' | '第' | '前' | '×' | '*' | '＊')
+        {
             return None;
         }
         if chinese && lexicon::CN_WORD_PREFIX.contains(p) {
@@ -224,8 +226,20 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
         }
     }
     // "健康素养66条等": a quantity followed by 等 names a standard or a list, not a commitment.
-    if s[whole.end()..].trim_start().starts_with('等') {
+    let rest = s[whole.end()..].trim_start();
+    if rest.starts_with('等') {
         return None;
+    }
+    // "15分钟科普服务圈", "1小时经济圈": a concept named by a distance or time.
+    if rest.chars().take(6).any(|c| c == '圈') {
+        return None;
+    }
+    let post = caps.name("post").map(|m| m.as_str().trim());
+    if lexicon::DURATIONS.contains(&unit) {
+        let bare = pre.is_none() && post.is_none() && caps.name("approx").is_none();
+        if rest.starts_with('内') || (bare && rest.starts_with(|c: char| is_han(c))) {
+            return None;
+        }
     }
     // A numbering label followed by a space at the start of a line ("3 人才队伍建设").
     let line_start = s[..n1.start()]
@@ -261,7 +275,6 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
         None => (TargetValue::Number(v1), false),
     };
 
-    let post = caps.name("post").map(|m| m.as_str().trim());
     let mut comparator = if range {
         Comparator::Range
     } else {

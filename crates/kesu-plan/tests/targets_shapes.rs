@@ -406,3 +406,22 @@ fn text_without_numbers_gives_nothing() {
     none("加强组织领导，完善工作机制。");
     none("各责任单位要高度重视");
 }
+
+#[test]
+fn durations_that_describe_or_limit_are_not_targets() {
+    none("建设24小时自助图书馆");
+    none("举办为期3天的培训班");
+    none("3个月内完成整改");
+    none("打造15分钟科普服务圈");
+    none("面向60周岁以上老年人");
+    none("提供7×24小时服务");
+}
+
+#[test]
+fn durations_that_are_committed_are_targets() {
+    assert_eq!(
+        key(&one("每年参加科普培训不少于24小时")),
+        (Comparator::Ge, n(24.0), "小时")
+    );
+    assert_eq!(one("开展志愿服务3天").value, n(3.0));
+}

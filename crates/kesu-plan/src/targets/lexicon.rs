@@ -93,7 +93,7 @@ pub(crate) fn unit_starts_word(unit: &str, next: char) -> bool {
         "种" => "子植类养",
         "位" => "于置居次列数",
         "天" => "然津气文地下空堂",
-        "周" => "年边末期密",
+        "周" => "年边末期密岁",
         "元" => "素旦宵",
         "套" => "餐",
         "首" => "都先次席创批",
@@ -394,3 +394,7 @@ pub(crate) fn ends_with_any<'a>(text: &str, words: &[&'a str]) -> Option<&'a str
         .max_by_key(|w| w.len())
         .copied()
 }
+
+/// Units of duration: a bare duration before a noun is an attribute ("24小时自助图书馆",
+/// "为期3天的培训"), one followed by 内 a time limit ("3个月内完成"), not a count.
+pub(crate) const DURATIONS: &[&str] = &["分钟", "小时", "天", "周", "个月"];
