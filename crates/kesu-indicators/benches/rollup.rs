@@ -45,6 +45,46 @@ fn tree() -> Vec<RegionInfo> {
     out
 }
 
+/// A tree the size of 重庆市 (about 38 counties, 1 000 townships, 11 000 villages):
+/// 38 × 28 × 10 = 10 640 villages under one province-level code.
+fn chongqing_sized() -> Vec<RegionInfo> {
+    let mut out = Vec::new();
+    out.push(RegionInfo {
+        code: "50".into(),
+        name: "重庆市".into(),
+        population: None,
+    });
+    out.push(RegionInfo {
+        code: "5001".into(),
+        name: "市辖区".into(),
+        population: None,
+    });
+    for k in 1..=38 {
+        let county = format!("5001{k:02}");
+        out.push(RegionInfo {
+            code: county.clone(),
+            name: format!("区县{k}"),
+            population: None,
+        });
+        for t in 1..=28 {
+            let town = format!("{county}{t:03}");
+            out.push(RegionInfo {
+                code: town.clone(),
+                name: format!("镇{t}"),
+                population: None,
+            });
+            for v in 1..=10 {
+                out.push(RegionInfo {
+                    code: format!("{town}{v:03}"),
+                    name: format!("村{v}"),
+                    population: Some(f64::from(900 + (v * 53 + t * 7) % 1800)),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn villages(tree: &[RegionInfo]) -> impl Iterator<Item = &RegionInfo> {
     tree.iter().filter(|r| r.code.len() == 12)
 }
@@ -64,9 +104,9 @@ fn one_per_village(tree: &[RegionInfo]) -> Vec<Observation> {
         .collect()
 }
 
-/// Five years of quarterly reports for every village: 2 000 000 observations.
+/// Five years of quarterly reports for every village: 2 000 000 observations for 100k villages.
 fn quarterly_five_years(tree: &[RegionInfo]) -> Vec<Observation> {
-    let mut out = Vec::with_capacity(2_000_000);
+    let mut out = Vec::with_capacity(tree.len() * 20);
     for (i, r) in villages(tree).enumerate() {
         for year in 2021..=2025 {
             for quarter in 1..=4u8 {
@@ -194,4 +234,20 @@ fn stock_100k_villages_2m_quarterly_reports(b: Bencher) {
     let ind = stock();
     let rt = RegionTree::new(&t);
     b.bench(|| rt.rollup(&ind, &o, &w));
+}
+
+/// 重庆-sized tree with five years of quarterly reports per village (212 800 observations):
+/// tree, then the four indicators of a dashboard, from scratch.
+#[divan::bench]
+fn chongqing_sized_four_indicators_5y_quarterly(b: Bencher) {
+    let t = chongqing_sized();
+    let o = quarterly_five_years(&t);
+    let w = Window::years(2021, 2025);
+    let inds = [count(), stock(), share(), per_village()];
+    b.bench(|| {
+        let rt = RegionTree::new(&t);
+        inds.iter()
+            .map(|ind| rt.rollup(ind, &o, &w).value("50"))
+            .collect::<Vec<_>>()
+    });
 }
