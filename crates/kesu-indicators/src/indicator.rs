@@ -347,6 +347,40 @@ impl Indicator {
     }
 }
 
+/// A target of a plan with a stable key, its place in the plan, and its indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanTarget {
+    /// `goal/1` for the first goal; `task/二.(一).2.(7)/1` for a task's first target.
+    pub key: String,
+    /// The task's numbering labels; empty for a goal.
+    pub task_path: Vec<String>,
+    /// The task's title; `None` for a goal.
+    pub task_title: Option<String>,
+    pub indicator: Indicator,
+}
+
+/// Every goal and task target of a plan as an indicator, goals first, in document order.
+pub fn plan_indicators(plan: &kesu_core::Plan) -> Vec<PlanTarget> {
+    let goals = plan.goals.iter().enumerate().map(|(i, t)| PlanTarget {
+        key: format!("goal/{}", i + 1),
+        task_path: Vec::new(),
+        task_title: None,
+        indicator: Indicator::from_target(t),
+    });
+    let tasks = plan.tasks.iter().flat_map(|task| {
+        task.targets
+            .iter()
+            .enumerate()
+            .map(move |(i, t)| PlanTarget {
+                key: format!("task/{}/{}", task.path_label(), i + 1),
+                task_path: task.path.clone(),
+                task_title: Some(task.title.clone()),
+                indicator: Indicator::from_target(t),
+            })
+    });
+    goals.chain(tasks).collect()
+}
+
 /// "实际值 ≥ 5000人次即达标" and the like.
 fn comparison_zh(c: Comparator, v: &TargetValue, unit: &str) -> String {
     let n = kesu_core::plan::fmt_num;
@@ -632,6 +666,28 @@ mod tests {
         t.value = TargetValue::Range([1.0, 2.0]);
         let ind = Indicator::from_target(&t);
         assert!(ind.rule.contains("达到下限1个即达标"), "{}", ind.rule);
+    }
+
+    #[test]
+    fn plan_targets_get_stable_keys_in_document_order() {
+        let plan = kesu_core::Plan {
+            goals: vec![target("比例超过15%", "%", 15.0, Some(2025), None)],
+            tasks: vec![kesu_core::Task {
+                path: vec!["二".into(), "(二)".into(), "2".into(), "(2)".into()],
+                title: "实施高素质农民培育计划".into(),
+                targets: vec![
+                    target("培训5000人次以上", "人次", 5000.0, None, None),
+                    target("每个村至少培育1名", "名", 1.0, None, Some("每个村")),
+                ],
+                ..kesu_core::Task::default()
+            }],
+            ..kesu_core::Plan::default()
+        };
+        let keys: Vec<String> = plan_indicators(&plan).into_iter().map(|t| t.key).collect();
+        assert_eq!(
+            keys,
+            ["goal/1", "task/二.(二).2.(2)/1", "task/二.(二).2.(2)/2"]
+        );
     }
 
     #[test]

@@ -30,6 +30,6 @@ pub use actual::{Actual, Observation, Source, Window};
 pub use assess::{Assessed, Assessment, ItemInput, Scheme, assess};
 pub use coverage::{Coverage, Entity, EntityKey};
 pub use error::IndicatorError;
-pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure};
-pub use progress::{Context, Evaluation, Light, Status, evaluate};
+pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure, PlanTarget, plan_indicators};
+pub use progress::{Context, Evaluation, Light, Status, evaluate, mean_progress};
 pub use rollup::{RegionInfo, RegionTree, Rollup};

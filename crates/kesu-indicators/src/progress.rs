@@ -233,8 +233,42 @@ pub struct Evaluation {
     pub explanation: String,
 }
 
+/// The mean progress of a set of indicators (the 任务落实 input of the assessment).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanProgress {
+    /// Mean capped progress, indicators without data counted as 0 (an unreported target earns
+    /// nothing); `None` for an empty set.
+    pub mean: Option<f64>,
+    pub with_data: usize,
+    pub without_data: usize,
+}
+
+/// Average the capped progress of `evaluations`.
+pub fn mean_progress<'a>(evaluations: impl IntoIterator<Item = &'a Evaluation>) -> MeanProgress {
+    let (mut sum, mut with, mut without) = (0.0, 0usize, 0usize);
+    for e in evaluations {
+        match e.progress {
+            Some(p) => {
+                sum += p;
+                with += 1;
+            }
+            None => without += 1,
+        }
+    }
+    let n = with + without;
+    MeanProgress {
+        mean: (n > 0).then(|| sum / n as f64),
+        with_data: with,
+        without_data: without,
+    }
+}
+
 /// Evaluate an indicator from its observations (all of them; the function picks the accepted
 /// ones in scope).
+///
+/// Pass the observations of one region's scope. For a share, every region in them is averaged
+/// (population-weighted): give the counties' values or the city's own survey figure, not both;
+/// [`crate::rollup`] applies the "own measurement first" rule level by level.
 pub fn evaluate(indicator: &Indicator, observations: &[Observation], ctx: &Context) -> Evaluation {
     match &indicator.kind {
         Kind::PerEntity { cadence, .. } => per_entity(indicator, *cadence, observations, ctx),
@@ -695,6 +729,18 @@ mod tests {
         assert_eq!((below.met, below.capped), (false, 0.5));
         let above = attainment(Comparator::Range, &r, 3.0);
         assert_eq!((above.met, above.capped, above.uncapped), (true, 1.0, 1.5));
+    }
+
+    #[test]
+    fn mean_progress_counts_targets_without_data_as_zero() {
+        let ctx = Context::new([2021, 2025], date!(2023 - 12 - 31));
+        let done = evaluate(&farmers(), &[obs(1, "431302", q(2022, 1), 5000.0)], &ctx);
+        let half = evaluate(&farmers(), &[obs(1, "431302", q(2022, 1), 2500.0)], &ctx);
+        let none = evaluate(&farmers(), &[], &ctx);
+        // (1 + 0.5 + 0) / 3 = 0.5.
+        let m = mean_progress([&done, &half, &none]);
+        assert_eq!((m.mean, m.with_data, m.without_data), (Some(0.5), 2, 1));
+        assert_eq!(mean_progress([]).mean, None);
     }
 
     // --- cumulative -------------------------------------------------------------------------
