@@ -6,7 +6,17 @@ use kesu_indicators::assess::{ShareYears, below_target_or_fell};
 use kesu_indicators::{Assessed, ItemInput, Scheme, assess};
 
 /// (code, name, fixed items not done, task attainment, late reports, share, share last year)
-const COUNTIES: [(&str, &str, &[&str], f64, f64, f64, f64); 5] = [
+type County = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    f64,
+    f64,
+    f64,
+    f64,
+);
+
+const COUNTIES: [County; 5] = [
     ("431302", "娄星区", &[], 0.9, 1.0, 16.0, 14.8),
     ("431321", "双峰县", &["ledger"], 0.8, 0.0, 13.5, 12.7),
     ("431322", "新化县", &[], 0.7, 2.0, 12.0, 12.3),
