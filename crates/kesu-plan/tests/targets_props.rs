@@ -142,3 +142,41 @@ fn pathological_long_inputs_finish() {
     }
     assert_eq!(extract(&cases[0]).len(), n);
 }
+
+/// Speed figures for docs/PERFORMANCE.md (prints, asserts nothing about time):
+/// `cargo test --release -p kesu-plan --test targets_props -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check; run on request"]
+fn speed_report() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/plans");
+    let mut samples = String::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        samples += &std::fs::read_to_string(p).unwrap_or_default();
+    }
+    let dense = "到2025年，每年开展科普活动不少于10场次、培训1.5万人次以上，".repeat(2000);
+    for (name, base) in [("samples", samples), ("dense targets", dense)] {
+        for k in [1usize, 10, 100] {
+            let text = base.repeat(k);
+            let _ = extract(&text); // warm up (patterns compiled once)
+            let runs = 5;
+            let start = std::time::Instant::now();
+            let mut n = 0;
+            for _ in 0..runs {
+                n = extract(&text).len();
+            }
+            let per = start.elapsed() / runs;
+            println!(
+                "{name} x{k}: {:.1} MB, {n} targets, {:.2} ms",
+                text.len() as f64 / 1e6,
+                per.as_secs_f64() * 1e3
+            );
+        }
+    }
+}
