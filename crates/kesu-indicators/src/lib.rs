@@ -8,11 +8,11 @@
 //! - [`actual`]: the actual value from accepted observations, with the reports it used ("no data"
 //!   is `None`, never 0).
 //! - [`progress`]: progress against the target, on-track status against the share of the plan
-//!   period elapsed, green / yellow / red.
+//!   period elapsed, green / yellow / red (grey: no data).
 //! - [`coverage`]: per-entity targets (每个村, 每所学校): how many entities meet them, which do not.
 //! - [`rollup`]: roll-up along the region tree (village → township → county → city → province)
 //!   with drill-down to children and sources.
-//! - [`assess`]: the assessment (考核): a configurable scheme, scores, ranking with ties, the
+//! - [`mod@assess`]: the assessment (考核): a configurable scheme, scores, ranking with ties, the
 //!   commendation and 不升反降 lists.
 //! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
 
