@@ -160,6 +160,13 @@ fn clean(name: &str) -> String {
     {
         s = t.to_string();
     }
+    // "市科技局(市知识产权局)": one office with two names; the first names it.
+    if s.ends_with(')')
+        && let Some(open) = s.rfind('(')
+        && s[..open].chars().count() >= 3
+    {
+        s.truncate(open);
+    }
     s
 }
 
@@ -455,9 +462,21 @@ fn kind_of_canonical(c: &str) -> UnitKind {
             "有关部门",
             "相关部门",
             "责任单位",
+            "各单位",
+            "各部门",
         ])
     {
         return UnitKind::Collective;
+    }
+    if ends(&[
+        "警备区",
+        "军分区",
+        "人武部",
+        "武装部",
+        "消防救援支队",
+        "消防救援大队",
+    ]) {
+        return UnitKind::Other;
     }
     if LEAGUE_CANONICAL.is_match(c)
         || ends(&[

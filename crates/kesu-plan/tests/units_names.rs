@@ -186,6 +186,11 @@ fn list_marks_and_spaces_are_dropped() {
 }
 
 #[test]
+fn a_second_name_in_brackets_is_dropped() {
+    assert!(same_body("市科学技术局（市知识产权局）", "市科技局", None));
+}
+
+#[test]
 fn canonical_names_are_fixed_points() {
     for (name, region) in [
         ("娄底市科学技术局", Some("娄底市")),
@@ -236,6 +241,8 @@ fn kinds_are_recognised() {
             UnitKind::Collective,
         ),
         ("深圳警备区", UnitKind::Other),
+        ("市人武部", UnitKind::Other),
+        ("市直各单位", UnitKind::Collective),
     ] {
         assert_eq!(unit_kind(name), kind, "{name}");
     }
