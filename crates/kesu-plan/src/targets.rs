@@ -230,6 +230,16 @@ fn read_qty(s: &str, caps: &Captures<'_>, quoted: &[(usize, usize)]) -> Option<Q
     if rest.starts_with('等') {
         return None;
     }
+    // "由10%提高到15%": the first number is where the rise starts, not the commitment.
+    if ["提高", "提升", "增加", "增长", "上升", "扩大"]
+        .iter()
+        .any(|w| {
+            rest.strip_prefix(w)
+                .is_some_and(|r| r.starts_with(['到', '至']))
+        })
+    {
+        return None;
+    }
     // "15分钟科普服务圈", "1小时经济圈": a concept named by a distance or time.
     if rest.chars().take(6).any(|c| c == '圈') {
         return None;

@@ -425,3 +425,9 @@ fn durations_that_are_committed_are_targets() {
     );
     assert_eq!(one("开展志愿服务3天").value, n(3.0));
 }
+
+#[test]
+fn the_start_of_a_rise_is_not_a_target() {
+    let t = one("科普覆盖率由60%提高到80%");
+    assert_eq!(key(&t), (Comparator::Ge, n(80.0), "%"));
+}
