@@ -34,6 +34,11 @@ enum Command {
     /// 责任单位名录 (units)
     #[command(subcommand)]
     Units(cmd::units::UnitsCmd),
+    /// 平台账户 (web platform accounts)
+    #[command(subcommand)]
+    User(cmd::user::UserCmd),
+    /// 启动网页平台 (serve the web platform)
+    Serve(cmd::serve::ServeArgs),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
     /// 演示：新建数据库并导入示例区划和五个示例方案 (demo)
@@ -47,6 +52,8 @@ fn main() -> ExitCode {
         Command::Survey(c) => cmd::survey::run(&cli.global, c),
         Command::Regions(c) => cmd::regions::run(&cli.global, c),
         Command::Units(c) => cmd::units::run(&cli.global, c),
+        Command::User(c) => cmd::user::run(&cli.global, c),
+        Command::Serve(a) => cmd::serve::run(&cli.global, a),
         Command::Migrate => cmd::db::migrate(&cli.global),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };

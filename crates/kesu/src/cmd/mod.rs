@@ -6,8 +6,10 @@ pub mod plan;
 mod plan_parse;
 mod plan_store;
 pub mod regions;
+pub mod serve;
 pub mod survey;
 pub mod units;
+pub mod user;
 
 use clap::Args;
 use std::path::PathBuf;

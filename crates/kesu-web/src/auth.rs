@@ -1,0 +1,240 @@
+//! Sign-in: password hashing (argon2id), session tokens, the session cookie and the extractor
+//! that turns a request into an [`Actor`].
+//!
+//! Only the SHA-256 of a session token is stored, so a copy of the database cannot be used to
+//! sign in. Every page and API handler gets its caller from [`Caller`]; there is no other way.
+
+use crate::AppState;
+use crate::error::AppError;
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use kesu_core::authz::Actor;
+use sha2::{Digest, Sha256};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "kesu_session";
+/// Failed logins in a row before the account waits.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long it waits, in minutes.
+pub const LOCKOUT_MINUTES: i64 = 10;
+/// Sessions end after this many hours without use.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Hash a password with argon2id (default parameters, random salt); a PHC string.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    // A random salt is drawn by the hasher (getrandom).
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+/// Check a password against a stored PHC string. A malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
+}
+
+/// Hash and verify off the async runtime: argon2 is deliberately slow.
+pub async fn hash_password_blocking(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+pub async fn verify_password_blocking(password: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
+/// A new random token (32 bytes, hex) for a session or a form.
+pub fn new_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random: {e}")))?;
+    Ok(hex(&bytes))
+}
+
+/// What the database keeps of a token.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The session token from the request's cookies.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The Set-Cookie value for a new session. `Secure` when the server is behind TLS.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    )
+}
+
+/// The Set-Cookie value that ends the session in the browser.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// The signed-in caller: the actor the rules see, the session's form token and display data.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub display_name: String,
+    pub unit_name: Option<String>,
+    pub region_name: String,
+    /// The form token of this session (hidden field `_csrf` in every form).
+    pub csrf: String,
+    pub session_id: i64,
+}
+
+impl Caller {
+    async fn load(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
+        let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
+        let now = state.now();
+        let s = kesu_store::accounts::session_by_token(&state.db, &token_hash(&token), now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let caller = Caller {
+            actor: s.actor,
+            display_name: s.display_name,
+            unit_name: s.unit_name,
+            region_name: s.region_name,
+            csrf: s.csrf_token,
+            session_id: s.session_id,
+        };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// An error while finding the caller answers as JSON under `/api/`, as a page elsewhere
+/// (a page request without a session goes to the login page).
+fn rejection(parts: &Parts, e: AppError) -> Response {
+    // Inside the nested API router the URI has lost its `/api/v1` prefix; the original has it.
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_string())
+        .unwrap_or_else(|| parts.uri.path().to_string());
+    if path.starts_with("/api/") {
+        e.into_json()
+    } else {
+        e.into_page()
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        Caller::load(parts, state)
+            .await
+            .map_err(|e| rejection(parts, e))
+    }
+}
+
+/// Like [`Caller`] but optional (the login page, the public pages).
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Caller::load(parts, state).await {
+            Ok(c) => Ok(MaybeCaller(Some(c))),
+            Err(AppError::Unauthenticated) => Ok(MaybeCaller(None)),
+            Err(e) => Err(rejection(parts, e)),
+        }
+    }
+}
+
+/// The client's address, when the server knows it (served with connect info).
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientIp(ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let h = hash_password("正确的密码").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("正确的密码", &h));
+        assert!(!verify_password("错误的密码", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let a = new_token().unwrap();
+        let b = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn the_session_cookie_is_read_among_others_and_junk_is_ignored() {
+        let t = new_token().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            format!("a=1; {COOKIE}={t}; b=2").parse().unwrap(),
+        );
+        assert_eq!(session_token(&h), Some(t));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            format!("{COOKIE}=../../etc").parse().unwrap(),
+        );
+        assert_eq!(session_token(&h), None);
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_and_strict() {
+        let c = session_cookie("abc", false);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && !c.contains("Secure"));
+        assert!(session_cookie("abc", true).contains("; Secure"));
+    }
+}

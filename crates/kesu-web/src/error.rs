@@ -1,0 +1,155 @@
+//! The one error type at the web edge. Each variant is something a user can cause or a failure
+//! of ours; it answers as JSON under `/api/v1` (`{"error": {"code", "message"}}`) and as a page
+//! everywhere else. Internal causes are logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (401).
+    #[error("请先登录 (please sign in)")]
+    Unauthenticated,
+    /// Wrong user name or password (401).
+    #[error("用户名或密码错误 (wrong user name or password)")]
+    BadCredentials,
+    /// Too many failed logins: the account waits (429).
+    #[error("登录失败次数过多，账户已暂时锁定，请 {0} 分钟后再试 (account locked for a while)")]
+    LockedOut(i64),
+    /// Signed in but the role does not allow it, on an object the user may see (403).
+    #[error("没有权限执行此操作 (not allowed)")]
+    Forbidden,
+    /// No such object, or not in the caller's scope: the same answer, so nothing leaks (404).
+    #[error("未找到 (not found)")]
+    NotFound,
+    /// The request is well-formed but not acceptable (422), e.g. a return without a reason.
+    #[error("{0}")]
+    Invalid(String),
+    /// A stale version or a state that no longer allows the action (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Malformed request body (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Upload too large (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// A cross-site form post or a missing form token (403).
+    #[error("请求来源校验失败，请刷新页面后重试 (CSRF check failed)")]
+    Csrf,
+    /// Our failure (500): logged with its cause, shown as a plain apology.
+    #[error("服务器内部错误，请稍后再试 (internal error)")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::LockedOut(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::LockedOut(_) => "locked_out",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::TooLarge(_) => "too_large",
+            AppError::Csrf => "csrf",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+    }
+
+    /// The error as a JSON response (API routes).
+    pub fn into_json(self) -> Response {
+        self.log();
+        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        (self.status(), axum::Json(body)).into_response()
+    }
+
+    /// The error as an HTML page (browser routes).
+    pub fn into_page(self) -> Response {
+        self.log();
+        if matches!(self, AppError::Unauthenticated) {
+            return axum::response::Redirect::to("/login").into_response();
+        }
+        let page = crate::pages::ErrorPage {
+            status: self.status().as_u16(),
+            message: self.to_string(),
+        };
+        let html = askama::Template::render(&page).unwrap_or_else(|_| self.to_string());
+        (self.status(), Html(html)).into_response()
+    }
+}
+
+impl From<kesu_store::StoreError> for AppError {
+    fn from(e: kesu_store::StoreError) -> Self {
+        use kesu_store::StoreError as S;
+        match e {
+            S::NotFound { .. } => AppError::NotFound,
+            S::Conflict(m) => AppError::Conflict(m),
+            S::Invalid(m) => AppError::Invalid(m),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<kesu_core::report::TransitionError> for AppError {
+    fn from(e: kesu_core::report::TransitionError) -> Self {
+        use kesu_core::report::TransitionError as T;
+        match e {
+            T::ReasonRequired => AppError::Invalid(e.to_string()),
+            T::NotAllowed { .. } | T::Locked(_) => AppError::Conflict(e.to_string()),
+        }
+    }
+}
+
+/// Errors from API handlers answer as JSON.
+pub struct ApiError(pub AppError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_json()
+    }
+}
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+/// Errors from page handlers answer as HTML.
+pub struct PageError(pub AppError);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.into_page()
+    }
+}
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}

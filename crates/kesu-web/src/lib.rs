@@ -1,0 +1,204 @@
+//! The web platform: HTML pages in Chinese and a JSON API under `/api/v1`.
+//!
+//! Handlers are thin: they get the caller from [`auth::Caller`] (the only way to learn who is
+//! asking), check the caller's role and scope with `kesu_core::authz` on the object at hand,
+//! call one `kesu_store` function and render. An object out of the caller's scope answers 404,
+//! exactly like one that does not exist.
+//!
+//! - [`pages`]: the HTML pages (login, 工作台, plans, rounds and the status matrix, reports,
+//!   notifications, the audit log).
+//! - [`api`]: the JSON API and its OpenAPI document.
+//! - [`access`]: loading an object together with the scope check.
+//! - [`files`]: evidence uploads, stored by content hash, type checked by content.
+//! - [`sheets`]: .xlsx exports (催报 list, audit log) and the bulk-entry template.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod files;
+pub mod pages;
+pub mod sheets;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use std::path::PathBuf;
+use std::sync::Arc;
+use time::{Date, OffsetDateTime};
+
+pub use error::AppError;
+
+/// Largest evidence file (20 MB), and so the largest request body.
+pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: kesu_store::Db,
+    /// Where evidence files live (`<data dir>/files`).
+    pub files_dir: PathBuf,
+    /// Send cookies with `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// Show the "演示数据" banner.
+    pub demo: bool,
+    /// A fixed "now" for tests and the demo, else the clock.
+    pub clock: Arc<Option<OffsetDateTime>>,
+}
+
+impl AppState {
+    pub fn new(db: kesu_store::Db, files_dir: PathBuf) -> Self {
+        Self {
+            db,
+            files_dir,
+            secure_cookies: false,
+            demo: false,
+            clock: Arc::new(None),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (*self.clock).unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    /// Today in China (+08:00): due and lock dates are days there.
+    pub fn today(&self) -> Date {
+        kesu_store::reporting::china_date(self.now())
+    }
+}
+
+/// The whole application: pages, API, static files, and the layers every request passes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/static/kesu.css", axum::routing::get(css))
+        .route("/static/kesu.js", axum::routing::get(js))
+        .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            AppError::Internal("panic".into()).into_page()
+        }))
+        .with_state(state)
+}
+
+/// Serve on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/kesu.css"),
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/kesu.js"),
+    )
+        .into_response()
+}
+
+/// Cross-site request forgery, first line: a state-changing request must come from our own
+/// pages (or from a client that is not a browser). Browsers say where a request comes from in
+/// `Sec-Fetch-Site` and `Origin`; a cross-site one is refused before any handler runs. Forms
+/// also carry the session's token (`_csrf`), checked by the page handlers.
+async fn same_origin(req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !is_same_origin(req.headers()) {
+        let api = req.uri().path().starts_with("/api/");
+        return if api {
+            AppError::Csrf.into_json()
+        } else {
+            AppError::Csrf.into_page()
+        };
+    }
+    next.run(req).await
+}
+
+fn is_same_origin(h: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (h.get(header::ORIGIN), h.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or("");
+            let host = host.to_str().unwrap_or("");
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
+        }
+        // No Origin: not a browser's cross-site request (curl, scripts, old browsers' same-site
+        // form posts).
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "same-origin");
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn a_cross_site_post_is_refused_and_our_own_is_accepted() {
+        assert!(!is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+        assert!(is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(!is_same_origin(&headers(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:8080")
+        ])));
+        assert!(is_same_origin(&headers(&[
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080")
+        ])));
+        assert!(is_same_origin(&headers(&[])));
+    }
+}

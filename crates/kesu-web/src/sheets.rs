@@ -1,0 +1,650 @@
+//! Excel files the office and units exchange: the 催报 list of late units, the audit log, and the
+//! bulk-entry template a unit downloads, fills offline and uploads again.
+//!
+//! The upload is all-or-nothing: every row is checked first and every problem reported with its
+//! sheet, row and column; only a clean file is applied, in one transaction.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use kesu_core::authz::Role;
+use kesu_core::report::{self, ReportState, Transition};
+use kesu_store::audit::AuditEntry;
+use kesu_store::reporting::{self, ReportChange, Round, Slot, TargetValue};
+use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+fn xerr(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(format!("xlsx: {e}"))
+}
+
+fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_background_color(0xEEF2F7)
+        .set_border(FormatBorder::Thin)
+}
+
+fn write_header(ws: &mut Worksheet, cols: &[(&str, f64)]) -> Result<(), AppError> {
+    let h = header_format();
+    for (i, (name, width)) in cols.iter().enumerate() {
+        let c = u16::try_from(i).unwrap_or(u16::MAX);
+        ws.write_string_with_format(0, c, *name, &h).map_err(xerr)?;
+        ws.set_column_width(c, *width).map_err(xerr)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    Ok(())
+}
+
+fn row_u32(i: usize) -> u32 {
+    u32::try_from(i + 1).unwrap_or(u32::MAX)
+}
+
+/// The list of late slots of a round: who must be chased (催报名单).
+pub fn late_list(round: &Round, late: &[Slot], today: time::Date) -> Result<Vec<u8>, AppError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("催报名单").map_err(xerr)?;
+    write_header(
+        ws,
+        &[
+            ("序号", 6.0),
+            ("单位", 28.0),
+            ("角色", 10.0),
+            ("任务编号", 14.0),
+            ("任务", 50.0),
+            ("状态", 10.0),
+            ("截止日期", 12.0),
+            ("逾期天数", 10.0),
+        ],
+    )?;
+    let wrap = Format::new().set_text_wrap();
+    for (i, s) in late.iter().enumerate() {
+        let r = row_u32(i);
+        let overdue = (today - round.due_date).whole_days().max(0);
+        ws.write_number(r, 0, (i + 1) as f64).map_err(xerr)?;
+        ws.write_string(r, 1, &s.unit_name).map_err(xerr)?;
+        ws.write_string(r, 2, crate::pages::role_zh(&s.role))
+            .map_err(xerr)?;
+        ws.write_string(r, 3, &s.task_path).map_err(xerr)?;
+        ws.write_string_with_format(r, 4, &s.task_title, &wrap)
+            .map_err(xerr)?;
+        ws.write_string(r, 5, s.state().zh()).map_err(xerr)?;
+        ws.write_string(r, 6, round.due_date.to_string())
+            .map_err(xerr)?;
+        ws.write_number(r, 7, overdue as f64).map_err(xerr)?;
+    }
+    wb.save_to_buffer().map_err(xerr)
+}
+
+/// The audit log as a sheet.
+pub fn audit(entries: &[AuditEntry]) -> Result<Vec<u8>, AppError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("审计日志").map_err(xerr)?;
+    write_header(
+        ws,
+        &[
+            ("时间", 18.0),
+            ("操作人", 14.0),
+            ("IP", 14.0),
+            ("操作", 18.0),
+            ("对象", 16.0),
+            ("修改前", 50.0),
+            ("修改后", 50.0),
+        ],
+    )?;
+    for (i, e) in entries.iter().enumerate() {
+        let r = row_u32(i);
+        ws.write_string(r, 0, crate::pages::local_time(e.at))
+            .map_err(xerr)?;
+        ws.write_string(r, 1, &e.actor).map_err(xerr)?;
+        ws.write_string(r, 2, e.ip.as_deref().unwrap_or(""))
+            .map_err(xerr)?;
+        ws.write_string(r, 3, &e.action).map_err(xerr)?;
+        ws.write_string(r, 4, &e.object).map_err(xerr)?;
+        ws.write_string(
+            r,
+            5,
+            e.before.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        )
+        .map_err(xerr)?;
+        ws.write_string(
+            r,
+            6,
+            e.after.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        )
+        .map_err(xerr)?;
+    }
+    wb.save_to_buffer().map_err(xerr)
+}
+
+/// Column headers of the template's two sheets; the upload finds columns by these names.
+const REPORTS: &str = "填报";
+const VALUES: &str = "量化指标";
+const COL_ID: &str = "报告编号";
+const COL_VERSION: &str = "版本";
+const COL_CONTENT: &str = "工作进展";
+const COL_ACTION: &str = "操作（保存/提交）";
+const COL_TARGET: &str = "指标编号";
+const COL_VALUE: &str = "填报值";
+
+/// A unit's template for a round: one row per report slot, one row per target.
+pub fn template(
+    round: &Round,
+    slots: &[(Slot, String, Vec<TargetValue>)],
+) -> Result<Vec<u8>, AppError> {
+    let mut wb = Workbook::new();
+    let locked = Format::new().set_background_color(0xF3F3F3);
+    let wrap = Format::new().set_text_wrap();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(REPORTS).map_err(xerr)?;
+        write_header(
+            ws,
+            &[
+                (COL_ID, 10.0),
+                (COL_VERSION, 6.0),
+                ("任务编号", 14.0),
+                ("任务", 40.0),
+                ("角色", 10.0),
+                ("状态", 10.0),
+                (COL_CONTENT, 60.0),
+                (COL_ACTION, 16.0),
+            ],
+        )?;
+        for (i, (s, content, _)) in slots.iter().enumerate() {
+            let r = row_u32(i);
+            ws.write_number_with_format(r, 0, s.id as f64, &locked)
+                .map_err(xerr)?;
+            ws.write_number_with_format(r, 1, s.version as f64, &locked)
+                .map_err(xerr)?;
+            ws.write_string_with_format(r, 2, &s.task_path, &locked)
+                .map_err(xerr)?;
+            ws.write_string_with_format(r, 3, &s.task_title, &locked)
+                .map_err(xerr)?;
+            ws.write_string_with_format(r, 4, crate::pages::role_zh(&s.role), &locked)
+                .map_err(xerr)?;
+            ws.write_string_with_format(r, 5, s.state().zh(), &locked)
+                .map_err(xerr)?;
+            ws.write_string_with_format(r, 6, content, &wrap)
+                .map_err(xerr)?;
+        }
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(VALUES).map_err(xerr)?;
+        write_header(
+            ws,
+            &[
+                (COL_ID, 10.0),
+                (COL_TARGET, 10.0),
+                ("任务编号", 14.0),
+                ("量化目标", 50.0),
+                ("计量单位", 10.0),
+                (COL_VALUE, 12.0),
+            ],
+        )?;
+        let mut r = 1u32;
+        for (s, _, values) in slots {
+            for v in values {
+                ws.write_number_with_format(r, 0, s.id as f64, &locked)
+                    .map_err(xerr)?;
+                ws.write_number_with_format(r, 1, v.target_id as f64, &locked)
+                    .map_err(xerr)?;
+                ws.write_string_with_format(r, 2, &s.task_path, &locked)
+                    .map_err(xerr)?;
+                ws.write_string_with_format(r, 3, &v.text, &wrap)
+                    .map_err(xerr)?;
+                ws.write_string_with_format(r, 4, v.unit.as_deref().unwrap_or(""), &locked)
+                    .map_err(xerr)?;
+                if let Some(x) = v.value {
+                    ws.write_number(r, 5, x).map_err(xerr)?;
+                }
+                r += 1;
+            }
+        }
+    }
+    let _ = round;
+    wb.save_to_buffer().map_err(xerr)
+}
+
+/// One problem of an uploaded file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RowProblem {
+    pub sheet: String,
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "工作表“{}”第 {} 行“{}”列：{}",
+            self.sheet, self.row, self.column, self.reason
+        )
+    }
+}
+
+/// What an uploaded template asks for, per report: new content, values, whether to submit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportEdit {
+    pub version: i64,
+    pub content: Option<String>,
+    pub values: Vec<(i64, Option<f64>)>,
+    pub submit: bool,
+}
+
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn cell_number(c: &calamine::Data) -> Result<Option<f64>, String> {
+    use calamine::Data;
+    match c {
+        Data::Empty => Ok(None),
+        Data::Float(f) if f.is_finite() => Ok(Some(*f)),
+        Data::Int(i) => Ok(Some(*i as f64)),
+        Data::String(s) if s.trim().is_empty() => Ok(None),
+        Data::String(s) => s
+            .trim()
+            .replace([',', '，'], "")
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Some)
+            .ok_or_else(|| format!("“{}”不是数字", s.trim())),
+        other => Err(format!("“{other}”不是数字")),
+    }
+}
+
+/// Read an uploaded template into edits per report id; every problem is collected.
+pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowProblem>> {
+    use calamine::{Reader, Xlsx};
+    let problem = |sheet: &str, row: usize, column: &str, reason: String| RowProblem {
+        sheet: sheet.to_string(),
+        row,
+        column: column.to_string(),
+        reason,
+    };
+    let mut wb: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {
+        Ok(w) => w,
+        Err(e) => {
+            return Err(vec![problem(
+                "",
+                0,
+                "",
+                format!("不是有效的 .xlsx 文件：{e}"),
+            )]);
+        }
+    };
+    let mut edits: BTreeMap<i64, ReportEdit> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let Ok(reports) = wb.worksheet_range(REPORTS) else {
+        return Err(vec![problem(
+            REPORTS,
+            0,
+            "",
+            "缺少工作表，请使用下载的模板".into(),
+        )]);
+    };
+    let header: Vec<String> = reports
+        .rows()
+        .next()
+        .map(|r| r.iter().map(cell_text).collect())
+        .unwrap_or_default();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(c_id), Some(c_ver), Some(c_content), Some(c_action)) = (
+        col(COL_ID),
+        col(COL_VERSION),
+        col(COL_CONTENT),
+        col(COL_ACTION),
+    ) else {
+        return Err(vec![problem(
+            REPORTS,
+            1,
+            "",
+            "表头与模板不符，请使用下载的模板".into(),
+        )]);
+    };
+    for (i, row) in reports.rows().enumerate().skip(1) {
+        let line = i + 1;
+        let get = |c: usize| row.get(c).cloned().unwrap_or(calamine::Data::Empty);
+        let id_text = cell_text(&get(c_id));
+        if id_text.is_empty() && row.iter().all(|c| cell_text(c).is_empty()) {
+            continue;
+        }
+        let Ok(id) = id_text.parse::<i64>() else {
+            problems.push(problem(
+                REPORTS,
+                line,
+                COL_ID,
+                format!("“{id_text}”不是报告编号"),
+            ));
+            continue;
+        };
+        let version = match cell_text(&get(c_ver)).parse::<i64>() {
+            Ok(v) => v,
+            Err(_) => {
+                problems.push(problem(
+                    REPORTS,
+                    line,
+                    COL_VERSION,
+                    "版本号缺失或无效".into(),
+                ));
+                continue;
+            }
+        };
+        let submit = match cell_text(&get(c_action)).as_str() {
+            "" | "保存" => false,
+            "提交" => true,
+            other => {
+                problems.push(problem(
+                    REPORTS,
+                    line,
+                    COL_ACTION,
+                    format!("“{other}”应为“保存”或“提交”"),
+                ));
+                false
+            }
+        };
+        let content = cell_text(&get(c_content));
+        if edits.contains_key(&id) {
+            problems.push(problem(
+                REPORTS,
+                line,
+                COL_ID,
+                format!("报告 {id} 重复出现"),
+            ));
+            continue;
+        }
+        edits.insert(
+            id,
+            ReportEdit {
+                version,
+                content: Some(content),
+                values: Vec::new(),
+                submit,
+            },
+        );
+    }
+    if let Ok(values) = wb.worksheet_range(VALUES) {
+        let header: Vec<String> = values
+            .rows()
+            .next()
+            .map(|r| r.iter().map(cell_text).collect())
+            .unwrap_or_default();
+        let col = |name: &str| header.iter().position(|h| h == name);
+        if let (Some(c_id), Some(c_target), Some(c_value)) =
+            (col(COL_ID), col(COL_TARGET), col(COL_VALUE))
+        {
+            for (i, row) in values.rows().enumerate().skip(1) {
+                let line = i + 1;
+                let get = |c: usize| row.get(c).cloned().unwrap_or(calamine::Data::Empty);
+                let (Ok(id), Ok(target)) = (
+                    cell_text(&get(c_id)).parse::<i64>(),
+                    cell_text(&get(c_target)).parse::<i64>(),
+                ) else {
+                    if row.iter().any(|c| !cell_text(c).is_empty()) {
+                        problems.push(problem(
+                            VALUES,
+                            line,
+                            COL_ID,
+                            "报告编号或指标编号无效".into(),
+                        ));
+                    }
+                    continue;
+                };
+                match cell_number(&get(c_value)) {
+                    Ok(v) => match edits.get_mut(&id) {
+                        Some(e) => e.values.push((target, v)),
+                        None => problems.push(problem(
+                            VALUES,
+                            line,
+                            COL_ID,
+                            format!("报告 {id} 不在“填报”工作表中"),
+                        )),
+                    },
+                    Err(reason) => problems.push(problem(VALUES, line, COL_VALUE, reason)),
+                }
+            }
+        } else {
+            problems.push(problem(
+                VALUES,
+                1,
+                "",
+                "表头与模板不符，请使用下载的模板".into(),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(edits)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Check an uploaded template against the caller's slots and, unless `dry_run`, apply it in one
+/// transaction. Returns a message for the user; a file with problems is refused as a whole with
+/// every problem listed.
+pub async fn apply_upload(
+    state: &AppState,
+    caller: &Caller,
+    round: &Round,
+    bytes: &[u8],
+    dry_run: bool,
+    by: &kesu_store::Actor,
+) -> Result<String, AppError> {
+    let Some(unit) = caller
+        .actor
+        .unit_id
+        .filter(|_| caller.actor.role == Role::Reporter)
+    else {
+        return Err(AppError::Forbidden);
+    };
+    let edits = parse_upload(bytes).map_err(refusal)?;
+    let slots: BTreeMap<i64, Slot> = reporting::slots_of_unit(&state.db, unit, Some(round.id))
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let today = state.today();
+    let mut problems = Vec::new();
+    let mut changes = Vec::new();
+    for (id, e) in edits {
+        let p = |column: &str, reason: String| RowProblem {
+            sheet: REPORTS.to_string(),
+            row: 0,
+            column: column.to_string(),
+            reason: format!("报告 {id}：{reason}"),
+        };
+        let Some(s) = slots.get(&id) else {
+            problems.push(p(COL_ID, "不是本单位在本轮次的报告".into()));
+            continue;
+        };
+        if s.version != e.version {
+            problems.push(p(
+                COL_VERSION,
+                format!(
+                    "模板中的版本 {} 已过期（当前 {}），请重新下载模板",
+                    e.version, s.version
+                ),
+            ));
+            continue;
+        }
+        let (current, _) = reporting::content(&state.db, id).await?;
+        let targets: Vec<i64> = reporting::values(&state.db, id)
+            .await?
+            .iter()
+            .map(|v| v.target_id)
+            .collect();
+        for (t, _) in &e.values {
+            if !targets.contains(t) {
+                problems.push(p(COL_TARGET, format!("指标 {t} 不属于该任务")));
+            }
+        }
+        let changed = e.content.as_deref() != Some(current.as_str()) || !e.values.is_empty();
+        if !changed && !e.submit {
+            continue;
+        }
+        if !s.state().editable() {
+            problems.push(p(
+                COL_ACTION,
+                format!("当前状态为“{}”，不能修改", s.state().zh()),
+            ));
+            continue;
+        }
+        let t = if e.submit {
+            Transition::Submit
+        } else {
+            Transition::Save
+        };
+        if let Err(err) = report::apply(s.state(), t, today, round.dates(), s.exception, None) {
+            problems.push(p(COL_ACTION, err.to_string()));
+            continue;
+        }
+        changes.push((
+            id,
+            t,
+            ReportChange {
+                expected_version: e.version,
+                content: e.content,
+                values: e.values,
+                reason: None,
+            },
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(refusal(problems));
+    }
+    let submits = changes.iter().filter(|c| c.1 == Transition::Submit).count();
+    if dry_run {
+        return Ok(format!(
+            "检查通过：将更新 {} 份报告（其中提交 {} 份）。取消“仅检查”后再上传即可保存。",
+            changes.len(),
+            submits
+        ));
+    }
+    reporting::change_many(&state.db, &changes, state.now(), by).await?;
+    let _ = ReportState::Draft;
+    Ok(format!(
+        "已导入：更新 {} 份报告（其中提交 {} 份）。",
+        changes.len(),
+        submits
+    ))
+}
+
+fn refusal(problems: Vec<RowProblem>) -> AppError {
+    let mut msg = format!("文件未导入，共 {} 处问题，未保存任何内容：", problems.len());
+    for p in &problems {
+        msg.push('\n');
+        msg.push_str(&p.to_string());
+    }
+    AppError::Invalid(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(rows: &[&[&str]], values: &[&[&str]]) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(REPORTS).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let ws = wb.add_worksheet();
+        ws.set_name(VALUES).unwrap();
+        for (r, row) in values.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    const H: &[&str] = &[
+        COL_ID,
+        COL_VERSION,
+        "任务编号",
+        "任务",
+        "角色",
+        "状态",
+        COL_CONTENT,
+        COL_ACTION,
+    ];
+    const HV: &[&str] = &[
+        COL_ID,
+        COL_TARGET,
+        "任务编号",
+        "量化目标",
+        "计量单位",
+        COL_VALUE,
+    ];
+
+    #[test]
+    fn a_filled_template_reads_into_edits() {
+        let b = sheet(
+            &[H, &["7", "2", "一", "t", "", "", "完成培训", "提交"]],
+            &[HV, &["7", "3", "", "", "", "1200"]],
+        );
+        let e = parse_upload(&b).unwrap();
+        let e7 = &e[&7];
+        assert_eq!(e7.version, 2);
+        assert!(e7.submit);
+        assert_eq!(e7.content.as_deref(), Some("完成培训"));
+        assert_eq!(e7.values, vec![(3, Some(1200.0))]);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_sheet_row_and_column() {
+        let b = sheet(
+            &[
+                H,
+                &["x", "1", "", "", "", "", "", ""],
+                &["8", "1", "", "", "", "", "", "删除"],
+            ],
+            &[HV, &["8", "3", "", "", "", "很多"]],
+        );
+        let p = parse_upload(&b).unwrap_err();
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!((p[0].row, p[0].column.as_str()), (2, COL_ID));
+        assert_eq!((p[1].row, p[1].column.as_str()), (3, COL_ACTION));
+        assert_eq!(
+            (p[2].sheet.as_str(), p[2].row, p[2].column.as_str()),
+            (VALUES, 2, COL_VALUE)
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_workbook_is_refused_clearly() {
+        let p = parse_upload(b"not a zip").unwrap_err();
+        assert!(p[0].reason.contains("xlsx"));
+    }
+
+    #[test]
+    fn a_workbook_without_the_template_header_is_refused() {
+        let b = sheet(&[&["a", "b"]], &[HV]);
+        assert!(parse_upload(&b).unwrap_err()[0].reason.contains("表头"));
+    }
+}
