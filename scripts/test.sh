@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust tests on SQLite and, when PostgreSQL can be started here, on
 # PostgreSQL too (a throwaway cluster, see scripts/pg.sh). Set KESU_TEST_PG_URL yourself to use an
-# existing server, or KESU_NO_PG=1 to run on SQLite only.
+# existing server, or KESU_NO_PG=1 to run on SQLite only. Then the browser tests (scripts/e2e.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg.sh
@@ -10,8 +10,16 @@ if [ -z "${KESU_TEST_PG_URL:-}" ] && [ -z "${KESU_NO_PG:-}" ]; then
   pg_start || echo "test.sh: running on SQLite only" >&2
 fi
 
+status=0
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast "$@"
+  cargo nextest run --workspace --no-fail-fast "$@" || status=$?
 else
-  cargo test --workspace --no-fail-fast "$@"
+  cargo test --workspace --no-fail-fast "$@" || status=$?
 fi
+
+# Browser tests (Playwright + Debian chromium) against `kesu demo`, with the binary the Rust tests
+# just built. KESU_NO_BROWSER=1 skips them.
+if [ -z "${KESU_NO_BROWSER:-}" ]; then
+  KESU_BIN="${CARGO_TARGET_DIR:-target}/debug/kesu" bash scripts/e2e.sh || status=$?
+fi
+exit $status

@@ -1,0 +1,112 @@
+// Load test: N concurrent reporters save and submit their reports through the JSON API for D
+// seconds, then check that no write was lost or duplicated: for every report, the number of
+// successful writes equals the growth of its version, and its history has exactly that many new
+// entries. Prints p50/p99 latency, throughput and the status counts as JSON.
+//
+//   node e2e/load.mjs BASE_URL ACCOUNTS.json [USERS=200] [SECONDS=60]
+import { readFileSync } from 'node:fs';
+
+const [base, accountsFile, usersArg, secondsArg] = process.argv.slice(2);
+const USERS = Number(usersArg ?? 200);
+const SECONDS = Number(secondsArg ?? 60);
+const accounts = JSON.parse(readFileSync(accountsFile, 'utf8')).filter(a => a.role === 'reporter');
+if (accounts.length === 0) throw new Error('no reporter accounts');
+
+async function login(a) {
+  const r = await fetch(`${base}/api/v1/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: a.username, password: a.password }),
+  });
+  if (r.status !== 200) throw new Error(`login ${a.username}: ${r.status}`);
+  return r.headers.get('set-cookie').split(';')[0];
+}
+
+const latencies = [];
+const statuses = {};
+const successes = new Map(); // report id -> successful writes
+let fiveHundreds = 0;
+
+async function call(cookie, method, path, body) {
+  const t0 = performance.now();
+  const r = await fetch(`${base}/api/v1${path}`, {
+    method, headers: { cookie, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  latencies.push(performance.now() - t0);
+  statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  if (r.status >= 500) fiveHundreds++;
+  return { status: r.status, json: text ? JSON.parse(text) : null };
+}
+
+// Each virtual user signs in as a reporter (accounts are shared round-robin) and works on the
+// editable reports of its unit.
+const sessions = [];
+for (let i = 0; i < USERS; i++) {
+  const a = accounts[i % accounts.length];
+  sessions.push({ a, cookie: await login(a) });
+}
+
+// Reports each unit can write, and their starting versions.
+const start = new Map();
+const byUnit = new Map();
+const me = new Map();
+for (const s of sessions) {
+  if (byUnit.has(s.a.unit_id)) continue;
+  const rounds = (await call(s.cookie, 'GET', '/rounds')).json.rounds;
+  const mine = [];
+  for (const r of rounds) {
+    const m = (await call(s.cookie, 'GET', `/rounds/${r.id}/matrix`)).json;
+    for (const c of m.cells) if (c.unit_id === s.a.unit_id && ['not_started', 'draft', 'returned'].includes(c.state)) {
+      mine.push(c.report_id); start.set(c.report_id, c.version);
+    }
+  }
+  byUnit.set(s.a.unit_id, mine);
+  me.set(s.a.unit_id, s.cookie);
+}
+
+const deadline = Date.now() + SECONDS * 1000;
+let n = 0;
+async function worker(s, k) {
+  const reports = byUnit.get(s.a.unit_id) ?? [];
+  if (reports.length === 0) return;
+  while (Date.now() < deadline) {
+    const id = reports[(k + n++) % reports.length];
+    const cur = await call(s.cookie, 'GET', `/reports/${id}`);
+    if (cur.status !== 200) continue;
+    const rep = cur.json.report;
+    if (!['not_started', 'draft', 'returned'].includes(rep.state)) continue;
+    // Mostly saves; now and then a submit (which ends the report's editing).
+    const submit = Math.random() < 0.02;
+    const r = await call(s.cookie, submit ? 'POST' : 'PUT', submit ? `/reports/${id}/submit` : `/reports/${id}`,
+      { version: rep.version, content: `负载测试 ${k} ${Date.now()}` });
+    if (r.status === 200) successes.set(id, (successes.get(id) ?? 0) + 1);
+  }
+}
+const t0 = Date.now();
+await Promise.all(sessions.map((s, k) => worker(s, k)));
+const elapsed = (Date.now() - t0) / 1000;
+
+// Verify: version growth == successful writes; history grew by the same count.
+let lost = 0, duplicated = 0, checked = 0;
+for (const [unit, reports] of byUnit) {
+  const cookie = me.get(unit);
+  for (const id of reports) {
+    const r = (await call(cookie, 'GET', `/reports/${id}`)).json;
+    const grew = r.report.version - start.get(id);
+    const ok = successes.get(id) ?? 0;
+    if (grew < ok) lost += ok - grew;
+    if (grew > ok) duplicated += grew - ok;
+    checked++;
+  }
+}
+latencies.sort((a, b) => a - b);
+const q = p => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+console.log(JSON.stringify({
+  users: USERS, seconds: elapsed, requests: latencies.length,
+  throughput_rps: +(latencies.length / elapsed).toFixed(1),
+  p50_ms: +q(0.5).toFixed(1), p99_ms: +q(0.99).toFixed(1),
+  statuses, five_hundreds: fiveHundreds, reports_checked: checked,
+  successful_writes: [...successes.values()].reduce((a, b) => a + b, 0), lost, duplicated,
+}, null, 2));
+if (fiveHundreds > 0 || lost > 0 || duplicated > 0) process.exit(1);
