@@ -38,11 +38,11 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
     let meta = meta::read(outline.items.first().map_or(&[][..], |r| &r.paras));
     let kinds = classify(&outline);
     let units = own_units(&outline, &kinds, first_leads);
-    let tasks = tasks(&outline, &kinds, &units);
+    let (tasks, in_appendix) = tasks(&outline, &kinds, &units);
     if tasks.is_empty() {
         return Err(PlanError::NoPlan);
     }
-    let goals = targets::extract_goals(&goal_text(&outline, &kinds), meta.period);
+    let goals = targets::extract_goals(&goal_text(&outline, &kinds, in_appendix), meta.period);
     Ok(Plan {
         title: meta.title,
         region: meta.region,
@@ -350,8 +350,9 @@ fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
 
 /// The tasks: leaves of the parts that are not excluded, in document order. Where the document
 /// assigns units at all, a task has units (its own or inherited); an appendix gives tasks only
-/// when the body gives none.
-fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> Vec<Task> {
+/// when the body gives none (a notice whose plan is its 附件). Also says whether they came from
+/// an appendix.
+fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
     let mut body = Vec::new();
     let mut appendix = Vec::new();
     for &root in &o.roots {
@@ -383,15 +384,13 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> Vec<Task> {
         list
     };
     let body = pick(body);
-    let chosen = if body.is_empty() {
-        pick(appendix)
-    } else {
-        body
-    };
-    chosen
+    let in_appendix = body.is_empty();
+    let chosen = if in_appendix { pick(appendix) } else { body };
+    let tasks = chosen
         .into_iter()
         .filter_map(|(id, u)| task(o, id, u))
-        .collect()
+        .collect();
+    (tasks, in_appendix)
 }
 
 fn walk(o: &Outline, id: usize, out: &mut Vec<usize>) {
@@ -449,11 +448,11 @@ fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
 
 /// The text the plan-wide goals are read from: the innermost 目标 sections with everything
 /// under them; without one, the sentences of the preamble that speak of a 目标.
-fn goal_text(o: &Outline, kinds: &Kinds) -> String {
+fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
     let mut parts: Vec<String> = Vec::new();
     let goal = |i: usize| kinds.kind.get(i) == Some(&Kind::Goal);
     for (id, item) in o.items.iter().enumerate() {
-        if item.appendix || !goal(id) {
+        if item.appendix != in_appendix || !goal(id) {
             continue;
         }
         let mut under = Vec::new();
@@ -468,8 +467,13 @@ fn goal_text(o: &Outline, kinds: &Kinds) -> String {
             }
         }
     }
+    let root = if in_appendix {
+        o.roots.get(1).and_then(|&r| o.items.get(r))
+    } else {
+        o.items.first()
+    };
     if parts.is_empty()
-        && let Some(root) = o.items.first()
+        && let Some(root) = root
     {
         for p in &root.paras {
             for s in p.split_inclusive('。') {

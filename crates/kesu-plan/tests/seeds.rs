@@ -93,6 +93,16 @@ fn every_seed_scores_at_or_above_the_bar() {
 }
 
 #[test]
+fn every_seeds_title_region_level_period_and_issuer_match_its_gold() {
+    for seed in seeds() {
+        let (plan, gold) = (parsed(&seed), gold_of(&seed));
+        for key in ["title", "region", "level", "period", "issuer"] {
+            assert_eq!(plan[key], gold[key], "{}: {key}", seed.display());
+        }
+    }
+}
+
+#[test]
 fn a_gold_answer_scored_against_itself_is_perfect() {
     for seed in seeds() {
         let gold = gold_of(&seed);

@@ -403,6 +403,18 @@ fn an_appendix_of_definitions_adds_no_tasks() {
 }
 
 #[test]
+fn a_plan_sent_as_the_appendix_of_its_notice_is_read() {
+    let text = format!(
+        "某某县人民政府办公室关于印发某某县全民科学素质行动规划纲要实施方案的通知\n\
+         各乡镇人民政府：现将方案印发给你们，请认真执行。\n附件：某某县全民科学素质行动规划纲要实施方案\n{COUNTY}"
+    );
+    let p = plan(&text);
+    assert_eq!(outline(&p), outline(&plan(COUNTY)));
+    assert_eq!(p.goals.len(), 1);
+    assert_eq!(p.issuer.as_deref(), Some("某某县人民政府办公室"));
+}
+
+#[test]
 fn sections_after_the_closing_part_are_not_tasks() {
     let text = format!("{COUNTY}四、监测评估\n（一）开展监测。每年开展一次监测。（县科协负责）\n");
     assert_eq!(outline(&plan(&text)), outline(&plan(COUNTY)));

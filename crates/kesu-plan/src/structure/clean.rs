@@ -95,12 +95,19 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
     } else {
         raw
     };
+    let special =
+        |c: char| matches!(c, '\0' | '\u{200b}' | '\u{feff}' | '\u{ad}' | '*') || is_space(c);
     let mut out = String::with_capacity(raw.len());
+    // Most paragraphs have nothing to clean: they are copied whole.
+    let plain = !raw.contains(special);
+    if plain {
+        out.push_str(raw);
+    }
     // Spaces are held back until the next character shows whether they separate words.
     let mut space = false;
     let mut last: Option<char> = None;
     let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
+    while !plain && let Some(c) = chars.next() {
         match c {
             '\0' | '\u{200b}' | '\u{feff}' | '\u{ad}' => continue,
             // `**bold**` marks of text converted through Markdown.

@@ -49,6 +49,18 @@ fn is_plan_name(s: &str) -> bool {
 /// or a heading line naming a plan.
 fn title(head: &[String]) -> Option<String> {
     let window = head.iter().take(60);
+    // The plan's own heading, the last one before the body: a short line naming a plan that
+    // is not the notice issuing it nor a line of a web page's header.
+    let heading = window.clone().rfind(|p| {
+        p.chars().count() <= 80
+            && !p.contains(['。', '>', '|', '：'])
+            && !p.contains("印发")
+            && !p.contains("的通知")
+            && PLAN_END.is_match(p)
+    });
+    if let Some(h) = heading {
+        return Some(h.clone());
+    }
     for p in window.clone() {
         if !(p.contains("印发") || p.contains("通知") || p.contains("关于")) {
             continue;
@@ -68,18 +80,18 @@ fn title(head: &[String]) -> Option<String> {
             }
         }
     }
-    let heading = window
-        .clone()
-        .rfind(|p| p.chars().count() <= 80 && !p.contains('。') && is_plan_name(p));
-    if let Some(h) = heading {
-        return Some(h.clone());
-    }
     // A heading run into the text after it ("…实施方案（2021—2025年）为贯彻落实…").
     if let Some(t) = window.clone().find_map(|p| PLAN_HEAD.find(p)) {
         return Some(t.as_str().to_string());
     }
     window.clone().find(|p| p.chars().count() <= 80).cloned()
 }
+
+/// A line that ends like a plan's name: "…实施方案", "…工作要点", "…方案（2021—2025年）".
+static PLAN_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:方案|要点|计划|规划|纲要|清单|意见|安排|办法)(?:[(（](?:19|20)\d{2}[^)）]{0,16}[)）])?$")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 static PLAN_HEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^.{2,60}(?:方案|要点|计划|清单)(?:[(（](?:19|20)\d{2}[^)）]{0,16}[)）])?")
