@@ -254,8 +254,15 @@ pub(crate) struct Weighted {
     pub warnings: Vec<String>,
 }
 
+/// A factor's levels mapped to a margin's, with Σ d and row counts per margin level.
+struct Matched {
+    map: Vec<u32>,
+    dsum: Vec<f64>,
+    count: Vec<f64>,
+}
+
 /// Map a factor's levels to a margin's, checking both directions.
-fn match_margin(cal: &Calibration<'_>, d: &[f64]) -> Result<Vec<u32>> {
+fn match_margin(cal: &Calibration<'_>, d: &[f64]) -> Result<Matched> {
     let Calibration { factor, margin } = *cal;
     if margin.levels.len() != margin.totals.len() {
         return Err(SurveyError::Invalid(format!(
@@ -286,12 +293,20 @@ fn match_margin(cal: &Calibration<'_>, d: &[f64]) -> Result<Vec<u32>> {
         }
     }
     // Weight per margin cell, to find population cells without respondents (or with zero weight).
-    let mut dsum = vec![0.0; margin.levels.len()];
-    let mut seen = vec![false; margin.levels.len()];
+    let mut by_level = vec![0.0; factor.levels().len()];
+    let mut count_level = vec![0.0; factor.levels().len()];
     for (&c, &w) in factor.codes().iter().zip(d) {
-        let m = map[c as usize] as usize;
-        dsum[m] += w;
-        seen[m] = true;
+        by_level[c as usize] += w;
+        count_level[c as usize] += 1.0;
+    }
+    let mut dsum = vec![0.0; margin.levels.len()];
+    let mut count = vec![0.0; margin.levels.len()];
+    let mut seen = vec![false; margin.levels.len()];
+    for (code, &m) in map.iter().enumerate() {
+        let m = m as usize;
+        dsum[m] += by_level[code];
+        count[m] += count_level[code];
+        seen[m] |= count_level[code] > 0.0;
     }
     for (m, level) in margin.levels.iter().enumerate() {
         let total = margin.totals[m];
@@ -328,7 +343,7 @@ fn match_margin(cal: &Calibration<'_>, d: &[f64]) -> Result<Vec<u32>> {
             _ => {}
         }
     }
-    Ok(map)
+    Ok(Matched { map, dsum, count })
 }
 
 /// All margins of a raking or calibration must count the same population.
@@ -407,33 +422,69 @@ fn check_len(design: &Design, f: &Factor) -> Result<()> {
     Ok(())
 }
 
-/// Σ w per (PSU, cell), as a sparse list.
-fn psu_cell_sums(design: &Design, cell: &[u32], n_cells: usize, w: &[f64]) -> Vec<(u32, u32, f64)> {
-    let n_psu = design.n_psu();
-    let dense = (n_psu as u64) * (n_cells as u64) <= crate::factor::DENSE_LIMIT;
-    let mut out = Vec::new();
-    if dense {
-        let mut acc = vec![0.0; n_psu * n_cells];
-        let mut seen = vec![false; n_psu * n_cells];
-        for ((&p, &c), &x) in design.psu.iter().zip(cell).zip(w) {
-            let i = p as usize * n_cells + c as usize;
-            acc[i] += x;
-            seen[i] = true;
+/// Σ w per (PSU, cell): a dense table when small enough, a hash map otherwise.
+enum PairSums {
+    Dense {
+        cells: usize,
+        acc: Vec<f64>,
+        seen: Vec<bool>,
+    },
+    Sparse(HashMap<(u32, u32), f64, crate::factor::FxBuild>),
+}
+
+impl PairSums {
+    fn new(n_psu: usize, n_cells: usize) -> Self {
+        let size = (n_psu as u64) * (n_cells as u64);
+        if size <= crate::factor::DENSE_LIMIT {
+            PairSums::Dense {
+                cells: n_cells,
+                acc: vec![0.0; size as usize],
+                seen: vec![false; size as usize],
+            }
+        } else {
+            PairSums::Sparse(HashMap::default())
         }
-        for (i, (&a, &s)) in acc.iter().zip(&seen).enumerate() {
-            if s {
-                out.push(((i / n_cells) as u32, (i % n_cells) as u32, a));
+    }
+
+    #[inline]
+    fn add(&mut self, psu: u32, cell: u32, x: f64) {
+        match self {
+            PairSums::Dense { cells, acc, seen } => {
+                let i = psu as usize * *cells + cell as usize;
+                acc[i] += x;
+                seen[i] = true;
+            }
+            PairSums::Sparse(map) => *map.entry((psu, cell)).or_insert(0.0) += x,
+        }
+    }
+
+    /// `(psu, cell, Σ)` for every pair with rows, by PSU then cell.
+    fn into_list(self) -> Vec<(u32, u32, f64)> {
+        match self {
+            PairSums::Dense { cells, acc, seen } => acc
+                .iter()
+                .zip(&seen)
+                .enumerate()
+                .filter(|(_, (_, s))| **s)
+                .map(|(i, (&a, _))| ((i / cells) as u32, (i % cells) as u32, a))
+                .collect(),
+            PairSums::Sparse(map) => {
+                let mut out: Vec<(u32, u32, f64)> =
+                    map.into_iter().map(|((p, c), a)| (p, c, a)).collect();
+                out.sort_unstable_by_key(|&(p, c, _)| (p, c));
+                out
             }
         }
-    } else {
-        let mut map: HashMap<(u32, u32), f64, crate::factor::FxBuild> = HashMap::default();
-        for ((&p, &c), &x) in design.psu.iter().zip(cell).zip(w) {
-            *map.entry((p, c)).or_insert(0.0) += x;
-        }
-        out = map.into_iter().map(|((p, c), a)| (p, c, a)).collect();
-        out.sort_unstable_by_key(|&(p, c, _)| (p, c));
     }
-    out
+}
+
+/// Σ w per (PSU, cell), as a sparse list.
+fn psu_cell_sums(design: &Design, cell: &[u32], n_cells: usize, w: &[f64]) -> Vec<(u32, u32, f64)> {
+    let mut acc = PairSums::new(design.n_psu(), n_cells);
+    for ((&p, &c), &x) in design.psu.iter().zip(cell).zip(w) {
+        acc.add(p, c, x);
+    }
+    acc.into_list()
 }
 
 fn cell_sums(cell: &[u32], n_cells: usize, d: &[f64]) -> (Vec<f64>, Vec<f64>) {
@@ -449,15 +500,12 @@ fn cell_sums(cell: &[u32], n_cells: usize, d: &[f64]) -> (Vec<f64>, Vec<f64>) {
 fn poststratify(design: &Design, cal: &Calibration<'_>) -> Result<Weighted> {
     check_len(design, cal.factor)?;
     let d = design.weights();
-    let map = match_margin(cal, d)?;
+    let Matched {
+        map,
+        dsum: d_cell,
+        count: n_cell,
+    } = match_margin(cal, d)?;
     let n_cells = cal.margin.levels.len();
-    let cell: Vec<u32> = cal
-        .factor
-        .codes()
-        .iter()
-        .map(|&c| map[c as usize])
-        .collect();
-    let (d_cell, n_cell) = cell_sums(&cell, n_cells, d);
     let ratio: Vec<f64> = (0..n_cells)
         .map(|c| {
             if d_cell[c] > 0.0 {
@@ -467,12 +515,19 @@ fn poststratify(design: &Design, cal: &Calibration<'_>) -> Result<Weighted> {
             }
         })
         .collect();
-    let w: Vec<f64> = cell
-        .iter()
-        .zip(d)
-        .map(|(&c, &x)| x * ratio[c as usize])
-        .collect();
-    let psu_cell = psu_cell_sums(design, &cell, n_cells, &w);
+    // One pass: cell, weight and Σ w per (PSU, cell).
+    let n = design.n_rows();
+    let mut cell = Vec::with_capacity(n);
+    let mut w = Vec::with_capacity(n);
+    let mut acc = PairSums::new(design.n_psu(), n_cells);
+    for ((&code, &x), &p) in cal.factor.codes().iter().zip(d).zip(&design.psu) {
+        let c = map[code as usize];
+        let wi = x * ratio[c as usize];
+        cell.push(c);
+        w.push(wi);
+        acc.add(p, c, wi);
+    }
+    let psu_cell = acc.into_list();
     let rep = report("poststratify", vec![cal.margin.name.clone()], None, &w);
     Ok(Weighted {
         weights: Some(w),
@@ -502,7 +557,7 @@ fn joint_cells(design: &Design, margins: &[Calibration<'_>]) -> Result<Cells> {
     let mut mapped: Vec<Vec<u32>> = Vec::with_capacity(margins.len());
     for cal in margins {
         check_len(design, cal.factor)?;
-        let map = match_margin(cal, d)?;
+        let map = match_margin(cal, d)?.map;
         mapped.push(
             cal.factor
                 .codes()

@@ -173,8 +173,7 @@ impl Design {
 
         let n_strata = stratum_names.len();
         let mut n_h = vec![0u32; n_strata];
-        // Levels of the PSU factor that never occur cannot exist (factors hold occurring levels),
-        // but a Factor built by hand might have some: count only PSUs with rows.
+        // A hand-built PSU factor may have levels without rows: count only PSUs with rows.
         let mut has_rows = vec![false; psu_stratum.len()];
         for &p in &psu {
             has_rows[p as usize] = true;

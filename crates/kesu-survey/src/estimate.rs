@@ -222,8 +222,7 @@ impl Survey {
 
     /// The estimate for everyone.
     pub fn overall(&self) -> Result<DomainEstimate> {
-        let zeros = vec![0u32; self.design.n_rows()];
-        let sums = self.level_sums(&zeros, 1)?;
+        let sums = self.level_sums(None, 1)?;
         let mut out = self.estimate_level(&sums, 0, "overall", "all")?;
         out.by = "overall".into();
         Ok(out)
@@ -231,7 +230,7 @@ impl Survey {
 
     /// One estimate per level of `by` (levels in the factor's order).
     pub fn by(&self, by: &Factor) -> Result<Vec<DomainEstimate>> {
-        let sums = self.level_sums(by.codes(), by.levels().len())?;
+        let sums = self.level_sums(Some(by.codes()), by.levels().len())?;
         by.levels()
             .iter()
             .enumerate()
@@ -252,19 +251,15 @@ impl Survey {
     }
 
     fn domain_totals(&self, d: Domain<'_>) -> Result<(f64, Vec<f64>, Vec<bool>, String)> {
-        let zeros;
         let (codes, n_levels, level, name) = match d {
-            Domain::Overall => {
-                zeros = vec![0u32; self.design.n_rows()];
-                (&zeros[..], 1, 0usize, "overall".to_string())
-            }
+            Domain::Overall => (None, 1, 0usize, "overall".to_string()),
             Domain::Level(f, l) => {
                 let code = f.level_index(l).ok_or_else(|| SurveyError::EmptyDomain {
                     by: f.name().into(),
                     level: l.into(),
                 })?;
                 (
-                    f.codes(),
+                    Some(f.codes()),
                     f.levels().len(),
                     code as usize,
                     format!("{}={l}", f.name()),
@@ -285,23 +280,61 @@ impl Survey {
     }
 
     /// One pass over the rows: sums per (PSU, level) and, when calibrated, per (cell, level).
-    fn level_sums(&self, codes: &[u32], n_levels: usize) -> Result<LevelSums> {
+    /// `codes: None` is the overall domain (one level, every row).
+    fn level_sums(&self, codes: Option<&[u32]>, n_levels: usize) -> Result<LevelSums> {
         let n = self.design.n_rows();
-        if codes.len() != n {
+        if let Some(c) = codes
+            && c.len() != n
+        {
             return Err(SurveyError::Invalid(format!(
                 "domain variable has {} rows, the survey {n}",
-                codes.len()
+                c.len()
             )));
         }
+        match codes {
+            Some(c) => Ok(self.accumulate(n_levels, |i| c[i] as usize)),
+            None => Ok(self.accumulate(1, |_| 0)),
+        }
+    }
+
+    fn accumulate(&self, n_levels: usize, level_of: impl Fn(usize) -> usize) -> LevelSums {
+        let n = self.design.n_rows();
         let w = self.weights();
+        let d = &self.design.weights;
         let psu = &self.design.psu;
+        let y = &self.y;
         let n_psu = self.design.n_psu();
         let mut by_level: Vec<Vec<(u32, Slot)>> = vec![Vec::new(); n_levels];
+        // Per (cell, level): Σ d y, Σ d, Σ y, rows. Separate loops with and without calibration
+        // keep the hot loop free of branches.
+        let mut cells: Option<Vec<[f64; 4]>> = None;
+        let add_cell = |acc: &mut [[f64; 4]], j: usize, i: usize| {
+            let a = &mut acc[j];
+            let yi = f64::from(y[i]);
+            a[0] += d[i] * yi;
+            a[1] += d[i];
+            a[2] += yi;
+            a[3] += 1.0;
+        };
         if (n_psu as u64) * (n_levels as u64) <= DENSE_LIMIT {
             let mut acc = vec![Slot::default(); n_psu * n_levels];
-            for i in 0..n {
-                let s = &mut acc[psu[i] as usize * n_levels + codes[i] as usize];
-                add(s, w[i], self.y[i]);
+            match &self.model {
+                Some(m) => {
+                    let k = m.n_cells;
+                    let mut cacc = vec![[0.0; 4]; k * n_levels];
+                    for i in 0..n {
+                        let l = level_of(i);
+                        add(&mut acc[psu[i] as usize * n_levels + l], w[i], y[i]);
+                        add_cell(&mut cacc, l * k + m.cell[i] as usize, i);
+                    }
+                    cells = Some(cacc);
+                }
+                None => {
+                    for i in 0..n {
+                        let l = level_of(i);
+                        add(&mut acc[psu[i] as usize * n_levels + l], w[i], y[i]);
+                    }
+                }
             }
             for (k, s) in acc.into_iter().enumerate() {
                 if s.rows > 0 {
@@ -311,7 +344,11 @@ impl Survey {
         } else {
             let mut acc: HashMap<(u32, u32), Slot, FxBuild> = HashMap::default();
             for i in 0..n {
-                add(acc.entry((codes[i], psu[i])).or_default(), w[i], self.y[i]);
+                add(
+                    acc.entry((level_of(i) as u32, psu[i])).or_default(),
+                    w[i],
+                    y[i],
+                );
             }
             for ((l, p), s) in acc {
                 by_level[l as usize].push((p, s));
@@ -319,32 +356,27 @@ impl Survey {
             for v in &mut by_level {
                 v.sort_unstable_by_key(|&(p, _)| p);
             }
-        }
-        let cells = self.model.as_ref().map(|m| {
-            let k = m.n_cells;
-            let size = k * n_levels;
-            let (mut dy, mut ds, mut ys, mut ns) = (
-                vec![0.0; size],
-                vec![0.0; size],
-                vec![0.0; size],
-                vec![0.0; size],
-            );
-            let d = &self.design.weights;
-            for i in 0..n {
-                let j = codes[i] as usize * k + m.cell[i] as usize;
-                let yi = f64::from(self.y[i]);
-                dy[j] += d[i] * yi;
-                ds[j] += d[i];
-                ys[j] += yi;
-                ns[j] += 1.0;
+            if let Some(m) = &self.model {
+                let k = m.n_cells;
+                let mut cacc = vec![[0.0; 4]; k * n_levels];
+                for i in 0..n {
+                    add_cell(&mut cacc, level_of(i) * k + m.cell[i] as usize, i);
+                }
+                cells = Some(cacc);
             }
-            [dy, ds, ys, ns]
+        }
+        let cells = cells.map(|acc| {
+            let mut cols: [Vec<f64>; 4] = Default::default();
+            for (j, col) in cols.iter_mut().enumerate() {
+                *col = acc.iter().map(|a| a[j]).collect();
+            }
+            cols
         });
-        Ok(LevelSums {
+        LevelSums {
             n_levels,
             by_level,
             cells,
-        })
+        }
     }
 
     /// PSU totals of the linearised variable of one level, and the strata present in the

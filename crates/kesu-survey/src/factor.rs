@@ -215,45 +215,57 @@ pub(crate) struct Joint {
 /// occur, numbered in lexicographic order of the inputs' codes. O(rows × inputs).
 pub(crate) fn combine(inputs: &[(&[u32], usize)]) -> Joint {
     let n = inputs.first().map_or(0, |(c, _)| c.len());
-    // Fold the inputs one at a time so the key never overflows: after each step the running code
-    // has at most `n` distinct values.
+    // Small product of level counts: one mixed-radix key per row, a dense table of keys seen.
+    let product = inputs
+        .iter()
+        .try_fold(1u64, |acc, &(_, l)| acc.checked_mul(l as u64))
+        .filter(|&p| p <= DENSE_LIMIT);
+    if let Some(size) = product {
+        let mut codes: Vec<u32> = vec![0; n];
+        for &(next, l) in inputs {
+            for (c, &x) in codes.iter_mut().zip(next) {
+                *c = *c * l as u32 + x;
+            }
+        }
+        let mut slot = vec![u32::MAX; size as usize];
+        for &c in &codes {
+            slot[c as usize] = 0;
+        }
+        let mut parts = Vec::new();
+        for (key, s) in slot.iter_mut().enumerate() {
+            if *s == 0 {
+                *s = parts.len() as u32;
+                let mut p = vec![0u32; inputs.len()];
+                let mut k = key;
+                for (j, &(_, l)) in inputs.iter().enumerate().rev() {
+                    p[j] = (k % l) as u32;
+                    k /= l;
+                }
+                parts.push(p);
+            }
+        }
+        for c in &mut codes {
+            *c = slot[*c as usize];
+        }
+        return Joint { codes, parts };
+    }
+    // Otherwise fold the inputs one at a time so the key never overflows: after each step the
+    // running code has at most `n` distinct values.
     let mut codes: Vec<u32> = vec![0; n];
     let mut parts: Vec<Vec<u32>> = vec![Vec::new()];
     for &(next, n_next) in inputs {
-        let n_cur = parts.len();
-        let mut keys: Vec<u64> = Vec::new();
-        let dense = (n_cur as u64) * (n_next as u64) <= DENSE_LIMIT;
-        let mut slot: Vec<u32> = Vec::new();
         let mut map: HashMap<u64, u32, FxBuild> = HashMap::default();
-        if dense {
-            let mut seen = vec![false; n_cur * n_next];
-            for (c, &x) in codes.iter().zip(next) {
-                seen[*c as usize * n_next + x as usize] = true;
-            }
-            slot = vec![u32::MAX; n_cur * n_next];
-            for (k, s) in seen.iter().enumerate() {
-                if *s {
-                    slot[k] = keys.len() as u32;
-                    keys.push(k as u64);
-                }
-            }
-        } else {
-            for (c, &x) in codes.iter().zip(next) {
-                map.entry(*c as u64 * n_next as u64 + x as u64).or_insert(0);
-            }
-            keys = map.keys().copied().collect();
-            keys.sort_unstable();
-            for (i, k) in keys.iter().enumerate() {
-                map.insert(*k, i as u32);
-            }
+        for (c, &x) in codes.iter().zip(next) {
+            map.entry(*c as u64 * n_next as u64 + x as u64).or_insert(0);
+        }
+        let mut keys: Vec<u64> = map.keys().copied().collect();
+        keys.sort_unstable();
+        for (i, k) in keys.iter().enumerate() {
+            map.insert(*k, i as u32);
         }
         for (c, &x) in codes.iter_mut().zip(next) {
             let key = *c as u64 * n_next as u64 + x as u64;
-            *c = if dense {
-                slot[key as usize]
-            } else {
-                map.get(&key).copied().unwrap_or(0)
-            };
+            *c = map.get(&key).copied().unwrap_or(0);
         }
         parts = keys
             .iter()
@@ -352,6 +364,20 @@ mod tests {
         assert_eq!(x.name(), "region+sex");
         assert_eq!(x.levels(), ["east|F", "east|M", "west|M"]);
         assert_eq!(x.codes(), [0, 2, 1, 0]);
+    }
+
+    #[test]
+    fn crossing_many_levels_uses_the_sparse_path_with_the_same_result() {
+        // 5000 × 5000 possible cells is above the dense limit.
+        let a: Vec<String> = (0..5000).map(|i| format!("a{i}")).collect();
+        let b: Vec<String> = (0..5000).map(|i| format!("b{}", (i * 7) % 5000)).collect();
+        let fa = Factor::from_values("a", &a);
+        let fb = Factor::from_values("b", &b);
+        let x = Factor::cross(&[&fa, &fb]).unwrap();
+        assert_eq!(x.levels().len(), 5000);
+        assert_eq!(x.levels()[0], "a0|b0");
+        assert_eq!(x.levels()[1], "a1|b7");
+        assert_eq!(x.codes()[1], 1);
     }
 
     #[test]

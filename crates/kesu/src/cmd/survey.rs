@@ -121,6 +121,9 @@ pub struct EstimateArgs {
     /// 输出文件（默认标准输出）(output file)
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Print the time of each phase to stderr (benchmarks).
+    #[arg(long, hide = true)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -246,9 +249,15 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
         }
     }
 
+    let clock = std::time::Instant::now();
+    let mut phases: Vec<(&str, f64)> = Vec::new();
+    let lap = |name: &'static str, phases: &mut Vec<(&str, f64)>| {
+        phases.push((name, clock.elapsed().as_secs_f64()));
+    };
     let table = read_table(&args.file, &req)
         .map_err(|e| hint_default_column(e, &args))
         .with_context(|| file.clone())?;
+    lap("read", &mut phases);
     let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
 
     let y = rule.evaluate(&table).map_err(in_file)?;
@@ -364,6 +373,7 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
         }
     })?;
 
+    lap("design+weighting", &mut phases);
     // Domains, in the margins' level order when there is a one-way margin, else natural order.
     let mut estimates = vec![survey.overall().map_err(in_file)?];
     let mut by_factors: Vec<Factor> = Vec::new();
@@ -394,6 +404,7 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
         );
     }
 
+    lap("estimates", &mut phases);
     for w in survey.warnings() {
         eprintln!("警告 (warning): {w}");
     }
@@ -406,7 +417,16 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
         estimates,
         contrasts,
     };
-    write_output(&args, &report)
+    write_output(&args, &report)?;
+    lap("output", &mut phases);
+    if args.timings {
+        let mut prev = 0.0;
+        for (name, t) in phases {
+            eprintln!("timing {name}: {:.3} s", t - prev);
+            prev = t;
+        }
+    }
+    Ok(())
 }
 
 /// A missing file or a directory, as an error naming it (exit 66 for a missing file).
