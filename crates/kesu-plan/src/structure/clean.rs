@@ -128,10 +128,24 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
         out.push(c);
         last = Some(c);
     }
-    let mut s = out.as_str();
-    if PAGE_NUMBER.is_match(s) {
+    if PAGE_NUMBER.is_match(&out) {
         return None;
     }
+    // Rarer debris, fixed only where it occurs: page numbers inside a line ("…日—1—全民…"),
+    // spaces inside brackets and before a label's dot ("( 1 )", "1 .加强"), « » for 《 》.
+    if out.contains(['—', '–', '－', '(', ')', '«', '»'])
+        || out.starts_with(|c: char| c.is_ascii_digit())
+    {
+        let fixed = INLINE_PAGE.replace_all(&out, "");
+        let fixed = OPEN_SPACE.replace_all(&fixed, "$1");
+        let fixed = CLOSE_SPACE.replace_all(&fixed, "$1");
+        let fixed = DOT_SPACE.replace(&fixed, "$n$dot");
+        let fixed = fixed.replace('«', "《").replace('»', "》");
+        if fixed != out {
+            out = fixed;
+        }
+    }
+    let mut s = out.as_str();
     // Bullets in front of a paragraph ("- 1.提升…", "• ", "# "): formatting, not text.
     loop {
         let t = s
@@ -157,6 +171,22 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
 
 static LABEL_SPACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([一二三四五六七八九十]{1,3}|[0-9]{1,2})[ \t\u{3000}\u{a0}]+(\p{Han})")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+static INLINE_PAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[—–－]\s?[0-9]{1,3}\s?[—–－]|\s-\s[0-9]{1,3}\s-\s")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+static OPEN_SPACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([(（])\s+").unwrap_or_else(|_| unreachable!("constant regex")));
+
+static CLOSE_SPACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s+([)）])").unwrap_or_else(|_| unreachable!("constant regex")));
+
+static DOT_SPACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<n>[0-9]{1,2})\s+(?P<dot>[.．、])")
         .unwrap_or_else(|_| unreachable!("constant regex"))
 });
 
@@ -341,6 +371,32 @@ mod tests {
         assert_eq!(clean_line("- 1 -"), None);
         assert_eq!(clean_line("— 12 —"), None);
         assert_eq!(clean_line("第 3 页 共 12 页"), None);
+    }
+
+    #[test]
+    fn spaces_inside_brackets_and_before_a_labels_dot_go() {
+        assert_eq!(clean_line("( 1 ) 加强").as_deref(), Some("(1)加强"));
+        assert_eq!(clean_line("1 .加强科普").as_deref(), Some("1.加强科普"));
+        assert_eq!(
+            clean_line("纲要 ( 2021—2035 年 )").as_deref(),
+            Some("纲要(2021—2035年)")
+        );
+    }
+
+    #[test]
+    fn page_numbers_inside_a_line_and_guillemets_are_mended() {
+        assert_eq!(
+            clean_line("2021 年 6 月 3 日 — 1 — 全民科学素质").as_deref(),
+            Some("2021年6月3日全民科学素质")
+        );
+        assert_eq!(
+            clean_line("现将 «全 民 科 学 素 质 行 动 规 划 纲 要» 印发").as_deref(),
+            Some("现将《全民科学素质行动规划纲要》印发")
+        );
+        assert_eq!(
+            clean_line("(2006—2010—2020年)").as_deref(),
+            Some("(2006—2010—2020年)")
+        );
     }
 
     #[test]

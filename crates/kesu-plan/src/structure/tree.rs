@@ -348,7 +348,9 @@ fn opens_with_title(p: &str) -> bool {
 
 /// The title of an item from its first paragraph: the first sentence, without the final 。.
 pub(super) fn title_of(p: &str) -> String {
-    let p = p.trim_start_matches(['、', '.', '．', ':', '：', ' ', '，', ',']);
+    let p = p.trim_start_matches([
+        '、', '.', '．', ':', '：', ' ', '，', ',', '—', '－', '-', '•', '●',
+    ]);
     let end = p.find('。').unwrap_or(p.len());
     let t = p.get(..end).unwrap_or(p);
     let t = if t.contains(['(', '（']) {
