@@ -155,6 +155,26 @@ fn the_same_plan_run_into_one_line_gives_the_same_tasks() {
 }
 
 #[test]
+fn the_same_plan_with_a_space_between_every_character_gives_the_same_tasks() {
+    // Some PDF extractions space out every Chinese character and print page numbers inline.
+    let spaced: String = COUNTY
+        .lines()
+        .map(|l| {
+            let mut out = String::new();
+            for c in l.chars() {
+                out.push(c);
+                if !c.is_ascii_digit() {
+                    out.push(' ');
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(" — 2 — \n");
+    assert_eq!(outline(&plan(&spaced)), outline(&plan(COUNTY)));
+}
+
+#[test]
 fn pdf_debris_bullets_bold_marks_and_spaces_do_not_change_the_tasks() {
     let debris = COUNTY
         .replace("1．加强", "- 1．**加强")
