@@ -674,10 +674,15 @@ fn rake(
         err = next;
     }
     let converged = err <= control.tolerance.max(1e-10);
+    // Weights that miss a margin by more than a millionth are not raked weights: estimates from
+    // them would be silently wrong (typically the margins contradict the sample's empty cells).
+    if err > 1e-6 {
+        return Err(SurveyError::NoConvergence { passes, error: err });
+    }
     let mut warnings = Vec::new();
     if !converged {
         warnings.push(format!(
-            "加权调整（raking）未收敛 (raking did not converge): {passes} 轮后边际最大相对误差 {err:.3e}"
+            "加权调整（raking）未完全收敛 (raking did not fully converge): {passes} 轮后边际最大相对误差 {err:.3e}"
         ));
     }
     let w: Vec<f64> = cells

@@ -89,6 +89,12 @@ pub enum SurveyError {
         first_total: f64,
     },
 
+    /// Raking could not meet the margins.
+    #[error(
+        "加权调整（raking）不收敛 (raking did not converge): {passes} 轮后边际最大相对误差 {error:.3e}；边际与样本中的空单元组合可能矛盾，请合并类别 (the margins may contradict empty cell combinations of the sample)"
+    )]
+    NoConvergence { passes: u32, error: f64 },
+
     /// Strata with a single PSU under the `fail` policy.
     #[error(
         "以下层只有一个初级抽样单元 (strata with a single PSU): {}; 方差无法估计，请合并层或指定 --lonely-psu remove|certainty|adjust|average",
