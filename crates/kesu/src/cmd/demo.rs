@@ -53,8 +53,10 @@ pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
         Some(d) => d.clone(),
         None => fresh_dir()?,
     };
-    let db_path = dir.join("kesu.db");
-    if db_path.exists() {
+    // SQLite in the data dir unless a database URL is given (e.g. to try PostgreSQL); either way
+    // the database must be empty.
+    let url = g.database_url.clone().unwrap_or_else(|| kesu_store::default_url(&dir));
+    if g.database_url.is_none() && dir.join("kesu.db").exists() {
         bail!(
             "{} 已有数据库：演示需要一个空的数据目录 (the demo needs an empty data directory)",
             dir.display()
@@ -63,7 +65,11 @@ pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建 {}", dir.display()))?;
     let rt = super::db::runtime()?;
     rt.block_on(async {
-        let db = Db::open(&kesu_store::default_url(&dir)).await?;
+        let db = Db::open(&url).await?;
+        if !plans::list(&db, "").await?.is_empty() {
+            db.close().await;
+            bail!("数据库中已有方案：演示需要一个空数据库 (the demo needs an empty database)");
+        }
         let summary = build(&db, &dir).await;
         let summary = match summary {
             Ok(s) => s,
