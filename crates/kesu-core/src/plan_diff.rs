@@ -15,13 +15,29 @@ pub enum Change {
     /// 删除任务
     TaskRemoved { path: String, title: String },
     /// 任务名称变更
-    TaskRetitled { path: String, before: String, after: String },
+    TaskRetitled {
+        path: String,
+        before: String,
+        after: String,
+    },
     /// 责任单位变更 (lead / cooperating / responsible)
-    Reassigned { path: String, role: &'static str, before: Vec<String>, after: Vec<String> },
+    Reassigned {
+        path: String,
+        role: &'static str,
+        before: Vec<String>,
+        after: Vec<String>,
+    },
     /// 量化目标变更
-    TargetsChanged { path: String, before: Vec<String>, after: Vec<String> },
+    TargetsChanged {
+        path: String,
+        before: Vec<String>,
+        after: Vec<String>,
+    },
     /// 总体目标变更
-    GoalsChanged { before: Vec<String>, after: Vec<String> },
+    GoalsChanged {
+        before: Vec<String>,
+        after: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for Change {
@@ -29,10 +45,19 @@ impl std::fmt::Display for Change {
         match self {
             Change::TaskAdded { path, title } => write!(f, "新增任务 {path} {title}"),
             Change::TaskRemoved { path, title } => write!(f, "删除任务 {path} {title}"),
-            Change::TaskRetitled { path, before, after } => {
+            Change::TaskRetitled {
+                path,
+                before,
+                after,
+            } => {
                 write!(f, "任务 {path} 名称：{before} → {after}")
             }
-            Change::Reassigned { path, role, before, after } => {
+            Change::Reassigned {
+                path,
+                role,
+                before,
+                after,
+            } => {
                 let zh = match *role {
                     "lead" => "牵头单位",
                     "cooperating" => "配合单位",
@@ -40,8 +65,17 @@ impl std::fmt::Display for Change {
                 };
                 write!(f, "任务 {path} {zh}：{} → {}", list(before), list(after))
             }
-            Change::TargetsChanged { path, before, after } => {
-                write!(f, "任务 {path} 量化目标：{} → {}", list(before), list(after))
+            Change::TargetsChanged {
+                path,
+                before,
+                after,
+            } => {
+                write!(
+                    f,
+                    "任务 {path} 量化目标：{} → {}",
+                    list(before),
+                    list(after)
+                )
             }
             Change::GoalsChanged { before, after } => {
                 write!(f, "总体目标：{} → {}", list(before), list(after))
@@ -51,7 +85,11 @@ impl std::fmt::Display for Change {
 }
 
 fn list(v: &[String]) -> String {
-    if v.is_empty() { "（无）".to_string() } else { v.join("、") }
+    if v.is_empty() {
+        "（无）".to_string()
+    } else {
+        v.join("、")
+    }
 }
 
 /// The path of a task as one string: `二.(一).3`.
@@ -67,18 +105,28 @@ fn targets_text(t: &[Target]) -> Vec<String> {
 pub fn diff(old: &Plan, new: &Plan) -> Vec<Change> {
     let mut out = Vec::new();
     if targets_text(&old.goals) != targets_text(&new.goals) {
-        out.push(Change::GoalsChanged { before: targets_text(&old.goals), after: targets_text(&new.goals) });
+        out.push(Change::GoalsChanged {
+            before: targets_text(&old.goals),
+            after: targets_text(&new.goals),
+        });
     }
     let before: BTreeMap<String, &Task> = old.tasks.iter().map(|t| (path_key(t), t)).collect();
     let after: BTreeMap<String, &Task> = new.tasks.iter().map(|t| (path_key(t), t)).collect();
     for t in &new.tasks {
         let key = path_key(t);
         let Some(o) = before.get(&key) else {
-            out.push(Change::TaskAdded { path: key, title: t.title.clone() });
+            out.push(Change::TaskAdded {
+                path: key,
+                title: t.title.clone(),
+            });
             continue;
         };
         if o.title != t.title {
-            out.push(Change::TaskRetitled { path: key.clone(), before: o.title.clone(), after: t.title.clone() });
+            out.push(Change::TaskRetitled {
+                path: key.clone(),
+                before: o.title.clone(),
+                after: t.title.clone(),
+            });
         }
         for (role, b, a) in [
             ("lead", &o.lead, &t.lead),
@@ -86,7 +134,12 @@ pub fn diff(old: &Plan, new: &Plan) -> Vec<Change> {
             ("responsible", &o.responsible, &t.responsible),
         ] {
             if b != a {
-                out.push(Change::Reassigned { path: key.clone(), role, before: b.clone(), after: a.clone() });
+                out.push(Change::Reassigned {
+                    path: key.clone(),
+                    role,
+                    before: b.clone(),
+                    after: a.clone(),
+                });
             }
         }
         if o.targets != t.targets {
@@ -100,7 +153,10 @@ pub fn diff(old: &Plan, new: &Plan) -> Vec<Change> {
     for t in &old.tasks {
         let key = path_key(t);
         if !after.contains_key(&key) {
-            out.push(Change::TaskRemoved { path: key, title: t.title.clone() });
+            out.push(Change::TaskRemoved {
+                path: key,
+                title: t.title.clone(),
+            });
         }
     }
     out
@@ -120,7 +176,10 @@ mod tests {
     }
 
     fn plan(tasks: Vec<Task>) -> Plan {
-        Plan { tasks, ..Plan::default() }
+        Plan {
+            tasks,
+            ..Plan::default()
+        }
     }
 
     #[test]
@@ -131,8 +190,14 @@ mod tests {
 
     #[test]
     fn added_removed_and_reassigned_tasks_are_named_by_path() {
-        let old = plan(vec![task(&["一", "1"], "a", &["市科协"]), task(&["一", "2"], "b", &[])]);
-        let new = plan(vec![task(&["一", "1"], "a", &["市教育局"]), task(&["一", "3"], "c", &[])]);
+        let old = plan(vec![
+            task(&["一", "1"], "a", &["市科协"]),
+            task(&["一", "2"], "b", &[]),
+        ]);
+        let new = plan(vec![
+            task(&["一", "1"], "a", &["市教育局"]),
+            task(&["一", "3"], "c", &[]),
+        ]);
         let d = diff(&old, &new);
         assert_eq!(d.len(), 3, "{d:?}");
         assert!(matches!(&d[0], Change::Reassigned { path, role: "lead", .. } if path == "一.1"));

@@ -1,7 +1,11 @@
 //! Every API route × every role × objects in and out of scope: out of scope is always 404 (no
 //! hint it exists), in scope but not allowed is 403, never a 500; what a user can read is exactly
 //! what its scope says.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test fixtures: a failed set-up fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test fixtures: a failed set-up fails the test"
+)]
 
 mod common;
 

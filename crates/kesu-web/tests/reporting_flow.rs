@@ -1,5 +1,9 @@
 //! The life of a report through the API, and the ways a request can be wrong.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test fixtures: a failed set-up fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test fixtures: a failed set-up fails the test"
+)]
 
 mod common;
 

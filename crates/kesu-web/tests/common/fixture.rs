@@ -1,5 +1,9 @@
 //! Store calls that set up the world of the web tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test fixtures: a failed set-up fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test fixtures: a failed set-up fails the test"
+)]
 
 use kesu_core::plan::Plan;
 use kesu_store::Db;

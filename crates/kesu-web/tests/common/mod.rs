@@ -9,7 +9,6 @@
     reason = "shared by several test binaries; a failed set-up fails the test"
 )]
 
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;

@@ -55,7 +55,10 @@ pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
     };
     // SQLite in the data dir unless a database URL is given (e.g. to try PostgreSQL); either way
     // the database must be empty.
-    let url = g.database_url.clone().unwrap_or_else(|| kesu_store::default_url(&dir));
+    let url = g
+        .database_url
+        .clone()
+        .unwrap_or_else(|| kesu_store::default_url(&dir));
     if g.database_url.is_none() && dir.join("kesu.db").exists() {
         bail!(
             "{} 已有数据库：演示需要一个空的数据目录 (the demo needs an empty data directory)",
