@@ -21,6 +21,7 @@ pub mod audit;
 mod csvline;
 mod db;
 mod error;
+pub mod indicators;
 pub mod migrations;
 pub mod plans;
 pub mod regions;

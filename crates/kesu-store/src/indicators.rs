@@ -1,0 +1,909 @@
+//! Indicators from stored data: every live target of a plan with the observations behind it.
+//!
+//! An observation is one accepted report's value for one target (`report_value` of a `report`
+//! in state `accepted`, with the round's period and the reporting unit's region). The rules that
+//! turn observations into an actual value, progress and status are `kesu_indicators`'; this
+//! module loads what they need (targets, observations, populations, the region tree, the
+//! entities of per-entity targets) and hands back plain rows with the report ids each value came
+//! from, so that every number on a page or in a file can be traced to its reports.
+
+use crate::plans::{self, PlanRow, TargetRow};
+use crate::regions::prefix_end;
+use crate::{Db, StoreError, StoreResult};
+use kesu_core::plan::{Comparator, Target, TargetValue};
+use kesu_core::report::Period;
+use kesu_indicators::actual::{self, Population};
+use kesu_indicators::coverage::{Entity, EntityKey};
+use kesu_indicators::progress::target_zh;
+use kesu_indicators::{
+    Context, Evaluation, Indicator, Light, Observation, RegionInfo, RegionTree, Status, Window,
+    evaluate, mean_progress,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::Date;
+
+/// The plan period assumed when a plan does not state one (the 2021–2025 implementation plans).
+pub const DEFAULT_PLAN_PERIOD: [i32; 2] = [2021, 2025];
+
+/// A live target of a plan: a goal (no task) or a task's target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanTarget {
+    pub target_id: i64,
+    pub task_id: Option<i64>,
+    /// `二.(一).2`; empty for a goal.
+    pub task_path: String,
+    pub task_title: Option<String>,
+    /// The task's text as found in the document.
+    #[serde(skip)]
+    pub task_body: Option<String>,
+    /// Units assigned to the task (any role).
+    pub unit_ids: Vec<i64>,
+    pub target: Target,
+}
+
+/// A stored comparator symbol as the domain type (unknown spellings read as "at least").
+fn comparator(s: &str) -> Comparator {
+    match s {
+        ">" => Comparator::Gt,
+        ">=" => Comparator::Ge,
+        "<=" => Comparator::Le,
+        "<" => Comparator::Lt,
+        "range" => Comparator::Range,
+        _ => Comparator::Eq,
+    }
+}
+
+fn to_target(t: &TargetRow) -> Target {
+    let value = match (t.comparator.as_str(), t.value_high) {
+        ("range", Some(hi)) => TargetValue::Range([t.value, hi]),
+        _ => TargetValue::Number(t.value),
+    };
+    Target {
+        text: t.text.clone(),
+        indicator: t.indicator.clone().unwrap_or_else(|| t.text.clone()),
+        comparator: comparator(&t.comparator),
+        value,
+        unit: t.unit.clone().unwrap_or_default(),
+        year: t.year.and_then(|y| i32::try_from(y).ok()),
+        per: t.per.clone(),
+    }
+}
+
+/// The plan's live goals and task targets, goals first, then tasks in document order.
+pub async fn plan_targets(db: &Db, plan_id: i64) -> StoreResult<Vec<PlanTarget>> {
+    let goals = plans::goals(db, plan_id).await?;
+    let tasks = plans::tasks(db, plan_id).await?;
+    let bodies: Vec<(i64, Option<String>)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, body FROM task WHERE plan_id = $1 AND removed_in IS NULL"
+    )
+    .bind(plan_id)
+    .fetch_all(p)
+    .await)?;
+    let bodies: HashMap<i64, Option<String>> = bodies.into_iter().collect();
+    let mut out: Vec<PlanTarget> = goals
+        .iter()
+        .map(|g| PlanTarget {
+            target_id: g.id,
+            task_id: None,
+            task_path: String::new(),
+            task_title: None,
+            task_body: None,
+            unit_ids: Vec::new(),
+            target: to_target(g),
+        })
+        .collect();
+    for t in &tasks {
+        for g in &t.targets {
+            out.push(PlanTarget {
+                target_id: g.id,
+                task_id: Some(t.id),
+                task_path: t.path.clone(),
+                task_title: Some(t.title.clone()),
+                task_body: bodies.get(&t.id).cloned().flatten(),
+                unit_ids: t.units.iter().map(|a| a.unit_id).collect(),
+                target: to_target(g),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Which observations to load.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationFilter {
+    /// Only reports of units in this region subtree.
+    pub region: Option<String>,
+    /// Only this unit's reports.
+    pub unit_id: Option<i64>,
+    /// Only rounds whose period ends on or before this day.
+    pub until: Option<Date>,
+}
+
+/// One accepted value for one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetObservation {
+    pub target_id: i64,
+    pub observation: Observation,
+}
+
+struct ObsRow {
+    target_id: i64,
+    report_id: i64,
+    unit_id: i64,
+    role: String,
+    region_code: String,
+    period: String,
+    value: f64,
+}
+from_row!(ObsRow {
+    target_id: i64,
+    report_id: i64,
+    unit_id: i64,
+    role: String,
+    region_code: String,
+    period: String,
+    value: f64,
+});
+
+/// The accepted report values of a plan's targets, by target, region and report.
+///
+/// A task's lead unit consolidates its cooperating units' input: when a lead unit's report
+/// gives a value for a target in a period, the cooperating units' values for it in that period
+/// are left out, so that the same work is not counted twice. Units with no role ("responsible",
+/// and the villages of a per-entity target) always count.
+pub async fn observations(
+    db: &Db,
+    plan_id: i64,
+    filter: &ObservationFilter,
+) -> StoreResult<Vec<TargetObservation>> {
+    let (lo, hi) = match filter.region.as_deref() {
+        Some(r) if !r.is_empty() => (r.to_string(), prefix_end(r)),
+        _ => (String::new(), ":".to_string()),
+    };
+    // Ordered by region within a target: the roll-up looks regions up in order.
+    let rows: Vec<ObsRow> =
+        on_db!(db, |p| {
+            sqlx::query_as(
+        "SELECT v.target_id, v.report_id, rp.unit_id, rp.role, rp.region_code, r.period, v.value
+         FROM reporting_round r
+         JOIN report rp ON rp.round_id = r.id
+         JOIN report_value v ON v.report_id = rp.id
+         WHERE r.plan_id = $1 AND rp.state = 'accepted' AND v.value IS NOT NULL
+           AND rp.region_code >= $2 AND rp.region_code < $3
+           AND ($4 IS NULL OR rp.unit_id = $4)
+         ORDER BY v.target_id, rp.region_code, v.report_id"
+    )
+    .bind(plan_id)
+    .bind(&lo)
+    .bind(&hi)
+    .bind(filter.unit_id)
+    .fetch_all(p)
+    .await
+        })?;
+    let led: BTreeSet<(i64, &str)> = rows
+        .iter()
+        .filter(|r| r.role == "lead")
+        .map(|r| (r.target_id, r.period.as_str()))
+        .collect();
+    let cooperating_covered: Vec<bool> = rows
+        .iter()
+        .map(|r| r.role == "cooperating" && led.contains(&(r.target_id, r.period.as_str())))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for (r, covered) in rows.into_iter().zip(cooperating_covered) {
+        if covered {
+            continue;
+        }
+        let period = Period::parse(&r.period).map_err(|e| {
+            StoreError::Invalid(format!("报告 {} 的填报期间无法识别：{e}", r.report_id))
+        })?;
+        if filter.until.is_some_and(|u| period.dates().1 > u) {
+            continue;
+        }
+        out.push(TargetObservation {
+            target_id: r.target_id,
+            observation: Observation {
+                report_id: r.report_id,
+                unit_id: r.unit_id,
+                region_code: r.region_code,
+                period,
+                value: r.value,
+                accepted: true,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The latest population on or before `year` of every region in `region`'s subtree (the region
+/// itself included).
+pub async fn populations(db: &Db, region: &str, year: i32) -> StoreResult<Population> {
+    let hi = prefix_end(region);
+    let rows: Vec<(String, i32, i64)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT region_code, year, population FROM region_population
+         WHERE region_code >= $1 AND region_code < $2 AND year <= $3
+         ORDER BY region_code, year"
+    )
+    .bind(region)
+    .bind(&hi)
+    .bind(year)
+    .fetch_all(p)
+    .await)?;
+    // Rows come oldest first within a region: the last one written wins.
+    Ok(rows
+        .into_iter()
+        .map(|(code, _, n)| (code, n as f64))
+        .collect())
+}
+
+/// The stored regions of `region`'s subtree (the region itself first) with their populations,
+/// for a [`RegionTree`]. Codes only seen in observations are implied by the tree.
+pub async fn region_infos(db: &Db, region: &str, year: i32) -> StoreResult<Vec<RegionInfo>> {
+    let pop = populations(db, region, year).await?;
+    let mut regions = Vec::new();
+    if let Some(r) = crate::regions::get(db, region).await? {
+        regions.push(r);
+    }
+    regions.extend(crate::regions::subtree(db, Some(region), None, None).await?);
+    let mut out: Vec<RegionInfo> = regions
+        .into_iter()
+        .map(|r| RegionInfo {
+            population: pop.get(&r.code).copied(),
+            code: r.code,
+            name: r.name,
+        })
+        .collect();
+    if out.is_empty() || out[0].code != region {
+        out.insert(
+            0,
+            RegionInfo {
+                code: region.to_string(),
+                name: region.to_string(),
+                population: pop.get(region).copied(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The entities a per-entity target applies to in `region`: villages (村, 社区), townships
+/// (乡镇, 街道) or counties (县市区) from the region tree; schools from the unit registry.
+/// `None` when the entity is not one Kesu can list (每名辅导员): the target then has no data,
+/// with the reason stated.
+pub async fn entities(db: &Db, region: &str, entity: &str) -> StoreResult<Option<Vec<Entity>>> {
+    use kesu_core::RegionLevel;
+    let level = if entity.contains('村') || entity.contains("社区") {
+        Some(RegionLevel::Village)
+    } else if entity.contains("乡镇") || entity.contains("街道") || entity.contains('镇') {
+        Some(RegionLevel::Township)
+    } else if entity.contains("县") || entity.contains("区") {
+        Some(RegionLevel::County)
+    } else {
+        None
+    };
+    if let Some(level) = level {
+        let rs = crate::regions::subtree(db, Some(region), Some(level), None).await?;
+        return Ok(Some(
+            rs.into_iter()
+                .map(|r| Entity {
+                    key: EntityKey::Region(r.code),
+                    name: r.name,
+                })
+                .collect(),
+        ));
+    }
+    if entity.contains("学校") || entity.contains('校') {
+        let units = crate::units::list(db, region).await?;
+        return Ok(Some(
+            units
+                .into_iter()
+                .filter(|u| u.kind == "学校")
+                .map(|u| Entity {
+                    key: EntityKey::Unit(u.id),
+                    name: u.name,
+                })
+                .collect(),
+        ));
+    }
+    Ok(None)
+}
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub plan_id: i64,
+    /// Only reports from this region subtree (default: the plan's region).
+    pub region: Option<String>,
+    /// Only this unit's tasks and reports (a reporter's view, a unit's dashboard).
+    pub unit_id: Option<i64>,
+    /// Evaluate at the end of this period, with the rounds up to it.
+    pub period: Option<Period>,
+    /// The evaluation day when no period is given (today in China).
+    pub as_of: Date,
+}
+
+impl Query {
+    pub fn new(plan_id: i64, as_of: Date) -> Query {
+        Query {
+            plan_id,
+            region: None,
+            unit_id: None,
+            period: None,
+            as_of,
+        }
+    }
+
+    /// The day the evaluation is for.
+    pub fn day(&self) -> Date {
+        self.period.map_or(self.as_of, |p| p.dates().1)
+    }
+}
+
+/// An observation as listed under an indicator: the report it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceRef {
+    pub report_id: i64,
+    pub unit_id: i64,
+    pub region_code: String,
+    pub period: String,
+    pub value: f64,
+}
+
+/// Per-entity results in short.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageRow {
+    pub total: usize,
+    pub met: usize,
+    pub no_data: usize,
+    /// Names of entities not meeting the target (those without data included), at most 50.
+    pub not_met: Vec<String>,
+}
+
+/// One period of a per-period target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodRow {
+    pub period: String,
+    pub actual: Option<f64>,
+    pub met: Option<bool>,
+    pub complete: bool,
+}
+
+/// One target evaluated: the row of `kesu indicators` and of the dashboard table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRow {
+    pub target_id: i64,
+    pub task_id: Option<i64>,
+    /// `二.(一).2`; `目标` for a goal.
+    pub task_path: String,
+    pub task_title: Option<String>,
+    /// What is counted (科普基地数).
+    pub indicator: String,
+    /// The clause of the plan.
+    pub text: String,
+    /// `>`, `>=`, `=`, `<=`, `<`, `range`.
+    pub comparator: String,
+    /// A number, or `[low, high]`.
+    pub target: TargetValue,
+    /// "≥5000人次".
+    pub target_zh: String,
+    pub unit: String,
+    pub year: Option<i32>,
+    pub per: Option<String>,
+    /// 计数（期间累加）, 存量（取最新值）, …
+    pub kind: String,
+    pub cumulative: bool,
+    /// `None`: no accepted report (never 0).
+    pub actual: Option<f64>,
+    /// 0–1, capped.
+    pub progress: Option<f64>,
+    pub progress_uncapped: Option<f64>,
+    /// Where the value should be by now.
+    pub expected: Option<f64>,
+    /// Share of the judged time span elapsed.
+    pub elapsed: f64,
+    pub status: Status,
+    pub status_zh: &'static str,
+    pub light: Light,
+    /// Report ids the value came from, ascending.
+    pub sources: Vec<i64>,
+    /// How the value is computed, in words.
+    pub rule: String,
+    /// How this value and status were reached, with the numbers.
+    pub explanation: String,
+    pub coverage: Option<CoverageRow>,
+    pub periods: Vec<PeriodRow>,
+    /// Every observation used, for drill-down.
+    pub source_rows: Vec<SourceRef>,
+}
+
+/// Indicators by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub met: usize,
+    pub on_track: usize,
+    pub behind: usize,
+    pub no_data: usize,
+}
+
+impl StatusCounts {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a IndicatorRow>) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for r in rows {
+            match r.status {
+                Status::Met => c.met += 1,
+                Status::OnTrack => c.on_track += 1,
+                Status::Behind => c.behind += 1,
+                Status::NoData => c.no_data += 1,
+            }
+        }
+        c
+    }
+
+    pub fn total(&self) -> usize {
+        self.met + self.on_track + self.behind + self.no_data
+    }
+}
+
+/// A plan's indicators evaluated for a region (and unit) on a day.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanIndicators {
+    pub plan_id: i64,
+    pub plan_title: String,
+    pub plan_region: String,
+    /// The region whose reports were used.
+    pub region: String,
+    pub unit_id: Option<i64>,
+    pub plan_period: [i32; 2],
+    pub period: Option<String>,
+    pub as_of: Date,
+    pub counts: StatusCounts,
+    /// Mean capped progress, no data counted as 0.
+    pub mean_progress: Option<f64>,
+    pub indicators: Vec<IndicatorRow>,
+}
+
+/// The plan's first and last year (or the default 2021–2025).
+pub fn plan_period(plan: &PlanRow) -> [i32; 2] {
+    match (plan.period_start, plan.period_end) {
+        (Some(a), Some(b)) if a <= b => [
+            i32::try_from(a).unwrap_or(DEFAULT_PLAN_PERIOD[0]),
+            i32::try_from(b).unwrap_or(DEFAULT_PLAN_PERIOD[1]),
+        ],
+        _ => DEFAULT_PLAN_PERIOD,
+    }
+}
+
+/// Everything loaded once for evaluating a plan's indicators.
+pub struct Loaded {
+    pub plan: PlanRow,
+    pub region: String,
+    pub targets: Vec<PlanTarget>,
+    /// Observations per target id, in region order.
+    pub observations: HashMap<i64, Vec<Observation>>,
+    pub population: Population,
+    pub plan_period: [i32; 2],
+    pub day: Date,
+}
+
+/// Load a plan's targets (a unit's only, when the query names one) and their observations.
+pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
+    let plan = plans::get(db, q.plan_id).await?;
+    let region = q.region.clone().unwrap_or_else(|| plan.region_code.clone());
+    let day = q.day();
+    let mut targets = plan_targets(db, q.plan_id).await?;
+    if let Some(u) = q.unit_id {
+        targets.retain(|t| t.unit_ids.contains(&u));
+    }
+    let filter = ObservationFilter {
+        region: Some(region.clone()),
+        unit_id: q.unit_id,
+        until: Some(day),
+    };
+    let mut observations: HashMap<i64, Vec<Observation>> = HashMap::new();
+    for o in self::observations(db, q.plan_id, &filter).await? {
+        observations
+            .entry(o.target_id)
+            .or_default()
+            .push(o.observation);
+    }
+    let population = populations(db, &region, day.year()).await?;
+    let plan_period = plan_period(&plan);
+    Ok(Loaded {
+        plan,
+        region,
+        targets,
+        observations,
+        population,
+        plan_period,
+        day,
+    })
+}
+
+/// Evaluate a plan's indicators.
+pub async fn evaluate_plan(db: &Db, q: &Query) -> StoreResult<PlanIndicators> {
+    let l = load(db, q).await?;
+    let mut rows = Vec::with_capacity(l.targets.len());
+    // Entity lists are shared by targets with the same entity (每个村 in several tasks).
+    let mut entity_cache: HashMap<String, Option<Vec<Entity>>> = HashMap::new();
+    let empty = Vec::new();
+    let mut evaluations = Vec::with_capacity(l.targets.len());
+    for t in &l.targets {
+        let ind = Indicator::from_target(&t.target);
+        let obs = l.observations.get(&t.target_id).unwrap_or(&empty);
+        let entities = match ind.kind.entity() {
+            Some(e) => {
+                if !entity_cache.contains_key(e) {
+                    let list = entities(db, &l.region, e).await?;
+                    entity_cache.insert(e.to_string(), list);
+                }
+                entity_cache.get(e).and_then(|x| x.as_deref())
+            }
+            None => None,
+        };
+        let mut ctx = Context::new(l.plan_period, l.day).with_population(&l.population);
+        if let Some(e) = entities {
+            ctx = ctx.with_entities(e);
+        }
+        let ev = evaluate(&ind, obs, &ctx);
+        rows.push(row(t, &ind, &ev));
+        evaluations.push(ev);
+    }
+    let mp = mean_progress(&evaluations);
+    Ok(PlanIndicators {
+        plan_id: l.plan.id,
+        plan_title: l.plan.title.clone(),
+        plan_region: l.plan.region_code.clone(),
+        region: l.region.clone(),
+        unit_id: q.unit_id,
+        plan_period: l.plan_period,
+        period: q.period.map(|p| p.code()),
+        as_of: l.day,
+        counts: StatusCounts::of(&rows),
+        mean_progress: mp.mean,
+        indicators: rows,
+    })
+}
+
+fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation) -> IndicatorRow {
+    let mut sources: Vec<i64> = ev.sources.iter().map(|s| s.report_id).collect();
+    if let Some(c) = &ev.coverage {
+        sources.extend(c.sources.iter().map(|s| s.report_id));
+    }
+    sources.sort_unstable();
+    sources.dedup();
+    let mut source_rows: Vec<SourceRef> = ev
+        .sources
+        .iter()
+        .chain(ev.coverage.iter().flat_map(|c| c.sources.iter()))
+        .map(|s| SourceRef {
+            report_id: s.report_id,
+            unit_id: s.unit_id,
+            region_code: s.region_code.clone(),
+            period: s.period.code(),
+            value: s.value,
+        })
+        .collect();
+    source_rows.dedup();
+    IndicatorRow {
+        target_id: t.target_id,
+        task_id: t.task_id,
+        task_path: if t.task_path.is_empty() {
+            "目标".to_string()
+        } else {
+            t.task_path.clone()
+        },
+        task_title: t.task_title.clone(),
+        indicator: t.target.indicator.clone(),
+        text: t.target.text.clone(),
+        comparator: t.target.comparator.symbol().to_string(),
+        target: t.target.value,
+        target_zh: target_zh(&t.target),
+        unit: t.target.unit.clone(),
+        year: t.target.year,
+        per: t.target.per.clone(),
+        kind: ind.kind.zh(),
+        cumulative: ind.cumulative,
+        actual: ev.actual,
+        progress: ev.progress,
+        progress_uncapped: ev.progress_uncapped,
+        expected: ev.expected_value,
+        elapsed: ev.elapsed,
+        status: ev.status,
+        status_zh: ev.status.zh(),
+        light: ev.light,
+        sources,
+        rule: ind.rule.clone(),
+        explanation: ev.explanation.clone(),
+        coverage: ev.coverage.as_ref().map(|c| CoverageRow {
+            total: c.total,
+            met: c.met,
+            no_data: c.no_data,
+            not_met: c
+                .not_met
+                .iter()
+                .take(50)
+                .map(|e| e.entity.name.clone())
+                .collect(),
+        }),
+        periods: ev
+            .periods
+            .iter()
+            .map(|p| PeriodRow {
+                period: p.label.clone(),
+                actual: p.actual,
+                met: p.met,
+                complete: p.complete,
+            })
+            .collect(),
+        source_rows,
+    }
+}
+
+/// A node of a drill-down: a region's rolled-up value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeRow {
+    pub code: String,
+    pub name: String,
+    pub value: Option<f64>,
+    /// Leaf regions at or below, and how many reported.
+    pub leaves: u32,
+    pub reporting_leaves: u32,
+    /// Per-entity targets: leaves meeting the target.
+    pub met: u32,
+    pub unweighted: bool,
+}
+
+/// One target rolled up over the region tree at one region: the region, its children and the
+/// reports entered for the region itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillDown {
+    pub target_id: i64,
+    pub indicator: String,
+    pub target_zh: String,
+    pub unit: String,
+    /// How parents are computed from children.
+    pub rule: String,
+    /// From the plan's region down to this one.
+    pub path: Vec<NodeRow>,
+    pub node: NodeRow,
+    pub children: Vec<NodeRow>,
+    /// Reports entered for this region itself.
+    pub sources: Vec<SourceRef>,
+    /// Reports used anywhere at or below this region.
+    pub sources_below: usize,
+    /// The value per period (a trend), oldest first.
+    pub trend: Vec<(String, Option<f64>)>,
+}
+
+fn node_row(n: &kesu_indicators::rollup::NodeSummary) -> NodeRow {
+    NodeRow {
+        code: n.code.clone(),
+        name: n.name.clone().unwrap_or_else(|| n.code.clone()),
+        value: n.value,
+        leaves: n.leaves,
+        reporting_leaves: n.reporting_leaves,
+        met: n.met,
+        unweighted: n.unweighted,
+    }
+}
+
+/// Roll one target up over the region tree of the plan's region (the query's region, when
+/// given) and show `code`: its value, its children and its own reports. `None` when the target
+/// is not the plan's or the region is not under the plan's region.
+pub async fn drill(
+    db: &Db,
+    q: &Query,
+    target_id: i64,
+    code: &str,
+) -> StoreResult<Option<DrillDown>> {
+    let l = load(db, q).await?;
+    let Some(t) = l.targets.iter().find(|t| t.target_id == target_id) else {
+        return Ok(None);
+    };
+    if !code.starts_with(&l.region) {
+        return Ok(None);
+    }
+    let infos = region_infos(db, &l.region, l.day.year()).await?;
+    let tree = RegionTree::new(&infos);
+    let ind = Indicator::from_target(&t.target);
+    let empty = Vec::new();
+    let obs = l.observations.get(&target_id).unwrap_or(&empty);
+    let window = Window::years(l.plan_period[0], ind.deadline(l.plan_period));
+    let window = match ind.kind.cadence() {
+        // Per-period targets: the roll-up of the latest period with data.
+        Some(_) => obs
+            .iter()
+            .map(|o| o.period)
+            .max_by_key(|p| p.dates().1)
+            .map_or(window, Window::period),
+        None => window,
+    };
+    let r = tree.rollup(&ind, obs, &window);
+    let Some(d) = r.drill(code, obs) else {
+        return Ok(None);
+    };
+    let mut path = Vec::new();
+    let mut c = kesu_core::RegionCode::parse(code).ok();
+    while let Some(cc) = c {
+        if cc.as_str().len() < l.region.len() {
+            break;
+        }
+        if cc.as_str() != code
+            && let Some(n) = r.node(cc.as_str())
+        {
+            path.push(node_row(&n));
+        }
+        c = cc.parent();
+    }
+    path.reverse();
+    let sources = d
+        .sources
+        .iter()
+        .map(|s| SourceRef {
+            report_id: s.report_id,
+            unit_id: s.unit_id,
+            region_code: s.region_code.clone(),
+            period: s.period.code(),
+            value: s.value,
+        })
+        .collect();
+    // The trend: each period's value over the node's subtree.
+    let below: Vec<Observation> = obs
+        .iter()
+        .filter(|o| o.region_code.starts_with(code))
+        .cloned()
+        .collect();
+    let periods: BTreeSet<(Date, String)> = below
+        .iter()
+        .map(|o| (o.period.dates().1, o.period.code()))
+        .collect();
+    let mut trend = Vec::new();
+    for (_, p) in periods {
+        let Ok(period) = Period::parse(&p) else {
+            continue;
+        };
+        let a = actual::actual(
+            ind.aggregation,
+            &below,
+            &Window::period(period),
+            Some(&l.population),
+        );
+        trend.push((period.to_string(), a.value));
+    }
+    Ok(Some(DrillDown {
+        target_id,
+        indicator: t.target.indicator.clone(),
+        target_zh: target_zh(&t.target),
+        unit: t.target.unit.clone(),
+        rule: r.rule.clone(),
+        path,
+        node: node_row(&d.node),
+        children: d.children.iter().map(node_row).collect(),
+        sources,
+        sources_below: d.sources_below,
+        trend,
+    }))
+}
+
+/// Mean progress of a plan's indicators for each child region of `region` (reports of units in
+/// that child's subtree), for the county comparison.
+pub async fn progress_by_child(
+    db: &Db,
+    plan_id: i64,
+    region: &str,
+    as_of: Date,
+) -> StoreResult<Vec<(String, String, PlanIndicators)>> {
+    let children = crate::regions::children(db, Some(region)).await?;
+    let mut out = Vec::with_capacity(children.len());
+    for c in children {
+        let mut q = Query::new(plan_id, as_of);
+        q.region = Some(c.code.clone());
+        let p = evaluate_plan(db, &q).await?;
+        out.push((c.code, c.name, p));
+    }
+    Ok(out)
+}
+
+/// The names of regions by code (codes not stored are left out).
+pub async fn region_names(db: &Db, codes: &[String]) -> StoreResult<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for code in codes {
+        if let Some(r) = crate::regions::get(db, code).await? {
+            out.insert(code.clone(), r.name);
+        }
+    }
+    Ok(out)
+}
+
+/// Make every region of `level` under `region` a reporting unit of a task, for a per-entity
+/// target (每个村至少培育1名…): each village's committee reports its own number, and coverage is
+/// counted over the villages. The unit is named after the region and registered at its code;
+/// already enrolled regions are left as they are. Returns the number of regions newly enrolled.
+pub async fn expand_entities(
+    db: &Db,
+    task_id: i64,
+    region: &str,
+    level: kesu_core::RegionLevel,
+    actor: &crate::Actor,
+) -> StoreResult<usize> {
+    let task = plans::task(db, task_id).await?;
+    if !region.starts_with(&task.region_code) {
+        return Err(StoreError::Invalid(format!(
+            "区划 {region} 不在任务所属方案的区划 {} 之内 (region outside the plan's region)",
+            task.region_code
+        )));
+    }
+    let regions = crate::regions::subtree(db, Some(region), Some(level), None).await?;
+    if regions.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "区划 {region} 下没有{}级区划，请先导入区划 (no regions at that level; import the division table first)",
+            level.zh()
+        )));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let mut tx = db.begin().await?;
+    let mut added = 0usize;
+    let base: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT COALESCE(MAX(ord), 0) FROM task_unit WHERE task_id = $1"
+    )
+    .bind(task_id)
+    .fetch_one(&mut *c)
+    .await)?;
+    for (i, r) in regions.iter().enumerate() {
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO unit (region_code, name, kind, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (region_code, name) DO NOTHING"
+        )
+        .bind(&r.code)
+        .bind(&r.name)
+        .bind("其他")
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|x| x.rows_affected()))?;
+        let unit_id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT id FROM unit WHERE region_code = $1 AND name = $2"
+        )
+        .bind(&r.code)
+        .bind(&r.name)
+        .fetch_one(&mut *c)
+        .await)?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO unit_alias (region_code, alias, unit_id) VALUES ($1, $2, $3)
+             ON CONFLICT (region_code, alias) DO NOTHING"
+        )
+        .bind(&r.code)
+        .bind(&r.name)
+        .bind(unit_id)
+        .execute(&mut *c)
+        .await
+        .map(|x| x.rows_affected()))?;
+        let n =
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+            "INSERT INTO task_unit (task_id, unit_id, role, ord) VALUES ($1, $2, 'responsible', $3)
+             ON CONFLICT (task_id, unit_id, role) DO NOTHING"
+        )
+        .bind(task_id)
+        .bind(unit_id)
+        .bind(base + 1 + i as i64)
+        .execute(&mut *c)
+        .await
+        .map(|x| x.rows_affected())
+            })?;
+        added += n as usize;
+    }
+    crate::audit::record_in_region(
+        &mut tx,
+        actor,
+        Some(region),
+        "task.expand_entities",
+        &format!("task:{task_id}"),
+        None,
+        Some(&serde_json::json!({"region": region, "level": level.zh(), "enrolled": added})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(added)
+}
