@@ -516,3 +516,31 @@ async fn foreign_keys_to_regions_hold_after_a_first_import() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_name_with_a_tab_or_control_character_is_refused() {
+    each_backend(|db| async move {
+        let bad = format!("{PROVINCES}44,\"广\t东\"\n");
+        let rows = refused(&db, &[("provinces.csv", bad.as_bytes())]).await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].reason.contains("控制字符"), "{}", rows[0].reason);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn in_a_code_name_file_a_child_may_come_before_its_parent() {
+    each_backend(|db| async move {
+        let csv = "name,code\n娄星区,431302\n娄底市,4313\n湖南省,43\n";
+        let s = regions::import_seed_csv(&db, &Actor::system(), csv.as_bytes(), "x.csv", "2023")
+            .await
+            .unwrap();
+        assert_eq!(s.total, 3);
+        let csv = "code,name\n431399001,孤儿街道\n";
+        let e = regions::import_seed_csv(&db, &Actor::system(), csv.as_bytes(), "y.csv", "2023")
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("431399"), "{e}");
+    })
+    .await;
+}

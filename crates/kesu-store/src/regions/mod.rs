@@ -190,18 +190,61 @@ async fn subtree_at(
     };
     let level = level.map_or(0, |l| i32::from(l.depth()));
     let limit = limit.unwrap_or(i64::MAX);
-    let rows: Vec<RegionRow> = on_db!(db, |p| sqlx::query_as(
-        "SELECT code, name, level, parent_code, edition FROM region
-         WHERE code >= $1 AND code < $2 AND ($3 = 0 OR level = $3)
-         ORDER BY code LIMIT $4"
-    )
-    .bind(&lo)
-    .bind(&hi)
-    .bind(level)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?;
-    Ok(convert(rows))
+    // A city's subtree is tens of thousands of rows; fetched row by row the driver's per-row
+    // cost dominates. One aggregated string per query and a split in Rust is several times
+    // faster. Names cannot hold tabs or newlines (the import refuses control characters).
+    let packed: Option<String> = match db {
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(
+                "SELECT group_concat(code || char(9) || name || char(9) || edition, char(10) ORDER BY code)
+                 FROM (SELECT code, name, edition FROM region
+                       WHERE code >= $1 AND code < $2 AND ($3 = 0 OR level = $3)
+                       ORDER BY code LIMIT $4)",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .bind(level)
+            .bind(limit)
+            .fetch_one(p)
+            .await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar(
+                "SELECT string_agg(code || chr(9) || name || chr(9) || edition, chr(10) ORDER BY code)
+                 FROM (SELECT code, name, edition FROM region
+                       WHERE code >= $1 AND code < $2 AND ($3 = 0 OR level = $3)
+                       ORDER BY code LIMIT $4) s",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .bind(level)
+            .bind(limit)
+            .fetch_one(p)
+            .await?
+        }
+    };
+    Ok(packed.as_deref().map_or_else(Vec::new, unpack))
+}
+
+/// Regions from "code\tname\tedition" lines; level and parent follow from the code.
+fn unpack(packed: &str) -> Vec<Region> {
+    packed
+        .split('\n')
+        .filter_map(|line| {
+            let mut it = line.splitn(3, '\t');
+            let code = it.next()?;
+            let name = it.next()?;
+            let edition = it.next()?;
+            let c = RegionCode::parse(code).ok()?;
+            Some(Region {
+                level: c.level(),
+                parent_code: c.parent().map(String::from),
+                code: code.to_string(),
+                name: name.to_string(),
+                edition: edition.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// How many regions lie below `code` at each level (all levels below it, zeros included).
