@@ -470,3 +470,18 @@ pub async fn end_session(db: &Db, session_id: i64, by: &AuditActor) -> StoreResu
 fn invalid(m: impl Into<String>) -> StoreError {
     StoreError::Invalid(m.into())
 }
+
+/// The newest login attempts on accounts of `region`'s subtree (attempts on unknown names are
+/// left out: they belong to no region).
+pub async fn login_log_in(db: &Db, region: &str, limit: i64) -> StoreResult<Vec<LoginEntry>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT l.at, l.username, l.ip, l.outcome FROM login_log l JOIN app_user u ON u.id = l.user_id
+         WHERE u.region_code LIKE $1 || '%' ORDER BY l.id DESC LIMIT $2"
+    )
+    .bind(region)
+    .bind(limit)
+    .fetch_all(p)
+    .await
+    })?)
+}

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit.xlsx", get(audit_xlsx))
 }
 
+pub mod dashboard;
 pub mod plans;
 
 /// The top bar's data about the signed-in user.
