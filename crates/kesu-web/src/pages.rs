@@ -1466,6 +1466,23 @@ struct AuditPage {
     filter: AuditQuery,
     query: String,
     entries: Vec<AuditView>,
+    logins: Vec<LoginView>,
+}
+
+struct LoginView {
+    at: String,
+    username: String,
+    ip: String,
+    outcome: &'static str,
+}
+
+fn outcome_zh(o: &str) -> &'static str {
+    match o {
+        "ok" => "成功",
+        "bad_password" => "密码错误",
+        "locked_out" => "账户锁定中",
+        _ => "用户名不存在",
+    }
 }
 
 fn json_text(v: &Option<serde_json::Value>) -> String {
@@ -1494,6 +1511,16 @@ async fn audit(
                 object: e.object,
             })
             .collect();
+    let logins = kesu_store::accounts::login_log_in(&state.db, caller.actor.region.as_str(), 100)
+        .await?
+        .into_iter()
+        .map(|e| LoginView {
+            at: local_time(e.at),
+            outcome: outcome_zh(&e.outcome),
+            ip: e.ip.unwrap_or_default(),
+            username: e.username,
+        })
+        .collect();
     render(&AuditPage {
         user: l.user,
         demo: l.demo,
@@ -1501,6 +1528,7 @@ async fn audit(
         query: q.query_string(),
         filter: q,
         entries,
+        logins,
     })
 }
 
