@@ -14,6 +14,10 @@ use crate::factor::{DENSE_LIMIT, Factor, FxBuild};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// Surveys at least this large are summed in two halves on two threads. The split is fixed (not
+/// the machine's core count), so results are the same on every machine.
+const PARALLEL_ROWS: usize = 200_000;
+
 /// `qnorm(0.975)`, as R's `confint` uses for Wald intervals.
 pub const Z975: f64 = 1.959963984540054;
 
@@ -237,6 +241,154 @@ impl Survey {
             .filter(|(l, _)| !sums.by_level[*l].is_empty())
             .map(|(l, name)| self.estimate_level(&sums, l, by.name(), name))
             .collect()
+    }
+
+    /// The estimate for everyone, then one per level of each of `by`, from a single pass over
+    /// the rows (split in two halves on two threads for large surveys). The same as
+    /// [`Survey::overall`] followed by [`Survey::by`] for each, up to the last bits of the sums.
+    pub fn estimate_many(&self, by: &[&Factor]) -> Result<Vec<DomainEstimate>> {
+        let n = self.design.n_rows();
+        let n_psu = self.design.n_psu();
+        if let Some(f) = by.iter().find(|f| f.len() != n) {
+            return Err(SurveyError::Invalid(format!(
+                "domain variable {} has {} rows, the survey {n}",
+                f.name(),
+                f.len()
+            )));
+        }
+        let dims: Vec<usize> = std::iter::once(1)
+            .chain(by.iter().map(|f| f.levels().len()))
+            .collect();
+        if dims
+            .iter()
+            .any(|&l| (n_psu as u64) * (l as u64) > DENSE_LIMIT)
+        {
+            // Too many PSU × level pairs for dense tables: one hashed pass per variable.
+            let mut out = vec![self.overall()?];
+            for f in by {
+                out.extend(self.by(f)?);
+            }
+            return Ok(out);
+        }
+        let codes: Vec<&[u32]> = by.iter().map(|f| f.codes()).collect();
+        let run = |rows: std::ops::Range<usize>| self.dense_sums(&dims, &codes, rows);
+        let accs = if n >= PARALLEL_ROWS {
+            let mid = n / 2;
+            let (a, b) = std::thread::scope(|s| {
+                let second = s.spawn(|| run(mid..n));
+                let first = run(0..mid);
+                (first, second.join())
+            });
+            let b = b.map_err(|_| SurveyError::Invalid("estimation thread failed".into()))?;
+            a.into_iter()
+                .zip(b)
+                .map(|(mut x, y)| {
+                    for (s, t) in x.0.iter_mut().zip(&y.0) {
+                        s.w += t.w;
+                        s.wy += t.wy;
+                        s.rows += t.rows;
+                        s.nonzero += t.nonzero;
+                    }
+                    for (c, e) in x.1.iter_mut().zip(&y.1) {
+                        for j in 0..4 {
+                            c[j] += e[j];
+                        }
+                    }
+                    x
+                })
+                .collect()
+        } else {
+            run(0..n)
+        };
+        let mut out = Vec::new();
+        for (f, (acc, cells)) in accs.into_iter().enumerate() {
+            let n_levels = dims[f];
+            let sums = self.sums_from_dense(acc, cells, n_levels);
+            if f == 0 {
+                out.push(self.estimate_level(&sums, 0, "overall", "all")?);
+            } else {
+                let factor = by[f - 1];
+                for (l, name) in factor.levels().iter().enumerate() {
+                    if !sums.by_level[l].is_empty() {
+                        out.push(self.estimate_level(&sums, l, factor.name(), name)?);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Dense per (PSU, level) slots and per (cell, level) sums of several domain variables (the
+    /// first being everyone) over a range of rows.
+    fn dense_sums(
+        &self,
+        dims: &[usize],
+        codes: &[&[u32]],
+        rows: std::ops::Range<usize>,
+    ) -> Vec<(Vec<Slot>, Vec<[f64; 4]>)> {
+        let n_psu = self.design.n_psu();
+        let k = self.model.as_ref().map_or(0, |m| m.n_cells);
+        let mut accs: Vec<(Vec<Slot>, Vec<[f64; 4]>)> = dims
+            .iter()
+            .map(|&l| (vec![Slot::default(); n_psu * l], vec![[0.0; 4]; k * l]))
+            .collect();
+        let w = self.weights();
+        let d = &self.design.weights;
+        let psu = &self.design.psu;
+        let y = &self.y;
+        match &self.model {
+            None => {
+                for i in rows {
+                    let (p, wi, yi) = (psu[i] as usize, w[i], y[i]);
+                    add(&mut accs[0].0[p], wi, yi);
+                    for (acc, (c, &l)) in accs[1..].iter_mut().zip(codes.iter().zip(&dims[1..])) {
+                        add(&mut acc.0[p * l + c[i] as usize], wi, yi);
+                    }
+                }
+            }
+            Some(m) => {
+                for i in rows {
+                    let (p, wi, yi) = (psu[i] as usize, w[i], y[i]);
+                    let cell = m.cell[i] as usize;
+                    let (dy, di, yf) = (d[i] * f64::from(yi), d[i], f64::from(yi));
+                    let bump = |a: &mut [f64; 4]| {
+                        a[0] += dy;
+                        a[1] += di;
+                        a[2] += yf;
+                        a[3] += 1.0;
+                    };
+                    add(&mut accs[0].0[p], wi, yi);
+                    bump(&mut accs[0].1[cell]);
+                    for (acc, (c, &l)) in accs[1..].iter_mut().zip(codes.iter().zip(&dims[1..])) {
+                        let level = c[i] as usize;
+                        add(&mut acc.0[p * l + level], wi, yi);
+                        bump(&mut acc.1[level * k + cell]);
+                    }
+                }
+            }
+        }
+        accs
+    }
+
+    fn sums_from_dense(&self, acc: Vec<Slot>, cells: Vec<[f64; 4]>, n_levels: usize) -> LevelSums {
+        let mut by_level: Vec<Vec<(u32, Slot)>> = vec![Vec::new(); n_levels];
+        for (k, s) in acc.into_iter().enumerate() {
+            if s.rows > 0 {
+                by_level[k % n_levels].push(((k / n_levels) as u32, s));
+            }
+        }
+        let cells = self.model.as_ref().map(|_| {
+            let mut cols: [Vec<f64>; 4] = Default::default();
+            for (j, col) in cols.iter_mut().enumerate() {
+                *col = cells.iter().map(|a| a[j]).collect();
+            }
+            cols
+        });
+        LevelSums {
+            n_levels,
+            by_level,
+            cells,
+        }
     }
 
     /// The difference of two domains of this survey, with the standard error from the PSU totals

@@ -375,13 +375,15 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
 
     lap("design+weighting", &mut phases);
     // Domains, in the margins' level order when there is a one-way margin, else natural order.
-    let mut estimates = vec![survey.overall().map_err(in_file)?];
-    let mut by_factors: Vec<Factor> = Vec::new();
-    for spec in &args.by {
-        let f = domain_factor(&table, &margins, &split_vars(spec)).map_err(in_file)?;
-        estimates.extend(survey.by(&f).map_err(in_file)?);
-        by_factors.push(f);
-    }
+    let by_factors: Vec<Factor> = args
+        .by
+        .iter()
+        .map(|spec| domain_factor(&table, &margins, &split_vars(spec)))
+        .collect::<Result<_, _>>()
+        .map_err(in_file)?;
+    let estimates = survey
+        .estimate_many(&by_factors.iter().collect::<Vec<_>>())
+        .map_err(in_file)?;
     let mut contrasts = Vec::new();
     for spec in &args.contrast {
         let (var, a, b) = parse_contrast(spec)?;
