@@ -253,7 +253,10 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
         .map(|item| match &item.row {
             Some(row) => row.units.clone(),
             None if item.label.is_empty() => Units::default(),
-            None => assign::extract(&item.paras.join("\n"), first_leads),
+            None => match item.paras.as_slice() {
+                [one] => assign::extract(one, first_leads),
+                many => assign::extract(&many.join("\n"), first_leads),
+            },
         })
         .collect();
     // A unit line after the last of several numbered items that name no units of their own

@@ -8,6 +8,7 @@
 use super::labels;
 use crate::Block;
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// A cleaned piece of the document in order: a paragraph, or a table as decoded.
@@ -78,7 +79,9 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
     // A label followed by a space ("一 总体要求", "1 总体要求") would lose the space below and
     // run into its text; give it its punctuation first.
     let fixed;
-    let raw = if let Some(c) = LABEL_SPACE.captures(raw) {
+    let label_first =
+        raw.starts_with(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c));
+    let raw = if label_first && let Some(c) = LABEL_SPACE.captures(raw) {
         let (whole, label, text) = (c.get(0)?, c.get(1)?, c.get(2)?);
         let mark = if label.as_str().starts_with(|c: char| c.is_ascii_digit()) {
             "."
@@ -95,11 +98,10 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
     } else {
         raw
     };
-    let special =
-        |c: char| matches!(c, '\0' | '\u{200b}' | '\u{feff}' | '\u{ad}' | '*') || is_space(c);
     let mut out = String::with_capacity(raw.len());
     // Most paragraphs have nothing to clean: they are copied whole.
-    let plain = !raw.contains(special);
+    let found = scan(raw);
+    let plain = !found.spaces;
     if plain {
         out.push_str(raw);
     }
@@ -128,22 +130,29 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
         out.push(c);
         last = Some(c);
     }
-    if PAGE_NUMBER.is_match(&out) {
+    if out.len() <= 80 && PAGE_NUMBER.is_match(&out) {
         return None;
     }
     // Rarer debris, fixed only where it occurs: page numbers inside a line ("…日—1—全民…"),
     // spaces inside brackets and before a label's dot ("( 1 )", "1 .加强"), « » for 《 》.
-    if out.contains(['—', '–', '－', '(', ')', '«', '»'])
-        || out.starts_with(|c: char| c.is_ascii_digit())
+    if found.dash_digit
+        && let Cow::Owned(f) = INLINE_PAGE.replace_all(&out, "")
     {
-        let fixed = INLINE_PAGE.replace_all(&out, "");
-        let fixed = OPEN_SPACE.replace_all(&fixed, "$1");
-        let fixed = CLOSE_SPACE.replace_all(&fixed, "$1");
-        let fixed = DOT_SPACE.replace(&fixed, "$n$dot");
-        let fixed = fixed.replace('«', "《").replace('»', "》");
-        if fixed != out {
-            out = fixed;
+        out = f;
+    }
+    if found.spaces && out.contains(' ') {
+        if let Cow::Owned(f) = OPEN_SPACE.replace_all(&out, "$1") {
+            out = f;
         }
+        if let Cow::Owned(f) = CLOSE_SPACE.replace_all(&out, "$1") {
+            out = f;
+        }
+        if let Cow::Owned(f) = DOT_SPACE.replace(&out, "$n$dot") {
+            out = f;
+        }
+    }
+    if found.guillemets {
+        out = out.replace('«', "《").replace('»', "》");
     }
     let mut s = out.as_str();
     // Bullets in front of a paragraph ("- 1.提升…", "• ", "# "): formatting, not text.
@@ -167,6 +176,58 @@ pub(super) fn clean_line(raw: &str) -> Option<String> {
         return Some(out);
     }
     Some(s.to_string())
+}
+
+/// What one byte scan of a paragraph finds: whether the character loop of [`clean_line`] has
+/// work (whitespace, NUL, zero-width characters, soft hyphens, `*`); whether a dash comes
+/// before a digit (a page number inside a line, perhaps); whether there are « ». Chinese text
+/// is mostly three-byte characters none of which qualify, so one pass answers all three.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Scan {
+    spaces: bool,
+    dash_digit: bool,
+    guillemets: bool,
+}
+
+fn scan(s: &str) -> Scan {
+    let b = s.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    // A digit at `i`, or after one space.
+    let digit_at =
+        |i: usize| at(i).is_ascii_digit() || (at(i) == b' ' && at(i + 1).is_ascii_digit());
+    let mut out = Scan::default();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            0 | b'*' | b'\t'..=b'\r' | b' ' => out.spaces = true,
+            b'-' => out.dash_digit |= digit_at(i + 1),
+            // U+0085, U+00A0, U+00AD; « (U+00AB), » (U+00BB)
+            0xC2 => match at(i + 1) {
+                0x85 | 0xA0 | 0xAD => out.spaces = true,
+                0xAB | 0xBB => out.guillemets = true,
+                _ => {}
+            },
+            // U+1680
+            0xE1 => out.spaces |= at(i + 1) == 0x9A && at(i + 2) == 0x80,
+            0xE2 => match (at(i + 1), at(i + 2)) {
+                // U+2000–U+200B, U+2028, U+2029, U+202F, U+205F
+                (0x80, 0x80..=0x8B | 0xA8 | 0xA9 | 0xAF) | (0x81, 0x9F) => out.spaces = true,
+                // – — (U+2013, U+2014)
+                (0x80, 0x93 | 0x94) => out.dash_digit |= digit_at(i + 3),
+                _ => {}
+            },
+            // U+3000
+            0xE3 => out.spaces |= at(i + 1) == 0x80 && at(i + 2) == 0x80,
+            0xEF => match (at(i + 1), at(i + 2)) {
+                // U+FEFF
+                (0xBB, 0xBF) => out.spaces = true,
+                // － (U+FF0D)
+                (0xBC, 0x8D) => out.dash_digit |= digit_at(i + 3),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    out
 }
 
 static LABEL_SPACE: LazyLock<Regex> = LazyLock::new(|| {
@@ -360,6 +421,30 @@ mod tests {
             clean_line("Open Data 平台").as_deref(),
             Some("Open Data平台")
         );
+    }
+
+    #[test]
+    fn the_byte_scan_finds_every_character_the_cleaning_changes() {
+        for c in [
+            '\0', '*', ' ', '\t', '\u{85}', '\u{a0}', '\u{ad}', '\u{1680}', '\u{2003}', '\u{200b}',
+            '\u{2028}', '\u{202f}', '\u{205f}', '\u{3000}', '\u{feff}',
+        ] {
+            assert!(scan(&format!("科普{c}活动")).spaces, "{c:?}");
+        }
+        assert_eq!(scan("开展“科普”活动——、。《》（1）"), Scan::default());
+        assert!(scan("日—1—全民").dash_digit);
+        assert!(scan("日－ 1 －全民").dash_digit);
+        assert!(scan("现将«纲要»").guillemets);
+    }
+
+    #[test]
+    fn every_unicode_space_is_found_by_the_byte_scan() {
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_space(c))
+        {
+            assert!(scan(&c.to_string()).spaces, "{c:?}");
+        }
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub(super) struct Item {
     pub appendix: bool,
 }
 
+/// Punctuation between a label and its text ("一、", "1. ", "(一)：").
+const LEAD_PUNCT: &[char] = &['、', '.', '．', ':', '：', ' '];
+
 /// The outline: `items[0]` is the root of the body; appendices have roots of their own.
 #[derive(Debug)]
 pub(super) struct Outline {
@@ -168,6 +171,30 @@ impl Builder {
             }
             prev = Some(c);
         }
+        // The common cases move the paragraph instead of copying it: no label in it (a
+        // continuation), or one label at its start.
+        match cuts.as_slice() {
+            [] => {
+                if !text.trim().is_empty()
+                    && let Some(item) = self.items.get_mut(before)
+                {
+                    item.paras.push(text);
+                }
+                return;
+            }
+            &[(0, end, id)] if self.items.get(id).is_some_and(|i| !i.label.is_empty()) => {
+                let mut text = text;
+                let skip = text
+                    .get(end..)
+                    .map_or(0, |r| r.len() - r.trim_start_matches(LEAD_PUNCT).len());
+                text.drain(..end + skip);
+                if let Some(item) = self.items.get_mut(id) {
+                    item.paras.push(text);
+                }
+                return;
+            }
+            _ => {}
+        }
         let first = cuts.first().map_or(text.len(), |c| c.0);
         if let Some(head) = text.get(..first) {
             self.push_para(before, head);
@@ -176,7 +203,7 @@ impl Builder {
             let stop = cuts.get(k + 1).map_or(text.len(), |c| c.0);
             if let Some(seg) = text.get(end..stop) {
                 // The first paragraph of a numbered item is its heading, even when empty.
-                let seg = seg.trim_start_matches(['、', '.', '．', ':', '：', ' ']);
+                let seg = seg.trim_start_matches(LEAD_PUNCT);
                 if let Some(item) = self.items.get_mut(id) {
                     if item.paras.is_empty() && item.label.is_empty() {
                         if !seg.trim().is_empty() {
