@@ -86,7 +86,7 @@ pub async fn populate(
     let mut rounds = Vec::new();
     let mut unit_reporter: BTreeMap<i64, String> = BTreeMap::new();
     let (this_q, prev_q) = quarters(today);
-    for (plan_id, region, region_name) in plans {
+    for (_, region, region_name) in plans {
         let code = RegionCode::parse(region).map_err(|e| AppError::Internal(e.to_string()))?;
         for (role, prefix, title) in [
             (Role::Admin, "admin", "纲要办管理员"),
@@ -117,8 +117,43 @@ pub async fn populate(
                 unit_name: None,
             });
         }
-        // Last quarter's round is past its due date (late units show red); this quarter's is
-        // due in two days (open slots show yellow).
+    }
+    // One reporter per unit that has a task, before the rounds open (so they are notified).
+    for (plan_id, _, _) in plans {
+        for task in kesu_store::plans::tasks(db, *plan_id).await? {
+            for a in task.units {
+                if unit_reporter.contains_key(&a.unit_id) {
+                    continue;
+                }
+                let unit = kesu_store::units::get(db, a.unit_id).await?;
+                let username = format!("tb{}", a.unit_id);
+                let pw = password(fixed_password)?;
+                let new = NewUser {
+                    username: username.clone(),
+                    display_name: format!("{}填报员", unit.name),
+                    role: Role::Reporter,
+                    region: RegionCode::parse(&unit.region_code)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                    unit_id: Some(a.unit_id),
+                    password_hash: auth::hash_password_blocking(pw.clone()).await?,
+                };
+                accounts::add_user(db, &new, &system).await?;
+                unit_reporter.insert(a.unit_id, username.clone());
+                accounts_out.push(DemoAccount {
+                    username,
+                    password: pw,
+                    display_name: new.display_name,
+                    role: Role::Reporter,
+                    region: unit.region_code.clone(),
+                    unit_id: Some(a.unit_id),
+                    unit_name: Some(unit.name.clone()),
+                });
+            }
+        }
+    }
+    // Last quarter's round is past its due date (late units show red); this quarter's is due in
+    // two days (open slots show yellow).
+    for (plan_id, _, _) in plans {
         for (period, due, lock) in [
             (
                 prev_q,
@@ -138,38 +173,7 @@ pub async fn populate(
                 lock,
                 demo: true,
             };
-            let id = reporting::open_round(db, &r, &system).await?;
-            rounds.push(id);
-        }
-    }
-    // One reporter per unit with a slot.
-    for round in &rounds {
-        for s in reporting::slots(db, *round).await? {
-            if unit_reporter.contains_key(&s.unit_id) {
-                continue;
-            }
-            let username = format!("tb{}", s.unit_id);
-            let pw = password(fixed_password)?;
-            let new = NewUser {
-                username: username.clone(),
-                display_name: format!("{}填报员", s.unit_name),
-                role: Role::Reporter,
-                region: RegionCode::parse(&s.region_code)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                unit_id: Some(s.unit_id),
-                password_hash: auth::hash_password_blocking(pw.clone()).await?,
-            };
-            accounts::add_user(db, &new, &system).await?;
-            unit_reporter.insert(s.unit_id, username.clone());
-            accounts_out.push(DemoAccount {
-                username,
-                password: pw,
-                display_name: new.display_name,
-                role: Role::Reporter,
-                region: s.region_code.clone(),
-                unit_id: Some(s.unit_id),
-                unit_name: Some(s.unit_name.clone()),
-            });
+            rounds.push(reporting::open_round(db, &r, &system).await?);
         }
     }
     // A plausible mix of states. Reports are written as of the due date minus a few days, so the
