@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/read", post(mark_read))
         .route("/audit", get(audit))
         .route("/audit.xlsx", get(audit_xlsx))
+        .merge(dashboard::routes())
 }
 
 pub mod dashboard;

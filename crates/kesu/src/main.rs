@@ -39,6 +39,8 @@ enum Command {
     User(cmd::user::UserCmd),
     /// 启动网页平台 (serve the web platform)
     Serve(cmd::serve::ServeArgs),
+    /// 指标：方案各项目标的实际值、进度、状态和来源报告 (indicators)
+    Indicators(cmd::indicators::IndicatorsArgs),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
     /// 演示：新建数据库并导入示例区划和五个示例方案 (demo)
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Units(c) => cmd::units::run(&cli.global, c),
         Command::User(c) => cmd::user::run(&cli.global, c),
         Command::Serve(a) => cmd::serve::run(&cli.global, a),
+        Command::Indicators(a) => cmd::indicators::run(&cli.global, a),
         Command::Migrate => cmd::db::migrate(&cli.global),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };

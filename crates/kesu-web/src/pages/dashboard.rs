@@ -2,5 +2,963 @@
 //! region's number to its children and to the reports behind it; the annual monitoring report;
 //! published snapshots. Numbers come from `kesu_store::indicators` (which applies the rules of
 //! `kesu_indicators`); charts are SVG drawn on the server by `kesu_indicators::svg`.
+//!
+//! Scope: the office roles (admin, reviewer, viewer) see the plans and regions of their subtree;
+//! a reporter sees its own unit's tasks, with its own reports only. Anything else is 404.
 
 pub mod export;
+pub mod groups;
+
+use super::plans::{plan_in_scope, plans_in_scope};
+use super::{Layout, PageResult, UserBar, render};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use groups::{KeyGroup, TaskText};
+use kesu_core::authz::Role;
+use kesu_core::plan::fmt_num;
+use kesu_core::region::RegionCode;
+use kesu_core::report::Period;
+use kesu_indicators::Light;
+use kesu_indicators::svg::{self, Bar, BarChart, LineChart, ProgressBar, Series};
+use kesu_store::indicators::{self as ind, IndicatorRow, PlanIndicators, StatusCounts};
+use kesu_store::plans::PlanRow;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The routes of the dashboards (merged into [`super::routes`]).
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/dashboard", get(index))
+        .route("/dashboard/plans/{id}", get(plan_page))
+        .route("/dashboard/plans/{id}/indicators.xlsx", get(plan_xlsx))
+        .route("/dashboard/plans/{id}/indicators/{target}", get(drill_page))
+        .route("/dashboard/regions/{code}", get(region_page))
+        .route("/dashboard/units/{id}", get(unit_page))
+        .route("/dashboard/groups/{key}", get(group_page))
+}
+
+// ---------------------------------------------------------------- shared view pieces
+
+/// A number for a table: two decimals at most.
+pub fn num(x: f64) -> String {
+    fmt_num((x * 100.0).round() / 100.0)
+}
+
+/// 84.2%, or — without data.
+pub fn pct(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite()).map_or_else(
+        || "—".to_string(),
+        |v| format!("{}%", fmt_num((v * 1000.0).round() / 10.0)),
+    )
+}
+
+/// The CSS class of an indicator light.
+pub fn light_css(l: Light) -> &'static str {
+    match l {
+        Light::Green => "green",
+        Light::Yellow => "yellow",
+        Light::Red => "red",
+        Light::Grey => "none",
+    }
+}
+
+/// An indicator as a table row and a progress bar.
+pub struct IndicatorLine {
+    pub target_id: i64,
+    pub task_path: String,
+    pub task_title: String,
+    pub indicator: String,
+    pub text: String,
+    pub target: String,
+    pub kind: String,
+    /// 3000人次, 2/233 个达标, 无数据.
+    pub actual: String,
+    /// For sorting: the value, −1 without data.
+    pub actual_sort: f64,
+    pub progress: String,
+    pub progress_sort: f64,
+    pub status: &'static str,
+    pub light: &'static str,
+    pub sources: Vec<i64>,
+    pub rule: String,
+    pub explanation: String,
+    /// `/dashboard/plans/…/indicators/…`.
+    pub href: String,
+    /// The progress bar (SVG).
+    pub bar: String,
+}
+
+pub fn actual_text(r: &IndicatorRow) -> String {
+    let judged = match (&r.coverage, r.actual) {
+        (Some(c), Some(_)) => format!("{}/{} 个达标", c.met, c.total),
+        (_, Some(v)) => format!("{}{}", num(v), r.unit),
+        (_, None) => "无数据".to_string(),
+    };
+    // A per-period target is judged on the last complete period; the one under way is shown
+    // beside it, so that this year's reports are visible before the year ends.
+    match r.periods.last() {
+        Some(p) if !p.complete && p.actual.is_some() && r.coverage.is_none() => format!(
+            "{judged}（{}进行中：{}{}）",
+            p.period,
+            num(p.actual.unwrap_or(0.0)),
+            r.unit
+        ),
+        _ => judged,
+    }
+}
+
+pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLine {
+    let label = format!(
+        "{} {}",
+        r.task_path,
+        r.indicator.chars().take(28).collect::<String>()
+    );
+    let bar = svg::progress_bar(&ProgressBar {
+        label,
+        progress: r.progress,
+        light: r.light,
+        // The schedule tick: where a cumulative target should be by now.
+        expected: if r.cumulative { Some(r.elapsed) } else { None },
+    });
+    let href = match region {
+        Some(code) => format!(
+            "/dashboard/plans/{plan_id}/indicators/{}?region={code}",
+            r.target_id
+        ),
+        None => format!("/dashboard/plans/{plan_id}/indicators/{}", r.target_id),
+    };
+    IndicatorLine {
+        target_id: r.target_id,
+        task_path: r.task_path.clone(),
+        task_title: r.task_title.clone().unwrap_or_default(),
+        indicator: r.indicator.clone(),
+        text: r.text.clone(),
+        target: r.target_zh.clone(),
+        kind: r.kind.clone(),
+        actual: actual_text(r),
+        actual_sort: r.actual.unwrap_or(-1.0),
+        progress: pct(r.progress),
+        progress_sort: r.progress.unwrap_or(-1.0),
+        status: r.status_zh,
+        light: light_css(r.light),
+        sources: r.sources.clone(),
+        rule: r.rule.clone(),
+        explanation: r.explanation.clone(),
+        href,
+        bar,
+    }
+}
+
+fn store_err(e: kesu_store::StoreError) -> AppError {
+    match e {
+        kesu_store::StoreError::NotFound { .. } => AppError::NotFound,
+        other => other.into(),
+    }
+}
+
+/// The caller's own unit when it is a reporter (its view is limited to it).
+fn reporter_unit(caller: &Caller) -> Result<Option<i64>, AppError> {
+    match (caller.actor.role, caller.actor.unit_id) {
+        (Role::Reporter, Some(u)) => Ok(Some(u)),
+        (Role::Reporter, None) => Err(AppError::NotFound),
+        _ => Ok(None),
+    }
+}
+
+/// A region code from a request, checked to be within `within` and covered by the caller.
+fn region_param(caller: &Caller, code: &str, within: &str) -> Result<String, AppError> {
+    let c = RegionCode::parse(code).map_err(|_| AppError::NotFound)?;
+    if !c.as_str().starts_with(within) {
+        return Err(AppError::NotFound);
+    }
+    if caller.actor.role != Role::Reporter && !caller.actor.covers(&c) {
+        return Err(AppError::NotFound);
+    }
+    Ok(c.to_string())
+}
+
+fn period_param(p: Option<&str>) -> Result<Option<Period>, AppError> {
+    match p.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Period::parse(s)
+            .map(Some)
+            .map_err(|e| AppError::Invalid(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
+    Ok(kesu_store::regions::get(&state.db, code)
+        .await?
+        .map_or_else(|| code.to_string(), |r| r.name))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
+    pub year: Option<i32>,
+}
+
+/// Evaluate a plan for the caller: the plan must be in scope; a reporter gets its unit's view.
+async fn evaluate_for(
+    state: &AppState,
+    caller: &Caller,
+    plan: &PlanRow,
+    f: &Filter,
+) -> Result<PlanIndicators, AppError> {
+    let unit = reporter_unit(caller)?;
+    let region = match f.region.as_deref().filter(|s| !s.is_empty()) {
+        Some(r) => Some(region_param(caller, r, &plan.region_code)?),
+        None => None,
+    };
+    let q = ind::Query {
+        plan_id: plan.id,
+        region,
+        unit_id: unit,
+        period: period_param(f.period.as_deref())?,
+        as_of: state.today(),
+    };
+    ind::evaluate_plan(&state.db, &q).await.map_err(store_err)
+}
+
+// ---------------------------------------------------------------- index
+
+struct PlanSummary {
+    id: i64,
+    title: String,
+    region: String,
+    counts: StatusCounts,
+    mean: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct IndexPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    plans: Vec<PlanSummary>,
+    region: Option<(String, String)>,
+    unit: Option<(i64, String)>,
+    groups: Vec<(&'static str, &'static str)>,
+}
+
+async fn index(State(state): State<AppState>, caller: Caller) -> PageResult {
+    let l = Layout::new(&state, &caller).await?;
+    let unit = reporter_unit(&caller)?;
+    let mut plans = Vec::new();
+    for p in plans_in_scope(&state, &caller).await? {
+        let mut q = ind::Query::new(p.id, state.today());
+        q.unit_id = unit;
+        let e = ind::evaluate_plan(&state.db, &q).await?;
+        plans.push(PlanSummary {
+            region: region_name(&state, &p.region_code).await?,
+            id: p.id,
+            title: p.title,
+            counts: e.counts,
+            mean: pct(e.mean_progress),
+        });
+    }
+    let region = if unit.is_none() {
+        let code = caller.actor.region.to_string();
+        Some((code.clone(), region_name(&state, &code).await?))
+    } else {
+        None
+    };
+    render(&IndexPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        plans,
+        region,
+        unit: unit.map(|u| (u, caller.unit_name.clone().unwrap_or_default())),
+        groups: KeyGroup::ALL.iter().map(|g| (g.key(), g.zh())).collect(),
+    })
+}
+
+// ---------------------------------------------------------------- plan
+
+#[derive(Template)]
+#[template(path = "dashboard_plan.html")]
+struct PlanPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    plan_id: i64,
+    title: String,
+    region_code: String,
+    region: String,
+    as_of: String,
+    period: String,
+    counts: StatusCounts,
+    mean: String,
+    rows: Vec<IndicatorLine>,
+    status_chart: String,
+    filter_region: String,
+    unit_view: bool,
+    year: i32,
+}
+
+/// The status counts as a bar chart (coloured by light).
+fn status_chart(c: &StatusCounts) -> String {
+    svg::bar_chart(&BarChart {
+        title: "指标状态".into(),
+        unit: "项".into(),
+        bars: [
+            ("已达标", c.met, Light::Green),
+            ("按进度推进", c.on_track, Light::Yellow),
+            ("滞后", c.behind, Light::Red),
+            ("无数据", c.no_data, Light::Grey),
+        ]
+        .into_iter()
+        .map(|(label, n, light)| Bar {
+            label: label.into(),
+            value: Some(n as f64),
+            light: Some(light),
+        })
+        .collect(),
+        target: None,
+    })
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let plan = plan_in_scope(&state, &caller, id).await?;
+    let e = evaluate_for(&state, &caller, &plan, &f).await?;
+    let l = Layout::new(&state, &caller).await?;
+    let region = Some(e.region.as_str()).filter(|r| *r != plan.region_code);
+    let rows = e.indicators.iter().map(|r| line(r, id, region)).collect();
+    render(&PlanPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        plan_id: id,
+        title: plan.title.clone(),
+        region: region_name(&state, &e.region).await?,
+        region_code: e.region.clone(),
+        as_of: e.as_of.to_string(),
+        period: e.period.clone().unwrap_or_default(),
+        counts: e.counts,
+        mean: pct(e.mean_progress),
+        rows,
+        status_chart: status_chart(&e.counts),
+        filter_region: f.region.unwrap_or_default(),
+        unit_view: e.unit_id.is_some(),
+        year: e.as_of.year(),
+    })
+}
+
+fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"indicators.xlsx\"; filename*=UTF-8''{}",
+        super::percent_encode(file_name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn plan_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let plan = plan_in_scope(&state, &caller, id).await?;
+    let e = evaluate_for(&state, &caller, &plan, &f).await?;
+    let bytes = export::indicators_xlsx(&e)?;
+    Ok(xlsx_response(bytes, &format!("指标-{}.xlsx", plan.title)))
+}
+
+// ---------------------------------------------------------------- drill-down
+
+struct NodeLine {
+    code: String,
+    name: String,
+    value: String,
+    value_sort: f64,
+    reporting: String,
+    href: String,
+}
+
+struct SourceLine {
+    report_id: i64,
+    unit: String,
+    region: String,
+    period: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_drill.html")]
+struct DrillPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    plan_id: i64,
+    plan_title: String,
+    indicator: String,
+    target: String,
+    rule: String,
+    path: Vec<NodeLine>,
+    node: NodeLine,
+    children: Vec<NodeLine>,
+    chart: String,
+    trend: String,
+    sources: Vec<SourceLine>,
+    sources_below: usize,
+    explanation: String,
+}
+
+async fn drill_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, target)): Path<(i64, i64)>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let plan = plan_in_scope(&state, &caller, id).await?;
+    let unit = reporter_unit(&caller)?;
+    let code = match f.region.as_deref().filter(|s| !s.is_empty()) {
+        Some(r) => region_param(&caller, r, &plan.region_code)?,
+        None => plan.region_code.clone(),
+    };
+    let mut q = ind::Query::new(id, state.today());
+    q.unit_id = unit;
+    q.period = period_param(f.period.as_deref())?;
+    let d = ind::drill(&state.db, &q, target, &code)
+        .await
+        .map_err(store_err)?
+        .ok_or(AppError::NotFound)?;
+    // The explanation of the indicator at this region.
+    let mut qr = q.clone();
+    qr.region = Some(code.clone());
+    let e = ind::evaluate_plan(&state.db, &qr).await?;
+    let row = e.indicators.iter().find(|r| r.target_id == target);
+    let per_entity = row.is_some_and(|r| r.coverage.is_some());
+    let share = row.is_some_and(|r| r.unit == "%");
+    let shown = |v: Option<f64>| -> String {
+        match v {
+            None => "无数据".into(),
+            Some(x) if per_entity => format!("{} 达标", pct(Some(x))),
+            Some(x) => format!("{}{}", num(x), d.unit),
+        }
+    };
+    let href = |c: &str| format!("/dashboard/plans/{id}/indicators/{target}?region={c}");
+    let node_line = |n: &ind::NodeRow| NodeLine {
+        code: n.code.clone(),
+        name: n.name.clone(),
+        value: shown(n.value),
+        value_sort: n.value.unwrap_or(-1.0),
+        reporting: if per_entity {
+            format!("{}/{}（达标 {}）", n.reporting_leaves, n.leaves, n.met)
+        } else {
+            format!("{}/{}", n.reporting_leaves, n.leaves)
+        },
+        href: href(&n.code),
+    };
+    let target_value = row.map(|r| match r.target {
+        kesu_core::TargetValue::Number(x) => x,
+        kesu_core::TargetValue::Range([lo, _]) => lo,
+    });
+    let chart = svg::bar_chart(&BarChart {
+        title: format!("{}：下级比较", d.indicator),
+        unit: if per_entity {
+            "%".into()
+        } else {
+            d.unit.clone()
+        },
+        bars: d
+            .children
+            .iter()
+            .map(|c| Bar {
+                label: c.name.clone(),
+                value: c.value.map(|v| if per_entity { v * 100.0 } else { v }),
+                light: None,
+            })
+            .collect(),
+        // A city's count target is not each county's: the line only for shares and coverage.
+        target: if per_entity {
+            Some(100.0)
+        } else if share {
+            target_value
+        } else {
+            None
+        },
+    });
+    let trend = svg::line_chart(&LineChart {
+        title: format!("{}：各期数值", d.indicator),
+        unit: d.unit.clone(),
+        x_labels: d.trend.iter().map(|(p, _)| p.clone()).collect(),
+        series: vec![Series {
+            name: d.node.name.clone(),
+            values: d.trend.iter().map(|(_, v)| *v).collect(),
+        }],
+        target: if share { target_value } else { None },
+    });
+    let mut unit_names: BTreeMap<i64, String> = BTreeMap::new();
+    for s in &d.sources {
+        if let std::collections::btree_map::Entry::Vacant(v) = unit_names.entry(s.unit_id) {
+            let name = kesu_store::units::get(&state.db, s.unit_id)
+                .await
+                .map(|u| u.name)
+                .unwrap_or_else(|_| format!("单位 {}", s.unit_id));
+            v.insert(name);
+        }
+    }
+    let sources = d
+        .sources
+        .iter()
+        .map(|s| SourceLine {
+            report_id: s.report_id,
+            unit: unit_names.get(&s.unit_id).cloned().unwrap_or_default(),
+            region: s.region_code.clone(),
+            period: Period::parse(&s.period).map_or(s.period.clone(), |p| p.to_string()),
+            value: num(s.value),
+        })
+        .collect();
+    let l = Layout::new(&state, &caller).await?;
+    render(&DrillPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        plan_id: id,
+        plan_title: plan.title,
+        indicator: d.indicator.clone(),
+        target: d.target_zh.clone(),
+        rule: d.rule.clone(),
+        path: d.path.iter().map(node_line).collect(),
+        node: node_line(&d.node),
+        children: d.children.iter().map(node_line).collect(),
+        chart,
+        trend,
+        sources,
+        sources_below: d.sources_below,
+        explanation: row.map(|r| r.explanation.clone()).unwrap_or_default(),
+    })
+}
+
+// ---------------------------------------------------------------- region
+
+struct PlanAtRegion {
+    title: String,
+    region: String,
+    counts: StatusCounts,
+    mean: String,
+    href: String,
+}
+
+struct ChildLine {
+    code: String,
+    name: String,
+    mean: String,
+    mean_sort: f64,
+    plans: usize,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_region.html")]
+struct RegionPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    code: String,
+    name: String,
+    plans: Vec<PlanAtRegion>,
+    children: Vec<ChildLine>,
+    chart: String,
+    groups_chart: String,
+    groups: Vec<(&'static str, &'static str, String)>,
+    year: i32,
+    can_publish: bool,
+    csrf: String,
+}
+
+/// Which plans speak for a region: those of the region and its ancestors (restricted to the
+/// region's reports), and those of regions below it.
+pub async fn plans_for_region(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+) -> Result<Vec<PlanRow>, AppError> {
+    let all = plans_in_scope(state, caller).await?;
+    Ok(all
+        .into_iter()
+        .filter(|p| code.starts_with(&p.region_code) || p.region_code.starts_with(code))
+        .collect())
+}
+
+/// A plan evaluated for a region: an ancestor's plan on the region's reports, a descendant's on
+/// its own region.
+pub async fn evaluate_at(
+    state: &AppState,
+    plan: &PlanRow,
+    code: &str,
+    as_of: time::Date,
+) -> Result<PlanIndicators, AppError> {
+    let mut q = ind::Query::new(plan.id, as_of);
+    q.region = Some(if plan.region_code.starts_with(code) {
+        plan.region_code.clone()
+    } else {
+        code.to_string()
+    });
+    Ok(ind::evaluate_plan(&state.db, &q).await?)
+}
+
+/// Child region codes of `code`: those stored, and those implied by plans below it.
+async fn child_codes(
+    state: &AppState,
+    code: &str,
+    plans: &[PlanRow],
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: BTreeMap<String, String> = kesu_store::regions::children(&state.db, Some(code))
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect();
+    let level = RegionCode::parse(code)
+        .map_err(|_| AppError::NotFound)?
+        .level();
+    if let Some(child) = level.child() {
+        for p in plans {
+            if p.region_code.len() >= child.code_len() && p.region_code.starts_with(code) {
+                let c = p.region_code[..child.code_len()].to_string();
+                if let std::collections::btree_map::Entry::Vacant(v) = out.entry(c) {
+                    let name = region_name(state, v.key()).await?;
+                    v.insert(name);
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Mean progress per key group over evaluated plans (tasks classified by their words).
+pub async fn group_means(
+    state: &AppState,
+    evaluated: &[PlanIndicators],
+) -> Result<Vec<(KeyGroup, Option<f64>, usize)>, AppError> {
+    let mut sums: BTreeMap<KeyGroup, (f64, usize)> = BTreeMap::new();
+    for e in evaluated {
+        let groups = task_groups(state, e.plan_id).await?;
+        for r in &e.indicators {
+            if let Some(g) = r.task_id.and_then(|t| groups.get(&t)).copied().flatten() {
+                let s = sums.entry(g).or_insert((0.0, 0));
+                s.0 += r.progress.unwrap_or(0.0);
+                s.1 += 1;
+            }
+        }
+    }
+    Ok(KeyGroup::ALL
+        .into_iter()
+        .map(|g| {
+            let (s, n) = sums.get(&g).copied().unwrap_or((0.0, 0));
+            (g, (n > 0).then(|| s / n as f64), n)
+        })
+        .collect())
+}
+
+/// The key group of every live task of a plan, by task id.
+pub async fn task_groups(
+    state: &AppState,
+    plan_id: i64,
+) -> Result<BTreeMap<i64, Option<KeyGroup>>, AppError> {
+    let targets = ind::plan_targets(&state.db, plan_id).await?;
+    let bodies: BTreeMap<i64, &str> = targets
+        .iter()
+        .filter_map(|t| Some((t.task_id?, t.task_body.as_deref()?)))
+        .collect();
+    // Every task votes for its section, not only those with targets.
+    let all = kesu_store::plans::tasks(&state.db, plan_id).await?;
+    let texts: Vec<TaskText<'_>> = all
+        .iter()
+        .map(|t| TaskText {
+            path: &t.path,
+            title: &t.title,
+            body: bodies.get(&t.id).copied(),
+        })
+        .collect();
+    let g = groups::classify(&texts);
+    Ok(all.iter().zip(g).map(|(t, g)| (t.id, g)).collect())
+}
+
+fn groups_chart(means: &[(KeyGroup, Option<f64>, usize)]) -> String {
+    svg::bar_chart(&BarChart {
+        title: "重点人群：指标平均完成进度".into(),
+        unit: "%".into(),
+        bars: means
+            .iter()
+            .map(|(g, m, _)| Bar {
+                label: g.zh().into(),
+                value: m.map(|x| x * 100.0),
+                light: None,
+            })
+            .collect(),
+        target: None,
+    })
+}
+
+async fn region_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> PageResult {
+    if reporter_unit(&caller)?.is_some() {
+        return Err(AppError::NotFound.into());
+    }
+    let code = region_param(&caller, &code, "")?;
+    let today = state.today();
+    let plans = plans_for_region(&state, &caller, &code).await?;
+    let mut evaluated = Vec::new();
+    let mut at_region = Vec::new();
+    for p in &plans {
+        let e = evaluate_at(&state, p, &code, today).await?;
+        at_region.push(PlanAtRegion {
+            title: p.title.clone(),
+            region: region_name(&state, &e.region).await?,
+            counts: e.counts,
+            mean: pct(e.mean_progress),
+            href: if e.region == p.region_code {
+                format!("/dashboard/plans/{}", p.id)
+            } else {
+                format!("/dashboard/plans/{}?region={}", p.id, e.region)
+            },
+        });
+        evaluated.push(e);
+    }
+    // County comparison: each child's mean progress over the plans that speak for it (its own
+    // plans, and the plans above it on its own reports), plans with no data at all left out.
+    let mut children = Vec::new();
+    for (c, name) in child_codes(&state, &code, &plans).await? {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for p in plans
+            .iter()
+            .filter(|p| c.starts_with(&p.region_code) || p.region_code.starts_with(&c))
+        {
+            let e = evaluate_at(&state, p, &c, today).await?;
+            if e.counts.no_data < e.counts.total()
+                && let Some(m) = e.mean_progress
+            {
+                sum += m;
+                n += 1;
+            }
+        }
+        let mean = (n > 0).then(|| sum / n as f64);
+        children.push(ChildLine {
+            code: c,
+            name,
+            mean: pct(mean),
+            mean_sort: mean.unwrap_or(-1.0),
+            plans: n,
+        });
+    }
+    let chart = svg::bar_chart(&BarChart {
+        title: "下级地区比较：指标平均完成进度".into(),
+        unit: "%".into(),
+        bars: children
+            .iter()
+            .map(|c| Bar {
+                label: c.name.clone(),
+                value: (c.mean_sort >= 0.0).then_some(c.mean_sort * 100.0),
+                light: None,
+            })
+            .collect(),
+        target: None,
+    });
+    let means = group_means(&state, &evaluated).await?;
+    let l = Layout::new(&state, &caller).await?;
+    render(&RegionPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        name: region_name(&state, &code).await?,
+        plans: at_region,
+        children,
+        chart,
+        groups_chart: groups_chart(&means),
+        groups: means
+            .iter()
+            .map(|(g, m, n)| (g.key(), g.zh(), format!("{}（{}项）", pct(*m), n)))
+            .collect(),
+        year: today.year(),
+        can_publish: crate::access::administers(&caller, &code)?,
+        csrf: caller.csrf.clone(),
+        code,
+    })
+}
+
+// ---------------------------------------------------------------- unit
+
+struct UnitPlan {
+    id: i64,
+    title: String,
+    counts: StatusCounts,
+    rows: Vec<IndicatorLine>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_unit.html")]
+struct UnitPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    name: String,
+    plans: Vec<UnitPlan>,
+}
+
+async fn unit_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let unit = kesu_store::units::get(&state.db, id)
+        .await
+        .map_err(store_err)?;
+    let visible = match reporter_unit(&caller)? {
+        Some(own) => own == id,
+        None => RegionCode::parse(&unit.region_code)
+            .map(|c| caller.actor.covers(&c))
+            .unwrap_or(false),
+    };
+    if !visible {
+        return Err(AppError::NotFound.into());
+    }
+    let mut plans = Vec::new();
+    for p in kesu_store::plans::of_unit(&state.db, id).await? {
+        let mut q = ind::Query::new(p.id, state.today());
+        q.unit_id = Some(id);
+        let e = ind::evaluate_plan(&state.db, &q).await?;
+        plans.push(UnitPlan {
+            id: p.id,
+            title: p.title,
+            counts: e.counts,
+            rows: e.indicators.iter().map(|r| line(r, p.id, None)).collect(),
+        });
+    }
+    let l = Layout::new(&state, &caller).await?;
+    render(&UnitPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        name: unit.name,
+        plans,
+    })
+}
+
+// ---------------------------------------------------------------- key group
+
+struct GroupPlan {
+    id: i64,
+    title: String,
+    rows: Vec<IndicatorLine>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_group.html")]
+struct GroupPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    group: &'static str,
+    region: String,
+    counts: StatusCounts,
+    mean: String,
+    plans: Vec<GroupPlan>,
+    others: Vec<(&'static str, &'static str)>,
+}
+
+async fn group_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let group = KeyGroup::from_key(&key).ok_or(AppError::NotFound)?;
+    let unit = reporter_unit(&caller)?;
+    let code = match f.region.as_deref().filter(|s| !s.is_empty()) {
+        Some(r) if unit.is_none() => region_param(&caller, r, "")?,
+        _ => caller.actor.region.to_string(),
+    };
+    let today = state.today();
+    let plans = match unit {
+        Some(_) => plans_in_scope(&state, &caller).await?,
+        None => plans_for_region(&state, &caller, &code).await?,
+    };
+    let mut out = Vec::new();
+    let mut all_rows = Vec::new();
+    for p in &plans {
+        let e = match unit {
+            Some(u) => {
+                let mut q = ind::Query::new(p.id, today);
+                q.unit_id = Some(u);
+                ind::evaluate_plan(&state.db, &q).await?
+            }
+            None => evaluate_at(&state, p, &code, today).await?,
+        };
+        let groups = task_groups(&state, p.id).await?;
+        let rows: Vec<&IndicatorRow> = e
+            .indicators
+            .iter()
+            .filter(|r| r.task_id.and_then(|t| groups.get(&t)).copied().flatten() == Some(group))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let region = Some(e.region.as_str()).filter(|r| *r != p.region_code);
+        out.push(GroupPlan {
+            id: p.id,
+            title: p.title.clone(),
+            rows: rows.iter().map(|r| line(r, p.id, region)).collect(),
+        });
+        all_rows.extend(rows.into_iter().cloned());
+    }
+    let counts = StatusCounts::of(&all_rows);
+    let mean = if all_rows.is_empty() {
+        None
+    } else {
+        Some(
+            all_rows
+                .iter()
+                .map(|r| r.progress.unwrap_or(0.0))
+                .sum::<f64>()
+                / all_rows.len() as f64,
+        )
+    };
+    let l = Layout::new(&state, &caller).await?;
+    render(&GroupPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        group: group.zh(),
+        region: region_name(&state, &code).await?,
+        counts,
+        mean: pct(mean),
+        plans: out,
+        others: KeyGroup::ALL
+            .iter()
+            .filter(|g| **g != group)
+            .map(|g| (g.key(), g.zh()))
+            .collect(),
+    })
+}

@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod demo;
+pub mod indicators;
 pub mod plan;
 mod plan_parse;
 mod plan_store;

@@ -40,7 +40,8 @@ impl From<String> for Cell {
 
 impl From<Option<f64>> for Cell {
     fn from(v: Option<f64>) -> Self {
-        v.filter(|x| x.is_finite()).map_or(Cell::Empty, Cell::Number)
+        v.filter(|x| x.is_finite())
+            .map_or(Cell::Empty, Cell::Number)
     }
 }
 

@@ -1,0 +1,255 @@
+//! `kesu indicators`, as a user runs it, on every test backend: a seed plan, accepted reports,
+//! one entry per target with its value, status, sources and rule.
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixture helpers: a failure to set one up fails the test"
+)]
+
+use kesu_core::report::{Period, Transition};
+use kesu_store::reporting::{self, NewRound, ReportChange};
+use kesu_store::{Actor, Db, plans};
+use serde_json::Value;
+use std::process::{Command, Output};
+use time::macros::{date, datetime};
+
+fn kesu(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kesu"))
+        .args(args)
+        .env_remove("KESU_DATABASE_URL")
+        .env_remove("KESU_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const FARMERS: &str = "二.(二).2.(2)";
+
+/// 娄底's plan with two accepted quarters of farmer training (1200 + 1800 人次) from the lead
+/// unit. Returns the plan id and the two report ids.
+async fn loudi_with_reports(db: &Db) -> (i64, Vec<i64>) {
+    let path = format!(
+        "{}/../kesu-plan/tests/gold/000_432ccf1c67a0d8b8.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let plan: kesu_core::plan::Plan =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let src = plans::Source {
+        name: "loudi.json",
+        sha256: "loudi",
+    };
+    let id = plans::import(db, &plan, "4313", Some("娄底市"), &src, &Actor::new("t"))
+        .await
+        .unwrap()
+        .plan_id();
+    let target = plans::tasks(db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.path == FARMERS)
+        .unwrap()
+        .targets[0]
+        .id;
+    let mut reports = Vec::new();
+    for (period, v) in [("2024Q1", 1200.0), ("2024Q2", 1800.0)] {
+        let round = reporting::open_round(
+            db,
+            &NewRound {
+                plan_id: id,
+                period: Period::parse(period).unwrap(),
+                due: date!(2025 - 12 - 01),
+                lock: date!(2025 - 12 - 31),
+                demo: false,
+            },
+            &Actor::new("office"),
+        )
+        .await
+        .unwrap();
+        let slot = reporting::slots(db, round)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.task_path == FARMERS && s.role == "lead")
+            .unwrap();
+        let now = datetime!(2025-06-01 02:00 UTC);
+        for (t, ver, values) in [
+            (Transition::Submit, 0, vec![(target, Some(v))]),
+            (Transition::Accept, 1, vec![]),
+        ] {
+            reporting::change(
+                db,
+                slot.id,
+                t,
+                &ReportChange {
+                    expected_version: ver,
+                    content: None,
+                    values,
+                    reason: None,
+                },
+                now,
+                &Actor::new("u"),
+            )
+            .await
+            .unwrap();
+        }
+        reports.push(slot.id);
+    }
+    (id, reports)
+}
+
+#[test]
+fn indicators_as_json_give_one_entry_per_target_with_value_status_and_sources() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for t in rt.block_on(kesu_store::testing::backends()) {
+        let (plan, reports) = rt.block_on(loudi_with_reports(&t.db));
+        let out = kesu(&[
+            "indicators",
+            "--database-url",
+            &t.url(),
+            "--plan",
+            &plan.to_string(),
+            "--as-of",
+            "2024-06-30",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}: {}", t.name(), stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let list = v["indicators"].as_array().unwrap();
+        assert_eq!(list.len(), 9, "one goal and eight task targets");
+        for e in list {
+            for k in [
+                "task_path",
+                "indicator",
+                "comparator",
+                "target",
+                "unit",
+                "actual",
+                "progress",
+                "status",
+                "sources",
+                "rule",
+            ] {
+                assert!(e.get(k).is_some(), "{k} missing in {e}");
+            }
+        }
+        // The goal (literacy share) has no report: null, not 0.
+        assert_eq!(list[0]["task_path"], "目标");
+        assert!(list[0]["actual"].is_null());
+        assert_eq!(list[0]["status"], "no_data");
+        let training = list
+            .iter()
+            .find(|e| e["task_path"] == FARMERS && e["unit"] == "人次")
+            .unwrap();
+        assert_eq!(training["actual"], 3000.0);
+        assert_eq!(training["target"], 5000.0);
+        assert_eq!(training["comparator"], ">=");
+        assert_eq!(training["progress"], 0.6);
+        assert_eq!(training["status"], "behind");
+        assert_eq!(
+            training["sources"],
+            serde_json::json!([reports[0], reports[1]])
+        );
+        assert!(training["rule"].as_str().unwrap().contains("相加"));
+        rt.block_on(t.cleanup());
+    }
+}
+
+#[test]
+fn indicators_for_a_period_count_the_rounds_up_to_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(kesu_store::testing::TestDb::sqlite()).unwrap();
+    let (plan, reports) = rt.block_on(loudi_with_reports(&t.db));
+    let out = kesu(&[
+        "indicators",
+        "--database-url",
+        &t.url(),
+        "--plan",
+        &plan.to_string(),
+        "--period",
+        "2024Q1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let training = v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["task_path"] == FARMERS && e["unit"] == "人次")
+        .unwrap()
+        .clone();
+    assert_eq!(training["actual"], 1200.0);
+    assert_eq!(training["sources"], serde_json::json!([reports[0]]));
+    rt.block_on(t.cleanup());
+}
+
+#[test]
+fn indicators_as_a_table_show_status_and_a_summary() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(kesu_store::testing::TestDb::sqlite()).unwrap();
+    let (plan, _) = rt.block_on(loudi_with_reports(&t.db));
+    let out = kesu(&[
+        "indicators",
+        "--database-url",
+        &t.url(),
+        "--plan",
+        &plan.to_string(),
+        "--as-of",
+        "2024-06-30",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("3000人次"), "{table}");
+    assert!(table.contains("滞后"), "{table}");
+    assert!(table.contains("无数据"), "{table}");
+    assert!(stderr(&out).contains("滞后 1"), "{}", stderr(&out));
+    rt.block_on(t.cleanup());
+}
+
+#[test]
+fn indicators_as_xlsx_write_a_workbook() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(kesu_store::testing::TestDb::sqlite()).unwrap();
+    let (plan, _) = rt.block_on(loudi_with_reports(&t.db));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("指标.xlsx");
+    let out = kesu(&[
+        "indicators",
+        "--database-url",
+        &t.url(),
+        "--plan",
+        &plan.to_string(),
+        "--format",
+        "xlsx",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip file");
+    rt.block_on(t.cleanup());
+}
+
+#[test]
+fn an_unknown_plan_fails_with_a_message() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(kesu_store::testing::TestDb::sqlite()).unwrap();
+    let out = kesu(&["indicators", "--database-url", &t.url(), "--plan", "999"]);
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("未找到方案"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    rt.block_on(t.cleanup());
+}
+
+#[test]
+fn a_bad_period_is_refused_with_the_accepted_forms() {
+    let out = kesu(&["indicators", "--plan", "1", "--period", "2024Q5"]);
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("2025Q1"), "{err}");
+}
