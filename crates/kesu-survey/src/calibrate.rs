@@ -293,11 +293,24 @@ fn match_margin(cal: &Calibration<'_>, d: &[f64]) -> Result<Matched> {
         }
     }
     // Weight per margin cell, to find population cells without respondents (or with zero weight).
-    let mut by_level = vec![0.0; factor.levels().len()];
-    let mut count_level = vec![0.0; factor.levels().len()];
-    for (&c, &w) in factor.codes().iter().zip(d) {
-        by_level[c as usize] += w;
-        count_level[c as usize] += 1.0;
+    let n_levels = factor.levels().len();
+    let codes = factor.codes();
+    let parts = crate::par::halves(codes.len(), |rows| {
+        let mut sums = vec![0.0; n_levels];
+        let mut counts = vec![0.0; n_levels];
+        for i in rows {
+            sums[codes[i] as usize] += d[i];
+            counts[codes[i] as usize] += 1.0;
+        }
+        (sums, counts)
+    });
+    let mut by_level = vec![0.0; n_levels];
+    let mut count_level = vec![0.0; n_levels];
+    for (sums, counts) in parts {
+        for l in 0..n_levels {
+            by_level[l] += sums[l];
+            count_level[l] += counts[l];
+        }
     }
     let mut dsum = vec![0.0; margin.levels.len()];
     let mut count = vec![0.0; margin.levels.len()];
@@ -458,6 +471,34 @@ impl PairSums {
         }
     }
 
+    /// Add another accumulator of the same shape.
+    fn merge(&mut self, other: PairSums) {
+        match (self, other) {
+            (
+                PairSums::Dense { acc, seen, .. },
+                PairSums::Dense {
+                    acc: acc2,
+                    seen: seen2,
+                    ..
+                },
+            ) => {
+                for (a, b) in acc.iter_mut().zip(acc2) {
+                    *a += b;
+                }
+                for (s, t) in seen.iter_mut().zip(seen2) {
+                    *s |= t;
+                }
+            }
+            (PairSums::Sparse(map), PairSums::Sparse(map2)) => {
+                for (k, v) in map2 {
+                    *map.entry(k).or_insert(0.0) += v;
+                }
+            }
+            // Both sides are built with the same sizes, so their kinds agree.
+            _ => {}
+        }
+    }
+
     /// `(psu, cell, Σ)` for every pair with rows, by PSU then cell.
     fn into_list(self) -> Vec<(u32, u32, f64)> {
         match self {
@@ -480,9 +521,17 @@ impl PairSums {
 
 /// Σ w per (PSU, cell), as a sparse list.
 fn psu_cell_sums(design: &Design, cell: &[u32], n_cells: usize, w: &[f64]) -> Vec<(u32, u32, f64)> {
-    let mut acc = PairSums::new(design.n_psu(), n_cells);
-    for ((&p, &c), &x) in design.psu.iter().zip(cell).zip(w) {
-        acc.add(p, c, x);
+    let psu = &design.psu;
+    let mut parts = crate::par::halves(cell.len(), |rows| {
+        let mut acc = PairSums::new(design.n_psu(), n_cells);
+        for i in rows {
+            acc.add(psu[i], cell[i], w[i]);
+        }
+        acc
+    });
+    let mut acc = parts.remove(0);
+    for other in parts {
+        acc.merge(other);
     }
     acc.into_list()
 }
@@ -515,19 +564,23 @@ fn poststratify(design: &Design, cal: &Calibration<'_>) -> Result<Weighted> {
             }
         })
         .collect();
-    // One pass: cell, weight and Σ w per (PSU, cell).
+    // One pass: cell and weight of each row (two halves on two threads when large)…
     let n = design.n_rows();
-    let mut cell = Vec::with_capacity(n);
-    let mut w = Vec::with_capacity(n);
-    let mut acc = PairSums::new(design.n_psu(), n_cells);
-    for ((&code, &x), &p) in cal.factor.codes().iter().zip(d).zip(&design.psu) {
-        let c = map[code as usize];
-        let wi = x * ratio[c as usize];
-        cell.push(c);
-        w.push(wi);
-        acc.add(p, c, wi);
-    }
-    let psu_cell = acc.into_list();
+    let codes = cal.factor.codes();
+    let mut cell = vec![0u32; n];
+    let mut w = vec![0.0; n];
+    crate::par::fill_halves(&mut cell, |rows, out| {
+        for (o, i) in out.iter_mut().zip(rows) {
+            *o = map[codes[i] as usize];
+        }
+    });
+    crate::par::fill_halves(&mut w, |rows, out| {
+        for (o, i) in out.iter_mut().zip(rows) {
+            *o = d[i] * ratio[cell[i] as usize];
+        }
+    });
+    // …then Σ w per (PSU, cell).
+    let psu_cell = psu_cell_sums(design, &cell, n_cells, &w);
     let rep = report("poststratify", vec![cal.margin.name.clone()], None, &w);
     Ok(Weighted {
         weights: Some(w),

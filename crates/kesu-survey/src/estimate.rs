@@ -14,10 +14,6 @@ use crate::factor::{DENSE_LIMIT, Factor, FxBuild};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Surveys at least this large are summed in two halves on two threads. The split is fixed (not
-/// the machine's core count), so results are the same on every machine.
-const PARALLEL_ROWS: usize = 200_000;
-
 /// `qnorm(0.975)`, as R's `confint` uses for Wald intervals.
 pub const Z975: f64 = 1.959963984540054;
 
@@ -271,35 +267,23 @@ impl Survey {
             return Ok(out);
         }
         let codes: Vec<&[u32]> = by.iter().map(|f| f.codes()).collect();
-        let run = |rows: std::ops::Range<usize>| self.dense_sums(&dims, &codes, rows);
-        let accs = if n >= PARALLEL_ROWS {
-            let mid = n / 2;
-            let (a, b) = std::thread::scope(|s| {
-                let second = s.spawn(|| run(mid..n));
-                let first = run(0..mid);
-                (first, second.join())
-            });
-            let b = b.map_err(|_| SurveyError::Invalid("estimation thread failed".into()))?;
-            a.into_iter()
-                .zip(b)
-                .map(|(mut x, y)| {
-                    for (s, t) in x.0.iter_mut().zip(&y.0) {
-                        s.w += t.w;
-                        s.wy += t.wy;
-                        s.rows += t.rows;
-                        s.nonzero += t.nonzero;
+        let mut parts = crate::par::halves(n, |rows| self.dense_sums(&dims, &codes, rows));
+        let mut accs = parts.remove(0);
+        for other in parts {
+            for (x, y) in accs.iter_mut().zip(other) {
+                for (s, t) in x.0.iter_mut().zip(&y.0) {
+                    s.w += t.w;
+                    s.wy += t.wy;
+                    s.rows += t.rows;
+                    s.nonzero += t.nonzero;
+                }
+                for (c, e) in x.1.iter_mut().zip(&y.1) {
+                    for j in 0..4 {
+                        c[j] += e[j];
                     }
-                    for (c, e) in x.1.iter_mut().zip(&y.1) {
-                        for j in 0..4 {
-                            c[j] += e[j];
-                        }
-                    }
-                    x
-                })
-                .collect()
-        } else {
-            run(0..n)
-        };
+                }
+            }
+        }
         let mut out = Vec::new();
         for (f, (acc, cells)) in accs.into_iter().enumerate() {
             let n_levels = dims[f];

@@ -222,11 +222,15 @@ pub(crate) fn combine(inputs: &[(&[u32], usize)]) -> Joint {
         .filter(|&p| p <= DENSE_LIMIT);
     if let Some(size) = product {
         let mut codes: Vec<u32> = vec![0; n];
-        for &(next, l) in inputs {
-            for (c, &x) in codes.iter_mut().zip(next) {
-                *c = *c * l as u32 + x;
+        crate::par::fill_halves(&mut codes, |rows, out| {
+            for (c, i) in out.iter_mut().zip(rows) {
+                let mut key = 0u32;
+                for &(next, l) in inputs {
+                    key = key * l as u32 + next[i];
+                }
+                *c = key;
             }
-        }
+        });
         let mut slot = vec![u32::MAX; size as usize];
         for &c in &codes {
             slot[c as usize] = 0;

@@ -39,6 +39,7 @@ mod estimate;
 mod factor;
 pub mod input;
 mod linalg;
+mod par;
 mod rule;
 pub mod synth;
 mod table;
