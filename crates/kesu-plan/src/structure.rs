@@ -352,9 +352,10 @@ fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
 }
 
 /// The tasks: leaves of the parts that are not excluded, in document order. Where the document
-/// assigns units at all, a task has units (its own or inherited); an appendix gives tasks only
-/// when the body gives none (a notice whose plan is its 附件). Also says whether they came from
-/// an appendix.
+/// assigns units at all, a task has units (its own or inherited). An appendix gives the tasks
+/// when the body gives none (a notice whose plan is its 附件) or names no units where the
+/// appendix does (a plan whose 任务分工表 is attached). Also says whether they came from an
+/// appendix.
 fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
     let mut body = Vec::new();
     let mut appendix = Vec::new();
@@ -386,9 +387,14 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
         }
         list
     };
-    let body = pick(body);
-    let in_appendix = body.is_empty();
-    let chosen = if in_appendix { pick(appendix) } else { body };
+    let has_units = |list: &[(usize, Units)]| list.iter().any(|(_, u)| !u.is_empty());
+    // The body, unless it is empty, or names no units where an appendix (a 任务分工表) does.
+    let in_appendix = body.is_empty() || (!has_units(&body) && has_units(&appendix));
+    let chosen = if in_appendix {
+        pick(appendix)
+    } else {
+        pick(body)
+    };
     let tasks = chosen
         .into_iter()
         .filter_map(|(id, u)| task(o, id, u))

@@ -435,6 +435,27 @@ fn a_plan_sent_as_the_appendix_of_its_notice_is_read() {
 }
 
 #[test]
+fn an_attached_task_table_gives_the_tasks_when_the_text_names_no_units() {
+    let doc = Document {
+        blocks: vec![
+            Block::Paragraph("某某县全民科学素质行动实施方案".into()),
+            Block::Paragraph("一、重点任务".into()),
+            Block::Paragraph("（一）青少年科学素质提升行动。加强科学教育。".into()),
+            Block::Paragraph("（二）农民科学素质提升行动。开展农民培训。".into()),
+            Block::Paragraph("附件：重点任务分工表".into()),
+            Block::Table(vec![
+                row(&["序号", "工作任务", "牵头单位", "配合单位"]),
+                row(&["1", "加强科学教育", "县教育局", "县科协"]),
+                row(&["2", "开展农民培训", "县农业农村局", "县人社局"]),
+            ]),
+        ],
+    };
+    let p = structure::parse(&doc).unwrap();
+    assert_eq!(paths(&p), vec!["1", "2"]);
+    assert_eq!(task(&p, "2").lead, names(&["县农业农村局"]));
+}
+
+#[test]
 fn sections_after_the_closing_part_are_not_tasks() {
     let text = format!("{COUNTY}四、监测评估\n（一）开展监测。每年开展一次监测。（县科协负责）\n");
     assert_eq!(outline(&plan(&text)), outline(&plan(COUNTY)));

@@ -40,6 +40,8 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
     let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let slot = if c == "序号" || c == "编号" || c == "序" {
         &mut cols.no
+    } else if c.contains("领导") || c.contains("备注") {
+        return;
     } else if c.contains("牵头") || c.contains("主责") {
         &mut cols.lead
     } else if c.contains("配合") || c.contains("协办") || c.contains("参与") || c.contains("协同")
