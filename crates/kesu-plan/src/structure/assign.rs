@@ -233,28 +233,9 @@ fn group_units(content: &str, first_leads: bool, placed: bool) -> Option<Units> 
         }
         return (!units.is_empty()).then_some(units);
     }
-    // "X牵头,Y配合" / "X牵头,Y、Z参与" / "X牵头负责".
-    if let Some(c) = LEAD_COOP.captures(content) {
-        let lead = split_units(c.get(1)?.as_str());
-        let coop = c
-            .get(2)
-            .map(|m| split_units(m.as_str()))
-            .unwrap_or_default();
-        if !lead.is_empty() && lead.iter().chain(&coop).all(|u| unit_like(u)) {
-            units.lead = lead;
-            units.cooperating = coop;
-            return Some(units);
-        }
-        return None;
-    }
-    // "区教育局、区科协负责", "…按职责分工负责".
-    if let Some(c) = RESPONSIBLE.captures(content) {
-        let list = split_units(c.get(1)?.as_str());
-        if !list.is_empty() && list.iter().all(|u| unit_like(u)) {
-            units.add_roleless(list, first_leads);
-            return Some(units);
-        }
-        return None;
+    // Roles in words: "X牵头,Y配合", "X、Y牵头，Z等按职责分工负责", "区教育局、区科协负责".
+    if let Some(u) = worded(content, first_leads) {
+        return Some(u);
     }
     // "(市教委、市科技局)", "(各责任单位)": a bare list, only where unit lists stand.
     if !placed {
@@ -271,15 +252,79 @@ fn group_units(content: &str, first_leads: bool, placed: bool) -> Option<Units> 
     None
 }
 
-static LEAD_COOP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([^，,;；]+?)(?:牵头负责|牵头)(?:[，,;；、]\s*(?:由)?([^，,;；]+?)(?:配合|参与|协助|协同|共同参与|参加)(?:实施|落实)?)?$")
-        .unwrap_or_else(|_| unreachable!("constant regex"))
-});
+/// Words after a list of units that give it a role, longest first.
+const LEAD_WORDS: &[&str] = &["牵头负责", "牵头抓总", "牵头实施", "牵头落实", "牵头"];
+const COOP_WORDS: &[&str] = &[
+    "配合实施",
+    "配合落实",
+    "共同参与",
+    "配合",
+    "参与",
+    "协助",
+    "协同",
+    "参加",
+];
+const RESP_WORDS: &[&str] = &[
+    "按职责分工负责",
+    "按职责分工落实",
+    "按职责负责",
+    "分工负责",
+    "分别负责",
+    "共同负责",
+    "负责落实",
+    "具体负责",
+    "组织实施",
+    "负责",
+];
 
-static RESPONSIBLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([^;；]+?)(?:按职责分工负责|按职责负责|分工负责|分别负责|共同负责|负责落实|具体负责|负责)$")
-        .unwrap_or_else(|_| unreachable!("constant regex"))
-});
+/// A clause of roles in words, each part a list of units followed by its role word. The lists
+/// after a 牵头 cooperate (whatever their word); without a 牵头 they are responsible.
+fn worded(content: &str, first_leads: bool) -> Option<Units> {
+    let mut lead = Vec::new();
+    let mut coop = Vec::new();
+    let mut resp = Vec::new();
+    let mut any_word = false;
+    for clause in content.split([',', '，', ';', '；']) {
+        let clause = clause.trim();
+        let clause = clause.strip_prefix('由').unwrap_or(clause);
+        if clause.is_empty() {
+            continue;
+        }
+        let ends = |words: &[&str]| {
+            words
+                .iter()
+                .find_map(|w| clause.strip_suffix(w).filter(|l| !l.trim().is_empty()))
+        };
+        let (list, into) = if let Some(l) = ends(LEAD_WORDS) {
+            (l, &mut lead)
+        } else if let Some(l) = ends(COOP_WORDS) {
+            (l, &mut coop)
+        } else if let Some(l) = ends(RESP_WORDS) {
+            (l, &mut resp)
+        } else {
+            (clause, &mut resp)
+        };
+        let names = split_units(list);
+        if names.is_empty() || !names.iter().all(|u| unit_like(u)) {
+            return None;
+        }
+        any_word |= list.len() != clause.len();
+        into.extend(names);
+    }
+    if !any_word {
+        return None;
+    }
+    let mut units = Units::default();
+    if lead.is_empty() {
+        units.cooperating = coop;
+        units.add_roleless(resp, first_leads);
+    } else {
+        units.lead = lead;
+        units.cooperating = coop;
+        units.cooperating.extend(resp);
+    }
+    (!units.is_empty()).then_some(units)
+}
 
 /// Split a list of units ("市教育局、团市委、市科协等,排名第一的为牵头单位,下同") into names:
 /// riders that are not names are dropped, trailing 等 is removed.
@@ -565,6 +610,23 @@ mod tests {
         assert!(first_leads("各项任务分别由排名第一的责任单位牵头"));
         assert!(first_leads("第一个单位为牵头单位"));
         assert!(first_leads("排在首位的为牵头单位"));
+    }
+
+    #[test]
+    fn leads_in_words_and_the_rest_by_their_duties_cooperate() {
+        let u = extract(
+            "开展活动。（省教育厅、省科协牵头，省科技厅、团省委等按职责分工负责）",
+            false,
+        );
+        assert_eq!(u.lead, v(&["省教育厅", "省科协"]));
+        assert_eq!(u.cooperating, v(&["省科技厅", "团省委"]));
+        assert!(u.responsible.is_empty());
+    }
+
+    #[test]
+    fn a_sentence_in_brackets_is_not_a_unit_clause() {
+        assert!(extract("开展活动。（由群众自发组织，社区负责提供场地）", false).is_empty());
+        assert!(extract("开展活动。（具体办法另行制定）", false).is_empty());
     }
 
     #[test]
