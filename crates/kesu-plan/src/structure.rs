@@ -260,7 +260,8 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
         })
         .collect();
     // A unit line after the last of several numbered items that name no units of their own
-    // is the units of them all ("1.… 2.… 3.… 责任单位：…").
+    // is the units of them all ("1.… 2.… 3.… 责任单位：…"), and so is a unit clause closing
+    // the last item when none of the others names any.
     for (pid, parent) in o.items.iter().enumerate() {
         if parent.label.is_empty() {
             continue;
@@ -290,14 +291,24 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
                 text.push(p);
             }
         }
-        if lines.is_empty() {
-            continue;
-        }
         let joined = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
-        if !assign::extract(&joined(&text), first_leads).is_empty() {
+        let body = joined(&text);
+        // The unit line may also close the last item's own text: "3.…。（牵头单位：…）".
+        let (body, clause) = if lines.is_empty() {
+            match assign::trailing_clause(&body) {
+                Some(k) => (
+                    body.get(..k).unwrap_or("").to_string(),
+                    body.get(k..).unwrap_or("").to_string(),
+                ),
+                None => continue,
+            }
+        } else {
+            (body, joined(&lines))
+        };
+        if !assign::extract(&body, first_leads).is_empty() {
             continue;
         }
-        let u = assign::extract(&joined(&lines), first_leads);
+        let u = assign::extract(&clause, first_leads);
         if let Some(x) = units.get_mut(last) {
             *x = Units::default();
         }

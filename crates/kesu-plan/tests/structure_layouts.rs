@@ -272,6 +272,23 @@ fn a_unit_line_after_the_last_numbered_item_is_the_units_of_all_items() {
 }
 
 #[test]
+fn a_unit_clause_closing_the_last_item_is_the_units_of_all_when_no_other_names_any() {
+    let p = plan(
+        "某某省科学素质实施方案\n一、重点任务\n（一）青少年科学素质提升行动\n\
+         1．加强科学教育。推进课程改革。\n2．开展科技活动。举办科技节。\n\
+         3．培训科技教师。（牵头单位：省教育厅、省科协；配合单位：团省委）\n\
+         （二）农民科学素质提升行动\n\
+         4．开展农民培训。（责任单位：省农业农村厅）\n5．建设示范基地。（责任单位：省科技厅）\n",
+    );
+    for path in ["一.(一).1", "一.(一).3"] {
+        assert_eq!(task(&p, path).lead, names(&["省教育厅", "省科协"]));
+        assert_eq!(task(&p, path).cooperating, names(&["团省委"]));
+    }
+    assert_eq!(task(&p, "一.(二).4").responsible, names(&["省农业农村厅"]));
+    assert_eq!(task(&p, "一.(二).5").responsible, names(&["省科技厅"]));
+}
+
+#[test]
 fn units_in_words_lead_cooperate_or_are_responsible() {
     let p = plan(
         "2023年某某市全民科学素质工作要点\n一、强化青少年科学素质\n\

@@ -483,6 +483,14 @@ pub(super) fn is_units_only(p: &str, first_leads: bool) -> bool {
             .is_some()
 }
 
+/// Where a unit clause that ends the text begins ("…开展活动。（牵头单位：…）"), if one does.
+pub(super) fn trailing_clause(text: &str) -> Option<usize> {
+    let g = *groups(text).last()?;
+    let after = text.get(g.close_end..)?;
+    let content = text.get(g.open_end..g.close)?;
+    (is_end(after) && group_units(content, false, true).is_some()).then_some(g.open)
+}
+
 /// The text without its unit clauses (for a title that would otherwise end in one).
 pub(super) fn strip_unit_clauses(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
