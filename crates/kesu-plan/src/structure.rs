@@ -31,6 +31,7 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
         .iter()
         .any(|p| matches!(p, Piece::Para(s) if assign::first_leads(s)));
     let mut outline = tree::build(pieces, first_leads);
+    tree::fold_inline_lists(&mut outline, first_leads);
     tree::expand_paragraphs(&mut outline, first_leads);
     if outline.items.len() <= outline.roots.len() {
         return Err(PlanError::NoPlan);

@@ -289,6 +289,23 @@ fn a_unit_clause_closing_the_last_item_is_the_units_of_all_when_no_other_names_a
 }
 
 #[test]
+fn a_list_numbered_inside_a_paragraph_stays_in_its_item() {
+    let text = COUNTY.replace(
+        "2．实施馆校合作行动。推动中小学利用科普场馆开展教学活动。",
+        "2．实施馆校合作行动。推动中小学：(1)利用科普场馆开展教学；(2)开展研学活动。",
+    );
+    let p = plan(&text);
+    assert_eq!(outline(&p), outline(&plan(COUNTY)));
+    assert!(
+        task(&p, "二.(一).2")
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("(2)开展研学活动")
+    );
+}
+
+#[test]
 fn units_in_words_lead_cooperate_or_are_responsible() {
     let p = plan(
         "2023年某某市全民科学素质工作要点\n一、强化青少年科学素质\n\

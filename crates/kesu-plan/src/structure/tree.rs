@@ -27,6 +27,8 @@ pub(super) struct Item {
     pub row: Option<Box<Row>>,
     /// The item is in an appendix (附件).
     pub appendix: bool,
+    /// The label stood inside a paragraph, not at its start.
+    pub inline: bool,
 }
 
 /// Punctuation between a label and its text ("一、", "1. ", "(一)：").
@@ -134,6 +136,9 @@ impl Builder {
             }
         };
         let id = self.new_item(parent, f.text.clone());
+        if let Some(item) = self.items.get_mut(id) {
+            item.inline = !at_start;
+        }
         self.stack.push((f.style, f.n, id));
         self.seen[f.style.index()] = Some(f.n);
         Some(id)
@@ -258,6 +263,73 @@ impl Builder {
             if let Some(item) = self.items.get_mut(id) {
                 item.paras.push(row.title.clone());
                 item.row = Some(Box::new(row));
+            }
+        }
+    }
+}
+
+/// In a document whose items start paragraphs, a list numbered inside one paragraph
+/// ("…包括：(1)…；(2)…；(3)…。（责任单位：…）") is an enumeration within an item, not items of
+/// its own, unless its entries name units of their own. Such lists are folded back into the
+/// item's text. (A document run into one line keeps its inline labels: they are all it has.)
+pub(super) fn fold_inline_lists(outline: &mut Outline, first_leads: bool) {
+    let at_start = outline
+        .items
+        .iter()
+        .filter(|i| !i.label.is_empty() && !i.inline && i.row.is_none())
+        .count();
+    if at_start < 3 {
+        return;
+    }
+    for id in 0..outline.items.len() {
+        let Some(item) = outline.items.get(id) else {
+            continue;
+        };
+        if item.label.is_empty() || item.children.is_empty() {
+            continue;
+        }
+        let kids = &item.children;
+        let foldable = kids.iter().all(|&c| {
+            outline
+                .items
+                .get(c)
+                .is_some_and(|k| k.inline && k.children.is_empty() && k.row.is_none())
+        });
+        if !foldable {
+            continue;
+        }
+        let Some((&last, others)) = kids.split_last() else {
+            continue;
+        };
+        let names_units = |c: usize, whole: bool| {
+            outline.items.get(c).is_some_and(|k| {
+                let text = k.paras.concat();
+                let text = match super::assign::trailing_clause(&text) {
+                    Some(at) if !whole => text.get(..at).unwrap_or("").to_string(),
+                    _ => text,
+                };
+                !super::assign::extract(&text, first_leads).is_empty()
+            })
+        };
+        if others.iter().any(|&c| names_units(c, true)) || names_units(last, false) {
+            continue;
+        }
+        let kids = kids.clone();
+        let mut folded = String::new();
+        for c in kids {
+            if let Some(k) = outline.items.get_mut(c) {
+                folded.push_str(&k.label);
+                folded.push_str(&k.paras.concat());
+                k.label.clear();
+                k.paras.clear();
+                k.parent = None;
+            }
+        }
+        if let Some(item) = outline.items.get_mut(id) {
+            item.children.clear();
+            match item.paras.last_mut() {
+                Some(p) => p.push_str(&folded),
+                None => item.paras.push(folded),
             }
         }
     }
@@ -407,6 +479,7 @@ mod tests {
             .map(|l| Block::Paragraph((*l).to_string()))
             .collect();
         let mut o = build(clean::pieces(&blocks), false);
+        fold_inline_lists(&mut o, false);
         expand_paragraphs(&mut o, false);
         o
     }
