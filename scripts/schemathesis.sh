@@ -17,6 +17,6 @@ COOKIE=$(curl -fsS -D - -o /dev/null -H 'content-type: application/json' \
   sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
 [ -n "$COOKIE" ] || { echo "schemathesis.sh: login failed" >&2; exit 1; }
 # Logout would end the session under the test's feet; it is exercised by the Rust tests.
-"$ST" run "$BASE/api/v1/openapi.json" --url "$BASE" -H "Cookie: $COOKIE" \
+"$ST" run "$BASE/api/v1/openapi.json" --url "$BASE/api/v1" -H "Cookie: $COOKIE" \
   --checks not_a_server_error --max-examples "${ST_EXAMPLES:-30}" --exclude-path /logout \
   --exclude-path /login
