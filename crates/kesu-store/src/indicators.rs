@@ -162,9 +162,8 @@ pub async fn observations(
         _ => (String::new(), ":".to_string()),
     };
     // Ordered by region within a target: the roll-up looks regions up in order.
-    let rows: Vec<ObsRow> =
-        on_db!(db, |p| {
-            sqlx::query_as(
+    let rows: Vec<ObsRow> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT v.target_id, v.report_id, rp.unit_id, rp.role, rp.region_code, r.period, v.value
          FROM reporting_round r
          JOIN report rp ON rp.round_id = r.id
@@ -180,7 +179,7 @@ pub async fn observations(
     .bind(filter.unit_id)
     .fetch_all(p)
     .await
-        })?;
+    })?;
     let led: BTreeSet<(i64, &str)> = rows
         .iter()
         .filter(|r| r.role == "lead")
@@ -283,7 +282,13 @@ pub async fn entities(db: &Db, region: &str, entity: &str) -> StoreResult<Option
         None
     };
     if let Some(level) = level {
-        let rs = crate::regions::subtree(db, Some(region), Some(level), None).await?;
+        let mut rs = crate::regions::subtree(db, Some(region), Some(level), None).await?;
+        // Judged at a region of that level (每个县区 at one county): the region itself.
+        if region.len() == level.code_len()
+            && let Some(r) = crate::regions::get(db, region).await?
+        {
+            rs.insert(0, r);
+        }
         return Ok(Some(
             rs.into_iter()
                 .map(|r| Entity {
@@ -343,6 +348,7 @@ impl Query {
 /// An observation as listed under an indicator: the report it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceRef {
+    /// The report; a recorded survey figure has its record id negated here (and unit 0).
     pub report_id: i64,
     pub unit_id: i64,
     pub region_code: String,
@@ -407,6 +413,8 @@ pub struct IndicatorRow {
     pub light: Light,
     /// Report ids the value came from, ascending.
     pub sources: Vec<i64>,
+    /// Recorded survey figures the value came from ([`record_value`]), by record id.
+    pub records: Vec<i64>,
     /// How the value is computed, in words.
     pub rule: String,
     /// How this value and status were reached, with the numbers.
@@ -507,6 +515,16 @@ pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
             .or_default()
             .push(o.observation);
     }
+    // The literacy share goal: the survey figures the office recorded.
+    for t in targets
+        .iter()
+        .filter(|t| t.task_id.is_none() && is_literacy_share(&t.target))
+    {
+        let obs = share_observations(db, &region, day.year()).await?;
+        if !obs.is_empty() {
+            observations.entry(t.target_id).or_default().extend(obs);
+        }
+    }
     let population = populations(db, &region, day.year()).await?;
     let plan_period = plan_period(&plan);
     Ok(Loaded {
@@ -566,12 +584,18 @@ pub async fn evaluate_plan(db: &Db, q: &Query) -> StoreResult<PlanIndicators> {
 }
 
 fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation) -> IndicatorRow {
-    let mut sources: Vec<i64> = ev.sources.iter().map(|s| s.report_id).collect();
+    let mut ids: Vec<i64> = ev.sources.iter().map(|s| s.report_id).collect();
     if let Some(c) = &ev.coverage {
-        sources.extend(c.sources.iter().map(|s| s.report_id));
+        ids.extend(c.sources.iter().map(|s| s.report_id));
     }
-    sources.sort_unstable();
-    sources.dedup();
+    ids.sort_unstable();
+    ids.dedup();
+    // Recorded survey figures carry their record id negated (see `share_observations`).
+    let (mut records, sources): (Vec<i64>, Vec<i64>) = ids.into_iter().partition(|id| *id < 0);
+    for r in &mut records {
+        *r = -*r;
+    }
+    records.sort_unstable();
     let mut source_rows: Vec<SourceRef> = ev
         .sources
         .iter()
@@ -613,6 +637,7 @@ fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation) -> IndicatorRow {
         status_zh: ev.status.zh(),
         light: ev.light,
         sources,
+        records,
         rule: ind.rule.clone(),
         explanation: ev.explanation.clone(),
         coverage: ev.coverage.as_ref().map(|c| CoverageRow {
@@ -879,9 +904,8 @@ pub async fn expand_entities(
         .execute(&mut *c)
         .await
         .map(|x| x.rows_affected()))?;
-        let n =
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
             "INSERT INTO task_unit (task_id, unit_id, role, ord) VALUES ($1, $2, 'responsible', $3)
              ON CONFLICT (task_id, unit_id, role) DO NOTHING"
         )
@@ -891,7 +915,7 @@ pub async fn expand_entities(
         .execute(&mut *c)
         .await
         .map(|x| x.rows_affected())
-            })?;
+        })?;
         added += n as usize;
     }
     crate::audit::record_in_region(
@@ -906,4 +930,588 @@ pub async fn expand_entities(
     .await?;
     tx.commit().await?;
     Ok(added)
+}
+
+// ---------------------------------------------------------------- recorded values
+
+/// The key of the literacy share in `indicator_record`.
+pub const LITERACY_SHARE: &str = "literacy_share";
+
+/// Whether a target is the share of citizens with scientific literacy (公民具备科学素质的比例).
+pub fn is_literacy_share(t: &Target) -> bool {
+    let unit = t.unit.trim();
+    (unit == "%" || unit == "％")
+        && (t.indicator.contains("科学素质") || t.text.contains("科学素质"))
+}
+
+/// A value recorded by the office (a survey estimate).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub id: i64,
+    pub region_code: String,
+    pub year: i32,
+    pub key: String,
+    pub value: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub source: String,
+    pub recorded_by: String,
+}
+from_row!(Record {
+    id: i64,
+    region_code: String,
+    year: i32,
+    key: String,
+    value: f64,
+    low: Option<f64>,
+    high: Option<f64>,
+    source: String,
+    recorded_by: String,
+});
+
+/// A value to record.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub region_code: String,
+    pub year: i32,
+    pub key: String,
+    pub value: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Where it comes from ("2024年公民科学素质抽样调查").
+    pub source: String,
+}
+
+/// Record (or replace) a region's value for a year, audited with the value it replaces.
+pub async fn record_value(db: &Db, r: &NewRecord, actor: &crate::Actor) -> StoreResult<i64> {
+    kesu_core::RegionCode::parse(&r.region_code).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    if !r.value.is_finite()
+        || r.low.is_some_and(|x| !x.is_finite() || x > r.value)
+        || r.high.is_some_and(|x| !x.is_finite() || x < r.value)
+    {
+        return Err(StoreError::Invalid(format!(
+            "{} {} 年的数值 {} 无效：必须是有限数字，且区间下限 ≤ 数值 ≤ 上限 (bad value or interval)",
+            r.region_code, r.year, r.value
+        )));
+    }
+    let mut tx = db.begin().await?;
+    let before: Option<(f64, Option<f64>, Option<f64>, String)> = on_tx!(&mut tx, |c| {
+        sqlx::query_as(
+            "SELECT value, low, high, source FROM indicator_record
+             WHERE region_code = $1 AND year = $2 AND key = $3",
+        )
+        .bind(&r.region_code)
+        .bind(r.year)
+        .bind(&r.key)
+        .fetch_optional(&mut *c)
+        .await
+    })?;
+    let id: i64 = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO indicator_record (region_code, year, key, value, low, high, source, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (region_code, year, key) DO UPDATE SET value = excluded.value,
+               low = excluded.low, high = excluded.high, source = excluded.source,
+               recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at
+             RETURNING id",
+        )
+        .bind(&r.region_code)
+        .bind(r.year)
+        .bind(&r.key)
+        .bind(r.value)
+        .bind(r.low)
+        .bind(r.high)
+        .bind(&r.source)
+        .bind(&actor.name)
+        .bind(time::OffsetDateTime::now_utc())
+        .fetch_one(&mut *c)
+        .await
+    })?;
+    let before = before
+        .map(|(v, lo, hi, s)| serde_json::json!({"value": v, "low": lo, "high": hi, "source": s}));
+    let after = serde_json::json!({"region": r.region_code, "year": r.year, "key": r.key,
+        "value": r.value, "low": r.low, "high": r.high, "source": r.source});
+    crate::audit::record_in_region(
+        &mut tx,
+        actor,
+        Some(&r.region_code),
+        "indicator.record",
+        &format!("indicator_record:{id}"),
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The recorded values of `key` in `region`'s subtree (the region included), by region and year.
+pub async fn records(db: &Db, region: &str, key: &str) -> StoreResult<Vec<Record>> {
+    let hi = prefix_end(region);
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT id, region_code, year, key, value, low, high, source, recorded_by
+         FROM indicator_record WHERE region_code >= $1 AND region_code < $2 AND key = $3
+         ORDER BY region_code, year"
+    )
+    .bind(region)
+    .bind(&hi)
+    .bind(key)
+    .fetch_all(p)
+    .await)?)
+}
+
+/// The literacy share records up to `year` as observations of the region's own figure when it
+/// has one, else of the shallowest level below it that has figures (the counties' figures, not
+/// the counties' and the townships' together). Each carries its record id negated as report id.
+pub async fn share_observations(db: &Db, region: &str, year: i32) -> StoreResult<Vec<Observation>> {
+    let all: Vec<Record> = records(db, region, LITERACY_SHARE)
+        .await?
+        .into_iter()
+        .filter(|r| r.year <= year)
+        .collect();
+    let level = all.iter().map(|r| r.region_code.len()).min();
+    Ok(all
+        .into_iter()
+        .filter(|r| Some(r.region_code.len()) == level)
+        .map(|r| Observation {
+            report_id: -r.id,
+            unit_id: 0,
+            region_code: r.region_code,
+            period: Period::Year { year: r.year },
+            value: r.value,
+            accepted: true,
+        })
+        .collect())
+}
+
+/// A region's literacy share in a year, if recorded.
+pub async fn share_of(db: &Db, region: &str, year: i32) -> StoreResult<Option<Record>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT id, region_code, year, key, value, low, high, source, recorded_by
+         FROM indicator_record WHERE region_code = $1 AND year = $2 AND key = $3"
+    )
+    .bind(region)
+    .bind(year)
+    .bind(LITERACY_SHARE)
+    .fetch_optional(p)
+    .await)?)
+}
+
+// ---------------------------------------------------------------- reporting discipline
+
+/// A report that was late or sent back in a year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LateOrReturned {
+    pub report_id: i64,
+    pub plan_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub region_code: String,
+    pub task_path: String,
+    pub task_title: String,
+    pub period: String,
+    pub due_date: Date,
+    pub submitted_on: Option<Date>,
+    pub state: String,
+    pub late: bool,
+    /// How many times the office returned it.
+    pub returned: i64,
+}
+
+struct DisciplineRow {
+    report_id: i64,
+    plan_id: i64,
+    unit_id: i64,
+    unit_name: String,
+    region_code: String,
+    task_path: String,
+    task_title: String,
+    period: String,
+    due_date: Date,
+    submitted_at: Option<time::OffsetDateTime>,
+    state: String,
+    returned: i64,
+}
+from_row!(DisciplineRow {
+    report_id: i64,
+    plan_id: i64,
+    unit_id: i64,
+    unit_name: String,
+    region_code: String,
+    task_path: String,
+    task_title: String,
+    period: String,
+    due_date: Date,
+    submitted_at: Option<time::OffsetDateTime>,
+    state: String,
+    returned: i64,
+});
+
+/// Reports of the rounds of `year` (any period in it, any plan, demo rounds left out) from
+/// units in `region`'s subtree that were late (submitted after the due date, or not
+/// submitted and past it on `today`) or returned at least once. The return reasons stay out:
+/// they are internal.
+pub async fn late_or_returned(
+    db: &Db,
+    region: &str,
+    year: i32,
+    today: Date,
+) -> StoreResult<Vec<LateOrReturned>> {
+    let hi = prefix_end(region);
+    let rows: Vec<DisciplineRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT rp.id AS report_id, r.plan_id, rp.unit_id, u.name AS unit_name, rp.region_code,
+                t.path AS task_path, t.title AS task_title, r.period, r.due_date, rp.submitted_at,
+                rp.state,
+                (SELECT COUNT(*) FROM report_event e WHERE e.report_id = rp.id AND e.action = 'return') AS returned
+         FROM reporting_round r
+         JOIN report rp ON rp.round_id = r.id
+         JOIN unit u ON u.id = rp.unit_id
+         JOIN task t ON t.id = rp.task_id
+         WHERE rp.region_code >= $1 AND rp.region_code < $2 AND r.period LIKE $3 AND r.demo = $4
+         ORDER BY rp.region_code, u.name, r.period, t.path"
+    )
+    .bind(region)
+    .bind(&hi)
+    .bind(format!("{year}%"))
+    .bind(false)
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let state = kesu_core::report::ReportState::parse(&r.state)?;
+            let submitted_on = r.submitted_at.map(crate::reporting::china_date);
+            let late = kesu_core::report::is_late(state, submitted_on, today, r.due_date);
+            (late || r.returned > 0).then_some(LateOrReturned {
+                report_id: r.report_id,
+                plan_id: r.plan_id,
+                unit_id: r.unit_id,
+                unit_name: r.unit_name,
+                region_code: r.region_code,
+                task_path: r.task_path,
+                task_title: r.task_title,
+                period: r.period,
+                due_date: r.due_date,
+                submitted_on,
+                state: r.state,
+                late,
+                returned: r.returned,
+            })
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------- assessment
+
+/// Who is assessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessBy {
+    /// The child regions of the plan's region (the counties of a city).
+    Regions,
+    /// The units assigned to the plan's tasks.
+    Units,
+}
+
+/// Inputs the office adds to what Kesu computes, by assessed id and item id: whether fixed
+/// items were done (judged on evidence), self-scores, reviewer scores with reasons.
+pub type ExtraInputs = BTreeMap<String, BTreeMap<String, kesu_indicators::ItemInput>>;
+
+/// What to assess.
+#[derive(Debug, Clone)]
+pub struct AssessQuery<'a> {
+    pub plan_id: i64,
+    pub year: i32,
+    pub by: AssessBy,
+    pub scheme: &'a kesu_indicators::Scheme,
+    pub inputs: &'a ExtraInputs,
+    /// Today (lateness of reports not handed in is judged on it).
+    pub today: Date,
+    /// How many of the top ranks are commendation candidates (ties included).
+    pub top: u32,
+}
+
+/// An assessment with the inputs it used and the lists the plans call for.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentReport {
+    pub plan_id: i64,
+    pub plan_title: String,
+    pub region: String,
+    pub year: i32,
+    pub by: AssessBy,
+    /// Every assessed body's inputs, computed and given.
+    pub inputs: Vec<kesu_indicators::Assessed>,
+    pub assessment: kesu_indicators::Assessment,
+    /// 表彰候选 (ids, in rank order).
+    pub commendation: Vec<String>,
+    /// Below the literacy target or fallen since last year (不升反降), worst first.
+    pub concerns: Vec<kesu_indicators::assess::Concern>,
+    /// Assessed regions without a literacy share this year (not judged on it).
+    pub no_share: Vec<String>,
+    /// The plan's literacy target ("> 15%"), when it has one.
+    pub share_target: Option<String>,
+}
+
+/// Units of the plan's tasks located in `region`'s subtree.
+async fn assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResult<Vec<i64>> {
+    let hi = prefix_end(region);
+    Ok(on_db!(db, |p| {
+        sqlx::query_scalar(
+        "SELECT DISTINCT tu.unit_id FROM task_unit tu JOIN task t ON t.id = tu.task_id
+         JOIN unit u ON u.id = tu.unit_id
+         WHERE t.plan_id = $1 AND t.removed_in IS NULL AND u.region_code >= $2 AND u.region_code < $3
+         ORDER BY tu.unit_id"
+    )
+    .bind(plan_id)
+    .bind(region)
+    .bind(&hi)
+    .fetch_all(p)
+    .await
+    })?)
+}
+
+/// The child regions of `region`: stored ones, else those implied by units and plans below it.
+pub async fn child_regions(db: &Db, region: &str) -> StoreResult<Vec<(String, String)>> {
+    let stored = crate::regions::children(db, Some(region)).await?;
+    if !stored.is_empty() {
+        return Ok(stored.into_iter().map(|r| (r.code, r.name)).collect());
+    }
+    let level = kesu_core::RegionCode::parse(region)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?
+        .level();
+    let Some(child) = level.child() else {
+        return Ok(Vec::new());
+    };
+    let n = child.code_len();
+    let mut codes: BTreeSet<String> = BTreeSet::new();
+    for u in crate::units::list(db, region).await? {
+        if u.region_code.len() >= n {
+            codes.insert(u.region_code[..n].to_string());
+        }
+    }
+    for p in plans::list(db, region).await? {
+        if p.region_code.len() >= n {
+            codes.insert(p.region_code[..n].to_string());
+        }
+    }
+    let names = region_names(db, &codes.iter().cloned().collect::<Vec<_>>()).await?;
+    Ok(codes
+        .into_iter()
+        .map(|c| {
+            let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+            (c, name)
+        })
+        .collect())
+}
+
+/// The last day a year's figures are judged on: 31 December, or today if earlier.
+pub fn year_end(year: i32, today: Date) -> Date {
+    let end = Date::from_calendar_date(year, time::Month::December, 31).unwrap_or(today);
+    end.min(today)
+}
+
+fn set_input(
+    items: &mut BTreeMap<String, kesu_indicators::ItemInput>,
+    item: &str,
+    f: impl FnOnce(&mut kesu_indicators::ItemInput),
+) {
+    f(items.entry(item.to_string()).or_default());
+}
+
+/// Give `extra` precedence over computed inputs, field by field.
+fn merge(into: &mut kesu_indicators::ItemInput, extra: &kesu_indicators::ItemInput) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if extra.$f.is_some() { into.$f = extra.$f.clone(); } )* };
+    }
+    take!(
+        attainment,
+        done,
+        shortfall,
+        value,
+        self_score,
+        self_reason,
+        reviewer_score,
+        reviewer_reason
+    );
+}
+
+/// Assess the counties (or units) of a plan for a year with a scheme: task attainment from the
+/// indicators, reporting discipline from late and returned reports, the literacy share and its
+/// change from recorded survey figures; the office's inputs (fixed items, self and reviewer
+/// scores) added. Items whose source Kesu does not know get only the office's inputs.
+pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentReport> {
+    use kesu_indicators::assess::{ItemSource, ShareYears, below_target_or_fell};
+    use kesu_indicators::progress::attainment;
+    let plan = plans::get(db, q.plan_id).await?;
+    let day = year_end(q.year, q.today);
+    let goal = plan_targets(db, q.plan_id)
+        .await?
+        .into_iter()
+        .find(|t| t.task_id.is_none() && is_literacy_share(&t.target))
+        .map(|t| t.target);
+    let entities: Vec<(String, String)> = match q.by {
+        AssessBy::Regions => child_regions(db, &plan.region_code).await?,
+        AssessBy::Units => {
+            let mut out = Vec::new();
+            for id in assigned_units_in(db, q.plan_id, &plan.region_code).await? {
+                let u = crate::units::get(db, id).await?;
+                out.push((id.to_string(), u.name));
+            }
+            out
+        }
+    };
+    let own_plans = plans::list(db, &plan.region_code).await?;
+    let mut assessed = Vec::with_capacity(entities.len());
+    let mut shares = Vec::new();
+    let mut no_share = Vec::new();
+    for (id, name) in &entities {
+        let mut items: BTreeMap<String, kesu_indicators::ItemInput> = BTreeMap::new();
+        // Task attainment: the plan on this body's reports, and (for a region) the region's own
+        // plans; a plan counts when the body has tasks in it.
+        let mut means = Vec::new();
+        let discipline;
+        match q.by {
+            AssessBy::Regions => {
+                let mut evaluated: Vec<i64> = Vec::new();
+                for p in
+                    std::iter::once(&plan).chain(own_plans.iter().filter(|p| p.region_code == *id))
+                {
+                    if evaluated.contains(&p.id) {
+                        continue;
+                    }
+                    evaluated.push(p.id);
+                    let scope = if p.region_code.starts_with(id.as_str()) {
+                        p.region_code.clone()
+                    } else {
+                        id.clone()
+                    };
+                    if assigned_units_in(db, p.id, &scope).await?.is_empty() {
+                        continue;
+                    }
+                    let mut qq = Query::new(p.id, day);
+                    qq.region = Some(scope);
+                    if let Some(m) = evaluate_plan(db, &qq).await?.mean_progress {
+                        means.push(m);
+                    }
+                }
+                discipline = late_or_returned(db, id, q.year, q.today).await?.len();
+            }
+            AssessBy::Units => {
+                let unit: i64 = id.parse().unwrap_or_default();
+                let mut qq = Query::new(q.plan_id, day);
+                qq.unit_id = Some(unit);
+                if let Some(m) = evaluate_plan(db, &qq).await?.mean_progress {
+                    means.push(m);
+                }
+                discipline = late_or_returned(db, &plan.region_code, q.year, q.today)
+                    .await?
+                    .iter()
+                    .filter(|r| r.unit_id == unit)
+                    .count();
+            }
+        }
+        let share_now = match q.by {
+            AssessBy::Regions => share_of(db, id, q.year).await?.map(|r| r.value),
+            AssessBy::Units => None,
+        };
+        let share_before = match q.by {
+            AssessBy::Regions => share_of(db, id, q.year - 1).await?.map(|r| r.value),
+            AssessBy::Units => None,
+        };
+        if q.by == AssessBy::Regions {
+            if share_now.is_none() {
+                no_share.push(name.clone());
+            }
+            shares.push(ShareYears {
+                id: id.clone(),
+                name: name.clone(),
+                this_year: share_now,
+                last_year: share_before,
+            });
+        }
+        for item in &q.scheme.items {
+            let ItemSource::Indicator(key) = &item.source else {
+                continue;
+            };
+            match key.as_str() {
+                "plan.task_attainment" if !means.is_empty() => {
+                    let m = means.iter().sum::<f64>() / means.len() as f64;
+                    set_input(&mut items, &item.id, |i| i.attainment = Some(m));
+                }
+                "reports.late_or_returned" => {
+                    set_input(&mut items, &item.id, |i| {
+                        i.shortfall = Some(discipline as f64)
+                    });
+                }
+                "goal.literacy_share" => {
+                    if let (Some(v), Some(g)) = (share_now, goal.as_ref()) {
+                        let a = attainment(g.comparator, &g.value, v).uncapped;
+                        set_input(&mut items, &item.id, |i| i.attainment = Some(a));
+                    }
+                }
+                "goal.literacy_share_change" => {
+                    if let (Some(now), Some(before)) = (share_now, share_before) {
+                        // In percentage points, to one decimal as surveys publish them.
+                        let rise = ((now - before) * 10.0).round() / 10.0;
+                        set_input(&mut items, &item.id, |i| i.value = Some(rise));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(extra) = q.inputs.get(id.as_str()) {
+            for (item, input) in extra {
+                set_input(&mut items, item, |i| merge(i, input));
+            }
+        }
+        assessed.push(kesu_indicators::Assessed {
+            id: id.clone(),
+            name: name.clone(),
+            items,
+        });
+    }
+    for id in q.inputs.keys() {
+        if !entities.iter().any(|(e, _)| e == id) {
+            return Err(StoreError::Invalid(format!(
+                "评分输入中的“{id}”不是被考核对象（应为 {}）(unknown assessed id in the inputs)",
+                entities
+                    .iter()
+                    .map(|(e, n)| format!("{e} {n}"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )));
+        }
+    }
+    let assessment = kesu_indicators::assess(q.scheme, &assessed)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let commendation = assessment
+        .commendation_candidates(Some(q.top), None)
+        .into_iter()
+        .map(|r| r.id.clone())
+        .collect();
+    let concerns = match goal.as_ref() {
+        Some(g) => {
+            let aim = match g.value {
+                TargetValue::Number(x) => x,
+                TargetValue::Range([lo, _]) => lo,
+            };
+            below_target_or_fell(&shares, g.comparator, aim)
+        }
+        None => Vec::new(),
+    };
+    Ok(AssessmentReport {
+        plan_id: plan.id,
+        plan_title: plan.title.clone(),
+        region: plan.region_code.clone(),
+        year: q.year,
+        by: q.by,
+        inputs: assessed,
+        assessment,
+        commendation,
+        concerns,
+        no_share,
+        share_target: goal.as_ref().map(target_zh),
+    })
 }

@@ -33,6 +33,7 @@ pub const ALL: &[Embedded] = &[
     migration!(2, "0002_regions"),
     migration!(3, "0003_units_plans"),
     migration!(4, "0004_accounts_reporting"),
+    migration!(5, "0005_indicators"),
 ];
 
 /// Which dialect a migrator is built for.

@@ -41,6 +41,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// 指标：方案各项目标的实际值、进度、状态和来源报告 (indicators)
     Indicators(cmd::indicators::IndicatorsArgs),
+    /// 年度考核：按考核方案为各县市区或责任单位计分、排名 (assessment)
+    Assess(cmd::assess::AssessArgs),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
     /// 演示：新建数据库并导入示例区划和五个示例方案 (demo)
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::User(c) => cmd::user::run(&cli.global, c),
         Command::Serve(a) => cmd::serve::run(&cli.global, a),
         Command::Indicators(a) => cmd::indicators::run(&cli.global, a),
+        Command::Assess(a) => cmd::assess::run(&cli.global, a),
         Command::Migrate => cmd::db::migrate(&cli.global),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };

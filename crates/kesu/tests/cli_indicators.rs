@@ -253,3 +253,238 @@ fn a_bad_period_is_refused_with_the_accepted_forms() {
     assert_ne!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("2025Q1"), "{err}");
 }
+
+/// Three counties of 娄底 reporting on the venues task (三.(三).2.(2)) for 2024Q4 — 娄星 a venue,
+/// the others none; 双峰 late — and their survey shares for 2023 and 2024 recorded with
+/// `kesu indicators record`. Returns the plan id.
+async fn three_counties(db: &Db, url: &str) -> i64 {
+    let csv = "code,name\n43,湖南省\n4313,娄底市\n431302,娄星区\n431321,双峰县\n431322,新化县\n";
+    kesu_store::regions::import_seed_csv(db, &Actor::new("t"), csv.as_bytes(), "r.csv", "2023")
+        .await
+        .unwrap();
+    let (plan, _) = loudi_with_reports(db).await;
+    let task = plans::tasks(db, plan)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.path == "三.(三).2.(2)")
+        .unwrap();
+    let out = kesu(&[
+        "indicators",
+        "expand",
+        "--database-url",
+        url,
+        "--task",
+        &task.id.to_string(),
+        "--level",
+        "county",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let round = reporting::open_round(
+        db,
+        &NewRound {
+            plan_id: plan,
+            period: Period::parse("2024Q4").unwrap(),
+            due: date!(2025 - 01 - 15),
+            lock: date!(2025 - 01 - 31),
+            demo: false,
+        },
+        &Actor::new("office"),
+    )
+    .await
+    .unwrap();
+    let slots = reporting::slots(db, round).await.unwrap();
+    for (code, venue, day) in [
+        ("431302", 1.0, datetime!(2025-01-10 02:00 UTC)),
+        ("431321", 0.0, datetime!(2025-01-20 02:00 UTC)),
+        ("431322", 0.0, datetime!(2025-01-10 02:00 UTC)),
+    ] {
+        let s = slots.iter().find(|s| s.region_code == code).unwrap();
+        let values = vec![
+            (task.targets[0].id, Some(venue)),
+            (task.targets[1].id, Some(90.0)),
+        ];
+        for (t, ver, values, at) in [
+            (Transition::Submit, 0, values, day),
+            (
+                Transition::Accept,
+                1,
+                vec![],
+                datetime!(2025-01-25 02:00 UTC),
+            ),
+        ] {
+            reporting::change(
+                db,
+                s.id,
+                t,
+                &ReportChange {
+                    expected_version: ver,
+                    content: None,
+                    values,
+                    reason: None,
+                },
+                at,
+                &Actor::new("u"),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    plan
+}
+
+fn record_shares(url: &str) {
+    for (code, y2023, y2024) in [
+        ("431302", "14.8", "16.0"),
+        ("431321", "13.8", "15.0"),
+        ("431322", "15.5", "15.0"),
+    ] {
+        for (year, v) in [("2023", y2023), ("2024", y2024)] {
+            let out = kesu(&[
+                "indicators",
+                "record",
+                "--database-url",
+                url,
+                "--region",
+                code,
+                "--year",
+                year,
+                "--value",
+                v,
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+    }
+}
+
+fn inputs_file(dir: &std::path::Path) -> String {
+    let done = serde_json::json!({"done": true});
+    let fixed = [
+        "org_leadership",
+        "org_study",
+        "coordination",
+        "funding",
+        "publicity",
+        "ledger",
+    ];
+    let per: serde_json::Map<String, Value> = fixed
+        .iter()
+        .map(|f| (f.to_string(), done.clone()))
+        .collect();
+    let all: serde_json::Map<String, Value> = ["431302", "431321", "431322"]
+        .iter()
+        .map(|c| (c.to_string(), Value::Object(per.clone())))
+        .collect();
+    let path = dir.join("inputs.json");
+    std::fs::write(&path, Value::Object(all).to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+// As in kesu-store's tests: 娄星 80, 双峰 and 新化 tied at 74.67 (see there for the sums).
+#[test]
+fn assess_ranks_the_counties_with_ties_and_lists_commendation_and_concerns() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for t in rt.block_on(kesu_store::testing::backends()) {
+        let url = t.url();
+        let plan = rt.block_on(three_counties(&t.db, &url));
+        record_shares(&url);
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = inputs_file(dir.path());
+        let out = kesu(&[
+            "assess",
+            "--database-url",
+            &url,
+            "--plan",
+            &plan.to_string(),
+            "--year",
+            "2024",
+            "--inputs",
+            &inputs,
+            "--top",
+            "2",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}: {}", t.name(), stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ranking: Vec<(String, f64, u64)> = v["assessment"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["total"].as_f64().unwrap(),
+                    r["rank"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ranking,
+            [
+                ("娄星区".to_string(), 80.0, 1),
+                ("双峰县".to_string(), 74.67, 2),
+                ("新化县".to_string(), 74.67, 2),
+            ],
+            "{}",
+            t.name()
+        );
+        assert_eq!(
+            v["commendation"],
+            serde_json::json!(["431302", "431321", "431322"])
+        );
+        let fell: Vec<&str> = v["concerns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["fell"] == true)
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(fell, ["新化县"]);
+        let xlsx = dir.path().join("考核.xlsx");
+        let out = kesu(&[
+            "assess",
+            "--database-url",
+            &url,
+            "--plan",
+            &plan.to_string(),
+            "--year",
+            "2024",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+        rt.block_on(t.cleanup());
+    }
+}
+
+#[test]
+fn a_scheme_with_a_bad_item_exits_65_naming_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(kesu_store::testing::TestDb::sqlite()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scheme = dir.path().join("scheme.json");
+    std::fs::write(
+        &scheme,
+        r#"{"name":"测试","items":[{"id":"x","name":"经费","points":-1,"rule":{"type":"fixed"},"source":"report_evidence"}]}"#,
+    )
+    .unwrap();
+    let out = kesu(&[
+        "assess",
+        "--database-url",
+        &t.url(),
+        "--scheme",
+        scheme.to_str().unwrap(),
+        "--plan",
+        "1",
+        "--year",
+        "2024",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(err.contains("经费"), "{err}");
+    rt.block_on(t.cleanup());
+}

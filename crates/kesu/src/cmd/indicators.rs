@@ -4,7 +4,7 @@
 use super::GlobalOpts;
 use super::db::{print_json, print_table, with_db};
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use kesu_core::plan::fmt_num;
 use kesu_core::report::Period;
 use kesu_store::indicators::{self, PlanIndicators, Query};
@@ -18,10 +18,13 @@ pub enum IndicatorFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct IndicatorsArgs {
+    #[command(subcommand)]
+    pub cmd: Option<IndicatorsCmd>,
     /// 方案编号 (plan id, see `kesu plan list`)
     #[arg(long)]
-    pub plan: i64,
+    pub plan: Option<i64>,
     /// 只计此区划之下单位的报告（默认：方案所属区划）
     #[arg(long)]
     pub region: Option<String>,
@@ -50,7 +53,58 @@ pub fn parse_day(s: &str, what: &str) -> anyhow::Result<time::Date> {
         .with_context(|| format!("{what}“{s}”不是有效日期，应为 YYYY-MM-DD (bad date)"))
 }
 
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsCmd {
+    /// 录入地区的公民具备科学素质比例（抽样调查结果）(record a survey share)
+    Record(RecordArgs),
+    /// 按对象展开任务：该区划下每个村（乡镇、县）作为填报单位 (enrol villages as reporting units)
+    Expand(ExpandArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// 区划代码
+    #[arg(long)]
+    pub region: String,
+    /// 年度
+    #[arg(long)]
+    pub year: i32,
+    /// 比例（%），例如 16.2
+    #[arg(long)]
+    pub value: f64,
+    /// 置信区间下限（%）
+    #[arg(long)]
+    pub low: Option<f64>,
+    /// 置信区间上限（%）
+    #[arg(long)]
+    pub high: Option<f64>,
+    /// 数据来源
+    #[arg(long, default_value = "公民科学素质抽样调查")]
+    pub source: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpandArgs {
+    /// 任务编号 (task id)
+    #[arg(long)]
+    pub task: i64,
+    /// 在此区划之下展开（默认：任务所属方案的区划）
+    #[arg(long)]
+    pub region: Option<String>,
+    /// 展开到哪一级
+    #[arg(long, value_enum, default_value = "village")]
+    pub level: super::regions::LevelArg,
+}
+
 pub fn run(g: &GlobalOpts, a: IndicatorsArgs) -> anyhow::Result<()> {
+    match a.cmd {
+        Some(IndicatorsCmd::Record(r)) => return record(g, r),
+        Some(IndicatorsCmd::Expand(e)) => return expand(g, e),
+        None => {}
+    }
+    let Some(plan_id) = a.plan else {
+        anyhow::bail!("缺少 --plan（方案编号，见 kesu plan list）(missing --plan)");
+    };
     let period = a
         .period
         .as_deref()
@@ -65,7 +119,7 @@ pub fn run(g: &GlobalOpts, a: IndicatorsArgs) -> anyhow::Result<()> {
         kesu_core::RegionCode::parse(r).map_err(|e| anyhow::anyhow!("--region：{e}"))?;
     }
     let q = Query {
-        plan_id: a.plan,
+        plan_id,
         region: a.region.clone(),
         unit_id: None,
         period,
@@ -159,6 +213,51 @@ fn table(p: &PlanIndicators) -> anyhow::Result<()> {
         c.behind,
         c.no_data,
         pct(p.mean_progress)
+    );
+    Ok(())
+}
+
+fn record(g: &GlobalOpts, a: RecordArgs) -> anyhow::Result<()> {
+    let r = indicators::NewRecord {
+        region_code: a.region.clone(),
+        year: a.year,
+        key: indicators::LITERACY_SHARE.to_string(),
+        value: a.value,
+        low: a.low,
+        high: a.high,
+        source: a.source,
+    };
+    let id = with_db(g, |db| async move {
+        Ok(indicators::record_value(&db, &r, &kesu_store::Actor::cli()).await?)
+    })?;
+    eprintln!(
+        "已录入 {} {} 年公民具备科学素质的比例 {}%（记录 {id}）(recorded)",
+        a.region,
+        a.year,
+        fmt_num(a.value)
+    );
+    Ok(())
+}
+
+fn expand(g: &GlobalOpts, a: ExpandArgs) -> anyhow::Result<()> {
+    let level: kesu_core::RegionLevel = a.level.into();
+    let n = with_db(g, |db| async move {
+        let region = match a.region {
+            Some(r) => r,
+            None => {
+                let t = kesu_store::plans::task(&db, a.task).await?;
+                t.region_code
+            }
+        };
+        Ok(
+            indicators::expand_entities(&db, a.task, &region, level, &kesu_store::Actor::cli())
+                .await?,
+        )
+    })?;
+    eprintln!(
+        "已将 {n} 个{}级区划加入任务 {} 的填报单位 (enrolled)",
+        level.zh(),
+        a.task
     );
     Ok(())
 }

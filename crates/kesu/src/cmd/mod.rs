@@ -1,5 +1,6 @@
 //! Subcommands. One file per command group; each `run` parses, calls a library, prints.
 
+pub mod assess;
 pub mod db;
 pub mod demo;
 pub mod indicators;
@@ -37,6 +38,12 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             return 66;
         }
         if cause.downcast_ref::<kesu_plan::PlanError>().is_some() {
+            return 65;
+        }
+        if cause
+            .downcast_ref::<kesu_indicators::IndicatorError>()
+            .is_some()
+        {
             return 65;
         }
         if let Some(s) = cause.downcast_ref::<kesu_survey::SurveyError>()

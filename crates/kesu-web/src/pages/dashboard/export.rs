@@ -174,3 +174,91 @@ pub fn indicator_sheet(name: &str, rows: &[IndicatorRow]) -> Sheet {
 pub fn indicators_xlsx(p: &PlanIndicators) -> Result<Vec<u8>, AppError> {
     workbook(&[indicator_sheet("指标", &p.indicators)])
 }
+
+/// The assessment's sheets: ranking, item scores, commendation candidates, concerns.
+pub fn assessment_sheets(r: &kesu_store::indicators::AssessmentReport) -> Vec<Sheet> {
+    let a = &r.assessment;
+    let mut rank = Sheet::new(
+        "考核排名",
+        &[
+            ("名次", 8.0),
+            ("编号", 12.0),
+            ("名称", 24.0),
+            ("总分", 10.0),
+            ("自评总分", 10.0),
+            ("一票否决", 24.0),
+            ("表彰候选", 10.0),
+        ],
+    );
+    for s in &a.results {
+        rank.rows.push(vec![
+            Cell::Number(f64::from(s.rank)),
+            s.id.clone().into(),
+            s.name.clone().into(),
+            Cell::Number(s.total),
+            s.self_total.into(),
+            s.vetoed_by.clone().unwrap_or_default().into(),
+            if r.commendation.contains(&s.id) {
+                "是".into()
+            } else {
+                Cell::Empty
+            },
+        ]);
+    }
+    let mut items = Sheet::new(
+        "得分明细",
+        &[
+            ("名称", 20.0),
+            ("考核项目", 36.0),
+            ("计算分", 10.0),
+            ("自评分", 10.0),
+            ("评审分", 10.0),
+            ("得分", 10.0),
+            ("加权得分", 10.0),
+            ("说明", 50.0),
+        ],
+    );
+    for s in &a.results {
+        for i in &s.items {
+            items.rows.push(vec![
+                s.name.clone().into(),
+                i.name.clone().into(),
+                i.computed.into(),
+                i.self_score.into(),
+                i.reviewer_score.into(),
+                Cell::Number(i.score),
+                Cell::Number(i.weighted),
+                i.note.clone().into(),
+            ]);
+        }
+    }
+    let mut concerns = Sheet::new(
+        "未达标和不升反降",
+        &[
+            ("名称", 20.0),
+            ("本年比例(%)", 12.0),
+            ("上年比例(%)", 12.0),
+            ("变化(百分点)", 12.0),
+            ("未达目标", 10.0),
+            ("不升反降", 10.0),
+            ("说明", 40.0),
+        ],
+    );
+    for c in &r.concerns {
+        concerns.rows.push(vec![
+            c.name.clone().into(),
+            Cell::Number(c.this_year),
+            c.last_year.into(),
+            c.change.into(),
+            if c.below_target { "是" } else { "" }.into(),
+            if c.fell { "是" } else { "" }.into(),
+            c.reason.clone().into(),
+        ]);
+    }
+    vec![rank, items, concerns]
+}
+
+/// `kesu assess --format xlsx`.
+pub fn assessment_xlsx(r: &kesu_store::indicators::AssessmentReport) -> Result<Vec<u8>, AppError> {
+    workbook(&assessment_sheets(r))
+}
