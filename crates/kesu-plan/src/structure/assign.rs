@@ -109,6 +109,10 @@ pub(super) fn extract(text: &str, first_leads: bool) -> Units {
         let Some(content) = text.get(g.open_end..g.close) else {
             continue;
         };
+        // "(1)", "(一)", "(a)": too short to name a unit (a name has two characters or more).
+        if content.len() < 4 {
+            continue;
+        }
         let trailing = i + 1 == groups.len() && is_end(text.get(g.close_end..).unwrap_or(""));
         let after_break = text
             .get(..g.open)

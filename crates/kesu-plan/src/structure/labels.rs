@@ -43,8 +43,33 @@ pub(super) struct Found {
     pub n: u32,
     pub start: usize,
     pub end: usize,
-    /// The label as the path shows it: `一`, `(一)`, `1`, `(1)`, `①`, `一是`, `第一章`.
-    pub text: String,
+}
+
+impl Found {
+    /// The label as the path shows it: `一`, `(一)`, `1`, `(1)`, `①`, `一是`, `第一章`. Built
+    /// only for labels that are taken: most candidates are not.
+    pub(super) fn label(&self, src: &str) -> String {
+        let raw = src.get(self.start..self.end).unwrap_or("");
+        let numeral = |from: &str| -> String {
+            from.chars()
+                .take_while(|&c| cn_digit(c).is_some())
+                .collect()
+        };
+        let skip_first = |s: &str| s.chars().skip(1).collect::<String>();
+        match self.style {
+            Style::Cn => numeral(raw),
+            Style::CnParen => format!("({})", numeral(&skip_first(raw))),
+            Style::Num => self.n.to_string(),
+            Style::NumParen => format!("({})", self.n),
+            Style::NumHalfParen => format!("{})", self.n),
+            Style::Circled => raw.chars().take(1).collect(),
+            Style::CnShi => format!("{}是", numeral(raw)),
+            Style::Ordinal => format!("第{}", numeral(&skip_first(raw))),
+            Style::Chapter => raw
+                .trim_end_matches(['、', '：', ':', '，', ','])
+                .to_string(),
+        }
+    }
 }
 
 /// Characters a label can begin with; anything else is skipped without a closer look.
@@ -71,7 +96,6 @@ pub(super) fn label_at(s: &str, i: usize, at_start: bool) -> Option<Found> {
             n: c as u32 - 0x2460 + 1,
             start: 0,
             end: c.len_utf8(),
-            text: c.to_string(),
         },
         // ⑴…⒇: parenthesised numbers as one character.
         '\u{2474}'..='\u{2487}' => {
@@ -81,7 +105,6 @@ pub(super) fn label_at(s: &str, i: usize, at_start: bool) -> Option<Found> {
                 n,
                 start: 0,
                 end: c.len_utf8(),
-                text: format!("({n})"),
             }
         }
         // ⒈…⒛: numbers with a full stop as one character.
@@ -92,7 +115,6 @@ pub(super) fn label_at(s: &str, i: usize, at_start: bool) -> Option<Found> {
                 n,
                 start: 0,
                 end: c.len_utf8(),
-                text: n.to_string(),
             }
         }
         _ if digit(c).is_some() => arabic(rest, at_start)?,
@@ -165,13 +187,11 @@ fn paren(rest: &str) -> Option<Found> {
         if !matches!(c, ')' | '）') {
             return None;
         }
-        let numeral = rest.get(first_len(rest)..close)?;
         return Some(Found {
             style: Style::CnParen,
             n,
             start: 0,
             end: close + c.len_utf8(),
-            text: format!("({numeral})"),
         });
     }
     let (n, len) = digits(rest.get(first_len(rest)..)?)?;
@@ -185,7 +205,6 @@ fn paren(rest: &str) -> Option<Found> {
         n,
         start: 0,
         end: close + c.len_utf8(),
-        text: format!("({n})"),
     })
 }
 
@@ -213,7 +232,6 @@ fn arabic(rest: &str, at_start: bool) -> Option<Found> {
                 n,
                 start: 0,
                 end: len + p.len_utf8(),
-                text: n.to_string(),
             })
         }
         ')' | '）' if at_start => Some(Found {
@@ -221,7 +239,6 @@ fn arabic(rest: &str, at_start: bool) -> Option<Found> {
             n,
             start: 0,
             end: len + p.len_utf8(),
-            text: format!("{n})"),
         }),
         _ => None,
     }
@@ -230,7 +247,6 @@ fn arabic(rest: &str, at_start: bool) -> Option<Found> {
 /// `一、` `一．`, and at the start of a paragraph `一是`.
 fn chinese(rest: &str, at_start: bool) -> Option<Found> {
     let (n, len) = cn_number(rest)?;
-    let numeral = rest.get(..len)?;
     let after = rest.get(len..)?;
     let mut it = after.chars();
     let p = it.next()?;
@@ -244,7 +260,6 @@ fn chinese(rest: &str, at_start: bool) -> Option<Found> {
                 n,
                 start: 0,
                 end: len + p.len_utf8(),
-                text: format!("{numeral}是"),
             });
         }
         _ => return None,
@@ -256,7 +271,6 @@ fn chinese(rest: &str, at_start: bool) -> Option<Found> {
         n,
         start: 0,
         end: len + p.len_utf8(),
-        text: numeral.to_string(),
     })
 }
 
@@ -272,7 +286,6 @@ fn ordinal(rest: &str, at_start: bool) -> Option<Found> {
     for word in ["部分", "章", "节", "篇"] {
         if after.starts_with(word) {
             let end = head + word.len();
-            let text = rest.get(..end)?.to_string();
             let skip = after
                 .get(word.len()..)
                 .and_then(|a| a.chars().next())
@@ -283,7 +296,6 @@ fn ordinal(rest: &str, at_start: bool) -> Option<Found> {
                 n,
                 start: 0,
                 end: end + skip,
-                text,
             });
         }
     }
@@ -294,7 +306,6 @@ fn ordinal(rest: &str, at_start: bool) -> Option<Found> {
             n,
             start: 0,
             end: head + p.len_utf8(),
-            text: rest.get(..head)?.to_string(),
         });
     }
     None
@@ -344,17 +355,19 @@ fn cn_digit(c: char) -> Option<u32> {
 
 /// A Chinese numeral from 一 to 九十九 at the start of `s`: its value and byte length.
 pub(super) fn cn_number(s: &str) -> Option<(u32, usize)> {
-    let mut vals = Vec::with_capacity(3);
+    let mut vals = [0u32; 3];
+    let mut count = 0;
     let mut len = 0;
     for c in s.chars() {
         let Some(v) = cn_digit(c) else { break };
-        if vals.len() == 3 {
+        if count == 3 {
             return None;
         }
-        vals.push(v);
+        vals[count] = v;
+        count += 1;
         len += c.len_utf8();
     }
-    let n = match vals.as_slice() {
+    let n = match vals.get(..count)? {
         [d] => *d,
         [10, d] if *d < 10 => 10 + d,
         [d, 10] if *d < 10 && *d > 1 => d * 10,
@@ -369,7 +382,7 @@ mod tests {
     use super::*;
 
     fn label(s: &str) -> Option<(Style, u32, String)> {
-        label_at(s, 0, true).map(|f| (f.style, f.n, f.text))
+        label_at(s, 0, true).map(|f| (f.style, f.n, f.label(s)))
     }
 
     #[test]

@@ -141,8 +141,9 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
         if filled.all(|c| c == first) && row.len() > 1 {
             let t = super::clean::clean_line(first).unwrap_or_default();
             if let Some(f) = labels::label_at(&t, 0, true) {
-                groups.truncate(group_depth(&groups, &f.text));
-                groups.push(f.text);
+                let label = f.label(&t);
+                groups.truncate(group_depth(&groups, &label));
+                groups.push(label);
             }
             continue;
         }
@@ -160,8 +161,9 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             if let Some(f) = labels::label_at(&t, 0, true)
                 && matches!(f.style, Style::Cn | Style::CnParen | Style::Chapter)
             {
-                groups.truncate(group_depth(&groups, &f.text));
-                groups.push(f.text);
+                let label = f.label(&t);
+                groups.truncate(group_depth(&groups, &label));
+                groups.push(label);
                 continue;
             }
         }
@@ -270,7 +272,7 @@ fn label_of(no: &str) -> Option<String> {
     }
     let mut with_text = t.to_string();
     with_text.push('x');
-    labels::label_at(&with_text, 0, true).map(|f| f.text)
+    labels::label_at(&with_text, 0, true).map(|f| f.label(&with_text))
 }
 
 /// A task cell without a leading label of its own ("1.加强…" → "加强…").

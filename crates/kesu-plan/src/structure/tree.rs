@@ -112,7 +112,7 @@ impl Builder {
     }
 
     /// Whether a label found continues the numbering; if so the open levels are updated.
-    fn accept(&mut self, f: &Found, at_start: bool) -> Option<usize> {
+    fn accept(&mut self, f: &Found, src: &str, at_start: bool) -> Option<usize> {
         let pos = self.stack.iter().position(|e| e.0 == f.style);
         let parent = match pos {
             Some(k) => {
@@ -135,7 +135,7 @@ impl Builder {
                 self.top()
             }
         };
-        let id = self.new_item(parent, f.text.clone());
+        let id = self.new_item(parent, f.label(src));
         if let Some(item) = self.items.get_mut(id) {
             item.inline = !at_start;
         }
@@ -169,7 +169,7 @@ impl Builder {
                 cuts.push((i, i, self.root));
             } else if labels::may_start(c)
                 && let Some(f) = labels::label_at(&text, i, i == 0)
-                && let Some(id) = self.accept(&f, i == 0)
+                && let Some(id) = self.accept(&f, &text, i == 0)
             {
                 cuts.push((f.start, f.end, id));
                 skip_to = f.end;
