@@ -1,9 +1,5 @@
 //! Bad input gives one clear error naming the column, line, stratum or cell — never a panic and
 //! never a silent NaN. Cells that can be estimated but not trusted are flagged instead.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test set-up: a failure to build the example fails the test"
-)]
 
 use kesu_survey::input::{Request, read_csv};
 use kesu_survey::{
