@@ -80,7 +80,7 @@ enum Role {
 
 static ROLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协作单位|支持单位|协助单位|参加单位|责任单位|责任部门|负责单位|负责部门|承办单位|实施单位|落实单位|牵头|配合|责任)\s*[:：]",
+        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协同部门|协作单位|协作部门|支持单位|协助单位|参加单位|责任单位|责任部门|责任主体|负责单位|负责部门|承办单位|实施单位|实施主体|落实单位|牵头|主办|主责|配合|协办|协同|参与|责任|承办)\s*[:：]",
     )
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });
@@ -639,6 +639,18 @@ mod tests {
     fn a_sentence_in_brackets_is_not_a_unit_clause() {
         assert!(extract("开展活动。（由群众自发组织，社区负责提供场地）", false).is_empty());
         assert!(extract("开展活动。（具体办法另行制定）", false).is_empty());
+    }
+
+    #[test]
+    fn short_role_words_name_roles_too() {
+        let u = extract(
+            "开展活动。（主办：县科协；协办：县教育局、县文旅局）",
+            false,
+        );
+        assert_eq!(u.lead, v(&["县科协"]));
+        assert_eq!(u.cooperating, v(&["县教育局", "县文旅局"]));
+        let u = extract("开展活动。（责任主体：各乡镇人民政府）", false);
+        assert_eq!(u.responsible, v(&["各乡镇人民政府"]));
     }
 
     #[test]

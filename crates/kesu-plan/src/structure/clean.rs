@@ -326,7 +326,7 @@ pub(super) fn starts_with_role(s: &str) -> bool {
 
 static ROLE_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^[(（【]?(牵头|配合|责任|协办|参与|主办|主责|协同|协作|负责|承办|实施)(单位|部门)?\s*[:：]",
+        r"^[(（【]?(牵头|配合|责任|协办|参与|主办|主责|协同|协作|负责|承办|实施)(单位|部门|主体)?\s*[:：]",
     )
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });

@@ -53,6 +53,7 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
         || c.contains("承办单位")
         || c.contains("实施单位")
         || c == "责任主体"
+        || c == "实施主体"
     {
         &mut cols.resp
     } else if c.contains("时限") || c.contains("时间") || c.contains("进度") {
