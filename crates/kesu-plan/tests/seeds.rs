@@ -102,6 +102,42 @@ fn every_seeds_title_region_level_period_and_issuer_match_its_gold() {
     }
 }
 
+/// A minimal .docx with one paragraph per line of `text`.
+fn docx_of(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let body: String = text
+        .lines()
+        .map(|l| {
+            let l = l
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!("<w:p><w:r><w:t xml:space=\"preserve\">{l}</w:t></w:r></w:p>")
+        })
+        .collect();
+    let xml = format!(
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(xml.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn every_seed_as_a_word_document_gives_the_same_plan() {
+    for seed in seeds() {
+        let text = std::fs::read_to_string(&seed).unwrap();
+        let from_docx = kesu_plan::parse_bytes(&docx_of(&text), "plan.docx").unwrap();
+        let from_text = kesu_plan::parse_file(&seed).unwrap();
+        assert_eq!(from_docx, from_text, "{}", seed.display());
+    }
+}
+
 #[test]
 fn a_gold_answer_scored_against_itself_is_perfect() {
     for seed in seeds() {

@@ -422,6 +422,94 @@ fn rows_sharing_a_number_are_one_task_with_all_their_measures_and_units() {
     assert_eq!(t.targets.len(), 2);
 }
 
+/// A .docx of paragraphs and tables: `Ok(line)` a paragraph, `Err(rows)` a table whose cells
+/// may be `^` to continue the merged cell above (Word's vMerge).
+fn docx(parts: &[Result<&str, &[&[&str]]>]) -> Vec<u8> {
+    use std::io::Write;
+    let para = |t: &str| format!("<w:p><w:r><w:t xml:space=\"preserve\">{t}</w:t></w:r></w:p>");
+    let mut body = String::new();
+    for part in parts {
+        match part {
+            Ok(line) => body.push_str(&para(line)),
+            Err(rows) => {
+                body.push_str("<w:tbl>");
+                for (r, row) in rows.iter().enumerate() {
+                    body.push_str("<w:tr>");
+                    for (c, cell) in row.iter().enumerate() {
+                        let below_is_merged = rows.get(r + 1).and_then(|n| n.get(c)) == Some(&"^");
+                        if *cell == "^" {
+                            body.push_str("<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc>");
+                        } else if below_is_merged {
+                            body.push_str(&format!(
+                                "<w:tc><w:tcPr><w:vMerge w:val=\"restart\"/></w:tcPr>{}</w:tc>",
+                                para(cell)
+                            ));
+                        } else {
+                            body.push_str(&format!("<w:tc>{}</w:tc>", para(cell)));
+                        }
+                    }
+                    body.push_str("</w:tr>");
+                }
+                body.push_str("</w:tbl>");
+            }
+        }
+    }
+    let xml = format!(
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(xml.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_word_task_table_with_merged_cells_gives_one_task_per_number() {
+    let table: &[&[&str]] = &[
+        &[
+            "序号",
+            "重点任务",
+            "具体措施",
+            "牵头单位",
+            "配合单位",
+            "完成时限",
+        ],
+        &[
+            "1",
+            "加强科学教育",
+            "配备科技辅导员。",
+            "县教育局",
+            "县科协",
+            "2025年",
+        ],
+        &[
+            "2",
+            "开展农民培训",
+            "培训高素质农民300人。",
+            "县农业农村局",
+            "县人社局",
+            "2023年",
+        ],
+        &["^", "^", "开展实用技术培训20期。", "^", "县妇联", "2024年"],
+    ];
+    let bytes = docx(&[
+        Ok("某某县全民科学素质行动实施方案（2021—2025年）"),
+        Ok("一、重点任务"),
+        Err(table),
+        Ok("二、保障措施"),
+    ]);
+    let p = parse_bytes(&bytes, "方案.docx").unwrap();
+    assert_eq!(paths(&p), vec!["一.1", "一.2"]);
+    let t = task(&p, "一.2");
+    assert_eq!(t.lead, names(&["县农业农村局"]));
+    assert_eq!(t.cooperating, names(&["县人社局", "县妇联"]));
+    assert_eq!(t.targets.len(), 2);
+}
+
 #[test]
 fn a_web_page_with_a_task_table_reads_like_the_word_document() {
     let html = "<html><head><meta charset=\"utf-8\"></head><body>\
