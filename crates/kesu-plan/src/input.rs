@@ -16,6 +16,11 @@ use std::borrow::Cow;
 /// is a wrong file, and refusing it bounds memory.
 pub const MAX_INPUT_BYTES: usize = 200 * 1024 * 1024;
 
+/// Largest plain-text or web-page file read (20 MB). The full text of a plan is well under 1 MB;
+/// tens of megabytes of text are a log, a data dump or a wrong file, and saying so beats
+/// printing thousands of "tasks". (A .docx may be larger: its pictures do not count.)
+pub const MAX_TEXT_BYTES: usize = 20 * 1024 * 1024;
+
 /// A decoded document: paragraphs and tables in document order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
@@ -65,6 +70,13 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
         Sniffed::Docx => non_empty(docx::read(bytes)?),
         Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
         Sniffed::Text => {
+            if bytes.len() > MAX_TEXT_BYTES {
+                return Err(PlanError::Unsupported(format!(
+                    "文本文件过大：{} MB，超过 {} MB。一份方案的全文通常不足 1 MB，请确认选择的是方案文件 (text file too large for a plan)",
+                    bytes.len() / (1024 * 1024),
+                    MAX_TEXT_BYTES / (1024 * 1024)
+                )));
+            }
             let text = decode_text(bytes)?;
             if text
                 .trim_matches(|c: char| c.is_whitespace() || c == '\0')
@@ -544,5 +556,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("过大"), "{err}");
+    }
+
+    #[test]
+    fn a_text_file_of_tens_of_megabytes_is_refused_as_not_a_plan() {
+        let big = "一、总体要求\n".repeat(MAX_TEXT_BYTES / 18 + 1);
+        let err = decode(big.as_bytes(), "big.txt").unwrap_err().to_string();
+        assert!(err.contains("文本文件过大"), "{err}");
     }
 }
