@@ -37,7 +37,7 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
         return Err(PlanError::NoPlan);
     }
     let meta = meta::read(outline.items.first().map_or(&[][..], |r| &r.paras));
-    let kinds = classify(&outline);
+    let kinds = classify(&outline, first_leads);
     let units = own_units(&outline, &kinds, first_leads);
     let (tasks, in_appendix) = tasks(&outline, &kinds, &units);
     if tasks.is_empty() {
@@ -77,6 +77,9 @@ enum Kind {
 struct Kinds {
     kind: Vec<Kind>,
     excluded: Vec<bool>,
+    /// A 目标任务 section that also holds tasks (with units): its own text gives goals, its
+    /// items are tasks.
+    mixed: Vec<bool>,
 }
 
 fn heading(item: &Item) -> String {
@@ -183,8 +186,35 @@ fn kind_of(title: &str, depth: usize) -> Kind {
     Kind::Other
 }
 
-fn classify(o: &Outline) -> Kinds {
+fn classify(o: &Outline, first_leads: bool) -> Kinds {
     let n = o.items.len();
+    // Whether an item or anything under it names units (children come after their parents).
+    let mut with_units = vec![false; n];
+    for id in (0..n).rev() {
+        let Some(item) = o.items.get(id) else {
+            continue;
+        };
+        let own = match &item.row {
+            Some(row) => !row.units.is_empty(),
+            None => {
+                !item.label.is_empty()
+                    && item
+                        .paras
+                        .iter()
+                        .any(|p| !assign::extract(p, first_leads).is_empty())
+            }
+        };
+        let below = with_units.get(id).copied().unwrap_or(false);
+        if let Some(w) = with_units.get_mut(id) {
+            *w = own || below;
+        }
+        if (own || below)
+            && let Some(w) = item.parent.and_then(|p| with_units.get_mut(p))
+        {
+            *w = true;
+        }
+    }
+    let mut mixed = vec![false; n];
     let mut depth = vec![0usize; n];
     let mut kind = vec![Kind::Other; n];
     let mut excluded = vec![false; n];
@@ -233,16 +263,27 @@ fn classify(o: &Outline) -> Kinds {
         {
             *c = true;
         }
-        let own = matches!(
+        let is_mixed = k == Kind::Goal
+            && with_units.get(id).copied().unwrap_or(false)
+            && heading(item).contains("任务");
+        if let Some(m) = mixed.get_mut(id) {
+            *m = is_mixed;
+        }
+        let own = (matches!(
             k,
             Kind::Guide | Kind::Goal | Kind::Closing | Kind::UnitBlock
-        ) || summary_with_measures
+        ) && !is_mixed)
+            || summary_with_measures
             || after_closing;
         if let Some(e) = excluded.get_mut(id) {
             *e = by_parent || own;
         }
     }
-    Kinds { kind, excluded }
+    Kinds {
+        kind,
+        excluded,
+        mixed,
+    }
 }
 
 /// Each item's own units: from its text (or table row), with the units of a 分工 block and of
@@ -477,9 +518,14 @@ fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
             continue;
         }
         let mut under = Vec::new();
-        walk(o, id, &mut under);
-        if under.iter().skip(1).any(|&d| goal(d)) {
-            continue;
+        if kinds.mixed.get(id).copied().unwrap_or(false) {
+            // Only the section's own lines: what is under it is tasks.
+            under.push(id);
+        } else {
+            walk(o, id, &mut under);
+            if under.iter().skip(1).any(|&d| goal(d)) {
+                continue;
+            }
         }
         for d in under {
             if let Some(it) = o.items.get(d) {

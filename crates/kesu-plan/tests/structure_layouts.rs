@@ -578,6 +578,17 @@ fn an_attached_task_table_gives_the_tasks_when_the_text_names_no_units() {
 }
 
 #[test]
+fn a_goals_and_tasks_section_gives_both() {
+    let p = plan(
+        "某某县科普工作实施方案\n二、目标任务\n到2025年，全县公民具备科学素质的比例超过12%。\n\
+         （一）加强青少年科普。开展科技活动。（责任单位：县教育局）\n\
+         （二）加强农民科普。开展技能培训。（责任单位：县农业农村局）\n三、保障措施\n",
+    );
+    assert_eq!(paths(&p), vec!["二.(一)", "二.(二)"]);
+    assert_eq!(p.goals.len(), 1);
+}
+
+#[test]
 fn sections_after_the_closing_part_are_not_tasks() {
     let text = format!("{COUNTY}四、监测评估\n（一）开展监测。每年开展一次监测。（县科协负责）\n");
     assert_eq!(outline(&plan(&text)), outline(&plan(COUNTY)));
