@@ -254,18 +254,25 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
     let lap = |name: &'static str, phases: &mut Vec<(&str, f64)>| {
         phases.push((name, clock.elapsed().as_secs_f64()));
     };
-    let table = read_table(&args.file, &req)
+    let mut table = read_table(&args.file, &req)
         .map_err(|e| hint_default_column(e, &args))
         .with_context(|| file.clone())?;
     lap("read", &mut phases);
-    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
-
-    let y = rule.evaluate(&table).map_err(in_file)?;
     let n = table.n_rows();
+    let locate = |t: &Table, e: SurveyError| anyhow::Error::new(t.locate(e)).context(file.clone());
+    let y = rule.evaluate(&table).map_err(|e| locate(&table, e))?;
+    // The weights move out of the table (no copy of a large column) unless another use needs
+    // the column too.
+    let shared =
+        |c: &str| args.fpc.as_deref() == Some(c) || rule.columns().iter().any(|(r, _)| r == c);
     let weights = match weight_col {
-        Some(c) => table.number(c).map_err(in_file)?.to_vec(),
+        Some(c) if !shared(c) => table.take_number(c).map_err(|e| locate(&table, e))?,
+        Some(c) => table.number(c).map_err(|e| locate(&table, e))?.to_vec(),
         None => vec![1.0; n],
     };
+    let table = table;
+    let in_file = |e: SurveyError| locate(&table, e);
+
     let lonely_psu = match args.lonely_psu {
         LonelyArg::Fail => LonelyPsu::Fail,
         LonelyArg::Remove => LonelyPsu::Remove,
