@@ -306,6 +306,18 @@ fn a_list_numbered_inside_a_paragraph_stays_in_its_item() {
 }
 
 #[test]
+fn yi_shi_er_shi_inside_a_measure_stay_in_it_but_start_items_of_their_own_lines() {
+    let inline = COUNTY.replace(
+        "推动中小学利用科普场馆开展教学活动。",
+        "具体措施：一是利用科普场馆开展教学；二是开展研学活动。",
+    );
+    assert_eq!(outline(&plan(&inline)), outline(&plan(COUNTY)));
+    let lines = "某某县方案\n一、重点任务\n（一）青少年行动。\n一是加强科学教育。（责任单位：县教育局）\n\
+                 二是开展科技活动。（责任单位：县科协）\n";
+    assert_eq!(paths(&plan(lines)), vec!["一.(一).一是", "一.(一).二是"]);
+}
+
+#[test]
 fn units_in_words_lead_cooperate_or_are_responsible() {
     let p = plan(
         "2023年某某市全民科学素质工作要点\n一、强化青少年科学素质\n\

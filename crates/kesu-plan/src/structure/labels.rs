@@ -118,7 +118,7 @@ pub(super) fn label_at(s: &str, i: usize, at_start: bool) -> Option<Found> {
             }
         }
         _ if digit(c).is_some() => arabic(rest, at_start)?,
-        _ => chinese(rest, at_start)?,
+        _ => chinese(rest)?,
     };
     if !fits_before(found.style, prev, at_start) {
         return None;
@@ -151,7 +151,9 @@ fn fits_before(style: Style, prev: Option<char>, at_start: bool) -> bool {
                 || matches!(p, '.' | '．' | '-' | '第' | '〔' | '[' | '/' | '%' | '％'))
         }
         Style::CnParen | Style::NumParen | Style::Circled => p != '第',
-        Style::NumHalfParen | Style::CnShi | Style::Ordinal | Style::Chapter => false,
+        // "：一是…；二是…": after the colon or semicolon that introduces or separates them.
+        Style::CnShi => matches!(p, '。' | '；' | ';' | '：' | ':'),
+        Style::NumHalfParen | Style::Ordinal | Style::Chapter => false,
     }
 }
 
@@ -245,7 +247,7 @@ fn arabic(rest: &str, at_start: bool) -> Option<Found> {
 }
 
 /// `一、` `一．`, and at the start of a paragraph `一是`.
-fn chinese(rest: &str, at_start: bool) -> Option<Found> {
+fn chinese(rest: &str) -> Option<Found> {
     let (n, len) = cn_number(rest)?;
     let after = rest.get(len..)?;
     let mut it = after.chars();
@@ -254,7 +256,7 @@ fn chinese(rest: &str, at_start: bool) -> Option<Found> {
     match p {
         '、' => {}
         '.' | '．' if next.is_some_and(|c| digit(c).is_none()) => {}
-        '是' if at_start => {
+        '是' => {
             return Some(Found {
                 style: Style::CnShi,
                 n,
@@ -433,6 +435,17 @@ mod tests {
         assert!(label_at(s, i, false).is_none());
         let j = s.find("二、").unwrap();
         assert_eq!(label_at(s, j, false).map(|f| f.n), Some(2));
+    }
+
+    #[test]
+    fn inside_text_yi_shi_follows_a_colon_or_a_semicolon() {
+        let s = "主要措施：一是加强宣传；二是统一是非标准。";
+        let i = s.find("一是").unwrap();
+        assert_eq!(label_at(s, i, false).map(|f| f.n), Some(1));
+        let j = s.find("二是").unwrap();
+        assert_eq!(label_at(s, j, false).map(|f| f.n), Some(2));
+        let k = s.rfind("一是").unwrap();
+        assert!(label_at(s, k, false).is_none());
     }
 
     #[test]
