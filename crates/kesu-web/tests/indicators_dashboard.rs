@@ -320,3 +320,38 @@ async fn the_indicator_table_downloads_as_xlsx() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_annual_report_downloads_as_a_printable_page_for_the_office_only() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        city_plan_with_county_reports(&w).await;
+        let c = w.login("city_admin").await;
+        let (s, html) = w.page(&c, "/dashboard/regions/4313").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("/dashboard/regions/4313/annual.html?year=2025"));
+        let (s, html) = w
+            .page(&c, "/dashboard/regions/4313/annual.html?year=2025")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        assert!(html.contains("娄底市2025年度全民科学素质行动监测评估报告"));
+        assert!(html.contains("size: A4"), "prints on A4");
+        assert!(html.contains("Noto Serif CJK SC"), "a CJK font stack");
+        assert!(html.contains("<svg"), "charts");
+        assert!(html.contains("主要目标完成情况"));
+        assert!(html.contains("娄星区") && html.contains("双峰县"));
+        assert!(html.contains("考核结果"));
+        let (s, body) = w
+            .page(&c, "/dashboard/regions/4313/annual.xlsx?year=2025")
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.starts_with("PK"));
+        // A county office: not the city's report.
+        let ca = w.login("a_admin").await;
+        let (s, _) = w
+            .page(&ca, "/dashboard/regions/4313/annual.html?year=2025")
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

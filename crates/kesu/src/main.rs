@@ -41,6 +41,9 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// 指标：方案各项目标的实际值、进度、状态和来源报告 (indicators)
     Indicators(cmd::indicators::IndicatorsArgs),
+    /// 报告：年度监测评估报告 (reports)
+    #[command(subcommand)]
+    Report(cmd::report::ReportCmd),
     /// 年度考核：按考核方案为各县市区或责任单位计分、排名 (assessment)
     Assess(cmd::assess::AssessArgs),
     /// 执行数据库迁移 (apply database migrations)
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(&cli.global, a),
         Command::Indicators(a) => cmd::indicators::run(&cli.global, a),
         Command::Assess(a) => cmd::assess::run(&cli.global, a),
+        Command::Report(c) => cmd::report::run(&cli.global, c),
         Command::Migrate => cmd::db::migrate(&cli.global),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };

@@ -488,3 +488,91 @@ fn a_scheme_with_a_bad_item_exits_65_naming_it() {
     assert!(err.contains("经费"), "{err}");
     rt.block_on(t.cleanup());
 }
+
+#[test]
+fn the_annual_report_is_written_as_html_xlsx_and_pdf() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(kesu_store::testing::TestDb::sqlite()).unwrap();
+    let url = t.url();
+    rt.block_on(three_counties(&t.db, &url));
+    record_shares(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("娄底市2024年报.html");
+    let out = kesu(&[
+        "report",
+        "annual",
+        "--database-url",
+        &url,
+        "--region",
+        "4313",
+        "--year",
+        "2024",
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("娄底市2024年度全民科学素质行动监测评估报告"));
+    // Goals against actuals: the city's share is the plain mean of its counties' (no
+    // populations): (16 + 15 + 15) / 3.
+    assert!(page.contains("15.33%"), "{page}");
+    assert!(
+        page.contains("新化县") && page.contains("不升反降"),
+        "{page}"
+    );
+    assert!(page.contains("逾期和退回的报告"), "{page}");
+    let xlsx = dir.path().join("年报.xlsx");
+    let out = kesu(&[
+        "report",
+        "annual",
+        "--database-url",
+        &url,
+        "--region",
+        "4313",
+        "--year",
+        "2024",
+        "-o",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let pdf = dir.path().join("年报.pdf");
+    let out = kesu(&[
+        "report",
+        "annual",
+        "--database-url",
+        &url,
+        "--region",
+        "4313",
+        "--year",
+        "2024",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    if std::path::Path::new("/usr/bin/chromium").exists() {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    } else {
+        assert_ne!(out.status.code(), Some(0));
+        assert!(stderr(&out).contains("chromium"), "{}", stderr(&out));
+    }
+    let out = kesu(&[
+        "report",
+        "annual",
+        "--database-url",
+        &url,
+        "--region",
+        "4313",
+        "--year",
+        "2024",
+        "-o",
+        "report.doc",
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains(".html、.pdf 或 .xlsx"),
+        "{}",
+        stderr(&out)
+    );
+    rt.block_on(t.cleanup());
+}

@@ -6,6 +6,7 @@
 //! Scope: the office roles (admin, reviewer, viewer) see the plans and regions of their subtree;
 //! a reporter sees its own unit's tasks, with its own reports only. Anything else is 404.
 
+pub mod annual;
 pub mod export;
 pub mod groups;
 
@@ -18,7 +19,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use groups::{KeyGroup, TaskText};
+use groups::KeyGroup;
 use kesu_core::authz::Role;
 use kesu_core::plan::fmt_num;
 use kesu_core::region::RegionCode;
@@ -39,6 +40,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/dashboard/plans/{id}/indicators.xlsx", get(plan_xlsx))
         .route("/dashboard/plans/{id}/indicators/{target}", get(drill_page))
         .route("/dashboard/regions/{code}", get(region_page))
+        .route("/dashboard/regions/{code}/annual.html", get(annual_html))
+        .route("/dashboard/regions/{code}/annual.xlsx", get(annual_xlsx))
         .route("/dashboard/units/{id}", get(unit_page))
         .route("/dashboard/groups/{key}", get(group_page))
 }
@@ -683,23 +686,7 @@ pub async fn task_groups(
     state: &AppState,
     plan_id: i64,
 ) -> Result<BTreeMap<i64, Option<KeyGroup>>, AppError> {
-    let targets = ind::plan_targets(&state.db, plan_id).await?;
-    let bodies: BTreeMap<i64, &str> = targets
-        .iter()
-        .filter_map(|t| Some((t.task_id?, t.task_body.as_deref()?)))
-        .collect();
-    // Every task votes for its section, not only those with targets.
-    let all = kesu_store::plans::tasks(&state.db, plan_id).await?;
-    let texts: Vec<TaskText<'_>> = all
-        .iter()
-        .map(|t| TaskText {
-            path: &t.path,
-            title: &t.title,
-            body: bodies.get(&t.id).copied(),
-        })
-        .collect();
-    let g = groups::classify(&texts);
-    Ok(all.iter().zip(g).map(|(t, g)| (t.id, g)).collect())
+    annual::task_groups(&state.db, plan_id).await
 }
 
 fn groups_chart(means: &[(KeyGroup, Option<f64>, usize)]) -> String {
@@ -961,4 +948,72 @@ async fn group_page(
             .map(|g| (g.key(), g.zh()))
             .collect(),
     })
+}
+
+// ---------------------------------------------------------------- annual report
+
+/// The annual report of a region the caller oversees (not for reporters).
+async fn annual_for(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    year: Option<i32>,
+) -> Result<annual::Annual, AppError> {
+    if reporter_unit(caller)?.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let code = region_param(caller, code, "")?;
+    let today = state.today();
+    let year = year.unwrap_or(today.year());
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")));
+    }
+    let scheme =
+        kesu_indicators::Scheme::default_scheme().map_err(|e| AppError::Internal(e.to_string()))?;
+    annual::build(
+        &state.db,
+        &code,
+        year,
+        today,
+        &scheme,
+        &ind::ExtraInputs::new(),
+    )
+    .await
+}
+
+async fn annual_html(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let a = annual_for(&state, &caller, &code, f.year).await?;
+    let html = annual::html(&a)?;
+    let file = format!("{}{}年度监测评估报告.html", a.region_name, a.year);
+    let disposition = format!(
+        "inline; filename=\"annual-report.html\"; filename*=UTF-8''{}",
+        super::percent_encode(&file)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+async fn annual_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let a = annual_for(&state, &caller, &code, f.year).await?;
+    let bytes = annual::xlsx(&a)?;
+    Ok(xlsx_response(
+        bytes,
+        &format!("{}{}年度监测评估报告.xlsx", a.region_name, a.year),
+    ))
 }

@@ -8,6 +8,7 @@ pub mod plan;
 mod plan_parse;
 mod plan_store;
 pub mod regions;
+pub mod report;
 pub mod serve;
 pub mod survey;
 pub mod units;
