@@ -9,8 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${1:-200}
 SECS=${2:-60}
-cargo build --release --quiet --bin kesu
-BIN="${CARGO_TARGET_DIR:-target}/release/kesu"
+BIN=${KESU_BIN:-}
+if [ -z "$BIN" ]; then
+  cargo build --release --quiet --bin kesu
+  BIN="${CARGO_TARGET_DIR:-target}/release/kesu"
+fi
 source scripts/pg.sh
 
 run_one() {  # $1 = label, $2 = database URL or empty for SQLite

@@ -296,6 +296,34 @@ pub async fn slot(db: &Db, id: i64) -> StoreResult<Slot> {
     })
 }
 
+async fn slot_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Slot> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"
+    ));
+    let s: Option<Slot> = on_tx!(tx, |c| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)?;
+    s.ok_or(StoreError::NotFound {
+        what: "报告",
+        key: id.to_string(),
+    })
+}
+
+async fn round_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Round> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
+    ));
+    let r: Option<Round> = on_tx!(tx, |c| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)?;
+    r.ok_or(StoreError::NotFound {
+        what: "填报轮次",
+        key: id.to_string(),
+    })
+}
+
 /// The other slots of the same task in the same round (a lead unit consolidates them).
 pub async fn sibling_slots(db: &Db, s: &Slot) -> StoreResult<Vec<Slot>> {
     let sql = sqlx::AssertSqlSafe(format!(
@@ -428,7 +456,7 @@ pub async fn change(
     by: &AuditActor,
 ) -> StoreResult<i64> {
     let mut tx = db.begin().await?;
-    let v = change_in(db, &mut tx, report_id, t, ch, now, by).await?;
+    let v = change_in(&mut tx, report_id, t, ch, now, by).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -443,14 +471,13 @@ pub async fn change_many(
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(changes.len());
     for (id, t, ch) in changes {
-        out.push(change_in(db, &mut tx, *id, *t, ch, now, by).await?);
+        out.push(change_in(&mut tx, *id, *t, ch, now, by).await?);
     }
     tx.commit().await?;
     Ok(out)
 }
 
 async fn change_in(
-    db: &Db,
     tx: &mut crate::Tx,
     report_id: i64,
     t: Transition,
@@ -459,8 +486,10 @@ async fn change_in(
     by: &AuditActor,
 ) -> StoreResult<i64> {
     let today = china_date(now);
-    let s = slot(db, report_id).await?;
-    let round = round(db, s.round_id).await?;
+    // Read inside the transaction: a second pooled connection per writer would starve the
+    // pool under load.
+    let s = slot_in(tx, report_id).await?;
+    let round = round_in(tx, s.round_id).await?;
     let from = s.state();
     let to = report::apply(
         from,

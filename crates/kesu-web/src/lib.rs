@@ -47,16 +47,25 @@ pub struct AppState {
     pub demo: bool,
     /// A fixed "now" for tests and the demo, else the clock.
     pub clock: Arc<Option<OffsetDateTime>>,
+    /// SQLite takes one writer at a time. Writes queue here, in the process, instead of holding
+    /// pooled connections while they wait for the file lock (which starves readers and ends in
+    /// timeouts under load). `None` on PostgreSQL.
+    pub write_gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl AppState {
     pub fn new(db: kesu_store::Db, files_dir: PathBuf) -> Self {
+        let write_gate = match db.backend() {
+            kesu_store::Backend::Sqlite => Some(Arc::new(tokio::sync::Semaphore::new(1))),
+            kesu_store::Backend::Postgres => None,
+        };
         Self {
             db,
             files_dir,
             secure_cookies: false,
             demo: false,
             clock: Arc::new(None),
+            write_gate,
         }
     }
 
@@ -77,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .route("/static/kesu.css", axum::routing::get(css))
         .route("/static/kesu.js", axum::routing::get(js))
+        .layer(middleware::from_fn_with_state(state.clone(), one_writer))
         .layer(middleware::from_fn(same_origin))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
@@ -112,6 +122,22 @@ async fn js() -> Response {
         include_str!("../static/kesu.js"),
     )
         .into_response()
+}
+
+/// Queue state-changing requests behind the write gate (SQLite only).
+async fn one_writer(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    match (&state.write_gate, writes) {
+        (Some(gate), true) => {
+            let _permit = gate.acquire().await;
+            next.run(req).await
+        }
+        _ => next.run(req).await,
+    }
 }
 
 /// Cross-site request forgery, first line: a state-changing request must come from our own
