@@ -355,3 +355,170 @@ async fn the_annual_report_downloads_as_a_printable_page_for_the_office_only() {
     })
     .await;
 }
+
+/// Post a form as a signed-in user; status and the redirect target.
+async fn post_form(w: &World, cookie: &str, path: &str, body: &str) -> (StatusCode, String) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+    let req = Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let res = kesu_web::router(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let loc = res
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (res.status(), loc)
+}
+
+/// The session's form token, from a page that carries it.
+async fn csrf(w: &World, cookie: &str) -> String {
+    let (_, html) = w.page(cookie, "/dashboard").await;
+    let i = html.find("name=\"_csrf\" value=\"").unwrap() + "name=\"_csrf\" value=\"".len();
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+/// A GET without any cookie.
+async fn anonymous(w: &World, path: &str) -> (StatusCode, String) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let res = kesu_web::router(w.state.clone())
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn a_published_snapshot_is_readable_without_login_and_shows_no_private_field() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let (plan, target, reports) = city_plan_with_county_reports(&w).await;
+        // Private material: a report's content, a return reason, a unit's name in review.
+        let s = reporting::slot(&w.db, reports[A]).await.unwrap();
+        reporting::change(
+            &w.db,
+            s.id,
+            Transition::Unlock,
+            &ReportChange {
+                expected_version: s.version,
+                ..ReportChange::default()
+            },
+            w.state.now(),
+            &Actor::new("office"),
+        )
+        .await
+        .unwrap();
+        let s = reporting::slot(&w.db, reports[A]).await.unwrap();
+        reporting::change(
+            &w.db,
+            s.id,
+            Transition::Submit,
+            &ReportChange {
+                expected_version: s.version,
+                content: Some("内部意见：经费尚未到位XYZ".into()),
+                values: vec![(target, Some(30.0))],
+                reason: None,
+            },
+            w.state.now(),
+            &Actor::new("unit"),
+        )
+        .await
+        .unwrap();
+        let s = reporting::slot(&w.db, reports[A]).await.unwrap();
+        reporting::change(
+            &w.db,
+            s.id,
+            Transition::Return,
+            &ReportChange {
+                expected_version: s.version,
+                reason: Some("退回原因：佐证材料不全ABC".into()),
+                ..ReportChange::default()
+            },
+            w.state.now(),
+            &Actor::new("office"),
+        )
+        .await
+        .unwrap();
+
+        // Nothing published yet: the page says so, without login.
+        let (st, html) = anonymous(&w, "/public/4313").await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("尚未发布"), "{html}");
+
+        // A viewer may not publish; the admin may.
+        let v = w.login("a_viewer").await;
+        let token = csrf(&w, &v).await;
+        let (st, _) = post_form(
+            &w,
+            &v,
+            "/dashboard/regions/431302/publish",
+            &format!("_csrf={token}&year=2025&plan_{}=1", w.plans[A]),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let c = w.login("city_admin").await;
+        let token = csrf(&w, &c).await;
+        let (st, loc) = post_form(
+            &w,
+            &c,
+            "/dashboard/regions/4313/publish",
+            &format!("_csrf={token}&year=2025&plan_{plan}=1"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{loc}");
+
+        let (st, html) = anonymous(&w, "/public/4313").await;
+        assert_eq!(st, StatusCode::OK, "{html}");
+        assert!(
+            html.contains("娄底市2025年度全民科学素质行动实施进展"),
+            "{html}"
+        );
+        assert!(html.contains("科技竞赛"), "the indicator: {html}");
+        assert!(html.contains("<svg"), "progress bars");
+        let i = html.find("report.html").unwrap();
+        let start = html[..i].rfind("href=\"").unwrap() + 6;
+        let report_link = html[start..i + "report.html".len()].to_string();
+        let (st, report) = anonymous(&w, &report_link).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(report.contains("年度全民科学素质行动监测评估报告"));
+        for page in [&html, &report] {
+            for private in [
+                "XYZ",
+                "ABC",
+                "内部意见",
+                "退回原因",
+                "/reports/",
+                "_csrf",
+                "逾期和退回的报告",
+                "区教育局",
+                "本季度工作情况",
+            ] {
+                assert!(!page.contains(private), "{private} leaked");
+            }
+        }
+        // Out of scope: a county office cannot publish for the city.
+        let a = w.login("a_admin").await;
+        let ta = csrf(&w, &a).await;
+        let (st, _) = post_form(
+            &w,
+            &a,
+            "/dashboard/regions/4313/publish",
+            &format!("_csrf={ta}&plan_{plan}=1"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

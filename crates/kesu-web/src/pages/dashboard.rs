@@ -9,6 +9,7 @@
 pub mod annual;
 pub mod export;
 pub mod groups;
+pub mod publish;
 
 use super::plans::{plan_in_scope, plans_in_scope};
 use super::{Layout, PageResult, UserBar, render};
@@ -42,6 +43,16 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/dashboard/regions/{code}", get(region_page))
         .route("/dashboard/regions/{code}/annual.html", get(annual_html))
         .route("/dashboard/regions/{code}/annual.xlsx", get(annual_xlsx))
+        .route(
+            "/dashboard/regions/{code}/publish",
+            axum::routing::post(publish::publish),
+        )
+        .route("/public/{code}", get(publish::public_page))
+        .route("/public/{code}/{id}", get(publish::public_snapshot))
+        .route(
+            "/public/{code}/{id}/report.html",
+            get(publish::public_report),
+        )
         .route("/dashboard/units/{id}", get(unit_page))
         .route("/dashboard/groups/{key}", get(group_page))
 }
@@ -564,6 +575,7 @@ async fn drill_page(
 // ---------------------------------------------------------------- region
 
 struct PlanAtRegion {
+    id: i64,
     title: String,
     region: String,
     counts: StatusCounts,
@@ -721,6 +733,7 @@ async fn region_page(
     for p in &plans {
         let e = evaluate_at(&state, p, &code, today).await?;
         at_region.push(PlanAtRegion {
+            id: p.id,
             title: p.title.clone(),
             region: region_name(&state, &e.region).await?,
             counts: e.counts,
