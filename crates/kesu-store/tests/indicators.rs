@@ -738,3 +738,50 @@ async fn the_literacy_goal_takes_the_recorded_survey_shares_weighted_by_populati
     })
     .await;
 }
+
+#[tokio::test]
+async fn historical_values_enter_as_accepted_reports_all_or_nothing() {
+    each_backend(|db| async move {
+        let plan = import(&db, LOUDI, "4313").await;
+        let t = targets_of(&db, plan, FARMERS).await;
+        let r = round(&db, plan, "2022Q4").await;
+        let lead = slot(&db, r, FARMERS, Some(AGRI)).await;
+        let other = slot(&db, r, "二.(一).2.(7)", Some("市教育局")).await;
+        let actor = Actor::new("office");
+        // A target of another task: nothing is stored.
+        let bad = [
+            indicators::HistoryValue {
+                report_id: lead.id,
+                target_id: t[0],
+                value: 800.0,
+            },
+            indicators::HistoryValue {
+                report_id: other.id,
+                target_id: t[0],
+                value: 1.0,
+            },
+        ];
+        let e = indicators::import_history(&db, r, &bad, &actor)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("不属于"), "{e}");
+        assert_eq!(
+            reporting::slot(&db, lead.id).await.unwrap().state,
+            "not_started"
+        );
+        let n = indicators::import_history(&db, r, &bad[..1], &actor)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            reporting::slot(&db, lead.id).await.unwrap().state,
+            "accepted"
+        );
+        let h = reporting::history(&db, lead.id).await.unwrap();
+        assert_eq!(h.last().unwrap().action, "import");
+        let p = evaluate(&db, plan, date!(2023 - 01 - 31)).await;
+        assert_eq!(row(&p, t[0]).actual, Some(800.0));
+        assert_eq!(row(&p, t[0]).sources, [lead.id]);
+    })
+    .await;
+}
