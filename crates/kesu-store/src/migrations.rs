@@ -34,6 +34,7 @@ pub const ALL: &[Embedded] = &[
     migration!(3, "0003_units_plans"),
     migration!(4, "0004_accounts_reporting"),
     migration!(5, "0005_indicators"),
+    migration!(6, "0006_survey"),
 ];
 
 /// Which dialect a migrator is built for.
