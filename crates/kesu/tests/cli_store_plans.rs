@@ -300,3 +300,45 @@ fn merging_a_unit_into_itself_is_refused() {
         assert!(!stderr(&out).contains("panicked"));
     });
 }
+
+#[test]
+fn each_sample_plan_finds_its_region_in_the_seed_regions_and_importing_twice_leaves_one() {
+    let seeds =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/regions/seed-regions.csv.gz");
+    let samples: Vec<PathBuf> = std::fs::read_dir(sample(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    assert_eq!(samples.len(), 5);
+    on_each_backend(|_, url| {
+        let out = kesu(
+            url,
+            &[
+                "regions",
+                "import",
+                seeds.to_str().unwrap(),
+                "--edition",
+                "2023",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        for s in &samples {
+            let v = json(&import(url, s, &[]));
+            assert_eq!(v["outcome"], "created", "{}", s.display());
+        }
+        for s in &samples {
+            let v = json(&import(url, s, &[]));
+            assert_eq!(v["outcome"], "unchanged", "{}", s.display());
+        }
+        let list = json(&kesu(url, &["plan", "list", "--format", "json"]));
+        let mut codes: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["region_code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        assert_eq!(codes, ["341002", "3605", "4313", "4403", "50"]);
+    });
+}

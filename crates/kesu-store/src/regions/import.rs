@@ -10,7 +10,7 @@
 use super::LevelCount;
 use crate::csvline;
 use crate::error::{BadRow, ImportErrors};
-use crate::{Actor, Db, StoreError, StoreResult, Tx, audit};
+use crate::{Actor, Backend, Db, StoreError, StoreResult, Tx, audit};
 use kesu_core::RegionLevel;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -85,6 +85,16 @@ struct Row {
     name: String,
 }
 
+/// What the checking side hands the writer: rows (SQLite binds them), or bytes already in
+/// PostgreSQL's COPY text format (encoded on the checking thread, so the writer only forwards).
+enum Chunk {
+    Rows(Vec<Row>),
+    Copy(Vec<u8>),
+}
+
+/// COPY bytes sent at a time.
+const COPY_CHUNK: usize = 1 << 20;
+
 /// Rows sent to the writer at a time (and rows per `INSERT` on SQLite).
 const CHUNK: usize = 4_000;
 
@@ -128,7 +138,9 @@ struct Validator {
     pending: Vec<(u16, u64, String)>,
     levels: [i64; 5],
     chunk: Vec<Row>,
-    out: Option<mpsc::Sender<Vec<Row>>>,
+    /// PostgreSQL: the edition as a COPY value, and the COPY text being filled.
+    copy: Option<(String, Vec<u8>)>,
+    out: Option<mpsc::Sender<Chunk>>,
     /// While true, accepted rows wait in `held` instead of streaming.
     holding: bool,
     /// Rows held back so that the stream is in code order: the upper levels of a five-level set
@@ -147,7 +159,13 @@ struct Checked {
 
 impl Validator {
     /// `expected_rows` sizes the code set up front (no rehashing of a national table).
-    fn new(files: Vec<String>, out: mpsc::Sender<Vec<Row>>, expected_rows: usize) -> Self {
+    /// `copy_edition`: encode rows for PostgreSQL's COPY with this edition.
+    fn new(
+        files: Vec<String>,
+        out: mpsc::Sender<Chunk>,
+        expected_rows: usize,
+        copy_edition: Option<&str>,
+    ) -> Self {
         Self {
             files,
             errors: Vec::new(),
@@ -155,6 +173,8 @@ impl Validator {
             pending: Vec::new(),
             levels: [0; 5],
             chunk: Vec::with_capacity(CHUNK),
+            copy: copy_edition
+                .map(|e| (copy_escape(e).into_owned(), Vec::with_capacity(COPY_CHUNK))),
             out: Some(out),
             holding: false,
             held: std::collections::VecDeque::new(),
@@ -163,7 +183,8 @@ impl Validator {
 
     /// Hold accepted rows back until [`Self::merge_held`] or the end.
     fn hold(&mut self) {
-        self.holding = true;
+        // COPY fills a table without its indexes (or a temporary table): order does not matter.
+        self.holding = self.copy.is_none();
     }
 
     /// Sort the held rows and from now on merge them into the stream by code.
@@ -192,6 +213,7 @@ impl Validator {
         self.out = None;
         self.chunk.clear();
         self.held.clear();
+        self.copy = None;
     }
 
     /// A row that passed its file's own checks (code format, columns).
@@ -224,7 +246,14 @@ impl Validator {
         if let Some(l) = RegionLevel::from_code_len(code.len()) {
             self.levels[usize::from(l.depth() - 1)] += 1;
         }
-        if self.out.is_some() {
+        if self.out.is_some()
+            && let Some((edition, buf)) = &mut self.copy
+        {
+            encode_copy_line(buf, code, name, edition);
+            if buf.len() >= COPY_CHUNK {
+                self.flush();
+            }
+        } else if self.out.is_some() {
             let row = Row {
                 code: code.to_string(),
                 name: name.to_string(),
@@ -241,10 +270,19 @@ impl Validator {
         let Some(out) = &self.out else {
             return;
         };
+        if let Some((_, buf)) = &mut self.copy {
+            if !buf.is_empty() {
+                let bytes = std::mem::replace(buf, Vec::with_capacity(COPY_CHUNK));
+                if out.blocking_send(Chunk::Copy(bytes)).is_err() {
+                    self.out = None;
+                }
+            }
+            return;
+        }
         let mut rows = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
         while !rows.is_empty() {
             let rest = rows.split_off(rows.len().min(CHUNK));
-            if out.blocking_send(rows).is_err() {
+            if out.blocking_send(Chunk::Rows(rows)).is_err() {
                 // The writer stopped (a database error): keep checking, stop sending.
                 self.out = None;
                 return;
@@ -603,9 +641,10 @@ async fn run<F>(
 where
     F: FnOnce(&mut Validator) + Send + 'static,
 {
-    let (sender, receiver) = mpsc::channel::<Vec<Row>>(8);
+    let (sender, receiver) = mpsc::channel::<Chunk>(8);
+    let copy_edition = (db.backend() == Backend::Postgres).then(|| edition.to_string());
     let checker = tokio::task::spawn_blocking(move || {
-        let mut v = Validator::new(files, sender, expected_rows);
+        let mut v = Validator::new(files, sender, expected_rows, copy_edition.as_deref());
         read_all(&mut v);
         v.finish()
     });
@@ -864,7 +903,7 @@ fn level_of(code: &str) -> i32 {
 /// the table when it is empty, else into a temporary table merged with an upsert).
 async fn write_rows(
     tx: &mut Tx,
-    mut rows: mpsc::Receiver<Vec<Row>>,
+    mut rows: mpsc::Receiver<Chunk>,
     edition: &str,
     table_empty: bool,
 ) -> StoreResult<()> {
@@ -878,6 +917,9 @@ async fn write_rows(
                 .await?;
             let full_sql = sqlite_insert_sql(CHUNK);
             while let Some(chunk) = rows.recv().await {
+                let Chunk::Rows(chunk) = chunk else {
+                    continue;
+                };
                 if chunk.is_empty() {
                     continue;
                 }
@@ -911,31 +953,19 @@ async fn write_rows(
             let stmt =
                 format!("COPY {target} (code, name, level, parent_code, edition) FROM STDIN");
             let mut copy = t.copy_in_raw(&stmt).await?;
-            let edition_esc = copy_escape(edition);
-            let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 64);
             while let Some(chunk) = rows.recv().await {
-                for r in &chunk {
-                    buf.extend_from_slice(r.code.as_bytes());
-                    buf.push(b'\t');
-                    buf.extend_from_slice(copy_escape(&r.name).as_bytes());
-                    buf.push(b'\t');
-                    buf.extend_from_slice(level_of(&r.code).to_string().as_bytes());
-                    buf.push(b'\t');
-                    match parent_of(&r.code) {
-                        Some(p) => buf.extend_from_slice(p.as_bytes()),
-                        None => buf.extend_from_slice(b"\\N"),
+                match chunk {
+                    Chunk::Copy(bytes) => {
+                        copy.send(bytes).await?;
                     }
-                    buf.push(b'\t');
-                    buf.extend_from_slice(edition_esc.as_bytes());
-                    buf.push(b'\n');
+                    Chunk::Rows(rows) => {
+                        let mut buf = Vec::with_capacity(rows.len() * 64);
+                        for r in &rows {
+                            encode_copy_line(&mut buf, &r.code, &r.name, &copy_escape(edition));
+                        }
+                        copy.send(buf).await?;
+                    }
                 }
-                if buf.len() >= 1 << 20 {
-                    copy.send(std::mem::take(&mut buf)).await?;
-                    buf.reserve(CHUNK * 64);
-                }
-            }
-            if !buf.is_empty() {
-                copy.send(buf).await?;
             }
             copy.finish().await?;
             if !table_empty {
@@ -951,6 +981,25 @@ async fn write_rows(
         }
     }
     Ok(())
+}
+
+/// One row in PostgreSQL's COPY text format: code, name, level, parent (or `\N`), edition
+/// (already escaped).
+fn encode_copy_line(buf: &mut Vec<u8>, code: &str, name: &str, edition_esc: &str) {
+    buf.extend_from_slice(code.as_bytes());
+    buf.push(b'\t');
+    buf.extend_from_slice(copy_escape(name).as_bytes());
+    buf.push(b'\t');
+    let level = u8::try_from(level_of(code)).unwrap_or(0);
+    buf.push(b'0' + level);
+    buf.push(b'\t');
+    match parent_of(code) {
+        Some(p) => buf.extend_from_slice(p.as_bytes()),
+        None => buf.extend_from_slice(b"\\N"),
+    }
+    buf.push(b'\t');
+    buf.extend_from_slice(edition_esc.as_bytes());
+    buf.push(b'\n');
 }
 
 /// A value for PostgreSQL's COPY text format: backslash, tab, newline and carriage return escaped.
@@ -987,6 +1036,17 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_line_has_level_parent_and_edition() {
+        let mut buf = Vec::new();
+        encode_copy_line(&mut buf, "431302001001", "新星社区", "2023");
+        encode_copy_line(&mut buf, "43", "湖南省", "2023");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "431302001001\t新星社区\t5\t431302001\t2023\n43\t湖南省\t1\t\\N\t2023\n"
+        );
+    }
+
+    #[test]
     fn copy_values_escape_tabs_and_backslashes() {
         assert_eq!(copy_escape("a\tb\\c"), "a\\tb\\\\c");
         assert_eq!(copy_escape("娄底市"), "娄底市");
@@ -995,7 +1055,7 @@ mod tests {
     #[test]
     fn held_upper_levels_are_merged_into_the_villages_in_code_order() {
         let (tx, mut rx) = mpsc::channel(16);
-        let mut v = Validator::new(vec!["f".into()], tx, 8);
+        let mut v = Validator::new(vec!["f".into()], tx, 8, None);
         v.hold();
         for code in ["43", "44", "4313", "431302", "431302001", "441302001"] {
             v.accept(0, 1, code, "名");
@@ -1006,7 +1066,7 @@ mod tests {
         let checked = v.finish();
         assert!(checked.errors.is_empty());
         let mut codes = Vec::new();
-        while let Ok(chunk) = rx.try_recv() {
+        while let Ok(Chunk::Rows(chunk)) = rx.try_recv() {
             codes.extend(chunk.into_iter().map(|r| r.code));
         }
         let mut sorted = codes.clone();
