@@ -138,6 +138,8 @@ pub struct Survey {
     model: Option<CalModel>,
     report: WeightingReport,
     warnings: Vec<String>,
+    /// Weight bins for the first step of glm's IRLS (logit intervals).
+    binning: crate::irls::Binning,
 }
 
 /// Sums over the rows of one domain level held by one PSU.
@@ -149,6 +151,13 @@ struct Slot {
     nonzero: u32,
 }
 
+/// One domain variable's sums over a range of rows (see [`Survey::dense_sums`]).
+struct Acc {
+    slots: Vec<Slot>,
+    cells: Vec<[f64; 4]>,
+    moments: Vec<[f64; 4]>,
+}
+
 /// Per (PSU, level) and per (cell, level) sums of one domain variable.
 struct LevelSums {
     n_levels: usize,
@@ -156,6 +165,9 @@ struct LevelSums {
     by_level: Vec<Vec<(u32, Slot)>>,
     /// Per level × cell: Σ d y, Σ d, Σ y, rows (row-major by level).
     cells: Option<[Vec<f64>; 4]>,
+    /// Per level: the sums R's `glm` needs for its first IRLS step from its per-row start
+    /// values (see [`Survey::irls_start`]): Σ W, Σ W z.
+    irls: Vec<[f64; 2]>,
 }
 
 impl Survey {
@@ -192,6 +204,7 @@ impl Survey {
                 ),
             );
         }
+        let binning = crate::irls::Binning::new(weights.as_deref().unwrap_or(&design.weights));
         Ok(Survey {
             design,
             y,
@@ -199,6 +212,7 @@ impl Survey {
             model,
             report,
             warnings,
+            binning,
         })
     }
 
@@ -222,7 +236,8 @@ impl Survey {
 
     /// The estimate for everyone.
     pub fn overall(&self) -> Result<DomainEstimate> {
-        let sums = self.level_sums(None, 1)?;
+        let mut sums = self.level_sums(None, 1)?;
+        self.irls_start(std::slice::from_mut(&mut sums), &[None]);
         let mut out = self.estimate_level(&sums, 0, "overall", "all")?;
         out.by = "overall".into();
         Ok(out)
@@ -230,7 +245,8 @@ impl Survey {
 
     /// One estimate per level of `by` (levels in the factor's order).
     pub fn by(&self, by: &Factor) -> Result<Vec<DomainEstimate>> {
-        let sums = self.level_sums(Some(by.codes()), by.levels().len())?;
+        let mut sums = self.level_sums(Some(by.codes()), by.levels().len())?;
+        self.irls_start(std::slice::from_mut(&mut sums), &[Some(by.codes())]);
         by.levels()
             .iter()
             .enumerate()
@@ -268,26 +284,46 @@ impl Survey {
         }
         let codes: Vec<&[u32]> = by.iter().map(|f| f.codes()).collect();
         let mut parts = crate::par::halves(n, |rows| self.dense_sums(&dims, &codes, rows));
-        let mut accs = parts.remove(0);
-        for other in parts {
+        let (mut accs, mut odd) = parts.remove(0);
+        for (other, more_odd) in parts {
+            odd.extend(more_odd);
             for (x, y) in accs.iter_mut().zip(other) {
-                for (s, t) in x.0.iter_mut().zip(&y.0) {
+                for (s, t) in x.slots.iter_mut().zip(&y.slots) {
                     s.w += t.w;
                     s.wy += t.wy;
                     s.rows += t.rows;
                     s.nonzero += t.nonzero;
                 }
-                for (c, e) in x.1.iter_mut().zip(&y.1) {
+                for (c, e) in x.cells.iter_mut().zip(&y.cells) {
+                    for j in 0..4 {
+                        c[j] += e[j];
+                    }
+                }
+                for (c, e) in x.moments.iter_mut().zip(&y.moments) {
                     for j in 0..4 {
                         c[j] += e[j];
                     }
                 }
             }
         }
+        let mut all: Vec<LevelSums> = Vec::with_capacity(accs.len());
+        let pw = self.weights();
+        for (f, acc) in accs.into_iter().enumerate() {
+            let mut sums = self.sums_from_dense(acc.slots, acc.cells, dims[f]);
+            let scale = self.glm_scale(&sums);
+            // Rows with weights too small to bin, summed directly.
+            let mut exact = vec![[0.0; 2]; dims[f]];
+            for &i in &odd {
+                let l = if f == 0 { 0 } else { codes[f - 1][i] as usize };
+                let [a, b] = crate::irls::exact_terms(pw[i] * scale[l], self.y[i]);
+                exact[l][0] += a;
+                exact[l][1] += b;
+            }
+            sums.irls = self.binning.evaluate(&acc.moments, &exact, &scale);
+            all.push(sums);
+        }
         let mut out = Vec::new();
-        for (f, (acc, cells)) in accs.into_iter().enumerate() {
-            let n_levels = dims[f];
-            let sums = self.sums_from_dense(acc, cells, n_levels);
+        for (f, sums) in all.into_iter().enumerate() {
             if f == 0 {
                 out.push(self.estimate_level(&sums, 0, "overall", "all")?);
             } else {
@@ -302,56 +338,109 @@ impl Survey {
         Ok(out)
     }
 
-    /// Dense per (PSU, level) slots and per (cell, level) sums of several domain variables (the
-    /// first being everyone) over a range of rows.
+    /// Dense per (PSU, level) slots, per (cell, level) sums and weight-bin moments (for glm's
+    /// first IRLS step) of several domain variables (the first being everyone) over a range of
+    /// rows; also the rows whose weight could not be binned.
     fn dense_sums(
         &self,
         dims: &[usize],
         codes: &[&[u32]],
         rows: std::ops::Range<usize>,
-    ) -> Vec<(Vec<Slot>, Vec<[f64; 4]>)> {
+    ) -> (Vec<Acc>, Vec<usize>) {
         let n_psu = self.design.n_psu();
         let k = self.model.as_ref().map_or(0, |m| m.n_cells);
-        let mut accs: Vec<(Vec<Slot>, Vec<[f64; 4]>)> = dims
+        let bins = self.binning.bins();
+        let mut accs: Vec<Acc> = dims
             .iter()
-            .map(|&l| (vec![Slot::default(); n_psu * l], vec![[0.0; 4]; k * l]))
+            .map(|&l| Acc {
+                slots: vec![Slot::default(); n_psu * l],
+                cells: vec![[0.0; 4]; k * l],
+                moments: vec![[0.0; 4]; l * 2 * bins],
+            })
             .collect();
+        let mut odd = Vec::new();
         let w = self.weights();
         let d = &self.design.weights;
         let psu = &self.design.psu;
         let y = &self.y;
-        match &self.model {
-            None => {
-                for i in rows {
-                    let (p, wi, yi) = (psu[i] as usize, w[i], y[i]);
-                    add(&mut accs[0].0[p], wi, yi);
-                    for (acc, (c, &l)) in accs[1..].iter_mut().zip(codes.iter().zip(&dims[1..])) {
-                        add(&mut acc.0[p * l + c[i] as usize], wi, yi);
-                    }
-                }
+        let binning = &self.binning;
+        for i in rows {
+            let (p, wi, yi) = (psu[i] as usize, w[i], y[i]);
+            let located = binning.locate(wi);
+            if located.is_none() && wi > 0.0 {
+                odd.push(i);
             }
-            Some(m) => {
-                for i in rows {
-                    let (p, wi, yi) = (psu[i] as usize, w[i], y[i]);
-                    let cell = m.cell[i] as usize;
-                    let (dy, di, yf) = (d[i] * f64::from(yi), d[i], f64::from(yi));
-                    let bump = |a: &mut [f64; 4]| {
-                        a[0] += dy;
-                        a[1] += di;
-                        a[2] += yf;
-                        a[3] += 1.0;
-                    };
-                    add(&mut accs[0].0[p], wi, yi);
-                    bump(&mut accs[0].1[cell]);
-                    for (acc, (c, &l)) in accs[1..].iter_mut().zip(codes.iter().zip(&dims[1..])) {
-                        let level = c[i] as usize;
-                        add(&mut acc.0[p * l + level], wi, yi);
-                        bump(&mut acc.1[level * k + cell]);
-                    }
+            let cell = self.model.as_ref().map(|m| m.cell[i] as usize);
+            let bump = |a: &mut [f64; 4]| {
+                a[0] += d[i] * f64::from(yi);
+                a[1] += d[i];
+                a[2] += f64::from(yi);
+                a[3] += 1.0;
+            };
+            for (f, acc) in accs.iter_mut().enumerate() {
+                let (level, l) = if f == 0 {
+                    (0, 1)
+                } else {
+                    (codes[f - 1][i] as usize, dims[f])
+                };
+                add(&mut acc.slots[p * l + level], wi, yi);
+                if let Some(c) = cell {
+                    bump(&mut acc.cells[level * k + c]);
+                }
+                if let Some((bin, t)) = located {
+                    binning.add(&mut acc.moments, level, yi, bin, t);
                 }
             }
         }
-        accs
+        (accs, odd)
+    }
+
+    /// R's logit interval (`svyciprop(method = "logit")`) comes from `svyglm(y ~ 1,
+    /// family = quasibinomial)`: IRLS from per-row start values `μᵢ = (wᵢyᵢ + ½)/(wᵢ + 1)`
+    /// with prior weights `wᵢ = pwᵢ / mean(pw)` over the analysed (sub)sample, stopped when the
+    /// deviance changes by less than 1e-8 relative. The stopping point is what makes R's interval
+    /// differ from the closed form by up to a few 1e-8, so it is reproduced: the first step needs
+    /// per-row sums ([`crate::irls::first_step`], all domain variables at once); later steps
+    /// need only the domain's totals. Per level: `[Σ W, Σ W z]` over rows with wᵢ > 0.
+    fn irls_start(&self, sums: &mut [LevelSums], codes: &[Option<&[u32]>]) {
+        let scale: Vec<Vec<f64>> = sums.iter().map(|s| self.glm_scale(s)).collect();
+        let start = crate::irls::first_step(&self.binning, self.weights(), &self.y, codes, &scale);
+        for (s, st) in sums.iter_mut().zip(start) {
+            s.irls = st;
+        }
+    }
+
+    /// 1 / mean(pw) per level: glm's prior weights are pw / mean(pw), the mean taken over the
+    /// domain's rows, or over all rows for a calibrated design (R keeps the others with weight
+    /// zero).
+    fn glm_scale(&self, sums: &LevelSums) -> Vec<f64> {
+        let n = self.design.n_rows() as u64;
+        sums.by_level
+            .iter()
+            .map(|slots| {
+                let (_, nhat) = totals(slots);
+                let rows: u64 = if self.model.is_some() {
+                    n
+                } else {
+                    slots.iter().map(|(_, x)| u64::from(x.rows)).sum()
+                };
+                if nhat > 0.0 { rows as f64 / nhat } else { 0.0 }
+            })
+            .collect()
+    }
+
+    /// `(Σ w, Σ w y)` of glm's prior weights wᵢ = pwᵢ / mean(pw) for a level: the mean is over
+    /// the rows R analyses (the domain's, or all rows for a calibrated design), so Σ w is that
+    /// number of rows.
+    fn prior_totals(&self, sums: &LevelSums, level: usize) -> (f64, f64) {
+        let slots = &sums.by_level[level];
+        let (p, _) = totals(slots);
+        let rows = if self.model.is_some() {
+            self.design.n_rows() as f64
+        } else {
+            slots.iter().map(|(_, x)| f64::from(x.rows)).sum()
+        };
+        (rows, p * rows)
     }
 
     fn sums_from_dense(&self, acc: Vec<Slot>, cells: Vec<[f64; 4]>, n_levels: usize) -> LevelSums {
@@ -372,6 +461,7 @@ impl Survey {
             n_levels,
             by_level,
             cells,
+            irls: Vec::new(),
         }
     }
 
@@ -512,6 +602,7 @@ impl Survey {
             n_levels,
             by_level,
             cells,
+            irls: Vec::new(),
         }
     }
 
@@ -659,8 +750,10 @@ impl Survey {
             None
         };
         let (logit_l, logit_u) = if p > 0.0 && p < 1.0 && df >= 1 {
-            let eta = (p / (1.0 - p)).ln();
-            let se_eta = se / (p * (1.0 - p));
+            let (eta, mu) = glm_logit(sums.irls[level], self.prior_totals(sums, level));
+            // svyglm's sandwich: the linearised variable at glm's fitted μ, on the logit scale.
+            let (t_mu, present_mu) = self.psu_totals(sums, level, mu, nhat);
+            let se_eta = self.variance(&t_mu, &present_mu)?.sqrt() / (mu * (1.0 - mu));
             let q = crate::dist::t975(df as f64);
             (Some(expit(eta - q * se_eta)), Some(expit(eta + q * se_eta)))
         } else {
@@ -717,6 +810,38 @@ fn totals(slots: &[(u32, Slot)]) -> (f64, f64) {
     (if w > 0.0 { wy / w } else { 0.0 }, w)
 }
 
+/// R's logit inverse link (`make.link("logit")$linkinv`): e^η / (1 + e^η).
 fn expit(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    let t = x.exp();
+    t / (1.0 + t)
+}
+
+/// `glm(y ~ 1, family = quasibinomial, weights = w)` as R's `glm.fit` runs it: the first IRLS
+/// step from the per-row start values (sums in `start`), then Newton steps on the totals, until
+/// |dev − dev_old| / (|dev| + 0.1) < 1e-8 (at most 25 iterations). Returns (η̂, μ̂).
+///
+/// glm also compares the first step's deviance with the deviance at the start values; the two
+/// are far apart for any real data (start values 0.25/0.75 at weight 1 against a fitted share),
+/// so that comparison is taken as "not converged" rather than paying a second logarithm per row.
+fn glm_logit(start: [f64; 2], (b, a): (f64, f64)) -> (f64, f64) {
+    const EPSILON: f64 = 1e-8;
+    const MAXIT: usize = 25;
+    let deviance = |mu: f64| -2.0 * (a * mu.ln() + (b - a) * (1.0 - mu).ln());
+    let [sw, swz] = start;
+    let mut eta = swz / sw;
+    let mut mu = expit(eta);
+    let mut dev = deviance(mu);
+    let converged = |dev: f64, old: f64| (dev - old).abs() / (dev.abs() + 0.1) < EPSILON;
+    let mut dev_old = f64::INFINITY;
+    let mut iter = 1;
+    while !converged(dev, dev_old) && iter < MAXIT {
+        // Weighted least squares of z = η + (y − μ)/(μ(1−μ)) on an intercept, with weights
+        // w μ(1−μ) the same for every row.
+        eta += (a - mu * b) / (mu * (1.0 - mu) * b);
+        mu = expit(eta);
+        dev_old = dev;
+        dev = deviance(mu);
+        iter += 1;
+    }
+    (eta, mu)
 }

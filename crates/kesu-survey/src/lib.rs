@@ -38,6 +38,7 @@ mod error;
 mod estimate;
 mod factor;
 pub mod input;
+mod irls;
 mod linalg;
 mod par;
 mod rule;

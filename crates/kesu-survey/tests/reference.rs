@@ -2,8 +2,9 @@
 //! reproduced: est, se, Wald CI, deff and wsum to 1e-9 relative, logit CI to 1e-8, n and df
 //! exactly; for design weights, post-stratification on region×urban×sex, raking on five margins
 //! (R `rake` variance and GREG/`calibrate(calfun="raking")` variance), and the lonely-PSU and fpc
-//! cases of `tiny.csv`. A second data set from the same generator with another seed guards
-//! against fitting one file.
+//! cases of `tiny.csv`. Three more data sets from the same generator and R script (other seeds,
+//! sizes and PSU counts: `extra-seed*/`) guard against fitting one file; the small ones have few
+//! degrees of freedom, where R's logit interval depends on where its `glm` IRLS stopped.
 #![expect(
     clippy::unwrap_used,
     reason = "fixture helpers: a fixture that does not load fails the test"
@@ -177,8 +178,21 @@ fn reference_data_set_matches_r_in_every_row() {
 }
 
 #[test]
-fn second_data_set_from_another_seed_matches_r_in_every_row() {
+fn data_set_seed_7_matches_r_in_every_row() {
+    // gen.py --seed 7 --n 6000 --psus 6
     all_four(&fixtures().join("extra-seed7"));
+}
+
+#[test]
+fn data_set_seed_11_with_three_psus_per_stratum_matches_r_in_every_row() {
+    // gen.py --seed 11 --n 3000 --psus 3: df 8 in a region
+    all_four(&fixtures().join("extra-seed11"));
+}
+
+#[test]
+fn data_set_seed_2024_with_two_psus_per_stratum_matches_r_in_every_row() {
+    // gen.py --seed 2024 --n 8000 --psus 2: df 12 overall
+    all_four(&fixtures().join("extra-seed2024"));
 }
 
 #[test]
