@@ -1683,16 +1683,15 @@ pub async fn import_history(
     .await)?;
     let slots: HashMap<i64, (i64, String)> =
         slots.into_iter().map(|(id, t, s)| (id, (t, s))).collect();
-    let targets: Vec<(i64, i64)> =
-        on_db!(db, |p| {
-            sqlx::query_as(
+    let targets: Vec<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT tg.id, tg.task_id FROM target tg JOIN reporting_round r ON r.plan_id = tg.plan_id
          WHERE r.id = $1 AND tg.task_id IS NOT NULL"
     )
     .bind(round_id)
     .fetch_all(p)
     .await
-        })?;
+    })?;
     let task_of: HashMap<i64, i64> = targets.into_iter().collect();
     let mut reports: BTreeSet<i64> = BTreeSet::new();
     for v in values {
