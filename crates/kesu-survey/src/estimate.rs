@@ -359,40 +359,67 @@ impl Survey {
             })
             .collect();
         let mut odd = Vec::new();
+        match &self.model {
+            Some(m) => self.dense_rows::<true>(&mut accs, &mut odd, dims, codes, &m.cell, rows),
+            None => self.dense_rows::<false>(&mut accs, &mut odd, dims, codes, &[], rows),
+        }
+        (accs, odd)
+    }
+
+    /// The row loop of [`Survey::dense_sums`], compiled once with and once without calibration
+    /// cells so the hot loop has no test for them.
+    fn dense_rows<const CAL: bool>(
+        &self,
+        accs: &mut [Acc],
+        odd: &mut Vec<usize>,
+        dims: &[usize],
+        codes: &[&[u32]],
+        cell: &[u32],
+        rows: std::ops::Range<usize>,
+    ) {
+        let k = self.model.as_ref().map_or(0, |m| m.n_cells);
         let w = self.weights();
         let d = &self.design.weights;
         let psu = &self.design.psu;
         let y = &self.y;
         let binning = &self.binning;
+        let Some((overall, by)) = accs.split_first_mut() else {
+            return;
+        };
         for i in rows {
             let (p, wi, yi) = (psu[i] as usize, w[i], y[i]);
             let located = binning.locate(wi);
             if located.is_none() && wi > 0.0 {
                 odd.push(i);
             }
-            let cell = self.model.as_ref().map(|m| m.cell[i] as usize);
-            let bump = |a: &mut [f64; 4]| {
-                a[0] += d[i] * f64::from(yi);
-                a[1] += d[i];
-                a[2] += f64::from(yi);
-                a[3] += 1.0;
-            };
-            for (f, acc) in accs.iter_mut().enumerate() {
-                let (level, l) = if f == 0 {
-                    (0, 1)
-                } else {
-                    (codes[f - 1][i] as usize, dims[f])
-                };
-                add(&mut acc.slots[p * l + level], wi, yi);
-                if let Some(c) = cell {
-                    bump(&mut acc.cells[level * k + c]);
+            let powers = located.map(|(bin, t)| (bin, [1.0, t, t * t, t * t * t]));
+            let c = if CAL { cell[i] as usize } else { 0 };
+            let yf = f64::from(yi);
+            let cell_row = [d[i] * yf, d[i], yf, 1.0];
+            add(&mut overall.slots[p], wi, yi);
+            if CAL {
+                let a = &mut overall.cells[c];
+                for j in 0..4 {
+                    a[j] += cell_row[j];
                 }
-                if let Some((bin, t)) = located {
-                    binning.add(&mut acc.moments, level, yi, bin, t);
+            }
+            if let Some((bin, pw)) = &powers {
+                binning.add(&mut overall.moments, 0, yi, *bin, pw);
+            }
+            for ((acc, code), &l) in by.iter_mut().zip(codes).zip(&dims[1..]) {
+                let level = code[i] as usize;
+                add(&mut acc.slots[p * l + level], wi, yi);
+                if CAL {
+                    let a = &mut acc.cells[level * k + c];
+                    for j in 0..4 {
+                        a[j] += cell_row[j];
+                    }
+                }
+                if let Some((bin, pw)) = &powers {
+                    binning.add(&mut acc.moments, level, yi, *bin, pw);
                 }
             }
         }
-        (accs, odd)
     }
 
     /// R's logit interval (`svyciprop(method = "logit")`) comes from `svyglm(y ~ 1,

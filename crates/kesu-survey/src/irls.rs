@@ -128,15 +128,20 @@ impl Binning {
         (bin < self.bins).then_some((bin, t))
     }
 
-    /// Add a located row to `moments` (laid out level × y × bin).
+    /// Add a located row to `moments` (laid out level × y × bin); `powers` = [1, t, t², t³].
     #[inline]
-    pub fn add(&self, moments: &mut [[f64; 4]], level: usize, y: u8, bin: usize, t: f64) {
+    pub fn add(
+        &self,
+        moments: &mut [[f64; 4]],
+        level: usize,
+        y: u8,
+        bin: usize,
+        powers: &[f64; 4],
+    ) {
         let a = &mut moments[(level * 2 + usize::from(y == 1)) * self.bins + bin];
-        let t2 = t * t;
-        a[0] += 1.0;
-        a[1] += t;
-        a[2] += t2;
-        a[3] += t2 * t;
+        for j in 0..4 {
+            a[j] += powers[j];
+        }
     }
 
     /// `[Σ G(pwᵢ c), Σ ±H(pwᵢ c)]` per level of one domain variable from its moments, with
@@ -210,9 +215,10 @@ pub(crate) fn first_step(
             }
             match binning.locate(p) {
                 Some((bin, t)) => {
+                    let powers = [1.0, t, t * t, t * t * t];
                     for (f, c) in codes.iter().enumerate() {
                         let l = c.map_or(0, |c| c[i] as usize);
-                        binning.add(&mut moments[f], l, y[i], bin, t);
+                        binning.add(&mut moments[f], l, y[i], bin, &powers);
                     }
                 }
                 None => {
