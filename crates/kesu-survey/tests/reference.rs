@@ -1,5 +1,6 @@
 //! Every row of `expected.txt` (R 4.2.2, survey 4.1-1, made by `fixtures/reference.R`) is
-//! reproduced: est, se, Wald CI, deff and wsum to 1e-9 relative, logit CI to 1e-8, n and df
+//! reproduced: est, se, Wald CI, deff and wsum to 1e-9 relative, logit CI to 1e-8 (held to 1e-10
+//! here), n and df
 //! exactly; for design weights, post-stratification on region×urban×sex, raking on five margins
 //! (R `rake` variance and GREG/`calibrate(calfun="raking")` variance), and the lonely-PSU and fpc
 //! cases of `tiny.csv`. Three more data sets from the same generator and R script (other seeds,
@@ -53,6 +54,11 @@ fn margin<'a>(margins: &'a [Margin], name: &str) -> &'a Margin {
     margins.iter().find(|m| m.name == name).unwrap()
 }
 
+/// The bar is 1e-8; the closed-form logit interval misses it by up to 2e-8 on small designs
+/// (R's glm stops its IRLS early). Kesu reproduces glm's iterations, so hold it to 1e-10: R
+/// prints 12 significant digits.
+const LOGIT_TOL: f64 = 1e-10;
+
 fn close(what: &str, got: f64, want: &str, rel: f64) {
     let want: f64 = want.parse().unwrap();
     let err = (got - want).abs() / want.abs().max(1e-300);
@@ -78,8 +84,8 @@ fn check(design: &str, e: &DomainEstimate, want: &BTreeMap<(String, String, Stri
     close(&what("wald_u"), e.wald_u, &w[5], 1e-9);
     close(&what("deff"), e.deff.unwrap(), &w[6], 1e-9);
     assert_eq!(e.df.to_string(), w[7], "{}", what("df"));
-    close(&what("logit_l"), e.logit_l.unwrap(), &w[8], 1e-8);
-    close(&what("logit_u"), e.logit_u.unwrap(), &w[9], 1e-8);
+    close(&what("logit_l"), e.logit_l.unwrap(), &w[8], LOGIT_TOL);
+    close(&what("logit_u"), e.logit_u.unwrap(), &w[9], LOGIT_TOL);
 }
 
 struct Data {
