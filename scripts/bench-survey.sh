@@ -3,7 +3,8 @@
 #   1. `kesu survey estimate` end to end (CSV in → CSV out), post-stratified on region×urban×sex,
 #      by region and by group, on 1,000,000 and 10,000,000 synthetic respondents: wall time,
 #      CPU time and peak memory from /usr/bin/time;
-#   2. the estimation core alone (data in memory): the divan benchmark at 100k / 1M / 10M rows;
+#   2. the estimation core alone (data in memory): the divan benchmark at 100k / 1M / 10M rows,
+#      and the core_timing example (best-of-7 phase times and CPU time) at 1M and 10M;
 #   3. the same 1M job in R (read.csv, svydesign, postStratify, two svyby calls), if Rscript and
 #      the survey package are installed.
 #
@@ -90,6 +91,10 @@ if [[ -z "${SKIP_CORE:-}" ]]; then
   echo
   echo "== estimation core alone (data in memory): cargo bench -p kesu-survey --bench estimate"
   cargo bench -q -p kesu-survey --bench estimate
+  echo "best of 7 runs per phase, and the CPU time of a whole run (steadier on a shared machine):"
+  for n in 1000000 10000000; do
+    cargo run -q --release -p kesu-survey --example core_timing -- "$n"
+  done
 fi
 
 if [[ -n "${SKIP_R:-}" ]]; then

@@ -1,7 +1,6 @@
 //! Every row of `expected.txt` (R 4.2.2, survey 4.1-1, made by `fixtures/reference.R`) is
 //! reproduced: est, se, Wald CI, deff and wsum to 1e-9 relative, logit CI to 1e-8 (held to 1e-10
-//! here), n and df
-//! exactly; for design weights, post-stratification on region×urban×sex, raking on five margins
+//! here), n and df exactly; for design weights, post-stratification on region×urban×sex, raking on five margins
 //! (R `rake` variance and GREG/`calibrate(calfun="raking")` variance), and the lonely-PSU and fpc
 //! cases of `tiny.csv`. Three more data sets from the same generator and R script (other seeds,
 //! sizes and PSU counts: `extra-seed*/`) guard against fitting one file; the small ones have few
