@@ -14,6 +14,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
 
+#[path = "survey_store.rs"]
+mod survey_store;
+
 #[derive(Debug, Subcommand)]
 pub enum SurveyCmd {
     /// 估计具备科学素质的比例 (estimate the literacy share)
@@ -21,6 +24,12 @@ pub enum SurveyCmd {
     /// 生成合成受访者数据（基准测试用）(synthetic respondents for benchmarks)
     #[command(hide = true)]
     Synth(SynthArgs),
+    /// 导入一次调查（受访者、设计、规则）并保存估计结果 (store a survey wave and its estimates)
+    Import(Box<survey_store::ImportArgs>),
+    /// 已导入的调查 (stored survey waves)
+    Waves(survey_store::WavesArgs),
+    /// 一次调查的估计结果 (stored results of a wave)
+    Results(survey_store::ResultsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,6 +154,9 @@ pub fn run(_g: &GlobalOpts, cmd: SurveyCmd) -> anyhow::Result<()> {
     match cmd {
         SurveyCmd::Estimate(a) => estimate(*a),
         SurveyCmd::Synth(a) => synth(a),
+        SurveyCmd::Import(a) => survey_store::import(_g, *a),
+        SurveyCmd::Waves(a) => survey_store::waves(_g, a),
+        SurveyCmd::Results(a) => survey_store::results(_g, a),
     }
 }
 
