@@ -36,6 +36,6 @@ status=0
 (cd e2e && node --test --test-concurrency=1 tests/) || status=$?
 # The API under generated requests: no 5xx (schemathesis from PyPI; KESU_NO_SCHEMATHESIS=1 skips).
 if [ -z "${KESU_NO_SCHEMATHESIS:-}" ]; then
-  bash scripts/schemathesis.sh "$KESU_URL" "$KESU_ACCOUNTS" || status=$?
+  (cd "$DATA" && bash "$OLDPWD/scripts/schemathesis.sh" "$KESU_URL" "$KESU_ACCOUNTS") || status=$?
 fi
 exit $status
