@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
             get(password_page).post(change_password),
         )
         .route("/plans", get(plans::list))
+        .route("/survey", get(survey::list))
+        .route("/survey/{id}", get(survey::show))
         .route("/plans/{id}", get(plans::show))
         .route("/rounds", get(rounds).post(open_round))
         .route("/rounds/{id}", get(round))
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
 
 pub mod dashboard;
 pub mod plans;
+pub mod survey;
 
 /// The top bar's data about the signed-in user.
 pub struct UserBar {
@@ -59,6 +62,7 @@ pub struct UserBar {
     pub region_name: String,
     pub csrf: String,
     pub is_admin: bool,
+    pub is_reporter: bool,
     pub unread: i64,
 }
 
@@ -80,6 +84,7 @@ impl Layout {
                 region_name: caller.region_name.clone(),
                 csrf: caller.csrf.clone(),
                 is_admin: caller.actor.role == Role::Admin,
+                is_reporter: caller.actor.role == Role::Reporter,
                 unread,
             }),
             demo: state.demo,
