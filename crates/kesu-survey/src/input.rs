@@ -86,23 +86,20 @@ impl CatBuilder {
     #[inline]
     fn push(&mut self, bytes: &[u8]) {
         if let Some(last) = self.last
-            && *self.raw[last as usize] == *bytes
+            && same_short(&self.raw[last as usize], bytes)
         {
             self.codes.push(last);
             return;
         }
         // A handful of levels (sex, urban, region…): comparing is cheaper than hashing.
-        let code =
-            if self.raw.len() <= 8 {
-                match self.raw.iter().position(|r| {
-                    r.len() == bytes.len() && r.first() == bytes.first() && **r == *bytes
-                }) {
-                    Some(c) => c as u32,
-                    None => self.intern(bytes),
-                }
-            } else {
-                self.intern(bytes)
-            };
+        let code = if self.raw.len() <= 8 {
+            match self.raw.iter().position(|r| same_short(r, bytes)) {
+                Some(c) => c as u32,
+                None => self.intern(bytes),
+            }
+        } else {
+            self.intern(bytes)
+        };
         self.last = Some(code);
         self.codes.push(code);
     }
@@ -125,6 +122,22 @@ impl CatBuilder {
         // Codes index the levels by construction.
         Factor::from_parts(name, levels, self.codes)
     }
+}
+
+/// Byte-string equality without a `memcmp` call for the short codes categories usually are.
+#[inline]
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 8 {
+        let mut x = [0u8; 8];
+        let mut y = [0u8; 8];
+        x[..a.len()].copy_from_slice(a);
+        y[..b.len()].copy_from_slice(b);
+        return u64::from_ne_bytes(x) == u64::from_ne_bytes(y);
+    }
+    a == b
 }
 
 /// UTF-8, or GB18030 when the bytes are not UTF-8 (CSV saved by Excel on Chinese Windows).
