@@ -37,8 +37,6 @@ pub struct PlanTarget {
     /// The task's text as found in the document.
     #[serde(skip)]
     pub task_body: Option<String>,
-    /// Units assigned to the task (any role).
-    pub unit_ids: Vec<i64>,
     pub target: Target,
 }
 
@@ -70,43 +68,113 @@ fn to_target(t: &TargetRow) -> Target {
     }
 }
 
+struct TaskText {
+    id: i64,
+    path: String,
+    title: String,
+    body: Option<String>,
+}
+from_row!(TaskText {
+    id: i64,
+    path: String,
+    title: String,
+    body: Option<String>,
+});
+
 /// The plan's live goals and task targets, goals first, then tasks in document order.
 pub async fn plan_targets(db: &Db, plan_id: i64) -> StoreResult<Vec<PlanTarget>> {
-    let goals = plans::goals(db, plan_id).await?;
-    let tasks = plans::tasks(db, plan_id).await?;
-    let bodies: Vec<(i64, Option<String>)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT id, body FROM task WHERE plan_id = $1 AND removed_in IS NULL"
+    // Not `plans::tasks`: a task expanded to a city's villages has ten thousand units, and no
+    // indicator needs them.
+    let tasks: Vec<TaskText> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, path, title, body FROM task WHERE plan_id = $1 AND removed_in IS NULL ORDER BY ord"
     )
     .bind(plan_id)
     .fetch_all(p)
-    .await)?;
-    let bodies: HashMap<i64, Option<String>> = bodies.into_iter().collect();
-    let mut out: Vec<PlanTarget> = goals
+    .await
+    })?;
+    let targets: Vec<TargetRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, task_id, text, indicator, comparator, value, value_high, unit, year, per FROM target
+         WHERE plan_id = $1 AND removed_in IS NULL ORDER BY ord, id"
+    )
+    .bind(plan_id)
+    .fetch_all(p)
+    .await
+    })?;
+    let mut out: Vec<PlanTarget> = targets
         .iter()
+        .filter(|g| g.task_id.is_none())
         .map(|g| PlanTarget {
             target_id: g.id,
             task_id: None,
             task_path: String::new(),
             task_title: None,
             task_body: None,
-            unit_ids: Vec::new(),
             target: to_target(g),
         })
         .collect();
+    let mut by_task: HashMap<i64, Vec<&TargetRow>> = HashMap::new();
+    for g in &targets {
+        if let Some(t) = g.task_id {
+            by_task.entry(t).or_default().push(g);
+        }
+    }
     for t in &tasks {
-        for g in &t.targets {
+        for g in by_task.get(&t.id).into_iter().flatten() {
             out.push(PlanTarget {
                 target_id: g.id,
                 task_id: Some(t.id),
                 task_path: t.path.clone(),
                 task_title: Some(t.title.clone()),
-                task_body: bodies.get(&t.id).cloned().flatten(),
-                unit_ids: t.units.iter().map(|a| a.unit_id).collect(),
+                task_body: t.body.clone(),
                 target: to_target(g),
             });
         }
     }
     Ok(out)
+}
+
+/// A live task's numbering, title and text (for classifying it by key group).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskInfo {
+    pub id: i64,
+    pub path: String,
+    pub title: String,
+    pub body: Option<String>,
+}
+
+/// Every live task of a plan in document order, without its units.
+pub async fn plan_tasks(db: &Db, plan_id: i64) -> StoreResult<Vec<TaskInfo>> {
+    let tasks: Vec<TaskText> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT id, path, title, body FROM task WHERE plan_id = $1 AND removed_in IS NULL ORDER BY ord"
+    )
+    .bind(plan_id)
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(tasks
+        .into_iter()
+        .map(|t| TaskInfo {
+            id: t.id,
+            path: t.path,
+            title: t.title,
+            body: t.body,
+        })
+        .collect())
+}
+
+/// The tasks of a plan a unit is assigned to.
+async fn tasks_of_unit(db: &Db, plan_id: i64, unit_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT DISTINCT tu.task_id FROM task_unit tu JOIN task t ON t.id = tu.task_id
+         WHERE t.plan_id = $1 AND tu.unit_id = $2"
+    )
+    .bind(plan_id)
+    .bind(unit_id)
+    .fetch_all(p)
+    .await)?)
 }
 
 /// Which observations to load.
@@ -161,7 +229,6 @@ pub async fn observations(
         Some(r) if !r.is_empty() => (r.to_string(), prefix_end(r)),
         _ => (String::new(), ":".to_string()),
     };
-    // Ordered by region within a target: the roll-up looks regions up in order.
     let rows: Vec<ObsRow> = on_db!(db, |p| {
         sqlx::query_as(
         "SELECT v.target_id, v.report_id, rp.unit_id, rp.role, rp.region_code, r.period, v.value
@@ -170,8 +237,7 @@ pub async fn observations(
          JOIN report_value v ON v.report_id = rp.id
          WHERE r.plan_id = $1 AND rp.state = 'accepted' AND v.value IS NOT NULL
            AND rp.region_code >= $2 AND rp.region_code < $3
-           AND ($4 IS NULL OR rp.unit_id = $4)
-         ORDER BY v.target_id, rp.region_code, v.report_id"
+           AND ($4 IS NULL OR rp.unit_id = $4)"
     )
     .bind(plan_id)
     .bind(&lo)
@@ -212,6 +278,20 @@ pub async fn observations(
             },
         });
     }
+    // By target, then region (byte order, whatever the server's collation): the roll-up looks
+    // regions up in order and a region's subtree is one slice.
+    out.sort_unstable_by(|a, b| {
+        (
+            a.target_id,
+            a.observation.region_code.as_str(),
+            a.observation.report_id,
+        )
+            .cmp(&(
+                b.target_id,
+                b.observation.region_code.as_str(),
+                b.observation.report_id,
+            ))
+    });
     Ok(out)
 }
 
@@ -421,8 +501,6 @@ pub struct IndicatorRow {
     pub explanation: String,
     pub coverage: Option<CoverageRow>,
     pub periods: Vec<PeriodRow>,
-    /// Every observation used, for drill-down.
-    pub source_rows: Vec<SourceRef>,
 }
 
 /// Indicators by status.
@@ -488,10 +566,162 @@ pub struct Loaded {
     pub region: String,
     pub targets: Vec<PlanTarget>,
     /// Observations per target id, in region order.
-    pub observations: HashMap<i64, Vec<Observation>>,
+    observations: HashMap<i64, Picked>,
+    all: std::sync::Arc<HashMap<i64, Vec<Observation>>>,
     pub population: Population,
     pub plan_period: [i32; 2],
     pub day: Date,
+}
+
+/// Results kept between requests while nothing changes.
+///
+/// A city's villages reporting quarterly make hundreds of thousands of values; reading them,
+/// rolling them up and listing their sources is most of a dashboard's time, and none of it
+/// changes until a report (or a region, a plan, a survey figure) does. Every write to the
+/// database records an audit row in its own transaction, so the highest audit id is a data
+/// version: an entry is used while the version is unchanged, and for at most [`CACHE_TTL`]
+/// (which bounds the staleness a PostgreSQL commit racing ahead of an earlier id could cause).
+struct Memo {
+    /// Holds the pool's options alive, so that no other pool can reuse its address (the key).
+    _pool: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    version: i64,
+    loaded: std::time::Instant,
+    used: std::time::Instant,
+    value: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+}
+
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+const CACHE_ENTRIES: usize = 512;
+
+type MemoKey = (usize, String);
+
+static MEMO: std::sync::LazyLock<std::sync::Mutex<HashMap<MemoKey, Memo>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(HashMap::new()));
+
+/// The pool behind a `Db` (its options are shared by every clone of it), and a handle that
+/// keeps that address taken.
+fn pool_id(db: &Db) -> (usize, std::sync::Arc<dyn std::any::Any + Send + Sync>) {
+    match db {
+        Db::Sqlite(p) => {
+            let o = p.connect_options();
+            (std::sync::Arc::as_ptr(&o) as *const () as usize, o)
+        }
+        Db::Postgres(p) => {
+            let o = p.connect_options();
+            (std::sync::Arc::as_ptr(&o) as *const () as usize, o)
+        }
+    }
+}
+
+/// The database's data version: the latest audit row.
+pub async fn data_version(db: &Db) -> StoreResult<i64> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COALESCE(MAX(id), 0) FROM audit_log"
+    )
+    .fetch_one(p)
+    .await)?)
+}
+
+fn memo_get<T: std::any::Any + Send + Sync>(
+    db: &Db,
+    key: &str,
+    version: i64,
+) -> Option<std::sync::Arc<T>> {
+    let now = std::time::Instant::now();
+    let mut m = MEMO.lock().ok()?;
+    let e = m.get_mut(&(pool_id(db).0, key.to_string()))?;
+    if e.version != version || now.duration_since(e.loaded) >= CACHE_TTL {
+        return None;
+    }
+    e.used = now;
+    e.value.clone().downcast::<T>().ok()
+}
+
+fn memo_put<T: std::any::Any + Send + Sync>(
+    db: &Db,
+    key: &str,
+    version: i64,
+    value: std::sync::Arc<T>,
+) {
+    let now = std::time::Instant::now();
+    if let Ok(mut m) = MEMO.lock() {
+        if m.len() >= CACHE_ENTRIES {
+            // Drop what is stale, else the least recently used.
+            m.retain(|_, e| e.version == version && now.duration_since(e.loaded) < CACHE_TTL);
+            if m.len() >= CACHE_ENTRIES
+                && let Some(k) = m.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| k.clone())
+            {
+                m.remove(&k);
+            }
+        }
+        let (id, pool) = pool_id(db);
+        m.insert(
+            (id, key.to_string()),
+            Memo {
+                _pool: pool,
+                version,
+                loaded: now,
+                used: now,
+                value,
+            },
+        );
+    }
+}
+
+/// Every accepted observation of a plan by target (each in region order), from the cache when
+/// the data has not changed since it was read.
+pub async fn cached_observations(
+    db: &Db,
+    plan_id: i64,
+) -> StoreResult<std::sync::Arc<HashMap<i64, Vec<Observation>>>> {
+    let version = data_version(db).await?;
+    let key = format!("obs/{plan_id}");
+    if let Some(v) = memo_get(db, &key, version) {
+        return Ok(v);
+    }
+    let mut by_target: HashMap<i64, Vec<Observation>> = HashMap::new();
+    for o in observations(db, plan_id, &ObservationFilter::default()).await? {
+        by_target
+            .entry(o.target_id)
+            .or_default()
+            .push(o.observation);
+    }
+    let arc = std::sync::Arc::new(by_target);
+    memo_put(db, &key, version, arc.clone());
+    Ok(arc)
+}
+
+/// [`entities`], kept while the data is unchanged.
+async fn cached_entities(
+    db: &Db,
+    region: &str,
+    entity: &str,
+    version: i64,
+) -> StoreResult<std::sync::Arc<Option<Vec<Entity>>>> {
+    let key = format!("entities/{region}/{entity}");
+    if let Some(v) = memo_get(db, &key, version) {
+        return Ok(v);
+    }
+    let arc = std::sync::Arc::new(entities(db, region, entity).await?);
+    memo_put(db, &key, version, arc.clone());
+    Ok(arc)
+}
+
+/// The region tree of `region`'s subtree, kept while the data is unchanged.
+async fn cached_tree(
+    db: &Db,
+    region: &str,
+    year: i32,
+    version: i64,
+) -> StoreResult<std::sync::Arc<RegionTree>> {
+    let key = format!("tree/{region}/{year}");
+    if let Some(v) = memo_get(db, &key, version) {
+        return Ok(v);
+    }
+    let infos = region_infos(db, region, year).await?;
+    let arc = std::sync::Arc::new(RegionTree::new(&infos));
+    memo_put(db, &key, version, arc.clone());
+    Ok(arc)
 }
 
 /// Load a plan's targets (a unit's only, when the query names one) and their observations.
@@ -501,19 +731,28 @@ pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
     let day = q.day();
     let mut targets = plan_targets(db, q.plan_id).await?;
     if let Some(u) = q.unit_id {
-        targets.retain(|t| t.unit_ids.contains(&u));
+        let tasks = tasks_of_unit(db, q.plan_id, u).await?;
+        targets.retain(|t| t.task_id.is_some_and(|id| tasks.contains(&id)));
     }
-    let filter = ObservationFilter {
-        region: Some(region.clone()),
-        unit_id: q.unit_id,
-        until: Some(day),
-    };
-    let mut observations: HashMap<i64, Vec<Observation>> = HashMap::new();
-    for o in self::observations(db, q.plan_id, &filter).await? {
-        observations
-            .entry(o.target_id)
-            .or_default()
-            .push(o.observation);
+    let all = cached_observations(db, q.plan_id).await?;
+    let mut observations: HashMap<i64, Picked> = HashMap::new();
+    for t in &targets {
+        let Some(list) = all.get(&t.target_id) else {
+            continue;
+        };
+        // Each list is in region order: the region's subtree is one slice, used in place when
+        // nothing else narrows it (the common case: no unit, no report after the day).
+        let lo = list.partition_point(|o| o.region_code.as_str() < region.as_str());
+        let hi = lo + list[lo..].partition_point(|o| o.region_code.starts_with(region.as_str()));
+        let keep =
+            |o: &Observation| q.unit_id.is_none_or(|u| o.unit_id == u) && o.period.dates().1 <= day;
+        let slice = &list[lo..hi];
+        let picked = if slice.iter().all(keep) {
+            Picked::Range(lo, hi)
+        } else {
+            Picked::Owned(slice.iter().filter(|o| keep(o)).cloned().collect())
+        };
+        observations.insert(t.target_id, picked);
     }
     // The literacy share goal: the survey figures the office recorded.
     for t in targets
@@ -522,7 +761,13 @@ pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
     {
         let obs = share_observations(db, &region, day.year()).await?;
         if !obs.is_empty() {
-            observations.entry(t.target_id).or_default().extend(obs);
+            let mut list = observations
+                .remove(&t.target_id)
+                .map(|p| p.slice(&all, t.target_id).to_vec())
+                .unwrap_or_default();
+            list.extend(obs);
+            list.sort_by(|a, b| a.region_code.cmp(&b.region_code));
+            observations.insert(t.target_id, Picked::Owned(list));
         }
     }
     let population = populations(db, &region, day.year()).await?;
@@ -532,35 +777,73 @@ pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
         region,
         targets,
         observations,
+        all,
         population,
         plan_period,
         day,
     })
 }
 
-/// Evaluate a plan's indicators.
+/// A target's observations in a [`Loaded`]: a slice of the cached ones, or a filtered copy.
+enum Picked {
+    Range(usize, usize),
+    Owned(Vec<Observation>),
+}
+
+impl Picked {
+    fn slice<'a>(
+        &'a self,
+        all: &'a HashMap<i64, Vec<Observation>>,
+        target: i64,
+    ) -> &'a [Observation] {
+        match self {
+            Picked::Range(lo, hi) => all.get(&target).map_or(&[][..], |v| &v[*lo..*hi]),
+            Picked::Owned(v) => v,
+        }
+    }
+}
+
+impl Loaded {
+    /// The observations of a target in the query's scope, in region order.
+    pub fn observations(&self, target: i64) -> &[Observation] {
+        self.observations
+            .get(&target)
+            .map_or(&[][..], |p| p.slice(&self.all, target))
+    }
+}
+
+/// Evaluate a plan's indicators (kept while the data is unchanged; see [`data_version`]).
 pub async fn evaluate_plan(db: &Db, q: &Query) -> StoreResult<PlanIndicators> {
+    let version = data_version(db).await?;
+    let key = format!(
+        "eval/{}/{}/{:?}/{:?}/{}",
+        q.plan_id,
+        q.region.as_deref().unwrap_or("-"),
+        q.unit_id,
+        q.period.map(|p| p.code()),
+        q.as_of
+    );
+    if let Some(v) = memo_get::<PlanIndicators>(db, &key, version) {
+        return Ok((*v).clone());
+    }
+    let out = evaluate_uncached(db, q, version).await?;
+    memo_put(db, &key, version, std::sync::Arc::new(out.clone()));
+    Ok(out)
+}
+
+async fn evaluate_uncached(db: &Db, q: &Query, version: i64) -> StoreResult<PlanIndicators> {
     let l = load(db, q).await?;
     let mut rows = Vec::with_capacity(l.targets.len());
-    // Entity lists are shared by targets with the same entity (每个村 in several tasks).
-    let mut entity_cache: HashMap<String, Option<Vec<Entity>>> = HashMap::new();
-    let empty = Vec::new();
     let mut evaluations = Vec::with_capacity(l.targets.len());
     for t in &l.targets {
         let ind = Indicator::from_target(&t.target);
-        let obs = l.observations.get(&t.target_id).unwrap_or(&empty);
+        let obs = l.observations(t.target_id);
         let entities = match ind.kind.entity() {
-            Some(e) => {
-                if !entity_cache.contains_key(e) {
-                    let list = entities(db, &l.region, e).await?;
-                    entity_cache.insert(e.to_string(), list);
-                }
-                entity_cache.get(e).and_then(|x| x.as_deref())
-            }
+            Some(e) => Some(cached_entities(db, &l.region, e, version).await?),
             None => None,
         };
         let mut ctx = Context::new(l.plan_period, l.day).with_population(&l.population);
-        if let Some(e) = entities {
+        if let Some(e) = entities.as_deref().and_then(|e| e.as_deref()) {
             ctx = ctx.with_entities(e);
         }
         let ev = evaluate(&ind, obs, &ctx);
@@ -596,19 +879,6 @@ fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation) -> IndicatorRow {
         *r = -*r;
     }
     records.sort_unstable();
-    let mut source_rows: Vec<SourceRef> = ev
-        .sources
-        .iter()
-        .chain(ev.coverage.iter().flat_map(|c| c.sources.iter()))
-        .map(|s| SourceRef {
-            report_id: s.report_id,
-            unit_id: s.unit_id,
-            region_code: s.region_code.clone(),
-            period: s.period.code(),
-            value: s.value,
-        })
-        .collect();
-    source_rows.dedup();
     IndicatorRow {
         target_id: t.target_id,
         task_id: t.task_id,
@@ -661,7 +931,6 @@ fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation) -> IndicatorRow {
                 complete: p.complete,
             })
             .collect(),
-        source_rows,
     }
 }
 
@@ -722,6 +991,30 @@ pub async fn drill(
     target_id: i64,
     code: &str,
 ) -> StoreResult<Option<DrillDown>> {
+    let version = data_version(db).await?;
+    let key = format!(
+        "drill/{}/{target_id}/{code}/{}/{:?}/{:?}/{}",
+        q.plan_id,
+        q.region.as_deref().unwrap_or("-"),
+        q.unit_id,
+        q.period.map(|p| p.code()),
+        q.as_of
+    );
+    if let Some(v) = memo_get::<Option<DrillDown>>(db, &key, version) {
+        return Ok((*v).clone());
+    }
+    let out = drill_uncached(db, q, target_id, code, version).await?;
+    memo_put(db, &key, version, std::sync::Arc::new(out.clone()));
+    Ok(out)
+}
+
+async fn drill_uncached(
+    db: &Db,
+    q: &Query,
+    target_id: i64,
+    code: &str,
+    version: i64,
+) -> StoreResult<Option<DrillDown>> {
     let l = load(db, q).await?;
     let Some(t) = l.targets.iter().find(|t| t.target_id == target_id) else {
         return Ok(None);
@@ -729,11 +1022,9 @@ pub async fn drill(
     if !code.starts_with(&l.region) {
         return Ok(None);
     }
-    let infos = region_infos(db, &l.region, l.day.year()).await?;
-    let tree = RegionTree::new(&infos);
+    let tree = cached_tree(db, &l.region, l.day.year(), version).await?;
     let ind = Indicator::from_target(&t.target);
-    let empty = Vec::new();
-    let obs = l.observations.get(&target_id).unwrap_or(&empty);
+    let obs = l.observations(target_id);
     let window = Window::years(l.plan_period[0], ind.deadline(l.plan_period));
     let window = match ind.kind.cadence() {
         // Per-period targets: the roll-up of the latest period with data.
@@ -774,11 +1065,10 @@ pub async fn drill(
         })
         .collect();
     // The trend: each period's value over the node's subtree.
-    let below: Vec<Observation> = obs
-        .iter()
-        .filter(|o| o.region_code.starts_with(code))
-        .cloned()
-        .collect();
+    // Observations are in region order: the node's subtree is one slice.
+    let lo = obs.partition_point(|o| o.region_code.as_str() < code);
+    let hi = lo + obs[lo..].partition_point(|o| o.region_code.starts_with(code));
+    let below = &obs[lo..hi];
     let periods: BTreeSet<(Date, String)> = below
         .iter()
         .map(|o| (o.period.dates().1, o.period.code()))
@@ -790,7 +1080,7 @@ pub async fn drill(
         };
         let a = actual::actual(
             ind.aggregation,
-            &below,
+            below,
             &Window::period(period),
             Some(&l.population),
         );
@@ -1363,6 +1653,8 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
         }
     };
     let own_plans = plans::list(db, &plan.region_code).await?;
+    // Late and returned reports of the whole region, read once and split by body below.
+    let all_late = late_or_returned(db, &plan.region_code, q.year, q.today).await?;
     let mut assessed = Vec::with_capacity(entities.len());
     let mut shares = Vec::new();
     let mut no_share = Vec::new();
@@ -1396,7 +1688,10 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
                         means.push(m);
                     }
                 }
-                discipline = late_or_returned(db, id, q.year, q.today).await?.len();
+                discipline = all_late
+                    .iter()
+                    .filter(|r| r.region_code.starts_with(id.as_str()))
+                    .count();
             }
             AssessBy::Units => {
                 let unit: i64 = id.parse().unwrap_or_default();
@@ -1405,11 +1700,7 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
                 if let Some(m) = evaluate_plan(db, &qq).await?.mean_progress {
                     means.push(m);
                 }
-                discipline = late_or_returned(db, &plan.region_code, q.year, q.today)
-                    .await?
-                    .iter()
-                    .filter(|r| r.unit_id == unit)
-                    .count();
+                discipline = all_late.iter().filter(|r| r.unit_id == unit).count();
             }
         }
         let share_now = match q.by {

@@ -82,6 +82,9 @@ pub fn light_css(l: Light) -> &'static str {
     }
 }
 
+/// Reports linked from a table row; the drill-down lists the rest region by region.
+pub const MAX_SOURCE_LINKS: usize = 12;
+
 /// An indicator as a table row and a progress bar.
 pub struct IndicatorLine {
     pub target_id: i64,
@@ -99,7 +102,10 @@ pub struct IndicatorLine {
     pub progress_sort: f64,
     pub status: &'static str,
     pub light: &'static str,
+    /// The first reports behind the value (a village-wide count has thousands).
     pub sources: Vec<i64>,
+    /// How many reports in all.
+    pub source_count: usize,
     pub rule: String,
     pub explanation: String,
     /// `/dashboard/plans/…/indicators/…`.
@@ -161,7 +167,8 @@ pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLi
         progress_sort: r.progress.unwrap_or(-1.0),
         status: r.status_zh,
         light: light_css(r.light),
-        sources: r.sources.clone(),
+        sources: r.sources.iter().take(MAX_SOURCE_LINKS).copied().collect(),
+        source_count: r.sources.len() + r.records.len(),
         rule: r.rule.clone(),
         explanation: r.explanation.clone(),
         href,

@@ -344,18 +344,13 @@ pub async fn task_groups(
     db: &Db,
     plan_id: i64,
 ) -> Result<BTreeMap<i64, Option<KeyGroup>>, AppError> {
-    let targets = ind::plan_targets(db, plan_id).await?;
-    let bodies: BTreeMap<i64, &str> = targets
-        .iter()
-        .filter_map(|t| Some((t.task_id?, t.task_body.as_deref()?)))
-        .collect();
-    let all = kesu_store::plans::tasks(db, plan_id).await?;
+    let all = ind::plan_tasks(db, plan_id).await?;
     let texts: Vec<super::groups::TaskText<'_>> = all
         .iter()
         .map(|t| super::groups::TaskText {
             path: &t.path,
             title: &t.title,
-            body: bodies.get(&t.id).copied(),
+            body: t.body.as_deref(),
         })
         .collect();
     let g = super::groups::classify(&texts);
