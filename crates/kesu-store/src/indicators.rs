@@ -199,18 +199,19 @@ struct ObsRow {
     target_id: i64,
     report_id: i64,
     unit_id: i64,
-    role: String,
+    /// 1 lead, 2 cooperating, 0 otherwise (an integer: one string less per row).
+    role: i32,
     region_code: String,
-    period: String,
+    round_id: i64,
     value: f64,
 }
 from_row!(ObsRow {
     target_id: i64,
     report_id: i64,
     unit_id: i64,
-    role: String,
+    role: i32,
     region_code: String,
-    period: String,
+    round_id: i64,
     value: f64,
 });
 
@@ -229,9 +230,24 @@ pub async fn observations(
         Some(r) if !r.is_empty() => (r.to_string(), prefix_end(r)),
         _ => (String::new(), ":".to_string()),
     };
-    let rows: Vec<ObsRow> = on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT v.target_id, v.report_id, rp.unit_id, rp.role, rp.region_code, r.period, v.value
+    let rounds: Vec<(i64, String)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, period FROM reporting_round WHERE plan_id = $1"
+    )
+    .bind(plan_id)
+    .fetch_all(p)
+    .await)?;
+    let mut period_of: HashMap<i64, Period> = HashMap::with_capacity(rounds.len());
+    for (id, code) in rounds {
+        let p = Period::parse(&code)
+            .map_err(|e| StoreError::Invalid(format!("填报轮次 {id} 的期间无法识别：{e}")))?;
+        period_of.insert(id, p);
+    }
+    // A city's villages over five years are hundreds of thousands of rows: no sort in SQL
+    // (done below, in byte order whatever the collation), integers rather than strings.
+    let rows: Vec<ObsRow> = on_db!(db, |p| sqlx::query_as(
+        "SELECT v.target_id, v.report_id, rp.unit_id,
+                CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role,
+                rp.region_code, rp.round_id, v.value
          FROM reporting_round r
          JOIN report rp ON rp.round_id = r.id
          JOIN report_value v ON v.report_id = rp.id
@@ -244,25 +260,20 @@ pub async fn observations(
     .bind(&hi)
     .bind(filter.unit_id)
     .fetch_all(p)
-    .await
-    })?;
-    let led: BTreeSet<(i64, &str)> = rows
+    .await)?;
+    let led: BTreeSet<(i64, i64)> = rows
         .iter()
-        .filter(|r| r.role == "lead")
-        .map(|r| (r.target_id, r.period.as_str()))
-        .collect();
-    let cooperating_covered: Vec<bool> = rows
-        .iter()
-        .map(|r| r.role == "cooperating" && led.contains(&(r.target_id, r.period.as_str())))
+        .filter(|r| r.role == 1)
+        .map(|r| (r.target_id, r.round_id))
         .collect();
     let mut out = Vec::with_capacity(rows.len());
-    for (r, covered) in rows.into_iter().zip(cooperating_covered) {
-        if covered {
+    for r in rows {
+        if r.role == 2 && led.contains(&(r.target_id, r.round_id)) {
             continue;
         }
-        let period = Period::parse(&r.period).map_err(|e| {
-            StoreError::Invalid(format!("报告 {} 的填报期间无法识别：{e}", r.report_id))
-        })?;
+        let Some(period) = period_of.get(&r.round_id).copied() else {
+            continue;
+        };
         if filter.until.is_some_and(|u| period.dates().1 > u) {
             continue;
         }
@@ -637,11 +648,36 @@ fn memo_get<T: std::any::Any + Send + Sync>(
     e.value.clone().downcast::<T>().ok()
 }
 
+/// An entry whatever its version, if not past [`CACHE_TTL`]: its version, load time, value.
+fn memo_get_stale<T: std::any::Any + Send + Sync>(
+    db: &Db,
+    key: &str,
+) -> Option<(i64, std::time::Instant, std::sync::Arc<T>)> {
+    let now = std::time::Instant::now();
+    let m = MEMO.lock().ok()?;
+    let e = m.get(&(pool_id(db).0, key.to_string()))?;
+    if now.duration_since(e.loaded) >= CACHE_TTL {
+        return None;
+    }
+    Some((e.version, e.loaded, e.value.clone().downcast::<T>().ok()?))
+}
+
 fn memo_put<T: std::any::Any + Send + Sync>(
     db: &Db,
     key: &str,
     version: i64,
     value: std::sync::Arc<T>,
+) {
+    memo_put_loaded(db, key, version, value, std::time::Instant::now());
+}
+
+/// As [`memo_put`], keeping the time of the full load an incremental update started from.
+fn memo_put_loaded<T: std::any::Any + Send + Sync>(
+    db: &Db,
+    key: &str,
+    version: i64,
+    value: std::sync::Arc<T>,
+    loaded: std::time::Instant,
 ) {
     let now = std::time::Instant::now();
     if let Ok(mut m) = MEMO.lock() {
@@ -660,7 +696,7 @@ fn memo_put<T: std::any::Any + Send + Sync>(
             Memo {
                 _pool: pool,
                 version,
-                loaded: now,
+                loaded,
                 used: now,
                 value,
             },
@@ -674,10 +710,26 @@ pub async fn cached_observations(
     db: &Db,
     plan_id: i64,
 ) -> StoreResult<std::sync::Arc<HashMap<i64, Vec<Observation>>>> {
-    let version = data_version(db).await?;
+    // Observations change only with a report's state or values, and every such change writes
+    // a report_event row: its latest id versions them (a survey figure or a login does not
+    // throw away half a million values).
+    let version: i64 = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COALESCE(MAX(id), 0) FROM report_event"
+    )
+    .fetch_one(p)
+    .await)?;
     let key = format!("obs/{plan_id}");
     if let Some(v) = memo_get(db, &key, version) {
         return Ok(v);
+    }
+    // A few reports changed since the values were read: update those, not all.
+    if let Some((was, loaded, old)) = memo_get_stale::<HashMap<i64, Vec<Observation>>>(db, &key)
+        && was < version
+        && let Some(updated) = refresh(db, plan_id, was, version, &old).await?
+    {
+        let arc = std::sync::Arc::new(updated);
+        memo_put_loaded(db, &key, version, arc.clone(), loaded);
+        return Ok(arc);
     }
     let mut by_target: HashMap<i64, Vec<Observation>> = HashMap::new();
     for o in observations(db, plan_id, &ObservationFilter::default()).await? {
@@ -689,6 +741,144 @@ pub async fn cached_observations(
     let arc = std::sync::Arc::new(by_target);
     memo_put(db, &key, version, arc.clone());
     Ok(arc)
+}
+
+/// Reports changed by more than this many events are read again in full.
+const REFRESH_MAX: usize = 2_000;
+
+/// The plan's observations with the reports changed between two report_event ids read again.
+/// `None` when a full read is simpler or required: too many changes, or a lead or cooperating
+/// unit's report among them (the lead-over-cooperating rule spans reports).
+async fn refresh(
+    db: &Db,
+    plan_id: i64,
+    from: i64,
+    to: i64,
+    old: &HashMap<i64, Vec<Observation>>,
+) -> StoreResult<Option<HashMap<i64, Vec<Observation>>>> {
+    let changed: Vec<i64> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT DISTINCT report_id FROM report_event WHERE id > $1 AND id <= $2"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(p)
+    .await)?;
+    if changed.len() > REFRESH_MAX {
+        return Ok(None);
+    }
+    let mut fresh: Vec<(i64, Observation)> = Vec::new();
+    for chunk in changed.chunks(500) {
+        if led_or_cooperating(db, plan_id, chunk).await? {
+            return Ok(None);
+        }
+        let rows: Vec<ObsRow> = fetch_reports(db, plan_id, chunk).await?;
+        let periods: HashMap<i64, Period> = on_db!(db, |p| sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, period FROM reporting_round WHERE plan_id = $1"
+        )
+        .bind(plan_id)
+        .fetch_all(p)
+        .await)?
+        .into_iter()
+        .filter_map(|(id, c)| Period::parse(&c).ok().map(|p| (id, p)))
+        .collect();
+        for r in rows {
+            let Some(period) = periods.get(&r.round_id).copied() else {
+                continue;
+            };
+            fresh.push((
+                r.target_id,
+                Observation {
+                    report_id: r.report_id,
+                    unit_id: r.unit_id,
+                    region_code: r.region_code,
+                    period,
+                    value: r.value,
+                    accepted: true,
+                },
+            ));
+        }
+    }
+    let gone: std::collections::HashSet<i64> = changed.into_iter().collect();
+    let mut out: HashMap<i64, Vec<Observation>> = HashMap::with_capacity(old.len());
+    for (target, list) in old {
+        if list.iter().any(|o| gone.contains(&o.report_id)) {
+            out.insert(
+                *target,
+                list.iter()
+                    .filter(|o| !gone.contains(&o.report_id))
+                    .cloned()
+                    .collect(),
+            );
+        } else {
+            out.insert(*target, list.clone());
+        }
+    }
+    for (target, o) in fresh {
+        out.entry(target).or_default().push(o);
+    }
+    for list in out.values_mut() {
+        if !list.is_sorted_by(|a, b| (&a.region_code, a.report_id) <= (&b.region_code, b.report_id))
+        {
+            list.sort_by(|a, b| {
+                (a.region_code.as_str(), a.report_id).cmp(&(b.region_code.as_str(), b.report_id))
+            });
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Whether any of these reports of the plan is a lead or cooperating unit's (whatever its state).
+async fn led_or_cooperating(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<bool> {
+    macro_rules! run {
+        ($dbt:ty, $p:expr) => {{
+            let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(
+                "SELECT COUNT(*) FROM report rp JOIN reporting_round r ON r.id = rp.round_id
+                 WHERE rp.role IN ('lead', 'cooperating') AND r.plan_id = ",
+            );
+            qb.push_bind(plan_id);
+            qb.push(" AND rp.id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            sep.push_unseparated(")");
+            qb.build_query_scalar::<i64>().fetch_one($p).await?
+        }};
+    }
+    let n = match db {
+        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, p),
+    };
+    Ok(n > 0)
+}
+
+/// The accepted values of some reports of a plan (the observation query for an id list).
+async fn fetch_reports(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<Vec<ObsRow>> {
+    macro_rules! run {
+        ($dbt:ty, $p:expr) => {{
+            let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(
+                "SELECT v.target_id, v.report_id, rp.unit_id,
+                        CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role,
+                        rp.region_code, rp.round_id, v.value
+                 FROM reporting_round r
+                 JOIN report rp ON rp.round_id = r.id
+                 JOIN report_value v ON v.report_id = rp.id
+                 WHERE rp.state = 'accepted' AND v.value IS NOT NULL AND r.plan_id = ",
+            );
+            qb.push_bind(plan_id);
+            qb.push(" AND rp.id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            sep.push_unseparated(")");
+            qb.build_query_as::<ObsRow>().fetch_all($p).await?
+        }};
+    }
+    Ok(match db {
+        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, p),
+    })
 }
 
 /// [`entities`], kept while the data is unchanged.

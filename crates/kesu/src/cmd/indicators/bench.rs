@@ -409,31 +409,71 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
         );
     }
 
-    // Cold: the first view after a change (a write invalidates every cached result).
+    // Cold: the first view after a change. Any write invalidates cached results; a report's
+    // change also the plan's observations, which are read again.
+    let last_round = reporting::rounds_in(&db, &a.prefix)
+        .await?
+        .into_iter()
+        .max_by_key(|r| r.id)
+        .context("no round")?;
+    let touched = reporting::slots(&db, last_round.id)
+        .await?
+        .into_iter()
+        .find(|s| s.region_code.len() == 12 && Some(s.task_id) == task_of(training))
+        .context("no village slot")?;
     let mut touch = 0.0;
-    for (what, kind) in [
-        ("cold: evaluate_plan (city)", 0),
-        ("cold: drill training count at the city", 1),
-        ("cold: drill per-village target at the city", 2),
-        ("cold: evaluate_plan (a county)", 3),
+    for (what, kind, report) in [
+        ("cold after another write: evaluate_plan (city)", 0, false),
+        (
+            "cold after another write: drill training at the city",
+            1,
+            false,
+        ),
+        (
+            "cold after another write: drill per-village target at the city",
+            2,
+            false,
+        ),
+        (
+            "cold after another write: evaluate_plan (a county)",
+            3,
+            false,
+        ),
+        ("cold after a report: evaluate_plan (city)", 0, true),
+        ("cold after a report: drill training at the city", 1, true),
+        ("cold after a report: evaluate_plan (a county)", 3, true),
     ] {
         let mut samples = Vec::new();
         for _ in 0..a.runs.min(10) {
             touch += 1.0;
-            ind::record_value(
-                &db,
-                &ind::NewRecord {
-                    region_code: a.prefix.clone(),
-                    year: 2000,
-                    key: "bench_touch".into(),
-                    value: touch,
-                    low: None,
-                    high: None,
-                    source: "bench".into(),
-                },
-                &actor,
-            )
-            .await?;
+            if report {
+                ind::import_history(
+                    &db,
+                    last_round.id,
+                    &[HistoryValue {
+                        report_id: touched.id,
+                        target_id: training,
+                        value: touch,
+                    }],
+                    &actor,
+                )
+                .await?;
+            } else {
+                ind::record_value(
+                    &db,
+                    &ind::NewRecord {
+                        region_code: a.prefix.clone(),
+                        year: 2000,
+                        key: "bench_touch".into(),
+                        value: touch,
+                        low: None,
+                        high: None,
+                        source: "bench".into(),
+                    },
+                    &actor,
+                )
+                .await?;
+            }
             let t = Instant::now();
             match kind {
                 0 => drop(ind::evaluate_plan(&db, &q).await?),
