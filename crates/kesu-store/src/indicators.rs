@@ -1752,11 +1752,32 @@ async fn assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResult<V
     })?)
 }
 
-/// The child regions of `region`: stored ones, else those implied by units and plans below it.
+/// Names the division tables give to groupings that are not regions of their own: the
+/// 市辖区 / 县 level of the four municipalities, the 直辖县级 groups of some provinces.
+const PSEUDO_REGIONS: &[&str] = &[
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+];
+
+/// The child regions of `region`: stored ones (through a grouping level such as 重庆's
+/// 市辖区 and 县, to the districts and counties), else those implied by units and plans below it.
 pub async fn child_regions(db: &Db, region: &str) -> StoreResult<Vec<(String, String)>> {
     let stored = crate::regions::children(db, Some(region)).await?;
     if !stored.is_empty() {
-        return Ok(stored.into_iter().map(|r| (r.code, r.name)).collect());
+        let mut out = Vec::new();
+        for r in stored {
+            if PSEUDO_REGIONS.contains(&r.name.as_str()) {
+                let below = crate::regions::children(db, Some(&r.code)).await?;
+                if !below.is_empty() {
+                    out.extend(below.into_iter().map(|c| (c.code, c.name)));
+                    continue;
+                }
+            }
+            out.push((r.code, r.name));
+        }
+        return Ok(out);
     }
     let level = kesu_core::RegionCode::parse(region)
         .map_err(|e| StoreError::Invalid(e.to_string()))?

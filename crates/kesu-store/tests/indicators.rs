@@ -854,3 +854,17 @@ async fn a_report_changed_after_a_view_changes_the_next_view() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_municipalitys_children_are_its_districts_and_counties_not_the_grouping_level() {
+    each_backend(|db| async move {
+        let csv = "code,name\n50,重庆市\n5001,市辖区\n500101,万州区\n500102,涪陵区\n5002,县\n500229,城口县\n";
+        kesu_store::regions::import_seed_csv(&db, &Actor::new("t"), csv.as_bytes(), "r.csv", "2023")
+            .await
+            .unwrap();
+        let c = indicators::child_regions(&db, "50").await.unwrap();
+        let names: Vec<&str> = c.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["万州区", "涪陵区", "城口县"]);
+    })
+    .await;
+}

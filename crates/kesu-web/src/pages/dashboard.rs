@@ -653,17 +653,20 @@ async fn child_codes(
     code: &str,
     plans: &[PlanRow],
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut out: BTreeMap<String, String> = kesu_store::regions::children(&state.db, Some(code))
+    let mut out: BTreeMap<String, String> = ind::child_regions(&state.db, code)
         .await?
         .into_iter()
-        .map(|r| (r.code, r.name))
         .collect();
     let level = RegionCode::parse(code)
         .map_err(|_| AppError::NotFound)?
         .level();
     if let Some(child) = level.child() {
         for p in plans {
-            if p.region_code.len() >= child.code_len() && p.region_code.starts_with(code) {
+            // A plan below a child already listed (through 重庆's 市辖区, say) adds nothing.
+            if p.region_code.len() >= child.code_len()
+                && p.region_code.starts_with(code)
+                && !out.keys().any(|k| p.region_code.starts_with(k.as_str()))
+            {
                 let c = p.region_code[..child.code_len()].to_string();
                 if let std::collections::btree_map::Entry::Vacant(v) = out.entry(c) {
                     let name = region_name(state, v.key()).await?;

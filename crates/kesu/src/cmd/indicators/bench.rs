@@ -277,7 +277,7 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
                 } else if village && Some(s.task_id) == task_of(leaders) {
                     // Leaders cultivated: now and then one.
                     Some((leaders, f64::from(h.is_multiple_of(23))))
-                } else if s.role == "lead" && Some(s.task_id) == task_of(bases) {
+                } else if Some(s.task_id) == task_of(bases) {
                     // The city association: science bases standing.
                     Some((
                         bases,
