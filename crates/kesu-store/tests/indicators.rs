@@ -868,3 +868,73 @@ async fn a_municipalitys_children_are_its_districts_and_counties_not_the_groupin
     })
     .await;
 }
+
+/// Every target of the five seed plans is an indicator. One accepted report per task target in
+/// 2025Q4 giving exactly the target's (lower) value, judged after the plan period (15 January
+/// 2026): a count, a stock and a yearly target are met; "超过" (>) is not met by the value
+/// itself, and with the deadline past it is behind; a per-entity target has no data without its
+/// entities (no villages or schools stored here); a goal has no data without a survey figure.
+#[tokio::test]
+async fn every_target_of_the_five_seed_plans_is_tracked() {
+    each_backend(|db| async move {
+        let seeds = [
+            ("000_432ccf1c67a0d8b8.json", "4313"),
+            ("001_56b7c3f215b0a4b2.json", "4403"),
+            ("002_f6d2d5e634e4ea7e.json", "3605"),
+            ("003_d1be8f63f2575b76.json", "50"),
+            ("004_ddb7f01bda5ff9fc.json", "341002"),
+        ];
+        let mut tracked = 0;
+        for (file, region) in seeds {
+            let gold = gold(file);
+            let plan = import(&db, file, region).await;
+            let expected_rows =
+                gold.goals.len() + gold.tasks.iter().map(|t| t.targets.len()).sum::<usize>();
+            let r = round(&db, plan, "2025Q4").await;
+            let slots = reporting::slots(&db, r).await.unwrap();
+            let mut reported = std::collections::BTreeSet::new();
+            for task in plans::tasks(&db, plan).await.unwrap() {
+                if task.targets.is_empty() {
+                    continue;
+                }
+                let Some(s) = slots.iter().find(|s| s.task_id == task.id) else {
+                    continue;
+                };
+                let values: Vec<(i64, f64)> =
+                    task.targets.iter().map(|t| (t.id, t.value)).collect();
+                report_accepted(&db, s.id, &values).await;
+                reported.extend(task.targets.iter().map(|t| t.id));
+            }
+            // Every task with a target has a unit to report it.
+            assert_eq!(
+                reported.len(),
+                gold.tasks.iter().map(|t| t.targets.len()).sum::<usize>(),
+                "{file}"
+            );
+            let p = evaluate(&db, plan, date!(2026 - 01 - 15)).await;
+            assert_eq!(p.indicators.len(), expected_rows, "{file}");
+            for row in &p.indicators {
+                tracked += 1;
+                let per_entity = row.kind.starts_with("按对象");
+                let expected = if row.task_id.is_none() || per_entity {
+                    Status::NoData
+                } else if row.comparator == ">" {
+                    Status::Behind
+                } else {
+                    Status::Met
+                };
+                assert_eq!(
+                    row.status, expected,
+                    "{file} {} {}: {}",
+                    row.task_path, row.text, row.explanation
+                );
+                if expected != Status::NoData {
+                    assert_eq!(row.sources.len(), 1, "{file} {}", row.text);
+                }
+            }
+        }
+        // 娄底 9, 深圳 1, 新余 3, 重庆 1, 屯溪 20.
+        assert_eq!(tracked, 34);
+    })
+    .await;
+}
