@@ -39,7 +39,6 @@ pub fn routes() -> Router<AppState> {
         .route("/rounds/{id}/upload", post(upload_template))
         .route("/reports/{id}", get(report_page).post(save_report))
         .route("/reports/{id}/review", post(review_report))
-        .route("/reports/{id}/unlock", post(unlock_report))
         .route("/reports/{id}/exception", post(grant_exception))
         .route("/reports/{id}/attachments", post(upload_attachment))
         .route("/attachments/{id}", get(download_attachment))
@@ -931,7 +930,7 @@ async fn template_xlsx(
         let (content, _) = reporting::content(&state.db, s.id).await?;
         with_values.push((s, content, v));
     }
-    let bytes = sheets::template(&r, &with_values)?;
+    let bytes = sheets::template(&with_values)?;
     Ok(xlsx_response(bytes, &format!("批量填报-{}.xlsx", r.title)))
 }
 
@@ -1048,17 +1047,6 @@ pub fn size_text(n: i64) -> String {
     }
 }
 
-pub fn fmt_value(v: Option<f64>) -> String {
-    v.map(|x| {
-        if x.fract() == 0.0 && x.abs() < 1e15 {
-            format!("{}", x as i64)
-        } else {
-            format!("{x}")
-        }
-    })
-    .unwrap_or_default()
-}
-
 async fn report_page(
     State(state): State<AppState>,
     caller: Caller,
@@ -1078,7 +1066,7 @@ async fn report_page(
             target_id: v.target_id,
             text: v.text,
             unit: v.unit,
-            value_text: fmt_value(v.value),
+            value_text: v.value.map(kesu_core::plan::fmt_num).unwrap_or_default(),
         })
         .collect();
     let mut siblings = Vec::new();
@@ -1241,6 +1229,7 @@ async fn review_report(
     let t = match field(&fields, "action") {
         "return" => Transition::Return,
         "accept" => Transition::Accept,
+        "unlock" => Transition::Unlock,
         other => return Err(AppError::BadRequest(format!("未知操作“{other}”")).into()),
     };
     let reason = Some(field(&fields, "reason").to_string()).filter(|r| !r.trim().is_empty());
@@ -1250,28 +1239,12 @@ async fn review_report(
         ..Default::default()
     };
     do_transition(&state, &caller, id, t, change, ip.clone()).await?;
-    let msg = if t == Transition::Accept {
-        "已通过"
-    } else {
-        "已退回"
+    let msg = match t {
+        Transition::Accept => "已通过",
+        Transition::Unlock => "已解锁",
+        _ => "已退回",
     };
     Ok(redirect_with(&format!("/reports/{id}"), msg))
-}
-
-async fn unlock_report(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-    ClientIp(ip): ClientIp,
-    Form(fields): Form<BTreeMap<String, String>>,
-) -> PageResult {
-    check_csrf(&caller, field(&fields, "_csrf"))?;
-    let change = ReportChange {
-        expected_version: version_field(&fields)?,
-        ..Default::default()
-    };
-    do_transition(&state, &caller, id, Transition::Unlock, change, ip.clone()).await?;
-    Ok(redirect_with(&format!("/reports/{id}"), "已解锁"))
 }
 
 async fn grant_exception(

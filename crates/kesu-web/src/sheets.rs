@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use kesu_core::authz::Role;
-use kesu_core::report::{self, ReportState, Transition};
+use kesu_core::report::{self, Transition};
 use kesu_store::audit::AuditEntry;
 use kesu_store::reporting::{self, ReportChange, Round, Slot, TargetValue};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
@@ -131,10 +131,7 @@ const COL_TARGET: &str = "指标编号";
 const COL_VALUE: &str = "填报值";
 
 /// A unit's template for a round: one row per report slot, one row per target.
-pub fn template(
-    round: &Round,
-    slots: &[(Slot, String, Vec<TargetValue>)],
-) -> Result<Vec<u8>, AppError> {
+pub fn template(slots: &[(Slot, String, Vec<TargetValue>)]) -> Result<Vec<u8>, AppError> {
     let mut wb = Workbook::new();
     let locked = Format::new().set_background_color(0xF3F3F3);
     let wrap = Format::new().set_text_wrap();
@@ -206,7 +203,6 @@ pub fn template(
             }
         }
     }
-    let _ = round;
     wb.save_to_buffer().map_err(xerr)
 }
 
@@ -242,13 +238,7 @@ fn cell_text(c: &calamine::Data) -> String {
     use calamine::Data;
     match c {
         Data::String(s) => s.trim().to_string(),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                format!("{}", *f as i64)
-            } else {
-                f.to_string()
-            }
-        }
+        Data::Float(f) => kesu_core::plan::fmt_num(*f),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::Empty => String::new(),
@@ -543,7 +533,6 @@ pub async fn apply_upload(
         ));
     }
     reporting::change_many(&state.db, &changes, state.now(), by).await?;
-    let _ = ReportState::Draft;
     Ok(format!(
         "已导入：更新 {} 份报告（其中提交 {} 份）。",
         changes.len(),

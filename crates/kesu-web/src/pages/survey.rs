@@ -203,13 +203,6 @@ pub async fn show(
     })
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A horizontal chart: one row per level, a dot at the estimate and a bar over its 95% interval.
 fn error_bars(rows: &[&ResultRow]) -> String {
     let row_h = 26.0;
@@ -231,7 +224,7 @@ fn error_bars(rows: &[&ResultRow]) -> String {
             r##"<text x="{tx}" y="{ty}" text-anchor="end">{label}</text><line x1="{x1:.1}" x2="{x2:.1}" y1="{y}" y2="{y}" stroke="#1f5fa8" stroke-width="2"/><line x1="{x1:.1}" x2="{x1:.1}" y1="{a}" y2="{b}" stroke="#1f5fa8"/><line x1="{x2:.1}" x2="{x2:.1}" y1="{a}" y2="{b}" stroke="#1f5fa8"/><circle cx="{cx:.1}" cy="{y}" r="4" fill="#cc3333"/><text x="{vx:.1}" y="{ty}">{val}</text>"##,
             tx = left - 8.0,
             ty = y + 4.0,
-            label = esc(&r.level),
+            label = kesu_indicators::svg::escape(&r.level),
             x1 = x(lo),
             x2 = x(up),
             a = y - 5.0,
