@@ -96,7 +96,7 @@ fn one_per_village(tree: &[RegionInfo]) -> Vec<Observation> {
         .map(|(i, r)| Observation {
             report_id: i as i64,
             unit_id: (i % 7) as i64,
-            region_code: r.code.clone(),
+            region_code: r.code.as_str().into(),
             period: Period::Year { year: 2024 },
             value: (i % 13) as f64,
             accepted: i % 10 != 0,
@@ -113,7 +113,7 @@ fn quarterly_five_years(tree: &[RegionInfo]) -> Vec<Observation> {
                 out.push(Observation {
                     report_id: out.len() as i64,
                     unit_id: (i % 7) as i64,
-                    region_code: r.code.clone(),
+                    region_code: r.code.as_str().into(),
                     period: Period::Quarter { year, quarter },
                     value: ((i + usize::from(quarter)) % 5) as f64,
                     accepted: true,

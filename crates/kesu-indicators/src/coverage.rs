@@ -75,8 +75,9 @@ pub fn coverage(
         }
     }
     let mut per_entity: Vec<Vec<&Observation>> = vec![Vec::new(); entities.len()];
+    let months = window.months();
     for o in observations {
-        if !o.accepted || !o.value.is_finite() || !window.contains(o.period) {
+        if !o.accepted || !o.value.is_finite() || !months.contains(o.period) {
             continue;
         }
         if let Some(&i) = by_unit.get(&o.unit_id) {

@@ -26,7 +26,7 @@ pub mod svg;
 
 mod error;
 
-pub use actual::{Actual, Observation, Source, Window};
+pub use actual::{Actual, Observation, SharedCode, Source, Window};
 pub use assess::{Assessed, Assessment, ItemInput, Scheme, assess};
 pub use coverage::{Coverage, Entity, EntityKey};
 pub use error::IndicatorError;

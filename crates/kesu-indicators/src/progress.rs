@@ -225,7 +225,7 @@ pub struct Evaluation {
     pub periods: Vec<PeriodResult>,
     /// Per-entity targets: the coverage.
     pub coverage: Option<Coverage>,
-    /// The observations behind the judged value.
+    /// The observations behind the judged value (per-entity targets: in [`Coverage::sources`]).
     pub sources: Vec<Source>,
     /// A share over several regions had to be averaged without population weights.
     pub unweighted: bool,
@@ -623,7 +623,8 @@ fn per_entity(
         light: status.light(),
         window,
         periods: Vec::new(),
-        sources: c.sources.clone(),
+        // The coverage holds the sources; a copy here would double a village-wide list.
+        sources: Vec::new(),
         coverage: Some(c),
         unweighted: false,
         explanation: text,

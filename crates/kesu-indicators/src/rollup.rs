@@ -541,6 +541,17 @@ impl<'t> Rollup<'t> {
         out
     }
 
+    /// How many observations were used at or below node `i` (each counts at one node only).
+    fn count_below(&self, i: usize) -> usize {
+        let mut n = 0;
+        let mut stack = vec![i];
+        while let Some(j) = stack.pop() {
+            n += self.own_sources(j).len();
+            stack.extend(self.tree.child_ids(j).iter().map(|&c| c as usize));
+        }
+        n
+    }
+
     /// A region, its children and its own reports, for drill-down. `observations` must be the
     /// slice the roll-up was computed from.
     pub fn drill(&self, code: &str, observations: &[Observation]) -> Option<Drill> {
@@ -555,7 +566,7 @@ impl<'t> Rollup<'t> {
             node: self.summary(i),
             children: self.children(code),
             sources,
-            sources_below: self.sources_below(code).len(),
+            sources_below: self.count_below(i),
         })
     }
 }
@@ -982,7 +993,7 @@ mod tests {
                     o.push(Observation {
                         report_id: k as i64,
                         unit_id: 1,
-                        region_code: code,
+                        region_code: code.into(),
                         period: Period::Quarter { year: 2022, quarter: *q },
                         value: f64::from(*value),
                         accepted: true,

@@ -12,7 +12,7 @@ use crate::regions::prefix_end;
 use crate::{Db, StoreError, StoreResult};
 use kesu_core::plan::{Comparator, Target, TargetValue};
 use kesu_core::report::Period;
-use kesu_indicators::actual::{self, Population};
+use kesu_indicators::actual::{self, Population, SharedCode};
 use kesu_indicators::coverage::{Entity, EntityKey};
 use kesu_indicators::progress::target_zh;
 use kesu_indicators::{
@@ -267,6 +267,8 @@ pub async fn observations(
         .map(|r| (r.target_id, r.round_id))
         .collect();
     let mut out = Vec::with_capacity(rows.len());
+    // One shared code per region: a village's twenty reports hold one copy of its code.
+    let mut codes: HashMap<String, SharedCode> = HashMap::new();
     for r in rows {
         if r.role == 2 && led.contains(&(r.target_id, r.round_id)) {
             continue;
@@ -282,7 +284,10 @@ pub async fn observations(
             observation: Observation {
                 report_id: r.report_id,
                 unit_id: r.unit_id,
-                region_code: r.region_code,
+                region_code: codes
+                    .entry(r.region_code)
+                    .or_insert_with_key(|k| SharedCode::from(k.as_str()))
+                    .clone(),
                 period,
                 value: r.value,
                 accepted: true,
@@ -578,7 +583,7 @@ pub struct Loaded {
     pub targets: Vec<PlanTarget>,
     /// Observations per target id, in region order.
     observations: HashMap<i64, Picked>,
-    all: std::sync::Arc<HashMap<i64, Vec<Observation>>>,
+    all: std::sync::Arc<ObservationsByTarget>,
     pub population: Population,
     pub plan_period: [i32; 2],
     pub day: Date,
@@ -704,12 +709,16 @@ fn memo_put_loaded<T: std::any::Any + Send + Sync>(
     }
 }
 
+/// A plan's accepted observations by target, each list in region order. Lists are shared so
+/// that an update of one target's list leaves the others in place.
+pub type ObservationsByTarget = HashMap<i64, std::sync::Arc<Vec<Observation>>>;
+
 /// Every accepted observation of a plan by target (each in region order), from the cache when
 /// the data has not changed since it was read.
 pub async fn cached_observations(
     db: &Db,
     plan_id: i64,
-) -> StoreResult<std::sync::Arc<HashMap<i64, Vec<Observation>>>> {
+) -> StoreResult<std::sync::Arc<ObservationsByTarget>> {
     // Observations change only with a report's state or values, and every such change writes
     // a report_event row: its latest id versions them (a survey figure or a login does not
     // throw away half a million values).
@@ -723,7 +732,7 @@ pub async fn cached_observations(
         return Ok(v);
     }
     // A few reports changed since the values were read: update those, not all.
-    if let Some((was, loaded, old)) = memo_get_stale::<HashMap<i64, Vec<Observation>>>(db, &key)
+    if let Some((was, loaded, old)) = memo_get_stale::<ObservationsByTarget>(db, &key)
         && was < version
         && let Some(updated) = refresh(db, plan_id, was, version, &old).await?
     {
@@ -738,6 +747,10 @@ pub async fn cached_observations(
             .or_default()
             .push(o.observation);
     }
+    let by_target: ObservationsByTarget = by_target
+        .into_iter()
+        .map(|(t, list)| (t, std::sync::Arc::new(list)))
+        .collect();
     let arc = std::sync::Arc::new(by_target);
     memo_put(db, &key, version, arc.clone());
     Ok(arc)
@@ -754,8 +767,8 @@ async fn refresh(
     plan_id: i64,
     from: i64,
     to: i64,
-    old: &HashMap<i64, Vec<Observation>>,
-) -> StoreResult<Option<HashMap<i64, Vec<Observation>>>> {
+    old: &ObservationsByTarget,
+) -> StoreResult<Option<ObservationsByTarget>> {
     let changed: Vec<i64> = on_db!(db, |p| sqlx::query_scalar(
         "SELECT DISTINCT report_id FROM report_event WHERE id > $1 AND id <= $2"
     )
@@ -790,7 +803,7 @@ async fn refresh(
                 Observation {
                     report_id: r.report_id,
                     unit_id: r.unit_id,
-                    region_code: r.region_code,
+                    region_code: r.region_code.into(),
                     period,
                     value: r.value,
                     accepted: true,
@@ -799,32 +812,41 @@ async fn refresh(
         }
     }
     let gone: std::collections::HashSet<i64> = changed.into_iter().collect();
-    let mut out: HashMap<i64, Vec<Observation>> = HashMap::with_capacity(old.len());
-    for (target, list) in old {
-        if list.iter().any(|o| gone.contains(&o.report_id)) {
-            out.insert(
-                *target,
-                list.iter()
-                    .filter(|o| !gone.contains(&o.report_id))
-                    .cloned()
-                    .collect(),
-            );
-        } else {
-            out.insert(*target, list.clone());
-        }
-    }
+    let mut fresh_by_target: HashMap<i64, Vec<Observation>> = HashMap::new();
     for (target, o) in fresh {
-        out.entry(target).or_default().push(o);
+        fresh_by_target.entry(target).or_default().push(o);
     }
-    for list in out.values_mut() {
-        if !list.is_sorted_by(|a, b| (&a.region_code, a.report_id) <= (&b.region_code, b.report_id))
-        {
-            list.sort_by(|a, b| {
-                (a.region_code.as_str(), a.report_id).cmp(&(b.region_code.as_str(), b.report_id))
-            });
+    let mut out: ObservationsByTarget = HashMap::with_capacity(old.len());
+    for (target, list) in old {
+        let added = fresh_by_target.remove(target);
+        if added.is_none() && !list.iter().any(|o| gone.contains(&o.report_id)) {
+            // Untouched: shared, not copied.
+            out.insert(*target, list.clone());
+            continue;
         }
+        let mut l: Vec<Observation> = list
+            .iter()
+            .filter(|o| !gone.contains(&o.report_id))
+            .cloned()
+            .collect();
+        l.extend(added.unwrap_or_default());
+        sort_by_region(&mut l);
+        out.insert(*target, std::sync::Arc::new(l));
+    }
+    for (target, mut l) in fresh_by_target {
+        sort_by_region(&mut l);
+        out.insert(target, std::sync::Arc::new(l));
     }
     Ok(Some(out))
+}
+
+/// Region order (byte order), then report: a region's subtree is one slice.
+fn sort_by_region(list: &mut [Observation]) {
+    if !list.is_sorted_by(|a, b| (&a.region_code, a.report_id) <= (&b.region_code, b.report_id)) {
+        list.sort_by(|a, b| {
+            (a.region_code.as_str(), a.report_id).cmp(&(b.region_code.as_str(), b.report_id))
+        });
+    }
 }
 
 /// Whether any of these reports of the plan is a lead or cooperating unit's (whatever its state).
@@ -925,6 +947,12 @@ pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
         targets.retain(|t| t.task_id.is_some_and(|id| tasks.contains(&id)));
     }
     let all = cached_observations(db, q.plan_id).await?;
+    // Periods that have ended by the day.
+    let by_day = Window {
+        from: Date::MIN,
+        to: day,
+    }
+    .months();
     let mut observations: HashMap<i64, Picked> = HashMap::new();
     for t in &targets {
         let Some(list) = all.get(&t.target_id) else {
@@ -935,7 +963,7 @@ pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
         let lo = list.partition_point(|o| o.region_code.as_str() < region.as_str());
         let hi = lo + list[lo..].partition_point(|o| o.region_code.starts_with(region.as_str()));
         let keep =
-            |o: &Observation| q.unit_id.is_none_or(|u| o.unit_id == u) && o.period.dates().1 <= day;
+            |o: &Observation| q.unit_id.is_none_or(|u| o.unit_id == u) && by_day.contains(o.period);
         let slice = &list[lo..hi];
         let picked = if slice.iter().all(keep) {
             Picked::Range(lo, hi)
@@ -981,11 +1009,7 @@ enum Picked {
 }
 
 impl Picked {
-    fn slice<'a>(
-        &'a self,
-        all: &'a HashMap<i64, Vec<Observation>>,
-        target: i64,
-    ) -> &'a [Observation] {
+    fn slice<'a>(&'a self, all: &'a ObservationsByTarget, target: i64) -> &'a [Observation] {
         match self {
             Picked::Range(lo, hi) => all.get(&target).map_or(&[][..], |v| &v[*lo..*hi]),
             Picked::Owned(v) => v,
@@ -1249,7 +1273,7 @@ async fn drill_uncached(
         .map(|s| SourceRef {
             report_id: s.report_id,
             unit_id: s.unit_id,
-            region_code: s.region_code.clone(),
+            region_code: s.region_code.to_string(),
             period: s.period.code(),
             value: s.value,
         })
@@ -1259,23 +1283,10 @@ async fn drill_uncached(
     let lo = obs.partition_point(|o| o.region_code.as_str() < code);
     let hi = lo + obs[lo..].partition_point(|o| o.region_code.starts_with(code));
     let below = &obs[lo..hi];
-    let periods: BTreeSet<(Date, String)> = below
-        .iter()
-        .map(|o| (o.period.dates().1, o.period.code()))
+    let trend = actual::trend(ind.aggregation, below, Some(&l.population))
+        .into_iter()
+        .map(|(p, v)| (p.to_string(), v))
         .collect();
-    let mut trend = Vec::new();
-    for (_, p) in periods {
-        let Ok(period) = Period::parse(&p) else {
-            continue;
-        };
-        let a = actual::actual(
-            ind.aggregation,
-            below,
-            &Window::period(period),
-            Some(&l.population),
-        );
-        trend.push((period.to_string(), a.value));
-    }
     Ok(Some(DrillDown {
         target_id,
         indicator: t.target.indicator.clone(),
@@ -1556,7 +1567,7 @@ pub async fn share_observations(db: &Db, region: &str, year: i32) -> StoreResult
         .map(|r| Observation {
             report_id: -r.id,
             unit_id: 0,
-            region_code: r.region_code,
+            region_code: r.region_code.into(),
             period: Period::Year { year: r.year },
             value: r.value,
             accepted: true,
