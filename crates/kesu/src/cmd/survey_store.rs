@@ -3,19 +3,15 @@
 //! region's literacy-share indicator (which feeds the literacy goal of its plans).
 
 use super::{
-    EstimateArgs, check_input, column, domain_factor, find_margin, hint_default_column,
-    literacy_rule, split_vars,
+    EstimateArgs, check_input, domain_factor, margins_arg, read_respondents, survey_spec, weigh,
 };
 use crate::cmd::GlobalOpts;
 use crate::cmd::db::with_db;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
-use kesu_survey::input::{Request, read_margins, read_table};
-use kesu_survey::{
-    Calibration, ColumnKind, Design, DesignSpec, Factor, LonelyPsu, Margin, RakeControl,
-    RakeVariance, Survey, SurveyError, Weighting,
-};
+use kesu_survey::input::{Request, read_table};
+use kesu_survey::{Factor, SurveyError, split_vars};
 use sha2::Digest;
 use std::collections::BTreeMap;
 
@@ -101,53 +97,16 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
                 .join(", ")
         );
     }
-    let rule = literacy_rule(args)?;
-    let margins: Vec<Margin> = match &args.margins {
-        Some(p) => {
-            check_input(p).with_context(|| p.display().to_string())?;
-            read_margins(p)
-                .map_err(anyhow::Error::new)
-                .with_context(|| p.display().to_string())?
-        }
-        None if !(args.poststratify.is_empty()
-            && args.rake.is_empty()
-            && args.calibrate.is_empty()) =>
-        {
-            anyhow::bail!(
-                "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv (population margins needed)"
-            )
-        }
-        None => Vec::new(),
-    };
+    let spec = survey_spec(args)?;
+    let margins = margins_arg(args, &spec)?;
+    let margins_name = args
+        .margins
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
 
-    let strata_col = column(&args.strata);
-    let psu_col = column(&args.psu);
-    let weight_col = column(&args.weight);
-    let mut req: Vec<Request> = Vec::new();
-    let mut push = |r: Request| {
-        if !req.iter().any(|x| x.name == r.name) {
-            req.push(r);
-        }
-    };
-    if let Some(c) = strata_col {
-        push(Request::category(c));
-    }
-    if let Some(c) = psu_col {
-        push(Request::category(c));
-    }
-    if let Some(c) = weight_col {
-        push(Request::number(c));
-    }
-    if let Some(c) = &args.fpc {
-        push(Request::number(c));
-    }
-    for (name, kind) in rule.columns() {
-        push(match kind {
-            ColumnKind::Number => Request::number(name),
-            ColumnKind::Category => Request::category(name),
-        });
-    }
-    // Domains: every --by, the region and key-group columns, known demographics, weighting vars.
+    // Domains: the region and key-group columns, every --by; stored with each respondent: those,
+    // the weighting variables and the known demographics the file has.
     let mut by_specs: Vec<String> = Vec::new();
     for spec in [&a.region_col, &a.group_col] {
         if header.iter().any(|h| h == spec) {
@@ -160,123 +119,35 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         }
     }
     let mut domain_vars: Vec<String> = Vec::new();
-    let cal_specs: Vec<String> = if !args.poststratify.is_empty() {
-        vec![
-            args.poststratify
-                .iter()
-                .map(|s| s.trim())
-                .collect::<Vec<_>>()
-                .join("+"),
-        ]
-    } else {
-        args.rake
-            .iter()
-            .chain(&args.calibrate)
-            .map(|s| s.trim().to_string())
-            .collect()
-    };
-    for spec in by_specs.iter().chain(&cal_specs) {
-        for v in split_vars(spec) {
-            if !domain_vars.iter().any(|d| d == v) {
-                domain_vars.push(v.to_string());
-            }
-        }
-    }
-    for v in KNOWN_DOMAINS {
-        if header.iter().any(|h| h == v) && !domain_vars.iter().any(|d| d == v) {
-            domain_vars.push(v.to_string());
-        }
-    }
-    for v in &domain_vars {
-        push(Request::category(v.as_str()));
-    }
-
-    let table = read_table(&args.file, &req)
-        .map_err(|e| hint_default_column(e, args))
-        .with_context(|| file.clone())?;
-    let n = table.n_rows();
-    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
-    let y = rule.evaluate(&table).map_err(in_file)?;
-    let weights = match weight_col {
-        Some(c) => table.number(c).map_err(in_file)?.to_vec(),
-        None => vec![1.0; n],
-    };
-    let lonely_psu = match args.lonely_psu {
-        super::LonelyArg::Fail => LonelyPsu::Fail,
-        super::LonelyArg::Remove => LonelyPsu::Remove,
-        super::LonelyArg::Certainty => LonelyPsu::Certainty,
-        super::LonelyArg::Adjust => LonelyPsu::Adjust,
-        super::LonelyArg::Average => LonelyPsu::Average,
-    };
-    let strata_f = strata_col
-        .map(|c| table.factor(c))
-        .transpose()
-        .map_err(in_file)?;
-    let psu_f = psu_col
-        .map(|c| table.factor(c))
-        .transpose()
-        .map_err(in_file)?;
-    let fpc = args
-        .fpc
-        .as_deref()
-        .map(|c| table.number(c))
-        .transpose()
-        .map_err(in_file)?;
-    let design = Design::new(DesignSpec {
-        strata: strata_f,
-        psu: psu_f,
-        weights: weights.clone(),
-        weight_column: weight_col.unwrap_or("weight"),
-        fpc_column: args.fpc.as_deref().unwrap_or("fpc"),
-        fpc,
-        lonely_psu,
-    })
-    .map_err(in_file)?;
-    let design_json = serde_json::json!({
-        "strata": strata_col, "psu": psu_col, "weight": weight_col, "fpc": args.fpc,
-        "n_strata": design.n_strata(), "n_psu": design.n_psu(),
-        "lonely_psu": lonely_psu.as_str(), "lonely_strata": design.lonely_strata(),
-    });
-
-    let margins_name = args
-        .margins
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let mut cal_factors: Vec<(Factor, Margin)> = Vec::new();
-    for spec in &cal_specs {
-        let vars = split_vars(spec);
-        let margin = find_margin(&margins, &vars).with_context(|| margins_name.clone())?;
-        let parts = vars
-            .iter()
-            .map(|v| table.factor(v))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(in_file)?;
-        cal_factors.push((Factor::cross(&parts).map_err(in_file)?, margin));
-    }
-    let cals: Vec<Calibration<'_>> = cal_factors
+    for v in by_specs
         .iter()
-        .map(|(factor, margin)| Calibration { factor, margin })
-        .collect();
-    let weighting = if !args.poststratify.is_empty() {
-        Weighting::PostStratify(cals[0])
-    } else if !args.rake.is_empty() {
-        Weighting::Rake {
-            margins: cals,
-            variance: match args.rake_variance {
-                super::RakeVarianceArg::Greg => RakeVariance::Greg,
-                super::RakeVarianceArg::RRake => RakeVariance::RRake,
-            },
-            control: RakeControl::default(),
+        .flat_map(|s| split_vars(s))
+        .map(String::from)
+        .chain(spec.weighting.variables())
+        .chain(
+            KNOWN_DOMAINS
+                .iter()
+                .filter(|v| header.iter().any(|h| h == *v))
+                .map(|v| v.to_string()),
+        )
+    {
+        if !domain_vars.contains(&v) {
+            domain_vars.push(v);
         }
-    } else if !args.calibrate.is_empty() {
-        Weighting::Linear { margins: cals }
-    } else {
-        Weighting::Design
-    };
-    let survey_est = Survey::new(design, y.clone(), &weighting).map_err(|e| {
-        anyhow::Error::new(table.locate(e)).context(format!("{file} / {margins_name}"))
-    })?;
+    }
+
+    let domains: Vec<&str> = domain_vars.iter().map(String::as_str).collect();
+    let mut table = read_respondents(args, &spec, &domains)?;
+    let n = table.n_rows();
+    let survey_est = weigh(&spec, &mut table, &margins, &file, &margins_name)?;
+    let table = table;
+    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
+    let design = survey_est.design();
+    let design_json = serde_json::json!({
+        "strata": spec.strata, "psu": spec.psu, "weight": spec.weight, "fpc": spec.fpc,
+        "n_strata": design.n_strata(), "n_psu": design.n_psu(),
+        "lonely_psu": spec.lonely_psu.as_str(), "lonely_strata": design.lonely_strata(),
+    });
     let by_factors: Vec<Factor> = by_specs
         .iter()
         .map(|spec| domain_factor(&table, &margins, &split_vars(spec)))
@@ -297,6 +168,25 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         .map(|v| table.factor(v).map(|f| (v.as_str(), f)))
         .collect::<Result<_, _>>()
         .map_err(in_file)?;
+    let strata_f = spec
+        .strata
+        .as_deref()
+        .map(|c| table.factor(c))
+        .transpose()
+        .map_err(in_file)?;
+    let psu_f = spec
+        .psu
+        .as_deref()
+        .map(|c| table.factor(c))
+        .transpose()
+        .map_err(in_file)?;
+    let fpc = spec
+        .fpc
+        .as_deref()
+        .map(|c| table.number(c))
+        .transpose()
+        .map_err(in_file)?;
+    let (weights, y) = (design.weights(), survey_est.outcome());
     let respondents: Vec<Respondent> = (0..n)
         .map(|row| Respondent {
             line: table.line(row) as i64,
@@ -356,7 +246,7 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         region_code: a.region.clone(),
         year: a.year,
         name: a.name.clone(),
-        rule: serde_json::to_value(rule.record())?,
+        rule: serde_json::to_value(spec.rule.record())?,
         design: design_json,
         weighting: serde_json::to_value(survey_est.weighting())?,
         warnings: survey_est.warnings().to_vec(),
