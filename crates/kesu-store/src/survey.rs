@@ -214,9 +214,11 @@ impl Imported {
 /// Rows per multi-row INSERT (PostgreSQL allows 65535 bind values).
 const BATCH: usize = 500;
 
-/// Store a wave with its respondents, margins and results in one transaction. A wave is named by
-/// (region, year, name): the same file imported again with the same rule and design changes
-/// nothing; anything else replaces the wave's rows.
+/// Store a wave with its respondents, margins and results, and record its overall estimate as
+/// the region's literacy share for the year ([`crate::indicators::LITERACY_SHARE`], which feeds
+/// the literacy goal of its plans) — all in one transaction: if any part fails, nothing is
+/// stored. A wave is named by (region, year, name): the same file imported again with the same
+/// rule, design and weighting changes nothing; anything else replaces the wave's rows.
 pub async fn import_wave(
     db: &Db,
     actor: &Actor,
@@ -241,6 +243,11 @@ pub async fn import_wave(
             "列“{col}”像是姓名、身份证号或电话，不保存此类个人信息 (personal data column refused)"
         )));
     }
+    let Some(overall) = results.iter().find(|r| r.by_var == "overall") else {
+        return Err(StoreError::Invalid(
+            "调查结果中没有总体估计，未写入 (no overall estimate: the wave is not stored)".into(),
+        ));
+    };
     let mut tx = db.begin().await?;
     let existing: Option<StoredWaveKey> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT id, source_sha256, rule_json, design_json, weighting_json FROM survey_wave
@@ -372,11 +379,10 @@ pub async fn import_wave(
             qb.build().execute(&mut *c).await.map(|_| ())
         })?;
     }
-    let overall = results.iter().find(|r| r.by_var == "overall");
     let after = serde_json::json!({
         "region": wave.region_code, "year": wave.year, "name": wave.name,
         "file": wave.source_file, "sha256": wave.source_sha256, "n": respondents.len(),
-        "est": overall.map(|r| r.est), "se": overall.map(|r| r.se),
+        "est": overall.est, "se": overall.se,
     });
     let before = existing
         .as_ref()
@@ -391,11 +397,26 @@ pub async fn import_wave(
         Some(&after),
     )
     .await?;
+    crate::indicators::record_value_in(&mut tx, &share_record(wave, id, overall), actor).await?;
     tx.commit().await?;
     Ok(match existing {
         Some(_) => Imported::Replaced(id),
         None => Imported::Created(id),
     })
+}
+
+/// The literacy-share record a wave gives: its overall estimate in percent, with the logit
+/// interval when it is defined (else the Wald interval within 0–100).
+fn share_record(wave: &NewWave, id: i64, overall: &ResultRow) -> crate::indicators::NewRecord {
+    crate::indicators::NewRecord {
+        region_code: wave.region_code.clone(),
+        year: wave.year,
+        key: crate::indicators::LITERACY_SHARE.to_string(),
+        value: 100.0 * overall.est,
+        low: Some(100.0 * overall.logit_l.unwrap_or(overall.wald_l.max(0.0))),
+        high: Some(100.0 * overall.logit_u.unwrap_or(overall.wald_u.min(1.0))),
+        source: format!("{}年{}（调查 #{id}）", wave.year, wave.name),
+    }
 }
 
 /// The waves of `region`'s subtree (the region included), newest year first.

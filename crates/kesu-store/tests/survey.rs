@@ -1,7 +1,7 @@
 //! Survey waves: stored all or nothing, the same file twice changes nothing, no personal columns.
 
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
-use kesu_store::{Actor, Db, StoreError};
+use kesu_store::{Actor, Db, StoreError, indicators};
 use std::collections::BTreeMap;
 
 fn wave(sha: &str) -> NewWave {
@@ -170,6 +170,109 @@ async fn the_previous_year_of_the_same_region_is_found() {
         assert_eq!(prev.id, old);
         let first = survey::wave(&db, old).await.unwrap().unwrap();
         assert!(survey::previous_wave(&db, &first).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wave_records_its_overall_share_as_the_regions_literacy_share() {
+    kesu_store::testing::each_backend(|db| async move {
+        let id = import(&db, &wave("abc"), &respondents(10))
+            .await
+            .unwrap()
+            .wave_id();
+        let share = indicators::share_of(&db, "431302", 2024)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!((share.value - 15.0).abs() < 1e-9);
+        assert!((share.low.unwrap() - 13.1).abs() < 1e-9);
+        assert!((share.high.unwrap() - 17.1).abs() < 1e-9);
+        assert!(share.source.contains(&format!("#{id}")), "{}", share.source);
+    })
+    .await;
+}
+
+/// Results whose overall interval does not hold the estimate: the indicator refuses them,
+/// after the wave's rows are written in the same transaction.
+fn results_with_a_share_that_cannot_be_recorded() -> Vec<ResultRow> {
+    let mut r = results();
+    r[0].logit_l = Some(0.5);
+    r
+}
+
+#[tokio::test]
+async fn a_wave_whose_share_cannot_be_recorded_is_not_stored() {
+    kesu_store::testing::each_backend(|db| async move {
+        let err = survey::import_wave(
+            &db,
+            &Actor::new("tester"),
+            &wave("abc"),
+            &respondents(10),
+            &margins(),
+            &results_with_a_share_that_cannot_be_recorded(),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("431302 2024"), "{err}");
+        assert!(survey::waves(&db, "43").await.unwrap().is_empty());
+        assert!(
+            indicators::share_of(&db, "431302", 2024)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let audit = kesu_store::audit::recent(&db, 100).await.unwrap();
+        assert!(audit.is_empty(), "{audit:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_replacement_whose_share_cannot_be_recorded_keeps_the_earlier_wave_and_share() {
+    kesu_store::testing::each_backend(|db| async move {
+        let id = import(&db, &wave("abc"), &respondents(10))
+            .await
+            .unwrap()
+            .wave_id();
+        let share_before = indicators::share_of(&db, "431302", 2024).await.unwrap();
+        survey::import_wave(
+            &db,
+            &Actor::new("tester"),
+            &wave("def"),
+            &respondents(7),
+            &margins(),
+            &results_with_a_share_that_cannot_be_recorded(),
+        )
+        .await
+        .unwrap_err();
+        let w = survey::wave(&db, id).await.unwrap().unwrap();
+        assert_eq!((w.source_sha256.as_str(), w.n), ("abc", 10));
+        assert_eq!(survey::respondents(&db, id).await.unwrap().len(), 10);
+        assert_eq!(survey::results(&db, id).await.unwrap(), results());
+        assert_eq!(
+            indicators::share_of(&db, "431302", 2024).await.unwrap(),
+            share_before
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wave_without_an_overall_estimate_is_refused() {
+    kesu_store::testing::each_backend(|db| async move {
+        let err = survey::import_wave(
+            &db,
+            &Actor::new("tester"),
+            &wave("abc"),
+            &respondents(10),
+            &margins(),
+            &results()[1..],
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("总体估计"), "{err}");
+        assert!(survey::waves(&db, "43").await.unwrap().is_empty());
     })
     .await;
 }

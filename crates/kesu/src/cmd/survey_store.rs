@@ -259,28 +259,9 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         .cloned()
         .context("没有总体估计 (no overall estimate)")?;
     let actor = kesu_store::Actor::cli();
+    // The wave and the literacy-share indicator it gives are stored in one transaction.
     let outcome = with_db(g, |db| async move {
-        let outcome =
-            survey::import_wave(&db, &actor, &wave, &respondents, &margin_rows, &results).await?;
-        if !matches!(outcome, Imported::Unchanged(_)) {
-            // The indicator keeps percent; the interval is the logit one when defined.
-            let r = kesu_store::indicators::NewRecord {
-                region_code: wave.region_code.clone(),
-                year: wave.year,
-                key: kesu_store::indicators::LITERACY_SHARE.to_string(),
-                value: 100.0 * overall.est,
-                low: Some(100.0 * overall.logit_l.unwrap_or(overall.wald_l.max(0.0))),
-                high: Some(100.0 * overall.logit_u.unwrap_or(overall.wald_u.min(1.0))),
-                source: format!(
-                    "{}年{}（调查 #{}）",
-                    wave.year,
-                    wave.name,
-                    outcome.wave_id()
-                ),
-            };
-            kesu_store::indicators::record_value(&db, &r, &actor).await?;
-        }
-        Ok(outcome)
+        Ok(survey::import_wave(&db, &actor, &wave, &respondents, &margin_rows, &results).await?)
     })?;
     let (word, id) = match outcome {
         Imported::Created(id) => ("已导入 (imported)", id),
