@@ -56,5 +56,5 @@ pub use rule::{
     AnswerItem, ColumnKind, Comparison, Grade, LiteracyRule, RULE_VERSION, RuleRecord, flags,
     score_answers,
 };
-pub use spec::{SurveySpec, WeightingSpec, find_margin, split_vars};
+pub use spec::{SurveySpec, UncoveredLevel, WeightingSpec, find_margin, split_vars};
 pub use table::{Column, Table};

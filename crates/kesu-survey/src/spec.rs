@@ -178,6 +178,69 @@ impl SurveySpec {
     }
 }
 
+/// A level of a weighting variable that respondents have and no margin over the variable has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncoveredLevel {
+    pub variable: String,
+    pub level: String,
+    /// The first data row (0-based) holding the level.
+    pub row: usize,
+    /// The variable's levels in the margins, in their order.
+    pub known: Vec<String>,
+}
+
+impl SurveySpec {
+    /// The first level, variable by variable, that the sample has and that no margin naming the
+    /// variable has; a finer diagnosis than the crossed cell [`Survey::new`] reports when margins
+    /// come from elsewhere than the user's own file. A variable no margin names is skipped
+    /// (building reports the missing margin).
+    pub fn uncovered_level(
+        &self,
+        table: &Table,
+        margins: &[Margin],
+    ) -> Result<Option<UncoveredLevel>> {
+        for var in self.weighting.variables() {
+            let mut known: Vec<String> = Vec::new();
+            for m in margins {
+                let Some(i) = m.vars().iter().position(|v| *v == var) else {
+                    continue;
+                };
+                for l in &m.levels {
+                    if let Some(part) = l.split(crate::factor::LEVEL_SEP).nth(i)
+                        && !known.iter().any(|k| k == part)
+                    {
+                        known.push(part.to_string());
+                    }
+                }
+            }
+            if known.is_empty() {
+                continue;
+            }
+            let f = table.factor(&var)?;
+            let mut uncovered: Option<(usize, &String)> = None;
+            for (code, level) in f.levels().iter().enumerate() {
+                if known.contains(level) {
+                    continue;
+                }
+                if let Some(row) = f.first_row_of(code as u32)
+                    && uncovered.is_none_or(|(r, _)| row < r)
+                {
+                    uncovered = Some((row, level));
+                }
+            }
+            if let Some((row, level)) = uncovered {
+                return Ok(Some(UncoveredLevel {
+                    variable: var.clone(),
+                    level: level.clone(),
+                    row,
+                    known,
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// The margin over `vars` (in any order of its variables), its levels arranged like `vars`.
 pub fn find_margin(margins: &[Margin], vars: &[&str]) -> Result<Margin> {
     let name = vars.join(&VAR_SEP.to_string());
@@ -256,6 +319,42 @@ mod tests {
         assert!((survey.weights().iter().sum::<f64>() - 100.0).abs() < 1e-9);
         assert_eq!(survey.outcome(), [1, 0, 1, 0]);
         assert_eq!(survey.design().weights(), [1.0, 1.0, 2.0, 2.0]);
+    }
+
+    #[test]
+    fn a_sample_level_no_margin_has_is_found_variable_by_variable() {
+        let mut t = Table::new(3);
+        t.push(
+            "region",
+            Column::Category(Factor::from_values("region", &["a", "b", "a"])),
+        )
+        .unwrap();
+        t.push(
+            "sex",
+            Column::Category(Factor::from_values("sex", &["male", "F", "M"])),
+        )
+        .unwrap();
+        let margins = [Margin {
+            name: "region+sex".into(),
+            levels: vec!["a|male".into(), "a|female".into(), "b|male".into()],
+            totals: vec![1.0, 1.0, 1.0],
+        }];
+        let s = spec(WeightingSpec::PostStratify(vec![
+            "region".into(),
+            "sex".into(),
+        ]));
+        let u = s.uncovered_level(&t, &margins).unwrap().unwrap();
+        assert_eq!(
+            (u.variable.as_str(), u.level.as_str(), u.row),
+            ("sex", "F", 1)
+        );
+        assert_eq!(u.known, ["male", "female"]);
+        let fine = [Margin {
+            name: "sex+region".into(),
+            levels: vec!["male|a".into(), "F|b".into(), "M|a".into()],
+            totals: vec![1.0, 1.0, 1.0],
+        }];
+        assert_eq!(s.uncovered_level(&t, &fine).unwrap(), None);
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub enum SurveyCmd {
     #[command(hide = true)]
     Synth(SynthArgs),
     /// 导入一次调查（受访者、设计、规则）并保存估计结果 (store a survey wave and its estimates)
+    #[command(after_long_help = survey_store::POPULATION_HELP)]
     Import(Box<survey_store::ImportArgs>),
     /// 已导入的调查 (stored survey waves)
     Waves(survey_store::WavesArgs),

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
 use kesu_survey::input::{Request, read_table};
-use kesu_survey::{Factor, SurveyError, split_vars};
+use kesu_survey::{Factor, Margin, SurveyError, WeightingSpec, split_vars};
 use sha2::Digest;
 use std::collections::BTreeMap;
 
@@ -32,9 +32,34 @@ pub struct ImportArgs {
     /// 重点人群列（按重点人群估计）(key group column)
     #[arg(long, default_value = "group")]
     pub group_col: String,
+    /// 总体边际取自已导入的人口表（--region 的 --year 年），代替 --margins (population margins
+    /// from the region population tables)
+    ///
+    /// 与 --poststratify / --rake / --calibrate 同用；变量只能是 region（下级区划代码）、urban
+    /// （1 城镇 / 0 乡村）、sex（male / female）、age_group（与人口表相同，如 15-59、60+）及其交叉
+    /// （城乡不与性别、年龄组交叉）。见下方说明。
+    #[arg(long, conflicts_with = "margins")]
+    pub margins_from_population: bool,
     #[command(flatten)]
     pub est: EstimateArgs,
 }
+
+/// The mapping of respondent columns to the population tables, shown by `--help`.
+pub const POPULATION_HELP: &str = "\
+人口表边际 (--margins-from-population)：事后分层或 raking 的总体数取自 `kesu regions population`
+导入的人口表（区划 --region、年度 --year）。受访者文件中的列与人口表的对应：
+  region     下级区划代码（如 431302001），总体数为各下级区划的人口（需每个下级区划都有该年人口）
+  urban      1 = 城镇，0 = 乡村；总体数为 --region 的城镇、乡村人口（与 region 交叉时用各下级区划的）
+  sex        male / female（人口表的写法；男、女、M、F 须先改写）
+  age_group  与人口表的年龄组写法相同（如 15-59、60+）
+可用的交叉：region+urban、region+sex、region+age_group、region+sex+age_group、sex+age_group；
+人口表没有城乡与性别、年龄组的交叉。样本中有而人口表中没有的水平、人口表不提供的变量、该区划或
+年度没有人口数，都会报错并且不写入任何数据。所用边际随调查保存（kesu survey results --format json 可见其来源 margins_source）。
+
+Population margins: the variables are region (child region codes), urban (1 urban, 0 rural),
+sex (male/female) and age_group (as in the population tables), and their crossings except
+urban with sex or age group; any mismatch is an error naming the variable and level, and
+nothing is stored.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -98,12 +123,35 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         );
     }
     let spec = survey_spec(args)?;
-    let margins = margins_arg(args, &spec)?;
-    let margins_name = args
-        .margins
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let weighted = spec.weighting != WeightingSpec::Design;
+    let (margins, margins_name) = if a.margins_from_population {
+        if !weighted {
+            anyhow::bail!(
+                "--margins-from-population 需与 --poststratify、--rake 或 --calibrate 同用 (population margins are for weighting)"
+            );
+        }
+        let names = spec.weighting.margin_names();
+        let (region, year) = (a.region.clone(), a.year);
+        let rows = with_db(g, |db| async move {
+            Ok(survey::population_margins(&db, &region, year, &names).await?)
+        })
+        .context("--margins-from-population")?;
+        (
+            margins_of_rows(&rows),
+            format!("{} {} 年人口表 (population tables)", a.region, a.year),
+        )
+    } else if args.margins.is_none() && weighted {
+        anyhow::bail!(
+            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv 或 --margins-from-population (population margins needed)"
+        );
+    } else {
+        let name = args
+            .margins
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        (margins_arg(args, &spec)?, name)
+    };
 
     // Domains: the region and key-group columns, every --by; stored with each respondent: those,
     // the weighting variables and the known demographics the file has.
@@ -139,6 +187,22 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
     let domains: Vec<&str> = domain_vars.iter().map(String::as_str).collect();
     let mut table = read_respondents(args, &spec, &domains)?;
     let n = table.n_rows();
+    if a.margins_from_population
+        && let Some(u) = spec
+            .uncovered_level(&table, &margins)
+            .map_err(|e| anyhow::Error::new(table.locate(e)).context(file.clone()))?
+    {
+        anyhow::bail!(
+            "{file} 第{}行: 样本中 {} = {} 在 {} {} 年的人口表中没有人口数；人口表中 {} 的水平为 {} (a level of the sample has no population count)",
+            table.line(u.row),
+            u.variable,
+            u.level,
+            a.region,
+            a.year,
+            u.variable,
+            u.known.join(", ")
+        );
+    }
     let survey_est = weigh(&spec, &mut table, &margins, &file, &margins_name)?;
     let table = table;
     let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
@@ -248,7 +312,25 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         name: a.name.clone(),
         rule: serde_json::to_value(spec.rule.record())?,
         design: design_json,
-        weighting: serde_json::to_value(survey_est.weighting())?,
+        weighting: {
+            let mut w = serde_json::to_value(survey_est.weighting())?;
+            if weighted && let Some(o) = w.as_object_mut() {
+                // Where the population figures came from (the population tables, or the base
+                // name of the margins file: the same file elsewhere is the same source).
+                let source = match &args.margins {
+                    Some(p) if !a.margins_from_population => format!(
+                        "file:{}",
+                        p.file_name().map_or_else(
+                            || p.display().to_string(),
+                            |n| n.to_string_lossy().into_owned()
+                        )
+                    ),
+                    _ => format!("population:{}:{}", a.region, a.year),
+                };
+                o.insert("margins_source".into(), source.into());
+            }
+            w
+        },
         warnings: survey_est.warnings().to_vec(),
         source_file: base,
         source_sha256: sha,
@@ -283,6 +365,25 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         100.0 * overall.se,
     );
     Ok(())
+}
+
+/// Margin rows (one per level) as margins, in the order of the rows.
+fn margins_of_rows(rows: &[MarginRow]) -> Vec<Margin> {
+    let mut out: Vec<Margin> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|m| m.name == r.margin) {
+            Some(m) => {
+                m.levels.push(r.level.clone());
+                m.totals.push(r.total);
+            }
+            None => out.push(Margin {
+                name: r.margin.clone(),
+                levels: vec![r.level.clone()],
+                totals: vec![r.total],
+            }),
+        }
+    }
+    out
 }
 
 pub fn waves(g: &GlobalOpts, a: WavesArgs) -> anyhow::Result<()> {
