@@ -1475,6 +1475,19 @@ pub struct NewRecord {
 
 /// Record (or replace) a region's value for a year, audited with the value it replaces.
 pub async fn record_value(db: &Db, r: &NewRecord, actor: &crate::Actor) -> StoreResult<i64> {
+    let mut tx = db.begin().await?;
+    let id = record_value_in(&mut tx, r, actor).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`record_value`] inside a transaction the caller commits (a survey wave and the share it
+/// gives are stored together or not at all).
+pub(crate) async fn record_value_in(
+    tx: &mut crate::Tx,
+    r: &NewRecord,
+    actor: &crate::Actor,
+) -> StoreResult<i64> {
     kesu_core::RegionCode::parse(&r.region_code).map_err(|e| StoreError::Invalid(e.to_string()))?;
     if !r.value.is_finite()
         || r.low.is_some_and(|x| !x.is_finite() || x > r.value)
@@ -1485,8 +1498,7 @@ pub async fn record_value(db: &Db, r: &NewRecord, actor: &crate::Actor) -> Store
             r.region_code, r.year, r.value
         )));
     }
-    let mut tx = db.begin().await?;
-    let before: Option<(f64, Option<f64>, Option<f64>, String)> = on_tx!(&mut tx, |c| {
+    let before: Option<(f64, Option<f64>, Option<f64>, String)> = on_tx!(&mut *tx, |c| {
         sqlx::query_as(
             "SELECT value, low, high, source FROM indicator_record
              WHERE region_code = $1 AND year = $2 AND key = $3",
@@ -1497,7 +1509,7 @@ pub async fn record_value(db: &Db, r: &NewRecord, actor: &crate::Actor) -> Store
         .fetch_optional(&mut *c)
         .await
     })?;
-    let id: i64 = on_tx!(&mut tx, |c| {
+    let id: i64 = on_tx!(&mut *tx, |c| {
         sqlx::query_scalar(
             "INSERT INTO indicator_record (region_code, year, key, value, low, high, source, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -1523,7 +1535,7 @@ pub async fn record_value(db: &Db, r: &NewRecord, actor: &crate::Actor) -> Store
     let after = serde_json::json!({"region": r.region_code, "year": r.year, "key": r.key,
         "value": r.value, "low": r.low, "high": r.high, "source": r.source});
     crate::audit::record_in_region(
-        &mut tx,
+        tx,
         actor,
         Some(&r.region_code),
         "indicator.record",
@@ -1532,7 +1544,6 @@ pub async fn record_value(db: &Db, r: &NewRecord, actor: &crate::Actor) -> Store
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

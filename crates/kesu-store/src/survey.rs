@@ -214,9 +214,11 @@ impl Imported {
 /// Rows per multi-row INSERT (PostgreSQL allows 65535 bind values).
 const BATCH: usize = 500;
 
-/// Store a wave with its respondents, margins and results in one transaction. A wave is named by
-/// (region, year, name): the same file imported again with the same rule and design changes
-/// nothing; anything else replaces the wave's rows.
+/// Store a wave with its respondents, margins and results, and record its overall estimate as
+/// the region's literacy share for the year ([`crate::indicators::LITERACY_SHARE`], which feeds
+/// the literacy goal of its plans) — all in one transaction: if any part fails, nothing is
+/// stored. A wave is named by (region, year, name): the same file imported again with the same
+/// rule, design, weighting and margins changes nothing; anything else replaces the wave's rows.
 pub async fn import_wave(
     db: &Db,
     actor: &Actor,
@@ -241,6 +243,11 @@ pub async fn import_wave(
             "列“{col}”像是姓名、身份证号或电话，不保存此类个人信息 (personal data column refused)"
         )));
     }
+    let Some(overall) = results.iter().find(|r| r.by_var == "overall") else {
+        return Err(StoreError::Invalid(
+            "调查结果中没有总体估计，未写入 (no overall estimate: the wave is not stored)".into(),
+        ));
+    };
     let mut tx = db.begin().await?;
     let existing: Option<StoredWaveKey> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT id, source_sha256, rule_json, design_json, weighting_json FROM survey_wave
@@ -257,8 +264,28 @@ pub async fn import_wave(
         && design.0 == wave.design
         && weighting.0 == wave.weighting
     {
-        tx.rollback().await?;
-        return Ok(Imported::Unchanged(*id));
+        // The same file weighted to other population figures (population tables imported
+        // again since) is a new version of the wave.
+        let stored: Vec<(String, String, f64)> = on_tx!(&mut tx, |c| sqlx::query_as(
+            "SELECT margin, level, total FROM survey_margin WHERE wave_id = $1"
+        )
+        .bind(*id)
+        .fetch_all(&mut *c)
+        .await)?;
+        let mut stored: Vec<(&str, &str, f64)> = stored
+            .iter()
+            .map(|(m, l, t)| (m.as_str(), l.as_str(), *t))
+            .collect();
+        let mut given: Vec<(&str, &str, f64)> = margins
+            .iter()
+            .map(|m| (m.margin.as_str(), m.level.as_str(), m.total))
+            .collect();
+        stored.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        given.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        if stored == given {
+            tx.rollback().await?;
+            return Ok(Imported::Unchanged(*id));
+        }
     }
     let now = time::OffsetDateTime::now_utc();
     let id: i64 = match &existing {
@@ -372,11 +399,10 @@ pub async fn import_wave(
             qb.build().execute(&mut *c).await.map(|_| ())
         })?;
     }
-    let overall = results.iter().find(|r| r.by_var == "overall");
     let after = serde_json::json!({
         "region": wave.region_code, "year": wave.year, "name": wave.name,
         "file": wave.source_file, "sha256": wave.source_sha256, "n": respondents.len(),
-        "est": overall.map(|r| r.est), "se": overall.map(|r| r.se),
+        "est": overall.est, "se": overall.se,
     });
     let before = existing
         .as_ref()
@@ -391,11 +417,30 @@ pub async fn import_wave(
         Some(&after),
     )
     .await?;
+    crate::indicators::record_value_in(&mut tx, &share_record(wave, id, overall), actor).await?;
     tx.commit().await?;
     Ok(match existing {
         Some(_) => Imported::Replaced(id),
         None => Imported::Created(id),
     })
+}
+
+/// The literacy-share record a wave gives: its overall estimate in percent, with the logit
+/// interval when it is defined (else the Wald interval within 0–100). An interval that shrinks
+/// to the point (SE 0) can miss it by a rounding of the logit; it is widened to hold it.
+fn share_record(wave: &NewWave, id: i64, overall: &ResultRow) -> crate::indicators::NewRecord {
+    let value = 100.0 * overall.est;
+    let low = 100.0 * overall.logit_l.unwrap_or(overall.wald_l.max(0.0));
+    let high = 100.0 * overall.logit_u.unwrap_or(overall.wald_u.min(1.0));
+    crate::indicators::NewRecord {
+        region_code: wave.region_code.clone(),
+        year: wave.year,
+        key: crate::indicators::LITERACY_SHARE.to_string(),
+        value,
+        low: Some(low.min(value)),
+        high: Some(high.max(value)),
+        source: format!("{}年{}（调查 #{id}）", wave.year, wave.name),
+    }
 }
 
 /// The waves of `region`'s subtree (the region included), newest year first.
@@ -507,4 +552,185 @@ pub async fn respondents(db: &Db, wave_id: i64) -> StoreResult<Vec<Respondent>> 
             },
         )
         .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Population margins from the region population tables.
+
+/// The respondent variables the region population tables can give margins for:
+///
+/// | variable | levels | from |
+/// | --- | --- | --- |
+/// | `region` | the codes of the wave region's child regions (`431302001`) | `region_population` of each child |
+/// | `urban` | `1` (城镇 urban), `0` (乡村 rural) | `urban`, `rural` of `region_population` |
+/// | `sex` | `male`, `female` (as `kesu regions population` stores them) | `region_population_group` |
+/// | `age_group` | the age groups as imported (`15-59`, `60+`) | `region_population_group` |
+///
+/// A margin is one variable or a crossing (`region+urban`, `region+sex+age_group`,
+/// `sex+age_group`); the tables do not cross urban/rural with sex or age group.
+pub const POPULATION_VARS: [&str; 4] = ["region", "urban", "sex", "age_group"];
+
+/// One region's figures for a year.
+#[derive(Debug, Default)]
+struct PopFigures {
+    population: Option<(i64, Option<i64>, Option<i64>)>,
+    /// (sex, age group, population), by sex then age group.
+    groups: Vec<(String, String, i64)>,
+}
+
+/// Population margins of `region` in `year` for the margins named in `names` (each a variable of
+/// [`POPULATION_VARS`] or a crossing of them joined with `+`, levels joined with `|` in the same
+/// order), read from the region population tables. Errors (nothing is read or stored) name the
+/// variable, region and year: a variable the tables do not hold, a crossing they do not have,
+/// figures missing for the region (or one of its child regions) and year.
+pub async fn population_margins(
+    db: &Db,
+    region: &str,
+    year: i32,
+    names: &[String],
+) -> StoreResult<Vec<MarginRow>> {
+    let code = kesu_core::RegionCode::parse(region)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?
+        .to_string();
+    let margins: Vec<(String, Vec<&str>)> = names
+        .iter()
+        .map(|n| {
+            let vars: Vec<&str> = n.split('+').map(str::trim).collect();
+            (vars.join("+"), vars)
+        })
+        .collect();
+    for (name, vars) in &margins {
+        if let Some(v) = vars.iter().find(|v| !POPULATION_VARS.contains(v)) {
+            return Err(StoreError::Invalid(format!(
+                "变量 {v} 无法从人口表得到：人口表只提供 region（下级区划代码）、urban（1 城镇 / 0 乡村）、sex（male / female）和 age_group（如 15-59、60+）(variable {v} of margin {name} is not in the population tables)"
+            )));
+        }
+        let urban = vars.contains(&"urban");
+        if urban && (vars.contains(&"sex") || vars.contains(&"age_group")) {
+            return Err(StoreError::Invalid(format!(
+                "人口表没有城乡与性别、年龄组的交叉，无法提供边际 {name}；可用 --rake 分别给出 urban 和 sex、age_group 的边际 (the population tables do not cross urban/rural with sex or age group)"
+            )));
+        }
+    }
+
+    // Every figure of the region's subtree for the year; the region's and its children's are used.
+    let hi = prefix_end(&code);
+    let rows: Vec<(String, i64, Option<i64>, Option<i64>)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT region_code, population, urban, rural FROM region_population
+         WHERE region_code >= $1 AND region_code < $2 AND year = $3"
+    )
+    .bind(&code)
+    .bind(&hi)
+    .bind(year)
+    .fetch_all(p)
+    .await)?;
+    let groups: Vec<(String, String, String, i64)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT region_code, sex, age_group, population FROM region_population_group
+         WHERE region_code >= $1 AND region_code < $2 AND year = $3
+         ORDER BY region_code, sex, age_group"
+    )
+    .bind(&code)
+    .bind(&hi)
+    .bind(year)
+    .fetch_all(p)
+    .await)?;
+    let mut figures: BTreeMap<String, PopFigures> = BTreeMap::new();
+    for (c, pop, u, r) in rows {
+        figures.entry(c).or_default().population = Some((pop, u, r));
+    }
+    for (c, sex, age, pop) in groups {
+        figures.entry(c).or_default().groups.push((sex, age, pop));
+    }
+    let none = PopFigures::default();
+    let needs_children = margins.iter().any(|(_, v)| v.contains(&"region"));
+    let children: Vec<String> = if needs_children {
+        let children: Vec<String> = crate::indicators::child_regions(db, &code)
+            .await?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        if children.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "区划 {code} 没有下级区划，人口表无法提供 region 边际；请先导入区划表 (no child regions of {code}: the variable region cannot be weighted from the population tables)"
+            )));
+        }
+        let missing: Vec<&str> = children
+            .iter()
+            .filter(|c| figures.get(*c).is_none_or(|f| f.population.is_none()))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "人口表中没有 {code} 的下级区划 {} 的 {year} 年人口数；请先用 kesu regions population 导入 (no {year} population of child regions of {code}: {})",
+                missing.join("、"),
+                missing.join(", ")
+            )));
+        }
+        children
+    } else {
+        Vec::new()
+    };
+
+    let mut out: Vec<MarginRow> = Vec::new();
+    for (name, vars) in &margins {
+        if out.iter().any(|m| m.margin == *name) {
+            continue;
+        }
+        let units: Vec<&str> = if vars.contains(&"region") {
+            children.iter().map(String::as_str).collect()
+        } else {
+            vec![code.as_str()]
+        };
+        // Cells in the order met, totals summed (a sex margin sums over age groups).
+        let mut cells: Vec<(String, i64)> = Vec::new();
+        let mut add = |level: String, n: i64| match cells.iter_mut().find(|(l, _)| *l == level) {
+            Some((_, t)) => *t += n,
+            None => cells.push((level, n)),
+        };
+        for unit in units {
+            let f = figures.get(unit).unwrap_or(&none);
+            let level_of = |urban: Option<&str>, sex: Option<&str>, age: Option<&str>| {
+                vars.iter()
+                    .map(|v| match *v {
+                        "region" => unit,
+                        "urban" => urban.unwrap_or_default(),
+                        "sex" => sex.unwrap_or_default(),
+                        _ => age.unwrap_or_default(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            };
+            let Some((population, urban, rural)) = f.population else {
+                return Err(StoreError::Invalid(format!(
+                    "人口表中没有 {unit} {year} 年的人口数，无法提供边际 {name}；请先用 kesu regions population 导入 (no {year} population of {unit} in the population tables)"
+                )));
+            };
+            if vars.contains(&"urban") {
+                let (Some(u), Some(r)) = (urban, rural) else {
+                    return Err(StoreError::Invalid(format!(
+                        "人口表中 {unit} {year} 年没有城镇、乡村人口，无法提供边际 {name} 的 urban (no urban/rural split of {unit} in {year})"
+                    )));
+                };
+                add(level_of(Some("1"), None, None), u);
+                add(level_of(Some("0"), None, None), r);
+            } else if vars.contains(&"sex") || vars.contains(&"age_group") {
+                if f.groups.is_empty() {
+                    return Err(StoreError::Invalid(format!(
+                        "人口表中 {unit} {year} 年没有分性别、年龄组的人口，无法提供边际 {name} (no population by sex and age group of {unit} in {year})"
+                    )));
+                }
+                for (sex, age, n) in &f.groups {
+                    add(level_of(None, Some(sex), Some(age)), *n);
+                }
+            } else {
+                add(level_of(None, None, None), population);
+            }
+        }
+        out.extend(cells.into_iter().map(|(level, n)| MarginRow {
+            margin: name.clone(),
+            level,
+            total: n as f64,
+        }));
+    }
+    Ok(out)
 }

@@ -220,6 +220,11 @@ impl Survey {
         &self.design
     }
 
+    /// The 0/1 outcome of every respondent (1: literate under the rule).
+    pub fn outcome(&self) -> &[u8] {
+        &self.y
+    }
+
     /// Final weights (design weights when there is no weighting).
     pub fn weights(&self) -> &[f64] {
         self.weighted.as_deref().unwrap_or(&self.design.weights)

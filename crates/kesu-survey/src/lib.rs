@@ -42,6 +42,7 @@ mod irls;
 mod linalg;
 mod par;
 mod rule;
+mod spec;
 pub mod synth;
 mod table;
 
@@ -55,4 +56,5 @@ pub use rule::{
     AnswerItem, ColumnKind, Comparison, Grade, LiteracyRule, RULE_VERSION, RuleRecord, flags,
     score_answers,
 };
+pub use spec::{SurveySpec, UncoveredLevel, WeightingSpec, find_margin, split_vars};
 pub use table::{Column, Table};

@@ -5,9 +5,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use kesu_survey::input::{Request, read_margins, read_table};
 use kesu_survey::{
-    AnswerItem, Calibration, ColumnKind, Comparison, Design, DesignSpec, Difference, Domain,
-    DomainEstimate, Factor, Grade, LiteracyRule, LonelyPsu, Margin, RakeControl, RakeVariance,
-    Survey, SurveyError, Table, Weighting,
+    AnswerItem, Comparison, Difference, Domain, DomainEstimate, Factor, Grade, LiteracyRule,
+    LonelyPsu, Margin, RakeVariance, Survey, SurveyError, SurveySpec, Table, WeightingSpec,
+    split_vars,
 };
 use serde::Serialize;
 use std::io::Write;
@@ -25,6 +25,7 @@ pub enum SurveyCmd {
     #[command(hide = true)]
     Synth(SynthArgs),
     /// 导入一次调查（受访者、设计、规则）并保存估计结果 (store a survey wave and its estimates)
+    #[command(after_long_help = survey_store::POPULATION_HELP)]
     Import(Box<survey_store::ImportArgs>),
     /// 已导入的调查 (stored survey waves)
     Waves(survey_store::WavesArgs),
@@ -193,8 +194,91 @@ fn column(name: &str) -> Option<&str> {
     (!name.eq_ignore_ascii_case("none")).then_some(name)
 }
 
-fn split_vars(spec: &str) -> Vec<&str> {
-    spec.split(kesu_survey::VAR_SEP).map(str::trim).collect()
+/// The job the arguments describe, by column names (shared by `estimate` and `import`).
+fn survey_spec(args: &EstimateArgs) -> anyhow::Result<SurveySpec> {
+    let rule = literacy_rule(args)?;
+    // --poststratify a,b,c is one joint margin; --rake a,b,c are three margins.
+    let weighting = if !args.poststratify.is_empty() {
+        WeightingSpec::PostStratify(args.poststratify.clone())
+    } else if !args.rake.is_empty() {
+        WeightingSpec::Rake {
+            margins: args.rake.clone(),
+            variance: match args.rake_variance {
+                RakeVarianceArg::Greg => RakeVariance::Greg,
+                RakeVarianceArg::RRake => RakeVariance::RRake,
+            },
+        }
+    } else if !args.calibrate.is_empty() {
+        WeightingSpec::Linear(args.calibrate.clone())
+    } else {
+        WeightingSpec::Design
+    };
+    Ok(SurveySpec {
+        strata: column(&args.strata).map(String::from),
+        psu: column(&args.psu).map(String::from),
+        weight: column(&args.weight).map(String::from),
+        fpc: args.fpc.clone(),
+        lonely_psu: match args.lonely_psu {
+            LonelyArg::Fail => LonelyPsu::Fail,
+            LonelyArg::Remove => LonelyPsu::Remove,
+            LonelyArg::Certainty => LonelyPsu::Certainty,
+            LonelyArg::Adjust => LonelyPsu::Adjust,
+            LonelyArg::Average => LonelyPsu::Average,
+        },
+        rule,
+        weighting,
+    })
+}
+
+/// The margins file of `--margins` (none when the weighting needs none).
+fn margins_arg(args: &EstimateArgs, spec: &SurveySpec) -> anyhow::Result<Vec<Margin>> {
+    match &args.margins {
+        Some(p) => {
+            check_input(p).with_context(|| p.display().to_string())?;
+            Ok(read_margins(p)
+                .map_err(anyhow::Error::new)
+                .with_context(|| p.display().to_string())?)
+        }
+        None if spec.weighting != WeightingSpec::Design => anyhow::bail!(
+            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv (population margins needed)"
+        ),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Read the columns `spec` needs, and `domains`, from the respondents file.
+fn read_respondents(
+    args: &EstimateArgs,
+    spec: &SurveySpec,
+    domains: &[&str],
+) -> anyhow::Result<Table> {
+    read_table(&args.file, &spec.requests(domains))
+        .map_err(|e| hint_default_column(e, args))
+        .with_context(|| args.file.display().to_string())
+}
+
+/// Build the design and weight it to `margins`; an error names the respondents file (with its
+/// line), the margins (`margins_name`), or both when it is about a sample/margin mismatch.
+fn weigh(
+    spec: &SurveySpec,
+    table: &mut Table,
+    margins: &[Margin],
+    file: &str,
+    margins_name: &str,
+) -> anyhow::Result<Survey> {
+    spec.build(table, margins)
+        .map_err(|e| match table.locate(e) {
+            e @ SurveyError::MissingMargin { .. } => {
+                anyhow::Error::new(e).context(margins_name.to_string())
+            }
+            // Sample/margin mismatches are about the margins as much as the respondents.
+            e @ (SurveyError::CellNotInSample { .. }
+            | SurveyError::MarginTotals { .. }
+            | SurveyError::BadCellTotal { .. }) => {
+                anyhow::Error::new(e).context(format!("{file} / {margins_name}"))
+            }
+            other => anyhow::Error::new(other).context(file.to_string()),
+        })
 }
 
 fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
@@ -205,192 +289,38 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
             "--contrast 的结果只在 --format json 或 table 中输出 (contrasts need --format json or table)"
         );
     }
-    let rule = literacy_rule(&args)?;
-    let methods = [
-        !args.poststratify.is_empty(),
-        !args.rake.is_empty(),
-        !args.calibrate.is_empty(),
-    ];
-    let margins: Vec<Margin> = match &args.margins {
-        Some(p) => {
-            check_input(p).with_context(|| p.display().to_string())?;
-            read_margins(p)
-                .map_err(anyhow::Error::new)
-                .with_context(|| p.display().to_string())?
-        }
-        None if methods.iter().any(|&m| m) => anyhow::bail!(
-            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv (population margins needed)"
-        ),
-        None => Vec::new(),
-    };
-
-    // Columns to read.
-    let strata_col = column(&args.strata);
-    let psu_col = column(&args.psu);
-    let weight_col = column(&args.weight);
-    let mut req: Vec<Request> = Vec::new();
-    if let Some(c) = strata_col {
-        req.push(Request::category(c));
-    }
-    if let Some(c) = psu_col {
-        req.push(Request::category(c));
-    }
-    if let Some(c) = weight_col {
-        req.push(Request::number(c));
-    }
-    if let Some(c) = &args.fpc {
-        req.push(Request::number(c));
-    }
-    for (name, kind) in rule.columns() {
-        req.push(match kind {
-            ColumnKind::Number => Request::number(name),
-            ColumnKind::Category => Request::category(name),
-        });
-    }
-    let weighting_specs: Vec<&String> = args
-        .poststratify
-        .iter()
-        .chain(&args.rake)
-        .chain(&args.calibrate)
-        .collect();
-    for spec in args.by.iter().chain(weighting_specs.iter().copied()) {
-        for v in split_vars(spec) {
-            if !req.iter().any(|r| r.name == v) {
-                req.push(Request::category(v));
-            }
-        }
-    }
+    let spec = survey_spec(&args)?;
+    let margins = margins_arg(&args, &spec)?;
+    let margins_name = args
+        .margins
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
 
     let clock = std::time::Instant::now();
     let mut phases: Vec<(&str, f64)> = Vec::new();
     let lap = |name: &'static str, phases: &mut Vec<(&str, f64)>| {
         phases.push((name, clock.elapsed().as_secs_f64()));
     };
-    let mut table = read_table(&args.file, &req)
-        .map_err(|e| hint_default_column(e, &args))
-        .with_context(|| file.clone())?;
+    let by: Vec<&str> = args.by.iter().map(String::as_str).collect();
+    let mut table = read_respondents(&args, &spec, &by)?;
     lap("read", &mut phases);
     let n = table.n_rows();
-    let locate = |t: &Table, e: SurveyError| anyhow::Error::new(t.locate(e)).context(file.clone());
-    let y = rule.evaluate(&table).map_err(|e| locate(&table, e))?;
-    // The weights move out of the table (no copy of a large column) unless another use needs
-    // the column too.
-    let shared =
-        |c: &str| args.fpc.as_deref() == Some(c) || rule.columns().iter().any(|(r, _)| r == c);
-    let weights = match weight_col {
-        Some(c) if !shared(c) => table.take_number(c).map_err(|e| locate(&table, e))?,
-        Some(c) => table.number(c).map_err(|e| locate(&table, e))?.to_vec(),
-        None => vec![1.0; n],
-    };
+    let survey = weigh(&spec, &mut table, &margins, &file, &margins_name)?;
     let table = table;
-    let in_file = |e: SurveyError| locate(&table, e);
-
-    let lonely_psu = match args.lonely_psu {
-        LonelyArg::Fail => LonelyPsu::Fail,
-        LonelyArg::Remove => LonelyPsu::Remove,
-        LonelyArg::Certainty => LonelyPsu::Certainty,
-        LonelyArg::Adjust => LonelyPsu::Adjust,
-        LonelyArg::Average => LonelyPsu::Average,
-    };
-    let design = Design::new(DesignSpec {
-        strata: strata_col
-            .map(|c| table.factor(c))
-            .transpose()
-            .map_err(in_file)?,
-        psu: psu_col
-            .map(|c| table.factor(c))
-            .transpose()
-            .map_err(in_file)?,
-        weights,
-        weight_column: weight_col.unwrap_or("weight"),
-        fpc_column: args.fpc.as_deref().unwrap_or("fpc"),
-        fpc: args
-            .fpc
-            .as_deref()
-            .map(|c| table.number(c))
-            .transpose()
-            .map_err(in_file)?,
-        lonely_psu,
-    })
-    .map_err(in_file)?;
+    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
+    let design = survey.design();
     let info = DesignInfo {
         respondents: n,
-        strata: strata_col.map(String::from),
-        psu: psu_col.map(String::from),
-        weight: weight_col.map(String::from),
-        fpc: args.fpc.clone(),
+        strata: spec.strata.clone(),
+        psu: spec.psu.clone(),
+        weight: spec.weight.clone(),
+        fpc: spec.fpc.clone(),
         n_strata: design.n_strata(),
         n_psu: design.n_psu(),
-        lonely_psu,
+        lonely_psu: spec.lonely_psu,
         lonely_strata: design.lonely_strata(),
     };
-
-    // Weighting factors and their margins.
-    let margins_name = args
-        .margins
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let mut cal_factors: Vec<(Factor, Margin)> = Vec::new();
-    // --poststratify a,b,c is one joint margin; --rake a,b,c are three margins.
-    let cal_specs: Vec<String> = if !args.poststratify.is_empty() {
-        vec![
-            args.poststratify
-                .iter()
-                .map(|s| s.trim())
-                .collect::<Vec<_>>()
-                .join("+"),
-        ]
-    } else {
-        args.rake
-            .iter()
-            .chain(&args.calibrate)
-            .map(|s| s.trim().to_string())
-            .collect()
-    };
-    for spec in &cal_specs {
-        let vars = split_vars(spec);
-        let margin = find_margin(&margins, &vars).with_context(|| margins_name.clone())?;
-        let parts = vars
-            .iter()
-            .map(|v| table.factor(v))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(in_file)?;
-        let factor = Factor::cross(&parts).map_err(in_file)?;
-        cal_factors.push((factor, margin));
-    }
-    let cals: Vec<Calibration<'_>> = cal_factors
-        .iter()
-        .map(|(factor, margin)| Calibration { factor, margin })
-        .collect();
-    let weighting = if !args.poststratify.is_empty() {
-        Weighting::PostStratify(cals[0])
-    } else if !args.rake.is_empty() {
-        Weighting::Rake {
-            margins: cals,
-            variance: match args.rake_variance {
-                RakeVarianceArg::Greg => RakeVariance::Greg,
-                RakeVarianceArg::RRake => RakeVariance::RRake,
-            },
-            control: RakeControl::default(),
-        }
-    } else if !args.calibrate.is_empty() {
-        Weighting::Linear { margins: cals }
-    } else {
-        Weighting::Design
-    };
-    let survey = Survey::new(design, y, &weighting).map_err(|e| {
-        // Sample/margin mismatches are about the margins file as much as the respondents.
-        let located = table.locate(e);
-        match located {
-            SurveyError::CellNotInSample { .. }
-            | SurveyError::MarginTotals { .. }
-            | SurveyError::BadCellTotal { .. } => {
-                anyhow::Error::new(located).context(format!("{file} / {margins_name}"))
-            }
-            other => anyhow::Error::new(other).context(file.clone()),
-        }
-    })?;
 
     lap("design+weighting", &mut phases);
     // Domains, in the margins' level order when there is a one-way margin, else natural order.
@@ -431,7 +361,7 @@ fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
     }
     let report = Report {
         file,
-        rule: rule.record(),
+        rule: spec.rule.record(),
         design: info,
         weighting: survey.weighting().clone(),
         warnings: survey.warnings().to_vec(),
@@ -567,23 +497,6 @@ fn read_answer_key(path: &Path) -> anyhow::Result<Vec<AnswerItem>> {
         });
     }
     Ok(out)
-}
-
-/// The margin over `vars` (in any order of its variables), its levels arranged like `vars`.
-fn find_margin(margins: &[Margin], vars: &[&str]) -> anyhow::Result<Margin> {
-    let name = vars.join("+");
-    if let Some(m) = margins.iter().find(|m| m.name == name) {
-        return Ok(m.clone());
-    }
-    if let Some(m) = margins.iter().find_map(|m| m.reordered(vars)) {
-        return Ok(m);
-    }
-    let known: Vec<&str> = margins.iter().map(|m| m.name.as_str()).collect();
-    Err(SurveyError::MissingMargin {
-        margin: name,
-        hint: format!("；边际表中有 (available): {}", known.join(", ")),
-    }
-    .into())
 }
 
 /// A domain variable or crossing, levels in a useful order.

@@ -3,19 +3,15 @@
 //! region's literacy-share indicator (which feeds the literacy goal of its plans).
 
 use super::{
-    EstimateArgs, check_input, column, domain_factor, find_margin, hint_default_column,
-    literacy_rule, split_vars,
+    EstimateArgs, check_input, domain_factor, margins_arg, read_respondents, survey_spec, weigh,
 };
 use crate::cmd::GlobalOpts;
 use crate::cmd::db::with_db;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
-use kesu_survey::input::{Request, read_margins, read_table};
-use kesu_survey::{
-    Calibration, ColumnKind, Design, DesignSpec, Factor, LonelyPsu, Margin, RakeControl,
-    RakeVariance, Survey, SurveyError, Weighting,
-};
+use kesu_survey::input::{Request, read_table};
+use kesu_survey::{Factor, Margin, SurveyError, WeightingSpec, split_vars};
 use sha2::Digest;
 use std::collections::BTreeMap;
 
@@ -36,9 +32,34 @@ pub struct ImportArgs {
     /// 重点人群列（按重点人群估计）(key group column)
     #[arg(long, default_value = "group")]
     pub group_col: String,
+    /// 总体边际取自已导入的人口表（--region 的 --year 年），代替 --margins (population margins
+    /// from the region population tables)
+    ///
+    /// 与 --poststratify / --rake / --calibrate 同用；变量只能是 region（下级区划代码）、urban
+    /// （1 城镇 / 0 乡村）、sex（male / female）、age_group（与人口表相同，如 15-59、60+）及其交叉
+    /// （城乡不与性别、年龄组交叉）。见下方说明。
+    #[arg(long, conflicts_with = "margins")]
+    pub margins_from_population: bool,
     #[command(flatten)]
     pub est: EstimateArgs,
 }
+
+/// The mapping of respondent columns to the population tables, shown by `--help`.
+pub const POPULATION_HELP: &str = "\
+人口表边际 (--margins-from-population)：事后分层或 raking 的总体数取自 `kesu regions population`
+导入的人口表（区划 --region、年度 --year）。受访者文件中的列与人口表的对应：
+  region     下级区划代码（如 431302001），总体数为各下级区划的人口（需每个下级区划都有该年人口）
+  urban      1 = 城镇，0 = 乡村；总体数为 --region 的城镇、乡村人口（与 region 交叉时用各下级区划的）
+  sex        male / female（人口表的写法；男、女、M、F 须先改写）
+  age_group  与人口表的年龄组写法相同（如 15-59、60+）
+可用的交叉：region+urban、region+sex、region+age_group、region+sex+age_group、sex+age_group；
+人口表没有城乡与性别、年龄组的交叉。样本中有而人口表中没有的水平、人口表不提供的变量、该区划或
+年度没有人口数，都会报错并且不写入任何数据。所用边际随调查保存（kesu survey results --format json 可见其来源 margins_source）。
+
+Population margins: the variables are region (child region codes), urban (1 urban, 0 rural),
+sex (male/female) and age_group (as in the population tables), and their crossings except
+urban with sex or age group; any mismatch is an error naming the variable and level, and
+nothing is stored.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -101,53 +122,39 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
                 .join(", ")
         );
     }
-    let rule = literacy_rule(args)?;
-    let margins: Vec<Margin> = match &args.margins {
-        Some(p) => {
-            check_input(p).with_context(|| p.display().to_string())?;
-            read_margins(p)
-                .map_err(anyhow::Error::new)
-                .with_context(|| p.display().to_string())?
-        }
-        None if !(args.poststratify.is_empty()
-            && args.rake.is_empty()
-            && args.calibrate.is_empty()) =>
-        {
+    let spec = survey_spec(args)?;
+    let weighted = spec.weighting != WeightingSpec::Design;
+    let (margins, margins_name) = if a.margins_from_population {
+        if !weighted {
             anyhow::bail!(
-                "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv (population margins needed)"
-            )
+                "--margins-from-population 需与 --poststratify、--rake 或 --calibrate 同用 (population margins are for weighting)"
+            );
         }
-        None => Vec::new(),
+        let names = spec.weighting.margin_names();
+        let (region, year) = (a.region.clone(), a.year);
+        let rows = with_db(g, |db| async move {
+            Ok(survey::population_margins(&db, &region, year, &names).await?)
+        })
+        .context("--margins-from-population")?;
+        (
+            margins_of_rows(&rows),
+            format!("{} {} 年人口表 (population tables)", a.region, a.year),
+        )
+    } else if args.margins.is_none() && weighted {
+        anyhow::bail!(
+            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv 或 --margins-from-population (population margins needed)"
+        );
+    } else {
+        let name = args
+            .margins
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        (margins_arg(args, &spec)?, name)
     };
 
-    let strata_col = column(&args.strata);
-    let psu_col = column(&args.psu);
-    let weight_col = column(&args.weight);
-    let mut req: Vec<Request> = Vec::new();
-    let mut push = |r: Request| {
-        if !req.iter().any(|x| x.name == r.name) {
-            req.push(r);
-        }
-    };
-    if let Some(c) = strata_col {
-        push(Request::category(c));
-    }
-    if let Some(c) = psu_col {
-        push(Request::category(c));
-    }
-    if let Some(c) = weight_col {
-        push(Request::number(c));
-    }
-    if let Some(c) = &args.fpc {
-        push(Request::number(c));
-    }
-    for (name, kind) in rule.columns() {
-        push(match kind {
-            ColumnKind::Number => Request::number(name),
-            ColumnKind::Category => Request::category(name),
-        });
-    }
-    // Domains: every --by, the region and key-group columns, known demographics, weighting vars.
+    // Domains: the region and key-group columns, every --by; stored with each respondent: those,
+    // the weighting variables and the known demographics the file has.
     let mut by_specs: Vec<String> = Vec::new();
     for spec in [&a.region_col, &a.group_col] {
         if header.iter().any(|h| h == spec) {
@@ -160,123 +167,51 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         }
     }
     let mut domain_vars: Vec<String> = Vec::new();
-    let cal_specs: Vec<String> = if !args.poststratify.is_empty() {
-        vec![
-            args.poststratify
-                .iter()
-                .map(|s| s.trim())
-                .collect::<Vec<_>>()
-                .join("+"),
-        ]
-    } else {
-        args.rake
-            .iter()
-            .chain(&args.calibrate)
-            .map(|s| s.trim().to_string())
-            .collect()
-    };
-    for spec in by_specs.iter().chain(&cal_specs) {
-        for v in split_vars(spec) {
-            if !domain_vars.iter().any(|d| d == v) {
-                domain_vars.push(v.to_string());
-            }
-        }
-    }
-    for v in KNOWN_DOMAINS {
-        if header.iter().any(|h| h == v) && !domain_vars.iter().any(|d| d == v) {
-            domain_vars.push(v.to_string());
-        }
-    }
-    for v in &domain_vars {
-        push(Request::category(v.as_str()));
-    }
-
-    let table = read_table(&args.file, &req)
-        .map_err(|e| hint_default_column(e, args))
-        .with_context(|| file.clone())?;
-    let n = table.n_rows();
-    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
-    let y = rule.evaluate(&table).map_err(in_file)?;
-    let weights = match weight_col {
-        Some(c) => table.number(c).map_err(in_file)?.to_vec(),
-        None => vec![1.0; n],
-    };
-    let lonely_psu = match args.lonely_psu {
-        super::LonelyArg::Fail => LonelyPsu::Fail,
-        super::LonelyArg::Remove => LonelyPsu::Remove,
-        super::LonelyArg::Certainty => LonelyPsu::Certainty,
-        super::LonelyArg::Adjust => LonelyPsu::Adjust,
-        super::LonelyArg::Average => LonelyPsu::Average,
-    };
-    let strata_f = strata_col
-        .map(|c| table.factor(c))
-        .transpose()
-        .map_err(in_file)?;
-    let psu_f = psu_col
-        .map(|c| table.factor(c))
-        .transpose()
-        .map_err(in_file)?;
-    let fpc = args
-        .fpc
-        .as_deref()
-        .map(|c| table.number(c))
-        .transpose()
-        .map_err(in_file)?;
-    let design = Design::new(DesignSpec {
-        strata: strata_f,
-        psu: psu_f,
-        weights: weights.clone(),
-        weight_column: weight_col.unwrap_or("weight"),
-        fpc_column: args.fpc.as_deref().unwrap_or("fpc"),
-        fpc,
-        lonely_psu,
-    })
-    .map_err(in_file)?;
-    let design_json = serde_json::json!({
-        "strata": strata_col, "psu": psu_col, "weight": weight_col, "fpc": args.fpc,
-        "n_strata": design.n_strata(), "n_psu": design.n_psu(),
-        "lonely_psu": lonely_psu.as_str(), "lonely_strata": design.lonely_strata(),
-    });
-
-    let margins_name = args
-        .margins
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let mut cal_factors: Vec<(Factor, Margin)> = Vec::new();
-    for spec in &cal_specs {
-        let vars = split_vars(spec);
-        let margin = find_margin(&margins, &vars).with_context(|| margins_name.clone())?;
-        let parts = vars
-            .iter()
-            .map(|v| table.factor(v))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(in_file)?;
-        cal_factors.push((Factor::cross(&parts).map_err(in_file)?, margin));
-    }
-    let cals: Vec<Calibration<'_>> = cal_factors
+    for v in by_specs
         .iter()
-        .map(|(factor, margin)| Calibration { factor, margin })
-        .collect();
-    let weighting = if !args.poststratify.is_empty() {
-        Weighting::PostStratify(cals[0])
-    } else if !args.rake.is_empty() {
-        Weighting::Rake {
-            margins: cals,
-            variance: match args.rake_variance {
-                super::RakeVarianceArg::Greg => RakeVariance::Greg,
-                super::RakeVarianceArg::RRake => RakeVariance::RRake,
-            },
-            control: RakeControl::default(),
+        .flat_map(|s| split_vars(s))
+        .map(String::from)
+        .chain(spec.weighting.variables())
+        .chain(
+            KNOWN_DOMAINS
+                .iter()
+                .filter(|v| header.iter().any(|h| h == *v))
+                .map(|v| v.to_string()),
+        )
+    {
+        if !domain_vars.contains(&v) {
+            domain_vars.push(v);
         }
-    } else if !args.calibrate.is_empty() {
-        Weighting::Linear { margins: cals }
-    } else {
-        Weighting::Design
-    };
-    let survey_est = Survey::new(design, y.clone(), &weighting).map_err(|e| {
-        anyhow::Error::new(table.locate(e)).context(format!("{file} / {margins_name}"))
-    })?;
+    }
+
+    let domains: Vec<&str> = domain_vars.iter().map(String::as_str).collect();
+    let mut table = read_respondents(args, &spec, &domains)?;
+    let n = table.n_rows();
+    if a.margins_from_population
+        && let Some(u) = spec
+            .uncovered_level(&table, &margins)
+            .map_err(|e| anyhow::Error::new(table.locate(e)).context(file.clone()))?
+    {
+        anyhow::bail!(
+            "{file} 第{}行: 样本中 {} = {} 在 {} {} 年的人口表中没有人口数；人口表中 {} 的水平为 {} (a level of the sample has no population count)",
+            table.line(u.row),
+            u.variable,
+            u.level,
+            a.region,
+            a.year,
+            u.variable,
+            u.known.join(", ")
+        );
+    }
+    let survey_est = weigh(&spec, &mut table, &margins, &file, &margins_name)?;
+    let table = table;
+    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
+    let design = survey_est.design();
+    let design_json = serde_json::json!({
+        "strata": spec.strata, "psu": spec.psu, "weight": spec.weight, "fpc": spec.fpc,
+        "n_strata": design.n_strata(), "n_psu": design.n_psu(),
+        "lonely_psu": spec.lonely_psu.as_str(), "lonely_strata": design.lonely_strata(),
+    });
     let by_factors: Vec<Factor> = by_specs
         .iter()
         .map(|spec| domain_factor(&table, &margins, &split_vars(spec)))
@@ -297,6 +232,25 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         .map(|v| table.factor(v).map(|f| (v.as_str(), f)))
         .collect::<Result<_, _>>()
         .map_err(in_file)?;
+    let strata_f = spec
+        .strata
+        .as_deref()
+        .map(|c| table.factor(c))
+        .transpose()
+        .map_err(in_file)?;
+    let psu_f = spec
+        .psu
+        .as_deref()
+        .map(|c| table.factor(c))
+        .transpose()
+        .map_err(in_file)?;
+    let fpc = spec
+        .fpc
+        .as_deref()
+        .map(|c| table.number(c))
+        .transpose()
+        .map_err(in_file)?;
+    let (weights, y) = (design.weights(), survey_est.outcome());
     let respondents: Vec<Respondent> = (0..n)
         .map(|row| Respondent {
             line: table.line(row) as i64,
@@ -356,9 +310,27 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         region_code: a.region.clone(),
         year: a.year,
         name: a.name.clone(),
-        rule: serde_json::to_value(rule.record())?,
+        rule: serde_json::to_value(spec.rule.record())?,
         design: design_json,
-        weighting: serde_json::to_value(survey_est.weighting())?,
+        weighting: {
+            let mut w = serde_json::to_value(survey_est.weighting())?;
+            if weighted && let Some(o) = w.as_object_mut() {
+                // Where the population figures came from (the population tables, or the base
+                // name of the margins file: the same file elsewhere is the same source).
+                let source = match &args.margins {
+                    Some(p) if !a.margins_from_population => format!(
+                        "file:{}",
+                        p.file_name().map_or_else(
+                            || p.display().to_string(),
+                            |n| n.to_string_lossy().into_owned()
+                        )
+                    ),
+                    _ => format!("population:{}:{}", a.region, a.year),
+                };
+                o.insert("margins_source".into(), source.into());
+            }
+            w
+        },
         warnings: survey_est.warnings().to_vec(),
         source_file: base,
         source_sha256: sha,
@@ -369,28 +341,9 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         .cloned()
         .context("没有总体估计 (no overall estimate)")?;
     let actor = kesu_store::Actor::cli();
+    // The wave and the literacy-share indicator it gives are stored in one transaction.
     let outcome = with_db(g, |db| async move {
-        let outcome =
-            survey::import_wave(&db, &actor, &wave, &respondents, &margin_rows, &results).await?;
-        if !matches!(outcome, Imported::Unchanged(_)) {
-            // The indicator keeps percent; the interval is the logit one when defined.
-            let r = kesu_store::indicators::NewRecord {
-                region_code: wave.region_code.clone(),
-                year: wave.year,
-                key: kesu_store::indicators::LITERACY_SHARE.to_string(),
-                value: 100.0 * overall.est,
-                low: Some(100.0 * overall.logit_l.unwrap_or(overall.wald_l.max(0.0))),
-                high: Some(100.0 * overall.logit_u.unwrap_or(overall.wald_u.min(1.0))),
-                source: format!(
-                    "{}年{}（调查 #{}）",
-                    wave.year,
-                    wave.name,
-                    outcome.wave_id()
-                ),
-            };
-            kesu_store::indicators::record_value(&db, &r, &actor).await?;
-        }
-        Ok(outcome)
+        Ok(survey::import_wave(&db, &actor, &wave, &respondents, &margin_rows, &results).await?)
     })?;
     let (word, id) = match outcome {
         Imported::Created(id) => ("已导入 (imported)", id),
@@ -412,6 +365,25 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         100.0 * overall.se,
     );
     Ok(())
+}
+
+/// Margin rows (one per level) as margins, in the order of the rows.
+fn margins_of_rows(rows: &[MarginRow]) -> Vec<Margin> {
+    let mut out: Vec<Margin> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|m| m.name == r.margin) {
+            Some(m) => {
+                m.levels.push(r.level.clone());
+                m.totals.push(r.total);
+            }
+            None => out.push(Margin {
+                name: r.margin.clone(),
+                levels: vec![r.level.clone()],
+                totals: vec![r.total],
+            }),
+        }
+    }
+    out
 }
 
 pub fn waves(g: &GlobalOpts, a: WavesArgs) -> anyhow::Result<()> {
