@@ -137,7 +137,20 @@ test('drill-down: from the city number to a county to the accepted reports behin
   const sum = children.filter(c => c.value > 0).reduce((a, c) => a + c.value, 0) + own.reduce((a, b) => a + b, 0);
   assert.equal(sum, cityValue, 'city = its own reports + the sum of its counties');
   assert.ok(children.some(c => c.value < 0), 'a county whose report was returned shows no data');
-  assert.equal(await page.locator('#children ~ * svg, .card .chart svg').count() > 0, true, 'the county comparison chart is drawn');
+  // The county comparison chart: a bar per county with data, as long as its number; none for
+  // a county without data.
+  const chart = page.locator('.chart svg[aria-label$="下级比较"]');
+  assert.equal(await chart.count(), 1, 'the county comparison chart is drawn');
+  const drawn = await chart.locator('g').evaluateAll(gs => gs.map(g => ({
+    name: g.querySelector('title')?.textContent,
+    width: g.querySelector('rect') ? Number(g.querySelector('rect').getAttribute('width')) : null,
+  })));
+  assert.deepEqual(drawn.map(d => d.name), children.map(c => c.name), 'a row per county, in table order');
+  const scale = drawn.find(d => d.width > 0).width / children.find(c => c.value > 0).value;
+  children.forEach((c, i) => {
+    if (c.value > 0) assert.ok(Math.abs(drawn[i].width - c.value * scale) < 0.5, `${c.name}: bar ${drawn[i].width} for ${c.value}`);
+    else assert.equal(drawn[i].width, null, `${c.name} has no data and no bar`);
+  });
   await shot(page, 'dash-02-drill-city');
 
   // County level: click the county's number.

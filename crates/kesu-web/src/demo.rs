@@ -1,6 +1,8 @@
 //! Demo data for `kesu demo`: accounts for every role and unit, and reporting rounds with a
 //! plausible mix of states, all marked as demo data. Run on a fresh database that already holds
-//! the sample regions and plans.
+//! the sample regions and plans. In each city plan one count target is reported by the counties
+//! (see [`CountyTask`]), so the dashboards have a city number to drill down from, and a returned
+//! report and a review comment that the published page must not show.
 
 use crate::auth;
 use crate::error::AppError;
