@@ -213,8 +213,8 @@ test('published snapshot: readable without signing in, with the indicators and n
   for (const href of sourceLinks) {
     await reviewer.goto(`${BASE}${href}`);
     const lines = await reviewer.$$eval('ol.history li', lis => lis.map(li => li.textContent));
-    for (const l of lines.filter(l => l.includes('已通过') && l.includes('原因：'))) {
-      comments.push(l.slice(l.indexOf('原因：') + 3).trim());
+    for (const l of lines.filter(l => l.includes('已通过') && l.includes('审核意见：'))) {
+      comments.push(l.slice(l.indexOf('审核意见：') + 5).trim());
     }
   }
   assert.ok(comments.length > 0, 'an accepted report carries an internal review comment');
