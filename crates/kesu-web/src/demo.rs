@@ -1,12 +1,16 @@
 //! Demo data for `kesu demo`: accounts for every role and unit, and reporting rounds with a
 //! plausible mix of states, all marked as demo data. Run on a fresh database that already holds
-//! the sample regions and plans.
+//! the sample regions and plans. In each city plan one count target is reported by the counties
+//! (see [`CountyTask`]), so the dashboards have a city number to drill down from, and a returned
+//! report and a review comment that the published page must not show.
 
 use crate::auth;
 use crate::error::AppError;
 use kesu_core::authz::Role;
-use kesu_core::region::RegionCode;
+use kesu_core::plan::fmt_num;
+use kesu_core::region::{RegionCode, RegionLevel};
 use kesu_core::report::{Period, Transition};
+use kesu_indicators::{Indicator, Kind};
 use kesu_store::Db;
 use kesu_store::accounts::{self, NewUser};
 use kesu_store::reporting::{self, NewRound, ReportChange};
@@ -31,6 +35,8 @@ pub struct DemoAccount {
 pub struct DemoSummary {
     pub accounts: Vec<DemoAccount>,
     pub rounds: Vec<i64>,
+    /// The tasks enrolled at county level (see [`CountyTask`]).
+    pub county_tasks: Vec<CountyTask>,
 }
 
 /// A password: `fixed` (for scripted tests) or 10 random letters and digits.
@@ -66,6 +72,30 @@ fn quarters(d: Date) -> (Period, Period) {
         }
     };
     (this, prev)
+}
+
+/// The return reason of the demo's returned county report: distinctive, so that a test can
+/// check it shows on the internal pages and never on the public one.
+pub const COUNTY_RETURN_REASON: &str = "【演示退回】培训签到表与填报人次不一致，请核对后重新提交。";
+
+/// The reviewer's internal comment on the demo's first accepted county report (kept in the
+/// report's history; never published).
+pub const COUNTY_REVIEW_COMMENT: &str = "【内部审核意见】已与县级培训台账逐项核对，数据属实。";
+
+/// A task of a city plan whose count target the counties report on, so that the city's number
+/// rolls up from county numbers and can be drilled down to the reports behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountyTask {
+    pub plan_id: i64,
+    pub task_id: i64,
+    pub target_id: i64,
+    /// The round in which the counties report their values.
+    pub round_id: i64,
+}
+
+/// The value the `i`-th county (in code order) reports for a county task: deterministic.
+pub fn county_value(i: usize) -> f64 {
+    600.0 + 150.0 * i as f64
 }
 
 /// A deterministic spread of slots over states: the same demo every time.
@@ -118,6 +148,35 @@ pub async fn populate(
             });
         }
     }
+    // In each city plan the first count target is reported by the counties (each county's office
+    // a unit of its task), so the city's number is a sum over its counties.
+    let mut county_tasks = Vec::new();
+    for (plan_id, region, _) in plans {
+        let code = RegionCode::parse(region).map_err(|e| AppError::Internal(e.to_string()))?;
+        if code.level() != RegionLevel::City {
+            continue;
+        }
+        let targets = kesu_store::indicators::plan_targets(db, *plan_id).await?;
+        let count = targets
+            .iter()
+            .find(|t| t.task_id.is_some() && Indicator::from_target(&t.target).kind == Kind::Count);
+        if let Some((task_id, target_id)) = count.and_then(|t| Some((t.task_id?, t.target_id))) {
+            kesu_store::indicators::expand_entities(
+                db,
+                task_id,
+                region,
+                RegionLevel::County,
+                &system,
+            )
+            .await?;
+            county_tasks.push(CountyTask {
+                plan_id: *plan_id,
+                task_id,
+                target_id,
+                round_id: 0,
+            });
+        }
+    }
     // One reporter per unit that has a task, before the rounds open (so they are notified).
     for (plan_id, _, _) in plans {
         for task in kesu_store::plans::tasks(db, *plan_id).await? {
@@ -152,18 +211,24 @@ pub async fn populate(
         }
     }
     // Last quarter's round is past its due date (late units show red); this quarter's is due in
-    // two days (open slots show yellow).
+    // two days (open slots show yellow). Each round with the day its reports are written (last
+    // quarter's before its due date, so on time) and whether the reviewer has been through it.
+    let mut worked: Vec<(i64, Date, bool)> = Vec::new();
     for (plan_id, _, _) in plans {
-        for (period, due, lock) in [
+        for (period, due, lock, day, past) in [
             (
                 prev_q,
                 today - Duration::days(10),
                 today + Duration::days(20),
+                today - Duration::days(12),
+                true,
             ),
             (
                 this_q,
                 today + Duration::days(2),
                 today + Duration::days(30),
+                today,
+                false,
             ),
         ] {
             let r = NewRound {
@@ -173,14 +238,63 @@ pub async fn populate(
                 lock,
                 demo: true,
             };
-            rounds.push(reporting::open_round(db, &r, &system).await?);
+            let id = reporting::open_round(db, &r, &system).await?;
+            rounds.push(id);
+            worked.push((id, day, past));
+            if past {
+                for c in county_tasks.iter_mut().filter(|c| c.plan_id == *plan_id) {
+                    c.round_id = id;
+                }
+            }
         }
+    }
+    // Indicators count only reports of periods within the plan's period: when last quarter is
+    // past a county plan's end, its counties report in a closed round of the plan's last quarter
+    // (the 年末 round), written and reviewed in time.
+    for c in county_tasks.iter_mut() {
+        let end =
+            kesu_store::indicators::plan_period(&kesu_store::plans::get(db, c.plan_id).await?)[1];
+        if prev_q.dates().0.year() <= end {
+            continue;
+        }
+        let period = Period::Quarter {
+            year: end,
+            quarter: 4,
+        };
+        let closed = period.dates().1;
+        let r = NewRound {
+            plan_id: c.plan_id,
+            period,
+            due: closed + Duration::days(15),
+            lock: closed + Duration::days(45),
+            demo: true,
+        };
+        let id = reporting::open_round(db, &r, &system).await?;
+        rounds.push(id);
+        worked.push((id, closed + Duration::days(5), true));
+        c.round_id = id;
     }
     // A plausible mix of states. Reports are written as of the due date minus a few days, so the
     // history reads naturally; the reviewer acts after.
-    for (i, round) in rounds.iter().enumerate() {
-        let last_quarter = i % 2 == 0;
-        for s in reporting::slots(db, *round).await? {
+    for (round, day, last_quarter) in worked {
+        let mut slots = reporting::slots(db, round).await?;
+        // Slots in task and region order, so each county's value and state is the same every
+        // time.
+        slots.sort_by(|a, b| {
+            (a.task_id, &a.region_code, a.id).cmp(&(b.task_id, &b.region_code, b.id))
+        });
+        let counties_of = |task_id: i64| {
+            slots
+                .iter()
+                .filter(|s| s.task_id == task_id && is_county_slot(&county_tasks, s))
+                .count()
+        };
+        let county_counts: BTreeMap<i64, usize> = county_tasks
+            .iter()
+            .map(|c| (c.task_id, counties_of(c.task_id)))
+            .collect();
+        let mut county_seen: BTreeMap<i64, usize> = BTreeMap::new();
+        for s in &slots {
             let b = bucket(s.id);
             let reporter =
                 kesu_store::Actor::new(unit_reporter.get(&s.unit_id).cloned().unwrap_or_default());
@@ -192,43 +306,68 @@ pub async fn populate(
                 b % 7 + 1,
                 (b + 3) * 37
             );
-            let save = ReportChange {
-                expected_version: 0,
-                content: Some(content),
-                ..Default::default()
-            };
-            let plan: &[Transition] = match (last_quarter, b) {
-                (true, 0..40) => &[Transition::Save, Transition::Submit, Transition::Accept],
-                (true, 40..55) => &[Transition::Save, Transition::Submit],
-                (true, 55..65) => &[Transition::Save, Transition::Submit, Transition::Return],
-                (true, 65..80) => &[Transition::Save],
-                (false, 0..20) => &[Transition::Save],
-                (false, 20..30) => &[Transition::Save, Transition::Submit],
+            // In its county round, the counties of a county task all report a value: the first is
+            // accepted with an internal comment, the last returned with a reason, the others
+            // accepted.
+            let county = county_tasks
+                .iter()
+                .find(|c| c.task_id == s.task_id && is_county_slot(&county_tasks, s))
+                .filter(|c| c.round_id == round)
+                .map(|c| {
+                    let seen = county_seen.entry(c.task_id).or_insert(0);
+                    let j = *seen;
+                    *seen += 1;
+                    let n = county_counts.get(&c.task_id).copied().unwrap_or(0);
+                    (c.target_id, j, j + 1 == n && n > 1)
+                });
+            let plan: &[Transition] = match (last_quarter, b, county) {
+                (_, _, Some((_, _, true))) => {
+                    &[Transition::Save, Transition::Submit, Transition::Return]
+                }
+                (_, _, Some(_)) => &[Transition::Save, Transition::Submit, Transition::Accept],
+                (true, 0..40, _) => &[Transition::Save, Transition::Submit, Transition::Accept],
+                (true, 40..55, _) => &[Transition::Save, Transition::Submit],
+                (true, 55..65, _) => &[Transition::Save, Transition::Submit, Transition::Return],
+                (true, 65..80, _) => &[Transition::Save],
+                (false, 0..20, _) => &[Transition::Save],
+                (false, 20..30, _) => &[Transition::Save, Transition::Submit],
                 _ => &[],
+            };
+            let content = match county {
+                Some((_, j, _)) => format!(
+                    "【演示数据】{}：本期开展线上线下培训，参训 {} 人次。",
+                    s.unit_name,
+                    fmt_num(county_value(j))
+                ),
+                None => content,
             };
             let mut version = 0;
             for t in plan {
+                let reason = match (t, county) {
+                    (Transition::Return, Some(_)) => Some(COUNTY_RETURN_REASON.to_string()),
+                    (Transition::Return, None) => {
+                        Some("请补充活动照片和参与人数的统计依据。".to_string())
+                    }
+                    (Transition::Accept, Some((_, 0, _))) => {
+                        Some(COUNTY_REVIEW_COMMENT.to_string())
+                    }
+                    _ => None,
+                };
                 let ch = ReportChange {
                     expected_version: version,
-                    content: if *t == Transition::Save {
-                        save.content.clone()
-                    } else {
-                        None
+                    content: (*t == Transition::Save).then(|| content.clone()),
+                    values: match (t, county) {
+                        (Transition::Save, Some((target, j, _))) => {
+                            vec![(target, Some(county_value(j)))]
+                        }
+                        _ => Vec::new(),
                     },
-                    reason: (*t == Transition::Return)
-                        .then(|| "请补充活动照片和参与人数的统计依据。".to_string()),
-                    ..Default::default()
+                    reason,
                 };
                 let who = if matches!(t, Transition::Accept | Transition::Return) {
                     &reviewer
                 } else {
                     &reporter
-                };
-                // Last quarter's work is dated before its due date, so it is on time.
-                let day = if last_quarter {
-                    today - Duration::days(12)
-                } else {
-                    today
                 };
                 let at = day
                     .with_hms(10, 0, 0)
@@ -241,5 +380,12 @@ pub async fn populate(
     Ok(DemoSummary {
         accounts: accounts_out,
         rounds,
+        county_tasks,
     })
+}
+
+/// Whether a slot is a county's report on a county task (not the city units' own).
+fn is_county_slot(county_tasks: &[CountyTask], s: &reporting::Slot) -> bool {
+    s.region_code.len() == RegionLevel::County.code_len()
+        && county_tasks.iter().any(|c| c.task_id == s.task_id)
 }

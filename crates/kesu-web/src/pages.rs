@@ -985,6 +985,8 @@ struct EventView {
     from_zh: &'static str,
     to_zh: &'static str,
     reason: Option<String>,
+    /// 原因 for a return or unlock; 审核意见 for the comment a reviewer gives with an acceptance.
+    reason_label: &'static str,
 }
 
 #[derive(Template)]
@@ -1099,6 +1101,11 @@ async fn report_page(
             action_zh: action_zh(&e.action),
             from_zh: state_zh(&e.from_state),
             to_zh: state_zh(&e.to_state),
+            reason_label: if e.action == "accept" {
+                "审核意见"
+            } else {
+                "原因"
+            },
             actor: e.actor,
             reason: e.reason,
         })

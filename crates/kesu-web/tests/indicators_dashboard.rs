@@ -522,3 +522,29 @@ async fn a_published_snapshot_is_readable_without_login_and_shows_no_private_fie
     })
     .await;
 }
+
+#[tokio::test]
+async fn publishing_returns_to_the_region_dashboard_with_its_confirmation() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let (plan, _, _) = city_plan_with_county_reports(&w).await;
+        let c = w.login("city_admin").await;
+        let token = csrf(&w, &c).await;
+        let (st, loc) = post_form(
+            &w,
+            &c,
+            "/dashboard/regions/4313/publish",
+            &format!("_csrf={token}&year=2025&plan_{plan}=1"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{loc}");
+        assert!(loc.starts_with("/dashboard/regions/4313?msg="), "{loc}");
+        let (st, html) = w.page(&c, &loc).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            html.contains("<div class=\"flash\">已发布到公开页面</div>"),
+            "the office is told the snapshot is out: {html}"
+        );
+    })
+    .await;
+}

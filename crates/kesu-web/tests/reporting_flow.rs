@@ -369,3 +369,36 @@ async fn a_form_without_the_session_token_or_from_another_site_is_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_reviewers_comment_on_acceptance_shows_in_the_history_as_a_review_comment() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let (lead, _) = lead_and_coop(&w).await;
+        let l = w.login(&reporter_of(&w, lead.unit_id)).await;
+        let (s, _) = w
+            .call(
+                &l,
+                "POST",
+                &format!("/api/v1/reports/{}/submit", lead.id),
+                Some(json!({"version": 0, "content": "汇总"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let r = w.login("a_reviewer").await;
+        let (s, v) = w
+            .call(
+                &r,
+                "POST",
+                &format!("/api/v1/reports/{}/accept", lead.id),
+                Some(json!({"version": 1, "reason": "已与台账核对"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, html) = w.page(&r, &format!("/reports/{}", lead.id)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("审核意见：已与台账核对"), "{html}");
+        assert!(!html.contains("原因：已与台账核对"), "not a reason: {html}");
+    })
+    .await;
+}

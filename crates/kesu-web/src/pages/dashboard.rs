@@ -731,6 +731,7 @@ async fn region_page(
     State(state): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
+    Query(q): Query<super::FlashQuery>,
 ) -> PageResult {
     if reporter_unit(&caller)?.is_some() {
         return Err(AppError::NotFound.into());
@@ -797,7 +798,8 @@ async fn region_page(
         target: None,
     });
     let means = group_means(&state, &evaluated).await?;
-    let l = Layout::new(&state, &caller).await?;
+    // Publishing comes back here with its confirmation.
+    let l = Layout::new(&state, &caller).await?.with_flash(q.msg);
     render(&RegionPage {
         user: l.user,
         demo: l.demo,

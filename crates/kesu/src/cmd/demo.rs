@@ -107,6 +107,7 @@ struct Summary {
     plans: Vec<(i64, String, String, usize)>,
     accounts: Vec<kesu_web::demo::DemoAccount>,
     rounds: usize,
+    county_tasks: Vec<kesu_web::demo::CountyTask>,
 }
 
 async fn build(db: &Db, dir: &Path) -> anyhow::Result<Summary> {
@@ -158,6 +159,7 @@ async fn build(db: &Db, dir: &Path) -> anyhow::Result<Summary> {
         plans: plan_list,
         accounts: demo.accounts,
         rounds: demo.rounds.len(),
+        county_tasks: demo.county_tasks,
     })
 }
 
@@ -172,6 +174,12 @@ fn print_summary(dir: &Path, s: &Summary) {
         "填报轮次：{} 个（上季度已过截止日期，本季度两天后截止）",
         s.rounds
     );
+    for c in &s.county_tasks {
+        eprintln!(
+            "方案 {}：一项计数指标由各县区填报并审核（轮次 {}，其中一份被退回），可从市级数值下钻到县区和报告",
+            c.plan_id, c.round_id
+        );
+    }
     eprintln!(
         "账户（密码另存于 {}）：",
         dir.join("demo-accounts.json").display()
