@@ -991,8 +991,11 @@ async fn annual_for(
     if !(2000..=2100).contains(&year) {
         return Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")));
     }
-    let scheme =
-        kesu_indicators::Scheme::default_scheme().map_err(|e| AppError::Internal(e.to_string()))?;
+    // The region's configured scheme; the inputs entered on the assessment pages are read by
+    // the store's `assess`.
+    let scheme = kesu_store::assessment::scheme_for(&state.db, &code)
+        .await?
+        .scheme;
     annual::build(
         &state.db,
         &code,

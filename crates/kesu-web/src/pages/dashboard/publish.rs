@@ -150,8 +150,9 @@ pub async fn publish(
         return Err(AppError::NotFound.into());
     }
     let region_name = region_name(&state, &code).await?;
-    let scheme =
-        kesu_indicators::Scheme::default_scheme().map_err(|e| AppError::Internal(e.to_string()))?;
+    let scheme = kesu_store::assessment::scheme_for(&state.db, &code)
+        .await?
+        .scheme;
     let annual = super::annual::build(
         &state.db,
         &code,
