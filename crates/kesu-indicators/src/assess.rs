@@ -55,6 +55,22 @@ fn one() -> f64 {
     1.0
 }
 
+impl Item {
+    /// The highest score the item can give before weighting: its points, or points × cap for a
+    /// proportional item with a bonus cap above 1. Self and reviewer scores must lie in 0..=this.
+    pub fn max_score(&self) -> f64 {
+        match self.rule {
+            Rule::Proportional { cap } => self.points * cap.max(1.0),
+            _ => self.points,
+        }
+    }
+
+    /// Whether the item is scored on a "done" fact (fixed points, or a veto).
+    pub fn needs_done(&self) -> bool {
+        matches!(self.rule, Rule::Fixed | Rule::ZeroIfNotDone)
+    }
+}
+
 /// How an item is scored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -389,10 +405,7 @@ pub fn assess(scheme: &Scheme, assessed: &[Assessed]) -> Result<Assessment, Indi
             if item.rule == Rule::ZeroIfNotDone && input.done == Some(false) {
                 vetoed_by = Some(item.name.clone());
             }
-            let max = match item.rule {
-                Rule::Proportional { cap } => item.points * cap.max(1.0),
-                _ => item.points,
-            };
+            let max = item.max_score();
             for (who, s) in [
                 ("自评分", input.self_score),
                 ("评审分", input.reviewer_score),

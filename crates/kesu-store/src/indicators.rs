@@ -1863,7 +1863,8 @@ fn merge(into: &mut kesu_indicators::ItemInput, extra: &kesu_indicators::ItemInp
 /// Assess the counties (or units) of a plan for a year with a scheme: task attainment from the
 /// indicators, reporting discipline from late and returned reports, the literacy share and its
 /// change from recorded survey figures; the office's inputs (fixed items, self and reviewer
-/// scores) added. Items whose source Kesu does not know get only the office's inputs.
+/// scores) added: first those stored with [`crate::assessment`], then `q.inputs` (a file),
+/// which override them field by field. Items whose source Kesu does not know get only these.
 pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentReport> {
     use kesu_indicators::assess::{ItemSource, ShareYears, below_target_or_fell};
     use kesu_indicators::progress::attainment;
@@ -1888,6 +1889,9 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
     let own_plans = plans::list(db, &plan.region_code).await?;
     // Late and returned reports of the whole region, read once and split by body below.
     let all_late = late_or_returned(db, &plan.region_code, q.year, q.today).await?;
+    let stored = crate::assessment::as_extra(
+        &crate::assessment::inputs(db, &plan.region_code, q.year, q.by).await?,
+    );
     let mut assessed = Vec::with_capacity(entities.len());
     let mut shares = Vec::new();
     let mut no_share = Vec::new();
@@ -1983,6 +1987,15 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
                     }
                 }
                 _ => {}
+            }
+        }
+        // What people entered on the assessment pages (items no longer in the scheme are
+        // left out), then the file given to `kesu assess --inputs`, which takes precedence.
+        if let Some(entered) = stored.get(id.as_str()) {
+            for (item, input) in entered {
+                if q.scheme.items.iter().any(|i| &i.id == item) {
+                    set_input(&mut items, item, |i| merge(i, input));
+                }
             }
         }
         if let Some(extra) = q.inputs.get(id.as_str()) {

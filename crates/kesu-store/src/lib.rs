@@ -17,6 +17,7 @@
 mod macros;
 
 pub mod accounts;
+pub mod assessment;
 pub mod audit;
 mod csvline;
 mod db;

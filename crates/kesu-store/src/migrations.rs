@@ -35,6 +35,7 @@ pub const ALL: &[Embedded] = &[
     migration!(4, "0004_accounts_reporting"),
     migration!(5, "0005_indicators"),
     migration!(6, "0006_survey"),
+    migration!(7, "0007_assessment"),
 ];
 
 /// Which dialect a migrator is built for.

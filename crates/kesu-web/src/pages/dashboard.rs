@@ -7,6 +7,7 @@
 //! a reporter sees its own unit's tasks, with its own reports only. Anything else is 404.
 
 pub mod annual;
+pub mod assessment;
 pub mod export;
 pub mod groups;
 pub mod publish;
@@ -55,6 +56,7 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/dashboard/units/{id}", get(unit_page))
         .route("/dashboard/groups/{key}", get(group_page))
+        .merge(assessment::routes())
 }
 
 // ---------------------------------------------------------------- shared view pieces
@@ -588,6 +590,8 @@ struct PlanAtRegion {
     counts: StatusCounts,
     mean: String,
     href: String,
+    /// The plan's indicators at the region (target id, label), for the publish form.
+    indicators: Vec<(i64, String)>,
 }
 
 struct ChildLine {
@@ -614,6 +618,8 @@ struct RegionPage {
     year: i32,
     can_publish: bool,
     csrf: String,
+    /// The self-score form of the region's own account in its parent's assessment.
+    self_assessment: Option<String>,
 }
 
 /// Which plans speak for a region: those of the region and its ancestors (restricted to the
@@ -754,6 +760,20 @@ async fn region_page(
             } else {
                 format!("/dashboard/plans/{}?region={}", p.id, e.region)
             },
+            indicators: e
+                .indicators
+                .iter()
+                .map(|r| {
+                    (
+                        r.target_id,
+                        format!(
+                            "{} {}",
+                            r.task_path,
+                            r.indicator.chars().take(40).collect::<String>()
+                        ),
+                    )
+                })
+                .collect(),
         });
         evaluated.push(e);
     }
@@ -816,8 +836,41 @@ async fn region_page(
         year: today.year(),
         can_publish: crate::access::administers(&caller, &code)?,
         csrf: caller.csrf.clone(),
+        self_assessment: self_assessment_link(&state, &caller, &code, today.year()).await?,
         code,
     })
+}
+
+/// For a county's own account (admin or reviewer of exactly that region): its self-score form
+/// in the assessment of the nearest ancestor that assesses it.
+async fn self_assessment_link(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    year: i32,
+) -> Result<Option<String>, AppError> {
+    if caller.actor.region.as_str() != code
+        || !matches!(caller.actor.role, Role::Admin | Role::Reviewer)
+    {
+        return Ok(None);
+    }
+    let mut up = RegionCode::parse(code)
+        .map_err(|_| AppError::NotFound)?
+        .parent();
+    while let Some(p) = up {
+        if ind::child_regions(&state.db, p.as_str())
+            .await?
+            .iter()
+            .any(|(c, _)| c == code)
+        {
+            return Ok(Some(format!(
+                "/dashboard/regions/{}/assessment/{year}/self/{code}",
+                p.as_str()
+            )));
+        }
+        up = p.parent();
+    }
+    Ok(None)
 }
 
 // ---------------------------------------------------------------- unit
@@ -993,8 +1046,11 @@ async fn annual_for(
     if !(2000..=2100).contains(&year) {
         return Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")));
     }
-    let scheme =
-        kesu_indicators::Scheme::default_scheme().map_err(|e| AppError::Internal(e.to_string()))?;
+    // The region's configured scheme; the inputs entered on the assessment pages are read by
+    // the store's `assess`.
+    let scheme = kesu_store::assessment::scheme_for(&state.db, &code)
+        .await?
+        .scheme;
     annual::build(
         &state.db,
         &code,

@@ -26,8 +26,8 @@ pub enum ByArg {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// 考核方案 JSON 文件；`default` 为内置默认方案
-    #[arg(long, default_value = "default")]
+    /// 考核方案：`stored` 为纲要办在页面上配置的方案（方案所属地区或其上级的最新版本，均未配置时为内置默认方案），`default` 为内置默认方案，否则为 JSON 文件
+    #[arg(long, default_value = "stored")]
     pub scheme: String,
     #[arg(long)]
     pub plan: i64,
@@ -36,7 +36,7 @@ pub struct AssessArgs {
     /// 考核对象
     #[arg(long, value_enum, default_value = "regions")]
     pub by: ByArg,
-    /// 纲要办补充的评分输入 JSON：{"431302": {"funding": {"done": true}, …}, …}
+    /// 补充的评分输入 JSON：{"431302": {"funding": {"done": true}, …}, …}。考核页面上录入的自评分、评审分和完成情况总是计入；本文件与之合并，同一项的同一字段以本文件为准
     #[arg(long)]
     pub inputs: Option<PathBuf>,
     /// 前几名列为表彰候选（并列者一并列入）
@@ -49,14 +49,30 @@ pub struct AssessArgs {
     pub output: Option<PathBuf>,
 }
 
-/// The scheme named on the command line.
-pub fn load_scheme(arg: &str) -> anyhow::Result<Scheme> {
-    if arg == "default" {
-        return Ok(Scheme::default_scheme()?);
+/// The scheme named on the command line; `None` for `stored` (the region's configured scheme,
+/// read from the database once the region is known).
+pub fn load_scheme(arg: &str) -> anyhow::Result<Option<Scheme>> {
+    match arg {
+        "stored" => Ok(None),
+        "default" => Ok(Some(Scheme::default_scheme()?)),
+        _ => {
+            let text = std::fs::read_to_string(arg)
+                .with_context(|| format!("无法读取考核方案 {arg} (cannot read scheme)"))?;
+            Ok(Some(Scheme::from_json(&text, arg)?))
+        }
     }
-    let text = std::fs::read_to_string(arg)
-        .with_context(|| format!("无法读取考核方案 {arg} (cannot read scheme)"))?;
-    Ok(Scheme::from_json(&text, arg)?)
+}
+
+/// The scheme to use for `region`: the one given, else the region's stored scheme.
+pub async fn scheme_or_stored(
+    db: &kesu_store::Db,
+    given: Option<Scheme>,
+    region: &str,
+) -> anyhow::Result<Scheme> {
+    Ok(match given {
+        Some(s) => s,
+        None => kesu_store::assessment::scheme_for(db, region).await?.scheme,
+    })
 }
 
 fn load_inputs(path: Option<&PathBuf>) -> anyhow::Result<ExtraInputs> {
@@ -84,6 +100,8 @@ pub fn run(g: &GlobalOpts, a: AssessArgs) -> anyhow::Result<()> {
     };
     let (plan, year, top) = (a.plan, a.year, a.top);
     let r = with_db(g, |db| async move {
+        let region = kesu_store::plans::get(&db, plan).await?.region_code;
+        let scheme = scheme_or_stored(&db, scheme, &region).await?;
         let q = AssessQuery {
             plan_id: plan,
             year,

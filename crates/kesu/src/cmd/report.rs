@@ -1,7 +1,7 @@
 //! `kesu report annual`: the 年度监测评估报告 of a region as HTML, PDF or .xlsx.
 
 use super::GlobalOpts;
-use super::assess::load_scheme;
+use super::assess::{load_scheme, scheme_or_stored};
 use super::db::with_db;
 use super::indicators::today;
 use anyhow::Context;
@@ -26,8 +26,8 @@ pub struct AnnualArgs {
     /// 输出文件：FILE.html、FILE.pdf 或 FILE.xlsx
     #[arg(short = 'o', long)]
     pub output: PathBuf,
-    /// 考核方案 JSON；`default` 为内置默认方案
-    #[arg(long, default_value = "default")]
+    /// 考核方案：`stored` 为纲要办配置的方案（未配置时为内置默认方案），`default` 为内置默认方案，否则为 JSON 文件
+    #[arg(long, default_value = "stored")]
     pub scheme: String,
     /// 纲要办补充的考核评分输入 JSON（见 kesu assess）
     #[arg(long)]
@@ -82,6 +82,7 @@ fn annual_report(g: &GlobalOpts, a: AnnualArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let (region, year) = (a.region.clone(), a.year);
     let report = with_db(g, |db| async move {
+        let scheme = scheme_or_stored(&db, scheme, &region).await?;
         annual::build(&db, &region, year, today(), &scheme, &inputs)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))

@@ -66,8 +66,10 @@ fn counts_of(p: &PublicPlan) -> StatusCounts {
     }
 }
 
-/// Publish the region's snapshot: plans chosen with `plan_{id}` fields, indicators narrowed
-/// with `target_{id}` fields (all of a chosen plan's when none is given).
+/// Publish the region's snapshot: plans chosen with `plan_{id}` fields, indicators with
+/// `target_{id}` fields. The page's form lists every indicator (ticked by default) and says so
+/// with `targets_listed`: then only the ticked ones are published, and a plan with none ticked
+/// is left out. Without `targets_listed` (a form of plans only) a chosen plan publishes all.
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,6 +106,7 @@ pub async fn publish(
     };
     let plan_ids = chosen("plan_");
     let target_ids = chosen("target_");
+    let narrowed = fields.contains_key("targets_listed");
     if plan_ids.is_empty() {
         return Err(
             AppError::Invalid("请至少选择一个方案 (choose at least one plan)".into()).into(),
@@ -119,8 +122,17 @@ pub async fn publish(
         let rows: Vec<&ind::IndicatorRow> = e
             .indicators
             .iter()
-            .filter(|r| target_ids.is_empty() || target_ids.contains(&r.target_id))
+            .filter(|r| {
+                if narrowed {
+                    target_ids.contains(&r.target_id)
+                } else {
+                    target_ids.is_empty() || target_ids.contains(&r.target_id)
+                }
+            })
             .collect();
+        if narrowed && rows.is_empty() {
+            continue;
+        }
         let counts = StatusCounts::of(rows.iter().copied());
         let mean = (!rows.is_empty()).then(|| {
             rows.iter().map(|r| r.progress.unwrap_or(0.0)).sum::<f64>() / rows.len() as f64
@@ -147,11 +159,17 @@ pub async fn publish(
         });
     }
     if plans.is_empty() {
-        return Err(AppError::NotFound.into());
+        return Err(if narrowed {
+            AppError::Invalid("请至少选择一个指标 (choose at least one indicator)".into())
+        } else {
+            AppError::NotFound
+        }
+        .into());
     }
     let region_name = region_name(&state, &code).await?;
-    let scheme =
-        kesu_indicators::Scheme::default_scheme().map_err(|e| AppError::Internal(e.to_string()))?;
+    let scheme = kesu_store::assessment::scheme_for(&state.db, &code)
+        .await?
+        .scheme;
     let annual = super::annual::build(
         &state.db,
         &code,

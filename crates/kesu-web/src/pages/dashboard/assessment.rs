@@ -1,0 +1,764 @@
+//! The assessment pages (考核): a region's annual assessment of its child regions on its own
+//! plan, with the scheme in force; the office (reviewer or admin of the region) enters reviewer
+//! scores with reasons and whether fixed items were done; each assessed county's own account
+//! enters its self scores with notes for its own rows; the office admin views and changes the
+//! scheme (points and weights, or a whole JSON file). Scoring is `kesu_store::indicators::assess`
+//! on the stored inputs; storage is `kesu_store::assessment`.
+//!
+//! Scope (server side): the assessing region's page is for the office roles covering it; a
+//! county's self-score form for the accounts of that county itself (others covering it: 403;
+//! anyone not covering it: 404); reviewer scores for reviewers and admins of the assessing
+//! region (a county's own account: 403); the scheme for the region's admin.
+
+use super::super::{Layout, PageResult, UserBar, audit_actor, check_csrf, redirect_with, render};
+use super::{num, reporter_unit};
+use crate::AppState;
+use crate::auth::{Caller, ClientIp};
+use crate::error::AppError;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use kesu_core::RegionCode;
+use kesu_core::authz::Role;
+use kesu_indicators::Scheme;
+use kesu_indicators::svg::{self, Bar, BarChart};
+use kesu_store::assessment::{self, InputKey, Review, SchemeInForce, SelfScore, StoredInput};
+use kesu_store::indicators::{self as ind, AssessBy, AssessQuery, AssessmentReport};
+use kesu_store::plans::PlanRow;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The routes (merged into the dashboard's).
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/dashboard/regions/{code}/assessment", get(page))
+        .route(
+            "/dashboard/regions/{code}/assessment/{year}/review/{child}",
+            post(save_review),
+        )
+        .route(
+            "/dashboard/regions/{code}/assessment/{year}/self/{child}",
+            get(self_page).post(save_self),
+        )
+        .route(
+            "/dashboard/regions/{code}/assessment/scheme",
+            get(scheme_page).post(save_weights),
+        )
+        .route(
+            "/dashboard/regions/{code}/assessment/scheme.json",
+            get(scheme_json),
+        )
+        .route(
+            "/dashboard/regions/{code}/assessment/scheme/upload",
+            post(upload_scheme),
+        )
+}
+
+#[derive(Deserialize, Default)]
+pub struct YearQuery {
+    #[serde(default)]
+    year: Option<i32>,
+    #[serde(default)]
+    msg: Option<String>,
+}
+
+// ---------------------------------------------------------------- scope
+
+/// The assessing region: office roles covering it only (a reporter, or anyone outside: 404).
+fn office_region(caller: &Caller, code: &str) -> Result<String, AppError> {
+    if reporter_unit(caller)?.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let c = RegionCode::parse(code).map_err(|_| AppError::NotFound)?;
+    if !caller.actor.covers(&c) {
+        return Err(AppError::NotFound);
+    }
+    Ok(c.to_string())
+}
+
+fn year_param(year: i32) -> Result<i32, AppError> {
+    if (2000..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")))
+    }
+}
+
+/// The child `child` of `code`, if it is one of the assessed regions (else 404), with its name.
+async fn assessed_child(
+    state: &AppState,
+    code: &str,
+    child: &str,
+) -> Result<(String, String), AppError> {
+    let c = RegionCode::parse(child).map_err(|_| AppError::NotFound)?;
+    ind::child_regions(&state.db, code)
+        .await?
+        .into_iter()
+        .find(|(k, _)| k == c.as_str())
+        .ok_or(AppError::NotFound)
+}
+
+/// The self-score form is for the assessed county's own accounts (admin or reviewer of exactly
+/// that region). Outside the county: 404; inside but not its own account (the city office, a
+/// viewer): 403.
+fn may_self_score(caller: &Caller, child: &str) -> Result<(), AppError> {
+    let c = RegionCode::parse(child).map_err(|_| AppError::NotFound)?;
+    if caller.actor.role == Role::Reporter || !caller.actor.covers(&c) {
+        return Err(AppError::NotFound);
+    }
+    let own = caller.actor.region == c;
+    if own && matches!(caller.actor.role, Role::Admin | Role::Reviewer) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+// ---------------------------------------------------------------- loading
+
+/// The region's own plan the assessment is run on (the first, as the annual report does).
+async fn own_plan(state: &AppState, code: &str) -> Result<Option<PlanRow>, AppError> {
+    Ok(kesu_store::plans::list(&state.db, code)
+        .await?
+        .into_iter()
+        .find(|p| p.region_code == code))
+}
+
+async fn run(
+    state: &AppState,
+    plan: &PlanRow,
+    year: i32,
+    scheme: &Scheme,
+) -> Result<AssessmentReport, AppError> {
+    Ok(ind::assess(
+        &state.db,
+        &AssessQuery {
+            plan_id: plan.id,
+            year,
+            by: AssessBy::Regions,
+            scheme,
+            inputs: &ind::ExtraInputs::new(),
+            today: state.today(),
+            top: 3,
+        },
+    )
+    .await?)
+}
+
+async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
+    Ok(kesu_store::regions::get(&state.db, code)
+        .await?
+        .map_or_else(|| code.to_string(), |r| r.name))
+}
+
+async fn origin_text(state: &AppState, code: &str, s: &SchemeInForce) -> Result<String, AppError> {
+    Ok(match (&s.region_code, &s.saved_by, s.saved_at) {
+        (Some(r), by, at) => {
+            let whose = if r == code {
+                "本地区".to_string()
+            } else {
+                format!("沿用{}", region_name(state, r).await?)
+            };
+            format!(
+                "{whose}第{}版（{}，{}）",
+                s.version,
+                by.clone().unwrap_or_default(),
+                at.map(super::super::local_time).unwrap_or_default()
+            )
+        }
+        (None, _, _) => "内置默认方案（由样例实施方案的检查评估、考核条款归纳）".to_string(),
+    })
+}
+
+// ---------------------------------------------------------------- the assessment page
+
+struct ItemCell {
+    id: String,
+    name: String,
+    rule: &'static str,
+    points: String,
+    max: String,
+    computed: String,
+    note: String,
+    self_score: String,
+    self_note: String,
+    self_who: String,
+    reviewer_score: String,
+    reviewer_reason: String,
+    reviewer_who: String,
+    needs_done: bool,
+    done: &'static str,
+    counted: String,
+}
+
+struct BodyView {
+    code: String,
+    name: String,
+    rank: u32,
+    total: String,
+    self_total: String,
+    commended: bool,
+    vetoed_by: Option<String>,
+    items: Vec<ItemCell>,
+}
+
+fn opt_num(x: Option<f64>) -> String {
+    x.map_or_else(String::new, num)
+}
+
+fn who(by: &Option<String>, at: Option<time::OffsetDateTime>) -> String {
+    match (by, at) {
+        (Some(b), Some(t)) => format!("{b} {}", super::super::local_time(t)),
+        _ => String::new(),
+    }
+}
+
+fn body_views(
+    r: &AssessmentReport,
+    scheme: &Scheme,
+    stored: &[StoredInput],
+    only: Option<&str>,
+) -> Vec<BodyView> {
+    let by_key: BTreeMap<(&str, &str), &StoredInput> = stored
+        .iter()
+        .map(|s| ((s.assessed.as_str(), s.item.as_str()), s))
+        .collect();
+    r.assessment
+        .results
+        .iter()
+        .filter(|s| only.is_none_or(|o| o == s.id))
+        .map(|s| BodyView {
+            code: s.id.clone(),
+            name: s.name.clone(),
+            rank: s.rank,
+            total: num(s.total),
+            self_total: opt_num(s.self_total),
+            commended: r.commendation.contains(&s.id),
+            vetoed_by: s.vetoed_by.clone(),
+            items: s
+                .items
+                .iter()
+                .filter_map(|i| {
+                    let item = scheme.items.iter().find(|x| x.id == i.item)?;
+                    let st = by_key.get(&(s.id.as_str(), i.item.as_str()));
+                    Some(ItemCell {
+                        id: i.item.clone(),
+                        name: i.name.clone(),
+                        rule: item.rule.zh(),
+                        points: format!("{} × {}", num(item.points), num(item.weight)),
+                        max: num(item.max_score()),
+                        computed: opt_num(i.computed),
+                        note: i.note.clone(),
+                        self_score: opt_num(i.self_score),
+                        self_note: st.and_then(|x| x.self_note.clone()).unwrap_or_default(),
+                        self_who: st.map(|x| who(&x.self_by, x.self_at)).unwrap_or_default(),
+                        reviewer_score: opt_num(i.reviewer_score),
+                        reviewer_reason: st
+                            .and_then(|x| x.reviewer_reason.clone())
+                            .unwrap_or_default(),
+                        reviewer_who: st
+                            .map(|x| who(&x.reviewer_by, x.reviewer_at))
+                            .unwrap_or_default(),
+                        needs_done: item.needs_done(),
+                        done: match st.and_then(|x| x.done) {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "",
+                        },
+                        counted: num(i.weighted),
+                    })
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct AssessmentPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    csrf: String,
+    code: String,
+    region_name: String,
+    year: i32,
+    plan_title: Option<String>,
+    scheme_name: String,
+    scheme_origin: String,
+    max_total: String,
+    bodies: Vec<BodyView>,
+    chart: String,
+    can_review: bool,
+    commendation: Vec<String>,
+    concerns: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let code = office_region(&caller, &code)?;
+    let year = year_param(q.year.unwrap_or(state.today().year()))?;
+    let scheme = assessment::scheme_for(&state.db, &code).await?;
+    let plan = own_plan(&state, &code).await?;
+    let mut bodies = Vec::new();
+    let mut chart = String::new();
+    let mut commendation = Vec::new();
+    let mut concerns = Vec::new();
+    let mut error = None;
+    if let Some(p) = &plan {
+        // Inputs that no longer fit (a reviewer score left without a reason after the data
+        // changed) are shown as a message on the page, so the office can correct them here.
+        match run(&state, p, year, &scheme.scheme).await {
+            Ok(r) => {
+                let stored = assessment::inputs(&state.db, &code, year, AssessBy::Regions).await?;
+                bodies = body_views(&r, &scheme.scheme, &stored, None);
+                chart = svg::bar_chart(&BarChart {
+                    title: format!("{year}年度考核总分（满分{}）", num(r.assessment.max_total)),
+                    unit: "分".into(),
+                    bars: r
+                        .assessment
+                        .results
+                        .iter()
+                        .map(|s| Bar {
+                            label: format!("{}. {}", s.rank, s.name),
+                            value: Some(s.total),
+                            light: None,
+                        })
+                        .collect(),
+                    target: None,
+                });
+                commendation = r
+                    .assessment
+                    .results
+                    .iter()
+                    .filter(|s| r.commendation.contains(&s.id))
+                    .map(|s| s.name.clone())
+                    .collect();
+                concerns = r
+                    .concerns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.reason.clone()))
+                    .collect();
+            }
+            Err(AppError::Invalid(m)) => error = Some(m),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let l = Layout::new(&state, &caller).await?.with_flash(q.msg);
+    render(&AssessmentPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        csrf: caller.csrf.clone(),
+        region_name: region_name(&state, &code).await?,
+        year,
+        plan_title: plan.map(|p| p.title),
+        scheme_name: scheme.scheme.name.clone(),
+        scheme_origin: origin_text(&state, &code, &scheme).await?,
+        max_total: num(scheme.scheme.max_total()),
+        bodies,
+        chart,
+        can_review: crate::access::reviews(&caller, &code)?,
+        commendation,
+        concerns,
+        error,
+        code,
+    })
+}
+
+fn score_field(
+    fields: &BTreeMap<String, String>,
+    name: &str,
+    what: &str,
+    field: &str,
+) -> Result<Option<f64>, AppError> {
+    match fields
+        .get(field)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Some)
+            .ok_or_else(|| AppError::Invalid(format!("“{name}”的{what}“{v}”不是数字 ({field})"))),
+    }
+}
+
+fn text_field(fields: &BTreeMap<String, String>, field: &str) -> Option<String> {
+    fields
+        .get(field)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The office's reviewer scores, reasons and done facts for one assessed county.
+async fn save_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    Path((code, year, child)): Path<(String, i32, String)>,
+    Form(fields): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
+    let code = RegionCode::parse(&code)
+        .map_err(|_| AppError::NotFound)?
+        .to_string();
+    let (child, _) = assessed_child(&state, &code, &child).await?;
+    let c = RegionCode::parse(&child).map_err(|_| AppError::NotFound)?;
+    if caller.actor.role == Role::Reporter || !caller.actor.covers(&c) {
+        return Err(AppError::NotFound.into());
+    }
+    if !crate::access::reviews(&caller, &code)? {
+        return Err(AppError::Forbidden.into());
+    }
+    let year = year_param(year)?;
+    let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
+    let mut entries = Vec::new();
+    for item in &scheme.items {
+        let done = if item.needs_done() {
+            match fields.get(&format!("done_{}", item.id)).map(String::as_str) {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        entries.push(Review {
+            item: item.id.clone(),
+            score: score_field(&fields, &item.name, "评审分", &format!("score_{}", item.id))?,
+            reason: text_field(&fields, &format!("reason_{}", item.id)),
+            done,
+        });
+    }
+    let key = InputKey {
+        region_code: &code,
+        year,
+        by: AssessBy::Regions,
+        assessed: &child,
+    };
+    let n = assessment::set_reviews(
+        &state.db,
+        &key,
+        &scheme,
+        &entries,
+        &audit_actor(&caller, ip),
+    )
+    .await?;
+    Ok(redirect_with(
+        &format!("/dashboard/regions/{code}/assessment?year={year}#c{child}"),
+        &format!("已保存评审分（{n}项有变化）"),
+    ))
+}
+
+// ---------------------------------------------------------------- self scores
+
+#[derive(Template)]
+#[template(path = "assessment_self.html")]
+struct SelfPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    csrf: String,
+    code: String,
+    region_name: String,
+    year: i32,
+    body: Option<BodyView>,
+    child: String,
+    child_name: String,
+    plan_title: Option<String>,
+    scheme_name: String,
+    error: Option<String>,
+}
+
+async fn self_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((code, year, child)): Path<(String, i32, String)>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let code = RegionCode::parse(&code)
+        .map_err(|_| AppError::NotFound)?
+        .to_string();
+    let (child, child_name) = assessed_child(&state, &code, &child).await?;
+    may_self_score(&caller, &child)?;
+    let year = year_param(year)?;
+    let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
+    let plan = own_plan(&state, &code).await?;
+    let mut body = None;
+    let mut error = None;
+    if let Some(p) = &plan {
+        match run(&state, p, year, &scheme).await {
+            Ok(r) => {
+                let key = InputKey {
+                    region_code: &code,
+                    year,
+                    by: AssessBy::Regions,
+                    assessed: &child,
+                };
+                let stored: Vec<StoredInput> = assessment::inputs_of(&state.db, &key)
+                    .await?
+                    .into_values()
+                    .collect();
+                body = body_views(&r, &scheme, &stored, Some(&child)).pop();
+            }
+            Err(AppError::Invalid(m)) => error = Some(m),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let l = Layout::new(&state, &caller).await?.with_flash(q.msg);
+    render(&SelfPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        csrf: caller.csrf.clone(),
+        region_name: region_name(&state, &code).await?,
+        year,
+        body,
+        child,
+        child_name,
+        plan_title: plan.map(|p| p.title),
+        scheme_name: scheme.name.clone(),
+        error,
+        code,
+    })
+}
+
+/// The assessed county's self scores and notes, for its own rows only.
+async fn save_self(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    Path((code, year, child)): Path<(String, i32, String)>,
+    Form(fields): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
+    let code = RegionCode::parse(&code)
+        .map_err(|_| AppError::NotFound)?
+        .to_string();
+    let (child, _) = assessed_child(&state, &code, &child).await?;
+    may_self_score(&caller, &child)?;
+    let year = year_param(year)?;
+    let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
+    let mut entries = Vec::new();
+    for item in &scheme.items {
+        entries.push(SelfScore {
+            item: item.id.clone(),
+            score: score_field(&fields, &item.name, "自评分", &format!("self_{}", item.id))?,
+            note: text_field(&fields, &format!("note_{}", item.id)),
+        });
+    }
+    let key = InputKey {
+        region_code: &code,
+        year,
+        by: AssessBy::Regions,
+        assessed: &child,
+    };
+    let n = assessment::set_self_scores(
+        &state.db,
+        &key,
+        &scheme,
+        &entries,
+        &audit_actor(&caller, ip),
+    )
+    .await?;
+    Ok(redirect_with(
+        &format!("/dashboard/regions/{code}/assessment/{year}/self/{child}"),
+        &format!("已保存自评分（{n}项有变化）"),
+    ))
+}
+
+// ---------------------------------------------------------------- the scheme
+
+struct SchemeItemView {
+    id: String,
+    name: String,
+    rule: &'static str,
+    points: String,
+    weight: String,
+    source: String,
+    basis: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_scheme.html")]
+struct SchemePage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    csrf: String,
+    code: String,
+    region_name: String,
+    name: String,
+    description: String,
+    origin: String,
+    max_total: String,
+    items: Vec<SchemeItemView>,
+    can_edit: bool,
+}
+
+async fn scheme_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let code = office_region(&caller, &code)?;
+    let s = assessment::scheme_for(&state.db, &code).await?;
+    let items = s
+        .scheme
+        .items
+        .iter()
+        .map(|i| SchemeItemView {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            rule: i.rule.zh(),
+            points: num(i.points),
+            weight: kesu_core::plan::fmt_num(i.weight),
+            source: match &i.source {
+                kesu_indicators::assess::ItemSource::Indicator(k) => format!("指标 {k}"),
+                kesu_indicators::assess::ItemSource::ReportEvidence => {
+                    "报告佐证材料（评审判定）".to_string()
+                }
+            },
+            basis: i.basis.clone().unwrap_or_default(),
+        })
+        .collect();
+    let l = Layout::new(&state, &caller).await?.with_flash(q.msg);
+    render(&SchemePage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        csrf: caller.csrf.clone(),
+        region_name: region_name(&state, &code).await?,
+        name: s.scheme.name.clone(),
+        description: s.scheme.description.clone().unwrap_or_default(),
+        origin: origin_text(&state, &code, &s).await?,
+        max_total: num(s.scheme.max_total()),
+        items,
+        can_edit: crate::access::administers(&caller, &code)?,
+        code,
+    })
+}
+
+async fn scheme_json(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> PageResult {
+    let code = office_region(&caller, &code)?;
+    let s = assessment::scheme_for(&state.db, &code).await?;
+    let text =
+        serde_json::to_string_pretty(&s.scheme).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"scheme-{code}.json\""),
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// The admin of the region (out of scope 404, another role 403).
+fn may_edit_scheme(caller: &Caller, code: &str) -> Result<String, AppError> {
+    let code = office_region(caller, code)?;
+    if !crate::access::administers(caller, &code)? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(code)
+}
+
+fn number_field(
+    fields: &BTreeMap<String, String>,
+    item: &kesu_indicators::assess::Item,
+    what: &str,
+    field: &str,
+) -> Result<Option<f64>, AppError> {
+    match fields.get(field).map(|s| s.trim()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "考核项“{}”（{}）的{what}“{v}”必须是不小于0的数 ({field})",
+                    item.name, item.id
+                ))
+            }),
+    }
+}
+
+/// Change points and weights of the items; the rest of the scheme is kept.
+async fn save_weights(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    Path(code): Path<String>,
+    Form(fields): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
+    let code = may_edit_scheme(&caller, &code)?;
+    let mut scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
+    for item in &mut scheme.items {
+        if let Some(p) = number_field(&fields, item, "分值", &format!("points_{}", item.id))? {
+            item.points = p;
+        }
+        if let Some(w) = number_field(&fields, item, "权重", &format!("weight_{}", item.id))? {
+            item.weight = w;
+        }
+    }
+    let v = assessment::save_scheme(&state.db, &code, &scheme, &audit_actor(&caller, ip)).await?;
+    Ok(redirect_with(
+        &format!("/dashboard/regions/{code}/assessment/scheme"),
+        &format!("已保存考核方案第{v}版"),
+    ))
+}
+
+/// Replace the scheme with an uploaded JSON file (the format of `schemes/default.json`).
+async fn upload_scheme(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    Path(code): Path<String>,
+    multipart: Multipart,
+) -> PageResult {
+    let form = crate::files::read_form(multipart).await?;
+    check_csrf(&caller, form.field("_csrf"))?;
+    let code = may_edit_scheme(&caller, &code)?;
+    let Some(file) = form.file else {
+        return Err(AppError::Invalid("请选择考核方案 JSON 文件 (no file)".into()).into());
+    };
+    let text = String::from_utf8(file.bytes).map_err(|_| {
+        AppError::Invalid(format!(
+            "{} 不是 UTF-8 文本的 JSON 文件 (not UTF-8 JSON)",
+            file.name
+        ))
+    })?;
+    let scheme =
+        Scheme::from_json(&text, &file.name).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let v = assessment::save_scheme(&state.db, &code, &scheme, &audit_actor(&caller, ip)).await?;
+    Ok(redirect_with(
+        &format!("/dashboard/regions/{code}/assessment/scheme"),
+        &format!("已上传考核方案，保存为第{v}版"),
+    ))
+}
