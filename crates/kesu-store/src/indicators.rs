@@ -1659,7 +1659,15 @@ pub async fn late_or_returned(
     year: i32,
     today: Date,
 ) -> StoreResult<Vec<LateOrReturned>> {
+    let version = data_version(db).await?;
+    let key = format!("late/{region}/{year}/{today}");
+    if let Some(v) = memo_get::<Vec<LateOrReturned>>(db, &key, version) {
+        return Ok((*v).clone());
+    }
     let hi = prefix_end(region);
+    // A city's year is tens of thousands of reports, nearly all on time: SQL keeps only those
+    // that may be late or were returned (not handed in, handed in after the due day as stored,
+    // or with a return event); the exact rule, in China's calendar, is applied below.
     let rows: Vec<DisciplineRow> = on_db!(db, |p| {
         sqlx::query_as(
         "SELECT rp.id AS report_id, r.plan_id, rp.unit_id, u.name AS unit_name, rp.region_code,
@@ -1671,7 +1679,9 @@ pub async fn late_or_returned(
          JOIN unit u ON u.id = rp.unit_id
          JOIN task t ON t.id = rp.task_id
          WHERE rp.region_code >= $1 AND rp.region_code < $2 AND r.period LIKE $3 AND r.demo = $4
-         ORDER BY rp.region_code, u.name, r.period, t.path"
+           AND (rp.state NOT IN ('submitted', 'accepted') OR rp.submitted_at > r.due_date
+                OR EXISTS (SELECT 1 FROM report_event e
+                           WHERE e.report_id = rp.id AND e.action = 'return'))"
     )
     .bind(region)
     .bind(&hi)
@@ -1680,7 +1690,7 @@ pub async fn late_or_returned(
     .fetch_all(p)
     .await
     })?;
-    Ok(rows
+    let mut out: Vec<LateOrReturned> = rows
         .into_iter()
         .filter_map(|r| {
             let state = kesu_core::report::ReportState::parse(&r.state)?;
@@ -1702,7 +1712,17 @@ pub async fn late_or_returned(
                 returned: r.returned,
             })
         })
-        .collect())
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.region_code, &a.unit_name, &a.period, &a.task_path).cmp(&(
+            &b.region_code,
+            &b.unit_name,
+            &b.period,
+            &b.task_path,
+        ))
+    });
+    memo_put(db, &key, version, std::sync::Arc::new(out.clone()));
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- assessment

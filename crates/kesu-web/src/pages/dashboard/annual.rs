@@ -528,8 +528,14 @@ pub fn xlsx(a: &Annual) -> Result<Vec<u8>, AppError> {
 }
 
 /// Print an HTML file to PDF with headless Chromium (A4, as the page's print styles say).
+/// Debian's `chromium-headless-shell` is preferred: it prints in a third of a second where the
+/// full browser takes two.
 pub fn pdf(html_path: &std::path::Path, pdf_path: &std::path::Path) -> Result<(), String> {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    let chromium = [
+        "/usr/bin/chromium-headless-shell",
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ]
         .into_iter()
         .map(std::path::Path::new)
         .find(|p| p.exists())
