@@ -7,41 +7,11 @@
 // has, in each city plan, a count target reported by the counties in a round within the plan's
 // period: all accepted but the last county's, which is returned with a reason; the first accepted
 // one carries a reviewer's internal comment.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { BASE, ACCOUNTS, useBrowser, anonymousPage, signIn, shot } from '../browser.mjs';
 
-const BASE = process.env.KESU_URL;
-const ACCOUNTS = JSON.parse(readFileSync(process.env.KESU_ACCOUNTS, 'utf8'));
-const SHOTS = new URL('../artifacts/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(username) {
-  const account = ACCOUNTS.find(a => a.username === username);
-  assert.ok(account, `no demo account ${username}`);
-  const context = await browser.newContext({ locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${BASE}/login`);
-  await page.fill('input[name=username]', account.username);
-  await page.fill('input[name=password]', account.password);
-  await Promise.all([page.waitForURL(`${BASE}/`), page.click('button[type=submit]')]);
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-}
+useBrowser();
 
 // The office of the first city (a 4-digit region) in the demo: its plan has county children.
 const city = ACCOUNTS.find(a => a.role === 'admin' && a.region.length === 4).region;
@@ -232,7 +202,7 @@ test('published snapshot: readable without signing in, with the indicators and n
   await shot(admin, 'dash-06-published');
 
   // A stranger: a fresh context with no cookies.
-  const stranger = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  const stranger = await anonymousPage();
   assert.equal((await stranger.context().cookies()).length, 0);
   const res = await stranger.goto(`${BASE}/public/${city}`);
   assert.equal(res.status(), 200);

@@ -4,41 +4,11 @@
 // And a reporter who edits the URL to another unit's report gets 404.
 //
 // Run by scripts/e2e.sh, which starts `kesu demo` and sets KESU_URL and KESU_ACCOUNTS.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { BASE, ACCOUNTS, useBrowser, signIn, shot } from '../browser.mjs';
 
-const BASE = process.env.KESU_URL;
-const ACCOUNTS = JSON.parse(readFileSync(process.env.KESU_ACCOUNTS, 'utf8'));
-const SHOTS = new URL('../artifacts/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(username) {
-  const account = ACCOUNTS.find(a => a.username === username);
-  assert.ok(account, `no demo account ${username}`);
-  const context = await browser.newContext({ locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${BASE}/login`);
-  await page.fill('input[name=username]', account.username);
-  await page.fill('input[name=password]', account.password);
-  await Promise.all([page.waitForURL(`${BASE}/`), page.click('button[type=submit]')]);
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-}
+useBrowser();
 
 const byRole = role => ACCOUNTS.filter(a => a.role === role);
 
