@@ -903,6 +903,43 @@ async fn fetch_reports(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<Vec<Ob
     })
 }
 
+/// A kept value built from regions, populations and units: current when the data is
+/// unchanged, and also when everything written since only touched reports, rounds, recorded
+/// figures or snapshots (then it is kept for the new version).
+async fn memo_reference<T: std::any::Any + Send + Sync>(
+    db: &Db,
+    key: &str,
+    version: i64,
+) -> StoreResult<Option<std::sync::Arc<T>>> {
+    if let Some(v) = memo_get(db, key, version) {
+        return Ok(Some(v));
+    }
+    if let Some((was, loaded, old)) = memo_get_stale::<T>(db, key)
+        && was < version
+        && reference_unchanged(db, was, version).await?
+    {
+        memo_put_loaded(db, key, version, old.clone(), loaded);
+        return Ok(Some(old));
+    }
+    Ok(None)
+}
+
+/// Whether every audited write between two data versions left regions, populations and units
+/// alone. Known objects only (a report, a round, a recorded figure, a snapshot): anything else,
+/// such as a plan import that adds units, counts as a change.
+async fn reference_unchanged(db: &Db, from: i64, to: i64) -> StoreResult<bool> {
+    let others: i64 = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE id > $1 AND id <= $2
+           AND object NOT LIKE 'report:%' AND object NOT LIKE 'round:%'
+           AND object NOT LIKE 'indicator_record:%' AND object NOT LIKE 'snapshot:%'"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(p)
+    .await)?;
+    Ok(others == 0)
+}
+
 /// [`entities`], kept while the data is unchanged.
 async fn cached_entities(
     db: &Db,
@@ -911,7 +948,7 @@ async fn cached_entities(
     version: i64,
 ) -> StoreResult<std::sync::Arc<Option<Vec<Entity>>>> {
     let key = format!("entities/{region}/{entity}");
-    if let Some(v) = memo_get(db, &key, version) {
+    if let Some(v) = memo_reference(db, &key, version).await? {
         return Ok(v);
     }
     let arc = std::sync::Arc::new(entities(db, region, entity).await?);
@@ -927,7 +964,7 @@ async fn cached_tree(
     version: i64,
 ) -> StoreResult<std::sync::Arc<RegionTree>> {
     let key = format!("tree/{region}/{year}");
-    if let Some(v) = memo_get(db, &key, version) {
+    if let Some(v) = memo_reference(db, &key, version).await? {
         return Ok(v);
     }
     let infos = region_infos(db, region, year).await?;

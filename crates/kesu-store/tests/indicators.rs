@@ -432,6 +432,70 @@ async fn a_per_village_target_counts_the_villages_that_meet_it_and_rolls_up() {
     .await;
 }
 
+// The region tree behind a drill-down is kept across report changes (they cannot rename a
+// region), but not across a regions import.
+#[tokio::test]
+async fn a_region_renamed_after_a_view_is_named_anew_in_the_next_view() {
+    each_backend(|db| async move {
+        louxing_villages(&db).await;
+        let plan = import(&db, LOUDI, "4313").await;
+        let task = plans::tasks(&db, plan)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.path == FARMERS)
+            .unwrap();
+        let leaders = task.targets[1].id;
+        let office = Actor::new("office");
+        indicators::expand_entities(&db, task.id, "431302", RegionLevel::Village, &office)
+            .await
+            .unwrap();
+        let r = round(&db, plan, "2024Q4").await;
+        let slots = reporting::slots(&db, r).await.unwrap();
+        let villages: Vec<&reporting::Slot> = slots
+            .iter()
+            .filter(|s| s.task_path == FARMERS && s.region_code.len() == 12)
+            .collect();
+        let township = villages[0].region_code[..9].to_string();
+        let mut q = Query::new(plan, date!(2025 - 01 - 15));
+        q.region = Some("431302".into());
+        let name_of_township = |d: &indicators::DrillDown| {
+            d.children
+                .iter()
+                .find(|c| c.code == township)
+                .map(|c| (c.name.clone(), c.met))
+                .unwrap()
+        };
+        let before = indicators::drill(&db, &q, leaders, "431302")
+            .await
+            .unwrap()
+            .unwrap();
+        let (old_name, met) = name_of_township(&before);
+        assert_eq!(met, 0);
+
+        // A report changes: the tree is kept, the value is new.
+        report_accepted(&db, villages[0].id, &[(leaders, 1.0)]).await;
+        let after_report = indicators::drill(&db, &q, leaders, "431302")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(name_of_township(&after_report), (old_name.clone(), 1));
+
+        // The township is renamed by a regions import: the next view says so.
+        let csv = format!("code,name\n{township},新名街道\n");
+        kesu_store::regions::import_seed_csv(&db, &office, csv.as_bytes(), "rename.csv", "2024")
+            .await
+            .unwrap();
+        let renamed = indicators::drill(&db, &q, leaders, "431302")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(name_of_township(&renamed), ("新名街道".to_string(), 1));
+        assert_ne!(old_name, "新名街道");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_region_filter_keeps_only_the_reports_of_its_subtree() {
     each_backend(|db| async move {
