@@ -1,0 +1,158 @@
+//! The admin's audit pages: `/audit` (the audit log of the admin's region with its filters, and
+//! the region's login log) and `/audit.xlsx` (the filtered log as a workbook). [`AuditQuery`] is
+//! shared with the API's audit endpoint.
+
+use super::{
+    Layout, PageResult, UserBar, local_time, parse_date, percent_encode, render, xlsx_response,
+};
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::{AppState, sheets};
+use askama::Template;
+use axum::extract::{Query, State};
+use kesu_core::authz::Role;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl AuditQuery {
+    pub fn to_filter(&self, region: &str) -> Result<kesu_store::audit::Filter, AppError> {
+        let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        let date = |s: &Option<String>, f: &str| nonempty(s).map(|v| parse_date(&v, f)).transpose();
+        Ok(kesu_store::audit::Filter {
+            region: Some(region.to_string()),
+            actor: nonempty(&self.actor),
+            action: nonempty(&self.action),
+            object: nonempty(&self.object),
+            from: date(&self.from, "起始日期")?,
+            to: date(&self.to, "截止日期")?,
+        })
+    }
+
+    fn query_string(&self) -> String {
+        let parts = [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("object", &self.object),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        parts
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_ref()
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={}", percent_encode(v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+struct AuditView {
+    at: String,
+    actor: String,
+    action: String,
+    object: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    user: Option<UserBar>,
+    demo: bool,
+    flash: Option<String>,
+    filter: AuditQuery,
+    query: String,
+    entries: Vec<AuditView>,
+    logins: Vec<LoginView>,
+}
+
+struct LoginView {
+    at: String,
+    username: String,
+    ip: String,
+    outcome: &'static str,
+}
+
+fn outcome_zh(o: &str) -> &'static str {
+    match o {
+        "ok" => "成功",
+        "bad_password" => "密码错误",
+        "locked_out" => "账户锁定中",
+        _ => "用户名不存在",
+    }
+}
+
+fn json_text(v: &Option<serde_json::Value>) -> String {
+    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+}
+
+pub(super) async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    if caller.actor.role != Role::Admin {
+        return Err(AppError::Forbidden.into());
+    }
+    let l = Layout::new(&state, &caller).await?;
+    let entries =
+        kesu_store::audit::search(&state.db, &q.to_filter(caller.actor.region.as_str())?, 500)
+            .await?
+            .into_iter()
+            .map(|e| AuditView {
+                at: local_time(e.at),
+                before: json_text(&e.before),
+                after: json_text(&e.after),
+                actor: e.actor,
+                action: e.action,
+                object: e.object,
+            })
+            .collect();
+    let logins = kesu_store::accounts::login_log_in(&state.db, caller.actor.region.as_str(), 100)
+        .await?
+        .into_iter()
+        .map(|e| LoginView {
+            at: local_time(e.at),
+            outcome: outcome_zh(&e.outcome),
+            ip: e.ip.unwrap_or_default(),
+            username: e.username,
+        })
+        .collect();
+    render(&AuditPage {
+        user: l.user,
+        demo: l.demo,
+        flash: l.flash,
+        query: q.query_string(),
+        filter: q,
+        entries,
+        logins,
+    })
+}
+
+pub(super) async fn audit_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    if caller.actor.role != Role::Admin {
+        return Err(AppError::Forbidden.into());
+    }
+    let entries = kesu_store::audit::search(
+        &state.db,
+        &q.to_filter(caller.actor.region.as_str())?,
+        100_000,
+    )
+    .await?;
+    Ok(xlsx_response(sheets::audit(&entries)?, "审计日志.xlsx"))
+}
