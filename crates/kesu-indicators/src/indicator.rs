@@ -265,11 +265,21 @@ const CADENCE_WORDS: &[(&str, Cadence)] = &[
     ("年均", Cadence::Year),
 ];
 
+/// Words of a monthly cadence. Rounds are quarterly at the finest, so a monthly target is judged
+/// per quarter: a count against three times the monthly number, a level or a share as it stands.
+const MONTH_WORDS: &[&str] = &["每个月", "每月"];
+
 impl Indicator {
     /// Classify a target and choose its aggregation.
     pub fn from_target(target: &Target) -> Indicator {
         let measure = classify_measure(target);
-        let (entity, cadence) = scope(target);
+        let (entity, cadence, monthly) = scope(target);
+        let (target, monthly_note) = if monthly {
+            quarterly_from_monthly(target, measure)
+        } else {
+            (target.clone(), None)
+        };
+        let target = &target;
         let kind = match (entity, cadence) {
             (Some(entity), cadence) => Kind::PerEntity {
                 entity,
@@ -293,6 +303,9 @@ impl Indicator {
             rule: String::new(),
         };
         ind.rule = ind.describe();
+        if let Some(note) = monthly_note {
+            ind.rule = format!("{note}\n{}", ind.rule);
+        }
         ind
     }
 
@@ -436,11 +449,13 @@ fn classify_measure(t: &Target) -> Measure {
     Measure::Stock
 }
 
-/// The entity and the cadence of a target, from `per` (and 每年 in the text).
-fn scope(t: &Target) -> (Option<String>, Option<Cadence>) {
+/// The entity and the cadence of a target, from `per` (and 每年 in the text), and whether the
+/// cadence was monthly (then it is given as quarterly).
+fn scope(t: &Target) -> (Option<String>, Option<Cadence>, bool) {
     let per = t.per.as_deref().map(str::trim).unwrap_or("");
     let mut entity = per.to_string();
     let mut cadence = None;
+    let mut monthly = false;
     for (w, c) in CADENCE_WORDS {
         if entity.contains(w) {
             cadence = Some(*c);
@@ -448,15 +463,51 @@ fn scope(t: &Target) -> (Option<String>, Option<Cadence>) {
             break;
         }
     }
-    if cadence.is_none() {
+    if cadence.is_none()
+        && let Some(w) = MONTH_WORDS.iter().find(|w| entity.contains(*w))
+    {
+        entity = entity.replacen(w, "", 1);
+        monthly = true;
+    }
+    if cadence.is_none() && !monthly {
         cadence = CADENCE_WORDS
             .iter()
             .find(|(w, _)| t.text.contains(w))
             .map(|(_, c)| *c);
+        monthly = cadence.is_none() && MONTH_WORDS.iter().any(|w| t.text.contains(w));
+    }
+    if monthly {
+        cadence = Some(Cadence::Quarter);
     }
     let entity = entity.trim_matches(|c: char| c.is_whitespace() || c == '、' || c == '，');
     let entity = (!entity.is_empty()).then(|| entity.to_string());
-    (entity, cadence)
+    (entity, cadence, monthly)
+}
+
+/// A monthly target as the quarterly one it is judged by, with a note for the rule text.
+fn quarterly_from_monthly(t: &Target, measure: Measure) -> (Target, Option<String>) {
+    let mut q = t.clone();
+    if measure != Measure::Count {
+        return (
+            q,
+            Some("原文按月：按季度报告，每季度按同一水平判断。".into()),
+        );
+    }
+    q.value = match t.value {
+        TargetValue::Number(x) => TargetValue::Number(x * 3.0),
+        TargetValue::Range([lo, hi]) => TargetValue::Range([lo * 3.0, hi * 3.0]),
+    };
+    let n = |v: &TargetValue| match *v {
+        TargetValue::Number(x) | TargetValue::Range([x, _]) => kesu_core::plan::fmt_num(x),
+    };
+    let note = format!(
+        "原文按月（每月{}{}）：按季度报告，每季度应达 {}{}（3个月）。",
+        n(&t.value),
+        t.unit,
+        n(&q.value),
+        t.unit
+    );
+    (q, Some(note))
 }
 
 #[cfg(test)]
@@ -552,6 +603,53 @@ mod tests {
             Kind::PerPeriod {
                 cadence: Cadence::Year,
                 measure: Measure::Count
+            }
+        );
+    }
+
+    #[test]
+    fn a_monthly_count_is_judged_per_quarter_at_three_times_the_number() {
+        let ind = Indicator::from_target(&target(
+            "每月开展科普讲座2场次",
+            "场次",
+            2.0,
+            None,
+            Some("每月"),
+        ));
+        assert_eq!(
+            ind.kind,
+            Kind::PerPeriod {
+                cadence: Cadence::Quarter,
+                measure: Measure::Count
+            }
+        );
+        assert_eq!(ind.target.value, TargetValue::Number(6.0));
+        assert!(ind.rule.contains("每季度应达 6场次"), "{}", ind.rule);
+    }
+
+    #[test]
+    fn a_monthly_level_in_the_text_keeps_its_value_per_quarter() {
+        let ind = Indicator::from_target(&target(
+            "科普网站每个月信息更新率达到90%",
+            "%",
+            90.0,
+            None,
+            None,
+        ));
+        assert_eq!(ind.kind.cadence(), Some(Cadence::Quarter));
+        assert_eq!(ind.target.value, TargetValue::Number(90.0));
+        assert!(ind.rule.contains("原文按月"), "{}", ind.rule);
+    }
+
+    #[test]
+    fn a_monthly_target_per_village_is_per_entity_with_a_quarterly_cadence() {
+        let k = kind_of("每个村每月开展1次科普活动", "次", Some("每个村每月"));
+        assert_eq!(
+            k,
+            Kind::PerEntity {
+                entity: "每个村".into(),
+                measure: Measure::Count,
+                cadence: Some(Cadence::Quarter)
             }
         );
     }

@@ -918,6 +918,29 @@ mod tests {
     }
 
     #[test]
+    fn a_monthly_count_is_met_by_a_quarter_with_three_months_worth() {
+        // 每月2场: a quarter needs 6. 2024Q3 had 6 (met), 2024Q4 had 5 (not met).
+        let talks = target(
+            "每月开展科普讲座2场次",
+            Comparator::Ge,
+            2.0,
+            "场次",
+            None,
+            Some("每月"),
+        );
+        let o = [
+            obs(1, "341002", q(2024, 3), 6.0),
+            obs(2, "341002", q(2024, 4), 5.0),
+        ];
+        let ctx = Context::new([2021, 2025], date!(2025 - 01 - 10));
+        let e = evaluate(&talks, &o, &ctx);
+        assert_eq!(e.window, Window::period(q(2024, 4)));
+        assert_eq!((e.actual, e.status), (Some(5.0), Status::Behind));
+        let q3 = e.periods.iter().find(|p| p.period == q(2024, 3)).unwrap();
+        assert_eq!(q3.met, Some(true));
+    }
+
+    #[test]
     fn a_yearly_target_versus_the_same_total_cumulated() {
         // The same four reports: as a cumulative count (8 over 2022–2025) the total is 5 of 8.
         let o = [
