@@ -340,6 +340,9 @@ fn cumulative(indicator: &Indicator, observations: &[Observation], ctx: &Context
         (None, true) => None,
     };
     let mut text = format!("{}\n范围：{}。", indicator.rule, window.zh());
+    if let Some(b) = ctx.baseline {
+        text.push_str(&format!("基线 {}{}，按进度从基线起算。", num(b), t.unit));
+    }
     let Some(v) = a.value else {
         text.push_str(&format!("无已通过的报告，状态：{}。", Status::NoData.zh()));
         return no_data(window, elapsed, expected_value, a.unweighted, text);

@@ -1097,6 +1097,16 @@ async fn evaluate_uncached(db: &Db, q: &Query, version: i64) -> StoreResult<Plan
         if let Some(e) = entities.as_deref().and_then(|e| e.as_deref()) {
             ctx = ctx.with_entities(e);
         }
+        // A share is on track against the path from where it stood the year before the plan
+        // (the 2020 survey for a 2021–2025 plan), when that figure is recorded.
+        if ind.kind == kesu_indicators::Kind::Share {
+            let before = Window::years(l.plan_period[0] - 1, l.plan_period[0] - 1);
+            if let Some(b) =
+                actual::actual(ind.aggregation, obs, &before, Some(&l.population)).value
+            {
+                ctx = ctx.with_baseline(b);
+            }
+        }
         let ev = evaluate(&ind, obs, &ctx);
         rows.push(row(t, &ind, &ev));
         evaluations.push(ev);

@@ -803,6 +803,36 @@ async fn the_literacy_goal_takes_the_recorded_survey_shares_weighted_by_populati
     .await;
 }
 
+// "超过15%" over 2021–2025: at the end of 2023 (60% of the way) a city that stood at 12% in
+// 2020 should be at 12 + 3 × 0.6 = 13.8%; 13.5% is behind. Without the 2020 figure the path
+// would start from 0 (9% expected) and 13.5% would look on track.
+#[tokio::test]
+async fn a_share_is_on_track_against_the_path_from_the_year_before_the_plan() {
+    each_backend(|db| async move {
+        let plan = three_counties(&db).await;
+        record_share(&db, "4313", 2023, 13.5).await;
+        let p = evaluate(&db, plan, date!(2023 - 12 - 31)).await;
+        assert_eq!(p.indicators[0].actual, Some(13.5));
+        assert_eq!(p.indicators[0].status, Status::OnTrack);
+
+        record_share(&db, "4313", 2020, 12.0).await;
+        let p = evaluate(&db, plan, date!(2023 - 12 - 31)).await;
+        let goal = &p.indicators[0];
+        assert_eq!(goal.actual, Some(13.5), "the baseline is not an actual");
+        assert_eq!(goal.status, Status::Behind);
+        assert_eq!(
+            goal.expected.map(|e| (e * 100.0).round() / 100.0),
+            Some(13.8)
+        );
+        assert!(
+            goal.explanation.contains("基线 12%"),
+            "{}",
+            goal.explanation
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn historical_values_enter_as_accepted_reports_all_or_nothing() {
     each_backend(|db| async move {
