@@ -222,8 +222,8 @@ async fn assessed_body(
                 .find(|(k, _)| *k == unit.to_string())
                 .ok_or(AppError::NotFound)?;
             let u = kesu_store::units::get(&state.db, unit).await?;
-            let region = RegionCode::parse(&u.region_code)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let region =
+                RegionCode::parse(&u.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
             Ok(Assessed {
                 id,
                 name,
@@ -360,14 +360,14 @@ pub async fn unit_links(
         if a.role == Role::Reporter && a.unit_id == Some(unit) {
             out.push((
                 self_href(&p.region_code, year, AssessBy::Units, &id),
-                format!("{who}{year}年度考核：本单位自评"),
+                format!("{year}年度考核自评（{who}考核）"),
             ));
         } else if a.role != Role::Reporter
             && RegionCode::parse(&p.region_code).is_ok_and(|c| a.covers(&c))
         {
             out.push((
                 page_href(&p.region_code, year, AssessBy::Units),
-                format!("{who}{year}年度责任单位考核"),
+                format!("{year}年度责任单位考核（{who}）"),
             ));
         }
     }
