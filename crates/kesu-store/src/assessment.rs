@@ -365,9 +365,15 @@ fn region_of_key(key: &InputKey<'_>) -> String {
     }
 }
 
+/// The audited object. A unit's id is a bare number that could equal a region code, so units
+/// carry their kind in the name (`…/2025/units/7/item`); regions keep the older form.
 fn object(key: &InputKey<'_>, item: &str) -> String {
+    let kind = match key.by {
+        AssessBy::Regions => "",
+        AssessBy::Units => "units/",
+    };
     format!(
-        "assessment_input:{}/{}/{}/{}",
+        "assessment_input:{}/{}/{kind}{}/{}",
         key.region_code, key.year, key.assessed, item
     )
 }

@@ -1896,6 +1896,27 @@ pub async fn child_regions(db: &Db, region: &str) -> StoreResult<Vec<(String, St
         .collect())
 }
 
+/// Who a plan's assessment ranks, as (id, name): the child regions of the plan's region, or
+/// the units assigned to its tasks within the region (the id is then the unit id). The pages
+/// check an assessed body against this same list, so a page and the ranking never disagree.
+pub async fn assessed_bodies(
+    db: &Db,
+    plan: &plans::PlanRow,
+    by: AssessBy,
+) -> StoreResult<Vec<(String, String)>> {
+    Ok(match by {
+        AssessBy::Regions => child_regions(db, &plan.region_code).await?,
+        AssessBy::Units => {
+            let mut out = Vec::new();
+            for id in assigned_units_in(db, plan.id, &plan.region_code).await? {
+                let u = crate::units::get(db, id).await?;
+                out.push((id.to_string(), u.name));
+            }
+            out
+        }
+    })
+}
+
 /// The last day a year's figures are judged on: 31 December, or today if earlier.
 pub fn year_end(year: i32, today: Date) -> Date {
     let end = Date::from_calendar_date(year, time::Month::December, 31).unwrap_or(today);
@@ -1942,17 +1963,7 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
         .into_iter()
         .find(|t| t.task_id.is_none() && is_literacy_share(&t.target))
         .map(|t| t.target);
-    let entities: Vec<(String, String)> = match q.by {
-        AssessBy::Regions => child_regions(db, &plan.region_code).await?,
-        AssessBy::Units => {
-            let mut out = Vec::new();
-            for id in assigned_units_in(db, q.plan_id, &plan.region_code).await? {
-                let u = crate::units::get(db, id).await?;
-                out.push((id.to_string(), u.name));
-            }
-            out
-        }
-    };
+    let entities = assessed_bodies(db, &plan, q.by).await?;
     let own_plans = plans::list(db, &plan.region_code).await?;
     // Late and returned reports of the whole region, read once and split by body below.
     let all_late = late_or_returned(db, &plan.region_code, q.year, q.today).await?;

@@ -153,9 +153,13 @@ pub struct FlashQuery {
 }
 
 fn redirect_with(path: &str, msg: &str) -> Response {
+    // The message goes in the query, before any `#anchor` (after it, the browser would keep
+    // it to itself and the flash would never show).
+    let (path, anchor) = path.split_at(path.find('#').unwrap_or(path.len()));
     let mut url = String::from(path);
     url.push_str(if path.contains('?') { "&msg=" } else { "?msg=" });
     url.push_str(&percent_encode(msg));
+    url.push_str(anchor);
     Redirect::to(&url).into_response()
 }
 

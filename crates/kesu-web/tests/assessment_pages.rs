@@ -141,11 +141,16 @@ fn ranking(html: &str) -> Vec<(String, u32, f64)> {
 
 /// The city admin stores the two-item scheme through the upload form.
 async fn two_item_scheme(w: &World, city: &str) {
-    let token = csrf(w, city).await;
+    two_item_scheme_in(w, city, CITY).await;
+}
+
+/// An admin of `code` stores the two-item scheme through the upload form.
+async fn two_item_scheme_in(w: &World, admin: &str, code: &str) {
+    let token = csrf(w, admin).await;
     let (s, body) = upload(
         w,
-        city,
-        "/dashboard/regions/4313/assessment/scheme/upload",
+        admin,
+        &format!("/dashboard/regions/{code}/assessment/scheme/upload"),
         &token,
         "scheme.json",
         TWO_ITEMS,
@@ -153,6 +158,405 @@ async fn two_item_scheme(w: &World, city: &str) {
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
 }
+
+// ---------------------------------------------------------------- units
+
+// The units' assessment runs in 娄星区 on its own plan (the world's county plan): its three
+// units (区教育局, 区科协, 区融媒体中心) each lead or support a task, and each has a reporter.
+
+const UNITS_PAGE: &str = "/dashboard/regions/431302/assessment?year=2025&by=units";
+
+fn unit_self_path(unit: i64) -> String {
+    format!("/dashboard/regions/431302/assessment/2025/units/self/{unit}")
+}
+
+fn unit_review_path(unit: i64) -> String {
+    format!("/dashboard/regions/431302/assessment/2025/units/review/{unit}")
+}
+
+/// A unit of 娄星区 by name.
+fn unit(w: &World, name: &str) -> i64 {
+    w.units[A][name]
+}
+
+/// The reporter account of a unit.
+fn reporter_of(w: &World, unit: i64) -> String {
+    w.users
+        .iter()
+        .find(|(_, (_, _, u))| *u == Some(unit))
+        .map(|(name, _)| name.clone())
+        .expect("each unit of the world has a reporter")
+}
+
+#[tokio::test]
+async fn the_units_assessment_ranks_the_plans_units_and_is_linked_from_each_units_dashboard() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let office = w.login("a_admin").await;
+        let (s, html) = w.page(&office, UNITS_PAGE).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let mut ranked: Vec<i64> = ranking(&html)
+            .into_iter()
+            .map(|r| r.0.parse().unwrap())
+            .collect();
+        ranked.sort_unstable();
+        let mut units: Vec<i64> = w.units[A].values().copied().collect();
+        units.sort_unstable();
+        assert_eq!(ranked, units, "{html}");
+        // The office's view links each unit's self-score form, and the regions' view.
+        for u in &units {
+            assert!(html.contains(&unit_self_path(*u)), "{html}");
+        }
+        assert!(
+            html.contains("/dashboard/regions/431302/assessment?year=2025\""),
+            "{html}"
+        );
+        // A unit's reporter finds its own form on its unit's dashboard, not another's.
+        let edu = unit(&w, "区教育局");
+        let reporter = w.login(&reporter_of(&w, edu)).await;
+        let (s, html) = w.page(&reporter, &format!("/dashboard/units/{edu}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&unit_self_path(edu)), "{html}");
+        assert!(
+            !html.contains("by=units"),
+            "the ranking is the office's: {html}"
+        );
+        // The office finds the units' ranking there instead.
+        let (_, html) = w.page(&office, &format!("/dashboard/units/{edu}")).await;
+        let html = html.replace("&#38;", "&").replace("&amp;", "&");
+        assert!(html.contains(UNITS_PAGE), "{html}");
+        // The ranking itself is the office's: a reporter gets 404.
+        let (s, _) = w.page(&reporter, UNITS_PAGE).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_units_self_score_appears_for_the_reviewer_in_the_units_view() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let office = w.login("a_admin").await;
+        two_item_scheme_in(&w, &office, A).await;
+        let edu = unit(&w, "区教育局");
+        let name = reporter_of(&w, edu);
+        let reporter = w.login(&name).await;
+        let (s, html) = w.page(&reporter, &unit_self_path(edu)).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        assert!(html.contains("name=\"self_funding\""), "{html}");
+        assert!(html.contains("name=\"_csrf\""), "{html}");
+        let token = csrf(&w, &reporter).await;
+        let (s, body) = post_form(
+            &w,
+            &reporter,
+            &unit_self_path(edu),
+            &format!(
+                "_csrf={token}&self_funding=8&note_funding={}&self_publicity=",
+                enc("科普经费已列入部门预算UQ")
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let reviewer = w.login("a_reviewer").await;
+        let (_, html) = w.page(&reviewer, UNITS_PAGE).await;
+        let section = &html[html.find(&format!("id=\"c{edu}\"")).unwrap()..];
+        let row = &section[section.find("data-item=\"funding\"").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains("<td class=\"self\">8"), "{row}");
+        assert!(row.contains("科普经费已列入部门预算UQ"), "{row}");
+        assert!(row.contains(&name), "who entered it: {row}");
+        // A self score does not count until the office reviews it.
+        assert!(ranking(&html).iter().all(|r| r.2 == 0.0), "{html}");
+        // It is a unit's input, not a region's.
+        let regions = kesu_store::assessment::inputs(
+            &w.db,
+            A,
+            2025,
+            kesu_store::indicators::AssessBy::Regions,
+        )
+        .await
+        .unwrap();
+        assert!(regions.is_empty(), "{regions:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_unit_cannot_self_score_a_unit_nor_may_a_unit_enter_reviewer_scores() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let office = w.login("a_admin").await;
+        two_item_scheme_in(&w, &office, A).await;
+        let (edu, assoc) = (unit(&w, "区教育局"), unit(&w, "区科协"));
+        let own = w.login(&reporter_of(&w, edu)).await;
+        let other = w.login(&reporter_of(&w, assoc)).await;
+        let t_own = csrf(&w, &own).await;
+        let t_other = csrf(&w, &other).await;
+        // Another unit's reporter: the form is out of its scope.
+        let (s, _) = w.page(&other, &unit_self_path(edu)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = post_form(
+            &w,
+            &other,
+            &unit_self_path(edu),
+            &format!("_csrf={t_other}&self_funding=10"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Reviewer scores, even on its own unit: the office's, not the unit's.
+        let (s, _) = post_form(
+            &w,
+            &own,
+            &unit_review_path(edu),
+            &format!("_csrf={t_own}&score_funding=10&reason_funding=x"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // Nor on another unit, which it cannot see at all.
+        let (s, _) = post_form(
+            &w,
+            &other,
+            &unit_review_path(edu),
+            &format!("_csrf={t_other}&score_funding=10&reason_funding=x"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The viewer neither self-scores nor reviews; the office does not self-score for a unit.
+        let viewer = w.login("a_viewer").await;
+        let tv = csrf(&w, &viewer).await;
+        for path in [unit_self_path(edu), unit_review_path(edu)] {
+            let (s, _) = post_form(
+                &w,
+                &viewer,
+                &path,
+                &format!("_csrf={tv}&self_funding=10&done_funding=yes"),
+            )
+            .await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{path}");
+        }
+        let to = csrf(&w, &office).await;
+        let (s, _) = post_form(
+            &w,
+            &office,
+            &unit_self_path(edu),
+            &format!("_csrf={to}&self_funding=10"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // A unit's own form without the session's token is refused.
+        let (s, _) = post_form(&w, &own, &unit_self_path(edu), "self_funding=10").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // A unit that the plan does not assign: not an assessed body.
+        let elsewhere = w.units[B]["区教育局"];
+        let (s, _) = w.page(&office, &unit_self_path(elsewhere)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let rows =
+            kesu_store::assessment::inputs(&w.db, A, 2025, kesu_store::indicators::AssessBy::Units)
+                .await
+                .unwrap();
+        assert!(rows.is_empty(), "nothing stored: {rows:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reviewer_score_on_a_unit_changes_the_units_ranking_as_computed_by_hand() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let office = w.login("a_admin").await;
+        two_item_scheme_in(&w, &office, A).await;
+        let reviewer = w.login("a_reviewer").await;
+        let token = csrf(&w, &reviewer).await;
+        let (edu, assoc, media) = (
+            unit(&w, "区教育局"),
+            unit(&w, "区科协"),
+            unit(&w, "区融媒体中心"),
+        );
+        // 区教育局 both items, 10 + 5 = 15; 区科协 funding, 10; 区融媒体中心 publicity, 5.
+        for (u, fields) in [
+            (edu, "done_funding=yes&done_publicity=yes"),
+            (assoc, "done_funding=yes&done_publicity=no"),
+            (media, "done_funding=no&done_publicity=yes"),
+        ] {
+            let (s, body) = post_form(
+                &w,
+                &reviewer,
+                &unit_review_path(u),
+                &format!("_csrf={token}&{fields}"),
+            )
+            .await;
+            assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        }
+        let (_, html) = w.page(&reviewer, UNITS_PAGE).await;
+        let ids = |r: Vec<(String, u32, f64)>| {
+            r.into_iter()
+                .map(|(c, rank, t)| (c.parse::<i64>().unwrap(), rank, t))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(ranking(&html)),
+            [(edu, 1, 15.0), (assoc, 2, 10.0), (media, 3, 5.0)]
+        );
+        // A score that differs from the (absent) self score needs a reason: refused, item named.
+        let (s, body) = post_form(
+            &w,
+            &reviewer,
+            &unit_review_path(edu),
+            &format!("_csrf={token}&done_funding=yes&done_publicity=yes&score_funding=3"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("经费保障") && body.contains("须填写理由"), "{body}");
+        // With a reason: 区教育局 3 + 5 = 8, now behind 区科协's 10.
+        let (s, body) = post_form(
+            &w,
+            &reviewer,
+            &unit_review_path(edu),
+            &format!(
+                "_csrf={token}&done_funding=yes&done_publicity=yes&score_funding=3&reason_funding={}",
+                enc("经费到位不足三成")
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let (_, html) = w.page(&reviewer, UNITS_PAGE).await;
+        assert_eq!(
+            ids(ranking(&html)),
+            [(assoc, 1, 10.0), (edu, 2, 8.0), (media, 3, 5.0)]
+        );
+        assert!(html.contains("经费到位不足三成"), "{html}");
+        // The regions' ranking of the same region is another assessment: untouched.
+        let rows = kesu_store::assessment::inputs(
+            &w.db,
+            A,
+            2025,
+            kesu_store::indicators::AssessBy::Regions,
+        )
+        .await
+        .unwrap();
+        assert!(rows.is_empty(), "{rows:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_change_to_a_units_assessment_leaves_an_audit_row_naming_who_made_it() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let office = w.login("a_admin").await;
+        two_item_scheme_in(&w, &office, A).await;
+        let edu = unit(&w, "区教育局");
+        let name = reporter_of(&w, edu);
+        let reporter = w.login(&name).await;
+        let tr = csrf(&w, &reporter).await;
+        for score in ["8", "9"] {
+            let (s, body) = post_form(
+                &w,
+                &reporter,
+                &unit_self_path(edu),
+                &format!("_csrf={tr}&self_funding={score}"),
+            )
+            .await;
+            assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        }
+        let reviewer = w.login("a_reviewer").await;
+        let tv = csrf(&w, &reviewer).await;
+        // Agreeing with the self score needs no reason.
+        let (s, body) = post_form(
+            &w,
+            &reviewer,
+            &unit_review_path(edu),
+            &format!("_csrf={tv}&score_funding=9"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let log = kesu_store::audit::for_object(
+            &w.db,
+            &format!("assessment_input:431302/2025/units/{edu}/funding"),
+        )
+        .await
+        .unwrap();
+        let seen: Vec<(&str, &str, Option<&serde_json::Value>)> = log
+            .iter()
+            .map(|e| (e.actor.as_str(), e.action.as_str(), e.after.as_ref()))
+            .collect();
+        assert_eq!(log.len(), 3, "{log:?}");
+        assert!(
+            log.iter()
+                .filter(|e| e.action == "assessment.self_score")
+                .all(|e| e.actor == name),
+            "{seen:?}"
+        );
+        let review: Vec<_> = log
+            .iter()
+            .filter(|e| e.action == "assessment.review")
+            .collect();
+        assert_eq!(review.len(), 1, "{seen:?}");
+        assert_eq!(review[0].actor, "a_reviewer");
+        assert_eq!(review[0].after.as_ref().unwrap()["reviewer_score"], 9.0);
+        // The second self score records what it replaced.
+        assert!(
+            log.iter().any(|e| e.action == "assessment.self_score"
+                && e.before.as_ref().is_some_and(|b| b["self_score"] == 8.0)
+                && e.after.as_ref().is_some_and(|a| a["self_score"] == 9.0)),
+            "{seen:?}"
+        );
+    })
+    .await;
+}
+
+/// Who may do what on a unit's assessment routes, by the rules written out again here: the
+/// ranking is for office roles covering 娄星区; a unit's forms are seen by office roles
+/// covering it and by its own reporter (anyone else: 404); its self-score form is its
+/// reporter's (others who see it: 403); reviewer scores are for reviewers and admins covering
+/// 娄星区 (others who see it: 403).
+#[tokio::test]
+async fn every_account_gets_the_status_its_role_and_scope_call_for_on_a_units_assessment() {
+    use kesu_core::authz::Role;
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let edu = unit(&w, "区教育局");
+        for (user, (role, region, own_unit)) in w.users.clone() {
+            let c = w.login(&user).await;
+            let token = csrf(&w, &c).await;
+            let office = matches!(role, Role::Admin | Role::Reviewer);
+            let covers = A.starts_with(region.as_str());
+            let (s, _) = w.page(&c, UNITS_PAGE).await;
+            let want = if role != Role::Reporter && covers {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(s, want, "{user} reads the units' ranking");
+            let sees = if role == Role::Reporter {
+                own_unit == Some(edu)
+            } else {
+                covers
+            };
+            let (s, _) = w.page(&c, &unit_self_path(edu)).await;
+            let want = if !sees {
+                StatusCode::NOT_FOUND
+            } else if role == Role::Reporter {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(s, want, "{user} opens 区教育局's self-score form");
+            let (s, _) = post_form(&w, &c, &unit_review_path(edu), &format!("_csrf={token}")).await;
+            let want = if !sees {
+                StatusCode::NOT_FOUND
+            } else if office {
+                StatusCode::SEE_OTHER
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(s, want, "{user} reviews 区教育局");
+        }
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------- regions
 
 #[tokio::test]
 async fn the_assessment_page_ranks_the_counties_and_is_linked_from_the_region_page() {

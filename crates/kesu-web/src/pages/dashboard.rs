@@ -863,9 +863,11 @@ async fn self_assessment_link(
             .iter()
             .any(|(c, _)| c == code)
         {
-            return Ok(Some(format!(
-                "/dashboard/regions/{}/assessment/{year}/self/{code}",
-                p.as_str()
+            return Ok(Some(assessment::self_href(
+                p.as_str(),
+                year,
+                ind::AssessBy::Regions,
+                code,
             )));
         }
         up = p.parent();
@@ -890,6 +892,9 @@ struct UnitPage {
     flash: Option<String>,
     name: String,
     plans: Vec<UnitPlan>,
+    /// The assessments ranking this unit: its self-score forms (its reporters) or the units'
+    /// ranking (the office), as (address, label).
+    assessments: Vec<(String, String)>,
 }
 
 async fn unit_page(
@@ -928,6 +933,7 @@ async fn unit_page(
         flash: l.flash,
         name: unit.name,
         plans,
+        assessments: assessment::unit_links(&state, &caller, id, state.today().year()).await?,
     })
 }
 

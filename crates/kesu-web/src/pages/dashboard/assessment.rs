@@ -1,14 +1,23 @@
-//! The assessment pages (考核): a region's annual assessment of its child regions on its own
-//! plan, with the scheme in force; the office (reviewer or admin of the region) enters reviewer
-//! scores with reasons and whether fixed items were done; each assessed county's own account
-//! enters its self scores with notes for its own rows; the office admin views and changes the
-//! scheme (points and weights, or a whole JSON file). Scoring is `kesu_store::indicators::assess`
-//! on the stored inputs; storage is `kesu_store::assessment`.
+//! The assessment pages (考核): a region's annual assessment on its own plan, with the scheme in
+//! force, of either kind of assessed body: its child regions (the counties of a city) or the
+//! units assigned to the plan's tasks (牵头单位/责任单位, `?by=units`). Both kinds go through the
+//! same handlers with the kind as a parameter: the office (reviewer or admin of the region)
+//! enters reviewer scores with reasons and whether fixed items were done; the assessed body's
+//! own account enters its self scores with notes (a county: its own admin or reviewer; a unit:
+//! its reporters); the office admin views and changes the scheme (points and weights, or a whole
+//! JSON file). Scoring is `kesu_store::indicators::assess` on the stored inputs; storage is
+//! `kesu_store::assessment`.
 //!
-//! Scope (server side): the assessing region's page is for the office roles covering it; a
-//! county's self-score form for the accounts of that county itself (others covering it: 403;
-//! anyone not covering it: 404); reviewer scores for reviewers and admins of the assessing
-//! region (a county's own account: 403); the scheme for the region's admin.
+//! Addresses: the ranking is `/dashboard/regions/{code}/assessment?year=Y[&by=units]`; a body's
+//! forms are `…/assessment/{year}/self/{id}` and `…/review/{id}` for a child region, and
+//! `…/assessment/{year}/units/self/{id}` and `…/units/review/{id}` for a unit.
+//!
+//! Scope (server side, through `kesu_core::authz`): the ranking is for the office roles
+//! covering the assessing region; a body's forms are for those who can see the body (its
+//! region for office roles, its own unit for a reporter), anyone else 404; among them the
+//! self-score form is the body's own account's (others: 403), and reviewer scores are for
+//! reviewers and admins of the assessing region (others: 403); the scheme for the region's
+//! admin.
 
 use super::super::{Layout, PageResult, UserBar, audit_actor, check_csrf, redirect_with, render};
 use super::{num, reporter_unit};
@@ -21,7 +30,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use kesu_core::RegionCode;
-use kesu_core::authz::Role;
+use kesu_core::authz::{Action, Role, Scope};
 use kesu_indicators::Scheme;
 use kesu_indicators::svg::{self, Bar, BarChart};
 use kesu_store::assessment::{self, InputKey, Review, SchemeInForce, SelfScore, StoredInput};
@@ -30,6 +39,22 @@ use kesu_store::plans::PlanRow;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// The kind of assessed body a route is about, as a type, so that one generic handler serves
+/// the routes of both kinds.
+trait Kind {
+    const BY: AssessBy;
+}
+
+struct Regions;
+impl Kind for Regions {
+    const BY: AssessBy = AssessBy::Regions;
+}
+
+struct Units;
+impl Kind for Units {
+    const BY: AssessBy = AssessBy::Units;
+}
+
 /// The routes (merged into the dashboard's).
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -37,11 +62,19 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/dashboard/regions/{code}/assessment", get(page))
         .route(
             "/dashboard/regions/{code}/assessment/{year}/review/{child}",
-            post(save_review),
+            post(save_review::<Regions>),
         )
         .route(
             "/dashboard/regions/{code}/assessment/{year}/self/{child}",
-            get(self_page).post(save_self),
+            get(self_page::<Regions>).post(save_self::<Regions>),
+        )
+        .route(
+            "/dashboard/regions/{code}/assessment/{year}/units/review/{unit}",
+            post(save_review::<Units>),
+        )
+        .route(
+            "/dashboard/regions/{code}/assessment/{year}/units/self/{unit}",
+            get(self_page::<Units>).post(save_self::<Units>),
         )
         .route(
             "/dashboard/regions/{code}/assessment/scheme",
@@ -63,6 +96,51 @@ pub struct YearQuery {
     year: Option<i32>,
     #[serde(default)]
     msg: Option<String>,
+    /// `units` for the units' assessment; the child regions' otherwise.
+    #[serde(default)]
+    by: Option<String>,
+}
+
+// ---------------------------------------------------------------- addresses
+
+fn by_param(by: Option<&str>) -> Result<AssessBy, AppError> {
+    match by.map(str::trim) {
+        None | Some("" | "regions") => Ok(AssessBy::Regions),
+        Some("units") => Ok(AssessBy::Units),
+        Some(other) => Err(AppError::Invalid(format!(
+            "考核对象“{other}”无效，应为 regions（下级地区）或 units（责任单位）(bad by)"
+        ))),
+    }
+}
+
+/// The ranking page of one kind.
+fn page_href(code: &str, year: i32, by: AssessBy) -> String {
+    match by {
+        AssessBy::Regions => format!("/dashboard/regions/{code}/assessment?year={year}"),
+        AssessBy::Units => format!("/dashboard/regions/{code}/assessment?year={year}&by=units"),
+    }
+}
+
+/// The address of a body's forms (`what` is `self` or `review`).
+fn form_href(code: &str, year: i32, by: AssessBy, what: &str, id: &str) -> String {
+    let kind = match by {
+        AssessBy::Regions => "",
+        AssessBy::Units => "/units",
+    };
+    format!("/dashboard/regions/{code}/assessment/{year}{kind}/{what}/{id}")
+}
+
+/// A body's self-score form (also linked from the region and unit dashboards).
+pub fn self_href(code: &str, year: i32, by: AssessBy, id: &str) -> String {
+    form_href(code, year, by, "self", id)
+}
+
+/// What the assessed bodies of a kind are called on screen.
+fn kind_zh(by: AssessBy) -> &'static str {
+    match by {
+        AssessBy::Regions => "地区",
+        AssessBy::Units => "单位",
+    }
 }
 
 // ---------------------------------------------------------------- scope
@@ -79,6 +157,12 @@ fn office_region(caller: &Caller, code: &str) -> Result<String, AppError> {
     Ok(c.to_string())
 }
 
+fn code_param(code: &str) -> Result<String, AppError> {
+    Ok(RegionCode::parse(code)
+        .map_err(|_| AppError::NotFound)?
+        .to_string())
+}
+
 fn year_param(year: i32) -> Result<i32, AppError> {
     if (2000..=2100).contains(&year) {
         Ok(year)
@@ -87,30 +171,105 @@ fn year_param(year: i32) -> Result<i32, AppError> {
     }
 }
 
-/// The child `child` of `code`, if it is one of the assessed regions (else 404), with its name.
-async fn assessed_child(
-    state: &AppState,
-    code: &str,
-    child: &str,
-) -> Result<(String, String), AppError> {
-    let c = RegionCode::parse(child).map_err(|_| AppError::NotFound)?;
-    ind::child_regions(&state.db, code)
-        .await?
-        .into_iter()
-        .find(|(k, _)| k == c.as_str())
-        .ok_or(AppError::NotFound)
+/// One body assessed by a region: a child region, or a unit of the region's plan.
+struct Assessed {
+    /// The region code, or the unit id.
+    id: String,
+    name: String,
+    /// Where it is: the child region itself, or the unit's region.
+    region: RegionCode,
+    unit: Option<i64>,
 }
 
-/// The self-score form is for the assessed county's own accounts (admin or reviewer of exactly
-/// that region). Outside the county: 404; inside but not its own account (the city office, a
-/// viewer): 403.
-fn may_self_score(caller: &Caller, child: &str) -> Result<(), AppError> {
-    let c = RegionCode::parse(child).map_err(|_| AppError::NotFound)?;
-    if caller.actor.role == Role::Reporter || !caller.actor.covers(&c) {
-        return Err(AppError::NotFound);
+impl Assessed {
+    /// The body as the authorisation rules see it: a region, or a unit in its region.
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            region: &self.region,
+            units: self.unit.as_slice(),
+        }
     }
-    let own = caller.actor.region == c;
-    if own && matches!(caller.actor.role, Role::Admin | Role::Reviewer) {
+}
+
+/// The body `id` of kind `by`, if `code`'s assessment ranks it (else 404).
+async fn assessed_body(
+    state: &AppState,
+    code: &str,
+    by: AssessBy,
+    id: &str,
+) -> Result<Assessed, AppError> {
+    match by {
+        AssessBy::Regions => {
+            let c = RegionCode::parse(id).map_err(|_| AppError::NotFound)?;
+            let (id, name) = ind::child_regions(&state.db, code)
+                .await?
+                .into_iter()
+                .find(|(k, _)| k == c.as_str())
+                .ok_or(AppError::NotFound)?;
+            Ok(Assessed {
+                id,
+                name,
+                region: c,
+                unit: None,
+            })
+        }
+        AssessBy::Units => {
+            let unit: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            let plan = own_plan(state, code).await?.ok_or(AppError::NotFound)?;
+            let (id, name) = ind::assessed_bodies(&state.db, &plan, by)
+                .await?
+                .into_iter()
+                .find(|(k, _)| *k == unit.to_string())
+                .ok_or(AppError::NotFound)?;
+            let u = kesu_store::units::get(&state.db, unit).await?;
+            let region =
+                RegionCode::parse(&u.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(Assessed {
+                id,
+                name,
+                region,
+                unit: Some(unit),
+            })
+        }
+    }
+}
+
+/// Whether the caller can see the body at all: office roles covering its region, a reporter
+/// of the unit itself. Anyone else gets 404, as for any object out of scope.
+fn sees(caller: &Caller, body: &Assessed) -> Result<(), AppError> {
+    if caller.actor.can_see(&body.scope()) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The self-score form is the assessed body's own word, so only its own accounts fill it: a
+/// county's admin or reviewer of exactly that region; a unit's reporters (who report for it).
+/// Those who see the body but are not its own account (the office above it, a viewer, for a
+/// unit also an admin covering it): 403. The office does not self-score on a body's behalf,
+/// or the comparison of self and reviewer scores would mean nothing.
+fn may_self_score(caller: &Caller, by: AssessBy, body: &Assessed) -> Result<(), AppError> {
+    sees(caller, body)?;
+    let a = &caller.actor;
+    let own = match by {
+        AssessBy::Regions => {
+            matches!(a.role, Role::Admin | Role::Reviewer) && a.region == body.region
+        }
+        AssessBy::Units => a.role == Role::Reporter && a.may(Action::Report, &body.scope()),
+    };
+    if own {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Reviewer scores are the assessing office's: reviewers and admins of `code`. Those who see
+/// the body without that right (the county's own office, the unit's reporter, a viewer): 403.
+fn may_review(caller: &Caller, code: &str, body: &Assessed) -> Result<(), AppError> {
+    sees(caller, body)?;
+    if crate::access::reviews(caller, code)? {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -131,6 +290,7 @@ async fn run(
     state: &AppState,
     plan: &PlanRow,
     year: i32,
+    by: AssessBy,
     scheme: &Scheme,
 ) -> Result<AssessmentReport, AppError> {
     Ok(ind::assess(
@@ -138,7 +298,7 @@ async fn run(
         &AssessQuery {
             plan_id: plan.id,
             year,
-            by: AssessBy::Regions,
+            by,
             scheme,
             inputs: &ind::ExtraInputs::new(),
             today: state.today(),
@@ -173,6 +333,47 @@ async fn origin_text(state: &AppState, code: &str, s: &SchemeInForce) -> Result<
     })
 }
 
+/// The assessments a unit is ranked in (the assessing region of each of its plans that is
+/// that region's own assessed plan), as links for its dashboard: its reporters get their
+/// self-score form, office roles covering the assessing region its units' ranking.
+pub async fn unit_links(
+    state: &AppState,
+    caller: &Caller,
+    unit: i64,
+    year: i32,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out = Vec::new();
+    for p in kesu_store::plans::of_unit(&state.db, unit).await? {
+        if own_plan(state, &p.region_code).await?.map(|o| o.id) != Some(p.id) {
+            continue;
+        }
+        let id = unit.to_string();
+        if !ind::assessed_bodies(&state.db, &p, AssessBy::Units)
+            .await?
+            .iter()
+            .any(|(k, _)| *k == id)
+        {
+            continue;
+        }
+        let who = region_name(state, &p.region_code).await?;
+        let a = &caller.actor;
+        if a.role == Role::Reporter && a.unit_id == Some(unit) {
+            out.push((
+                self_href(&p.region_code, year, AssessBy::Units, &id),
+                format!("{year}年度考核自评（{who}考核）"),
+            ));
+        } else if a.role != Role::Reporter
+            && RegionCode::parse(&p.region_code).is_ok_and(|c| a.covers(&c))
+        {
+            out.push((
+                page_href(&p.region_code, year, AssessBy::Units),
+                format!("{year}年度责任单位考核（{who}）"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 // ---------------------------------------------------------------- the assessment page
 
 struct ItemCell {
@@ -202,6 +403,8 @@ struct BodyView {
     self_total: String,
     commended: bool,
     vetoed_by: Option<String>,
+    self_href: String,
+    review_href: String,
     items: Vec<ItemCell>,
 }
 
@@ -238,6 +441,8 @@ fn body_views(
             self_total: opt_num(s.self_total),
             commended: r.commendation.contains(&s.id),
             vetoed_by: s.vetoed_by.clone(),
+            self_href: self_href(&r.region, r.year, r.by, &s.id),
+            review_href: form_href(&r.region, r.year, r.by, "review", &s.id),
             items: s
                 .items
                 .iter()
@@ -286,6 +491,10 @@ struct AssessmentPage {
     code: String,
     region_name: String,
     year: i32,
+    by_units: bool,
+    kind_zh: &'static str,
+    regions_href: String,
+    units_href: String,
     plan_title: Option<String>,
     scheme_name: String,
     scheme_origin: String,
@@ -306,6 +515,7 @@ async fn page(
 ) -> PageResult {
     let code = office_region(&caller, &code)?;
     let year = year_param(q.year.unwrap_or(state.today().year()))?;
+    let by = by_param(q.by.as_deref())?;
     let scheme = assessment::scheme_for(&state.db, &code).await?;
     let plan = own_plan(&state, &code).await?;
     let mut bodies = Vec::new();
@@ -316,12 +526,16 @@ async fn page(
     if let Some(p) = &plan {
         // Inputs that no longer fit (a reviewer score left without a reason after the data
         // changed) are shown as a message on the page, so the office can correct them here.
-        match run(&state, p, year, &scheme.scheme).await {
+        match run(&state, p, year, by, &scheme.scheme).await {
             Ok(r) => {
-                let stored = assessment::inputs(&state.db, &code, year, AssessBy::Regions).await?;
+                let stored = assessment::inputs(&state.db, &code, year, by).await?;
                 bodies = body_views(&r, &scheme.scheme, &stored, None);
                 chart = svg::bar_chart(&BarChart {
-                    title: format!("{year}年度考核总分（满分{}）", num(r.assessment.max_total)),
+                    title: format!(
+                        "{year}年度{}考核总分（满分{}）",
+                        kind_zh(by),
+                        num(r.assessment.max_total)
+                    ),
                     unit: "分".into(),
                     bars: r
                         .assessment
@@ -360,6 +574,10 @@ async fn page(
         csrf: caller.csrf.clone(),
         region_name: region_name(&state, &code).await?,
         year,
+        by_units: by == AssessBy::Units,
+        kind_zh: kind_zh(by),
+        regions_href: page_href(&code, year, AssessBy::Regions),
+        units_href: page_href(&code, year, AssessBy::Units),
         plan_title: plan.map(|p| p.title),
         scheme_name: scheme.scheme.name.clone(),
         scheme_origin: origin_text(&state, &code, &scheme).await?,
@@ -402,26 +620,18 @@ fn text_field(fields: &BTreeMap<String, String>, field: &str) -> Option<String> 
         .filter(|s| !s.is_empty())
 }
 
-/// The office's reviewer scores, reasons and done facts for one assessed county.
-async fn save_review(
+/// The office's reviewer scores, reasons and done facts for one assessed body of kind `K`.
+async fn save_review<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
     ClientIp(ip): ClientIp,
-    Path((code, year, child)): Path<(String, i32, String)>,
+    Path((code, year, id)): Path<(String, i32, String)>,
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> PageResult {
     check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
-    let code = RegionCode::parse(&code)
-        .map_err(|_| AppError::NotFound)?
-        .to_string();
-    let (child, _) = assessed_child(&state, &code, &child).await?;
-    let c = RegionCode::parse(&child).map_err(|_| AppError::NotFound)?;
-    if caller.actor.role == Role::Reporter || !caller.actor.covers(&c) {
-        return Err(AppError::NotFound.into());
-    }
-    if !crate::access::reviews(&caller, &code)? {
-        return Err(AppError::Forbidden.into());
-    }
+    let code = code_param(&code)?;
+    let body = assessed_body(&state, &code, K::BY, &id).await?;
+    may_review(&caller, &code, &body)?;
     let year = year_param(year)?;
     let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
     let mut entries = Vec::new();
@@ -445,8 +655,8 @@ async fn save_review(
     let key = InputKey {
         region_code: &code,
         year,
-        by: AssessBy::Regions,
-        assessed: &child,
+        by: K::BY,
+        assessed: &body.id,
     };
     let n = assessment::set_reviews(
         &state.db,
@@ -457,8 +667,8 @@ async fn save_review(
     )
     .await?;
     Ok(redirect_with(
-        &format!("/dashboard/regions/{code}/assessment?year={year}#c{child}"),
-        &format!("已保存评审分（{n}项有变化）"),
+        &format!("{}#c{}", page_href(&code, year, K::BY), body.id),
+        &format!("已保存{}的评审分（{n}项有变化）", body.name),
     ))
 }
 
@@ -471,47 +681,47 @@ struct SelfPage {
     demo: bool,
     flash: Option<String>,
     csrf: String,
-    code: String,
     region_name: String,
     year: i32,
     body: Option<BodyView>,
-    child: String,
-    child_name: String,
+    kind_zh: &'static str,
+    body_name: String,
+    action: String,
+    /// The body's own dashboard.
+    back: String,
     plan_title: Option<String>,
     scheme_name: String,
     error: Option<String>,
 }
 
-async fn self_page(
+async fn self_page<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
-    Path((code, year, child)): Path<(String, i32, String)>,
+    Path((code, year, id)): Path<(String, i32, String)>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let code = RegionCode::parse(&code)
-        .map_err(|_| AppError::NotFound)?
-        .to_string();
-    let (child, child_name) = assessed_child(&state, &code, &child).await?;
-    may_self_score(&caller, &child)?;
+    let code = code_param(&code)?;
+    let assessed = assessed_body(&state, &code, K::BY, &id).await?;
+    may_self_score(&caller, K::BY, &assessed)?;
     let year = year_param(year)?;
     let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
     let plan = own_plan(&state, &code).await?;
     let mut body = None;
     let mut error = None;
     if let Some(p) = &plan {
-        match run(&state, p, year, &scheme).await {
+        match run(&state, p, year, K::BY, &scheme).await {
             Ok(r) => {
                 let key = InputKey {
                     region_code: &code,
                     year,
-                    by: AssessBy::Regions,
-                    assessed: &child,
+                    by: K::BY,
+                    assessed: &assessed.id,
                 };
                 let stored: Vec<StoredInput> = assessment::inputs_of(&state.db, &key)
                     .await?
                     .into_values()
                     .collect();
-                body = body_views(&r, &scheme, &stored, Some(&child)).pop();
+                body = body_views(&r, &scheme, &stored, Some(&assessed.id)).pop();
             }
             Err(AppError::Invalid(m)) => error = Some(m),
             Err(e) => return Err(e.into()),
@@ -526,29 +736,31 @@ async fn self_page(
         region_name: region_name(&state, &code).await?,
         year,
         body,
-        child,
-        child_name,
+        kind_zh: kind_zh(K::BY),
+        action: self_href(&code, year, K::BY, &assessed.id),
+        back: match assessed.unit {
+            Some(u) => format!("/dashboard/units/{u}"),
+            None => format!("/dashboard/regions/{}", assessed.id),
+        },
+        body_name: assessed.name,
         plan_title: plan.map(|p| p.title),
         scheme_name: scheme.name.clone(),
         error,
-        code,
     })
 }
 
-/// The assessed county's self scores and notes, for its own rows only.
-async fn save_self(
+/// The assessed body's self scores and notes, for its own rows only.
+async fn save_self<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
     ClientIp(ip): ClientIp,
-    Path((code, year, child)): Path<(String, i32, String)>,
+    Path((code, year, id)): Path<(String, i32, String)>,
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> PageResult {
     check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
-    let code = RegionCode::parse(&code)
-        .map_err(|_| AppError::NotFound)?
-        .to_string();
-    let (child, _) = assessed_child(&state, &code, &child).await?;
-    may_self_score(&caller, &child)?;
+    let code = code_param(&code)?;
+    let body = assessed_body(&state, &code, K::BY, &id).await?;
+    may_self_score(&caller, K::BY, &body)?;
     let year = year_param(year)?;
     let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
     let mut entries = Vec::new();
@@ -562,8 +774,8 @@ async fn save_self(
     let key = InputKey {
         region_code: &code,
         year,
-        by: AssessBy::Regions,
-        assessed: &child,
+        by: K::BY,
+        assessed: &body.id,
     };
     let n = assessment::set_self_scores(
         &state.db,
@@ -574,7 +786,7 @@ async fn save_self(
     )
     .await?;
     Ok(redirect_with(
-        &format!("/dashboard/regions/{code}/assessment/{year}/self/{child}"),
+        &self_href(&code, year, K::BY, &body.id),
         &format!("已保存自评分（{n}项有变化）"),
     ))
 }
