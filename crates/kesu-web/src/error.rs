@@ -37,6 +37,9 @@ pub enum AppError {
     /// A cross-site form post or a missing form token (403).
     #[error("请求来源校验失败，请刷新页面后重试 (CSRF check failed)")]
     Csrf,
+    /// Something this server is not set up to do (503), e.g. PDFs without Chromium.
+    #[error("{0}")]
+    Unavailable(String),
     /// Our failure (500): logged with its cause, shown as a plain apology.
     #[error("服务器内部错误，请稍后再试 (internal error)")]
     Internal(String),
@@ -53,6 +56,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +74,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge(_) => "too_large",
             AppError::Csrf => "csrf",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }

@@ -356,6 +356,34 @@ async fn the_annual_report_downloads_as_a_printable_page_for_the_office_only() {
     .await;
 }
 
+#[tokio::test]
+async fn the_annual_report_prints_to_pdf_on_the_server_or_says_why_not() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        city_plan_with_county_reports(&w).await;
+        let c = w.login("city_admin").await;
+        let (_, html) = w.page(&c, "/dashboard/regions/4313").await;
+        assert!(html.contains("/dashboard/regions/4313/annual.pdf?year=2025"));
+        let (s, body) = w
+            .page(&c, "/dashboard/regions/4313/annual.pdf?year=2025")
+            .await;
+        if kesu_web::pages::dashboard::annual::printer().is_some() {
+            assert_eq!(s, StatusCode::OK);
+            assert!(body.starts_with("%PDF"));
+        } else {
+            assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+            assert!(body.contains("chromium"), "{body}");
+        }
+        // A county office: not the city's report, printer or not.
+        let ca = w.login("a_admin").await;
+        let (s, _) = w
+            .page(&ca, "/dashboard/regions/4313/annual.pdf?year=2025")
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
 /// Post a form as a signed-in user; status and the redirect target.
 async fn post_form(w: &World, cookie: &str, path: &str, body: &str) -> (StatusCode, String) {
     use axum::body::Body;

@@ -44,6 +44,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/dashboard/regions/{code}", get(region_page))
         .route("/dashboard/regions/{code}/annual.html", get(annual_html))
         .route("/dashboard/regions/{code}/annual.xlsx", get(annual_xlsx))
+        .route("/dashboard/regions/{code}/annual.pdf", get(annual_pdf))
         .route(
             "/dashboard/regions/{code}/publish",
             axum::routing::post(publish::publish),
@@ -1087,6 +1088,37 @@ async fn annual_html(
             (header::CONTENT_DISPOSITION, disposition),
         ],
         html,
+    )
+        .into_response())
+}
+
+async fn annual_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(f): Query<Filter>,
+) -> PageResult {
+    let a = annual_for(&state, &caller, &code, f.year).await?;
+    if annual::printer().is_none() {
+        return Err(AppError::Unavailable(annual::NO_PRINTER.into()).into());
+    }
+    let html = annual::html(&a)?;
+    // Chromium runs for about a second: off the async workers.
+    let bytes = tokio::task::spawn_blocking(move || annual::pdf_bytes(&html))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)?;
+    let file = format!("{}{}年度监测评估报告.pdf", a.region_name, a.year);
+    let disposition = format!(
+        "attachment; filename=\"annual-report.pdf\"; filename*=UTF-8''{}",
+        super::percent_encode(&file)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
     )
         .into_response())
 }
