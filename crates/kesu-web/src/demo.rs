@@ -1,5 +1,6 @@
-//! Demo data for `kesu demo`: accounts for every role and unit, and reporting rounds with a
-//! plausible mix of states, all marked as demo data. Run on a fresh database that already holds
+//! Demo data for `kesu demo`: accounts for every role and unit (and an office admin for the
+//! first county of each city, who self-scores in the city's assessment), and reporting rounds
+//! with a plausible mix of states, all marked as demo data. Run on a fresh database that already holds
 //! the sample regions and plans. In each city plan one count target is reported by the counties
 //! (see [`CountyTask`]), so the dashboards have a city number to drill down from, and a returned
 //! report and a review comment that the published page must not show.
@@ -147,6 +148,44 @@ pub async fn populate(
                 unit_name: None,
             });
         }
+    }
+    // The first county of each city plan gets its own office admin, so that a county can fill
+    // in its self scores in the city's assessment (the county's own account's job).
+    for (_, region, _) in plans {
+        let code = RegionCode::parse(region).map_err(|e| AppError::Internal(e.to_string()))?;
+        if code.level() != RegionLevel::City {
+            continue;
+        }
+        let Some((county, county_name)) = kesu_store::indicators::child_regions(db, region)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let username = format!("admin_{county}");
+        if accounts::user_by_name(db, &username).await?.is_some() {
+            continue;
+        }
+        let pw = password(fixed_password)?;
+        let new = NewUser {
+            username: username.clone(),
+            display_name: format!("{county_name}纲要办管理员"),
+            role: Role::Admin,
+            region: RegionCode::parse(&county).map_err(|e| AppError::Internal(e.to_string()))?,
+            unit_id: None,
+            password_hash: auth::hash_password_blocking(pw.clone()).await?,
+        };
+        accounts::add_user(db, &new, &system).await?;
+        accounts_out.push(DemoAccount {
+            username,
+            password: pw,
+            display_name: new.display_name,
+            role: Role::Admin,
+            region: county,
+            unit_id: None,
+            unit_name: None,
+        });
     }
     // In each city plan the first count target is reported by the counties (each county's office
     // a unit of its task), so the city's number is a sum over its counties.

@@ -137,3 +137,31 @@ async fn within_the_plan_period_the_counties_report_in_last_quarters_round() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_first_county_of_a_city_plan_has_its_own_office_admin_for_self_scoring() {
+    kesu_store::testing::each_backend(|db| async move {
+        let plan = city_with_plan(&db).await;
+        let summary = populate(&db, plan, date!(2025 - 05 - 20)).await;
+        let county: Vec<(&str, &str)> = summary
+            .accounts
+            .iter()
+            .filter(|a| a.region.len() == 6 && a.unit_id.is_none())
+            .map(|a| (a.username.as_str(), a.region.as_str()))
+            .collect();
+        assert_eq!(
+            county,
+            [("admin_431302", "431302")],
+            "the first county only"
+        );
+        let user = kesu_store::accounts::user_by_name(&db, "admin_431302")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (user.role.as_str(), user.region_code.as_str()),
+            ("admin", "431302")
+        );
+    })
+    .await;
+}
