@@ -262,20 +262,38 @@ pub struct LoginEntry {
 }
 from_row!(LoginEntry { at: OffsetDateTime, username: String, ip: Option<String>, outcome: String });
 
+/// The columns of a [`LoginEntry`], from `login_log l`.
+const LOGIN_COLS: &str = "l.at, l.username, l.ip, l.outcome";
+
 /// The newest login attempts (all, or of one user name).
 pub async fn login_log(
     db: &Db,
     username: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<LoginEntry>> {
-    Ok(on_db!(db, |p| sqlx::query_as(
-        "SELECT at, username, ip, outcome FROM login_log
-         WHERE ($1 IS NULL OR username = $1) ORDER BY id DESC LIMIT $2"
-    )
-    .bind(username)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?)
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {LOGIN_COLS} FROM login_log l
+         WHERE ($1 IS NULL OR l.username = $1) ORDER BY l.id DESC LIMIT $2"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(username)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+}
+
+/// The newest login attempts on accounts of `region`'s subtree (attempts on unknown names are
+/// left out: they belong to no region).
+pub async fn login_log_in(db: &Db, region: &str, limit: i64) -> StoreResult<Vec<LoginEntry>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {LOGIN_COLS} FROM login_log l JOIN app_user u ON u.id = l.user_id
+         WHERE u.region_code LIKE $1 || '%' ORDER BY l.id DESC LIMIT $2"
+    ));
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(region)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
 }
 
 /// Replace an account's password hash (and end its other sessions).
@@ -469,19 +487,4 @@ pub async fn end_session(db: &Db, session_id: i64, by: &AuditActor) -> StoreResu
 
 fn invalid(m: impl Into<String>) -> StoreError {
     StoreError::Invalid(m.into())
-}
-
-/// The newest login attempts on accounts of `region`'s subtree (attempts on unknown names are
-/// left out: they belong to no region).
-pub async fn login_log_in(db: &Db, region: &str, limit: i64) -> StoreResult<Vec<LoginEntry>> {
-    Ok(on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT l.at, l.username, l.ip, l.outcome FROM login_log l JOIN app_user u ON u.id = l.user_id
-         WHERE u.region_code LIKE $1 || '%' ORDER BY l.id DESC LIMIT $2"
-    )
-    .bind(region)
-    .bind(limit)
-    .fetch_all(p)
-    .await
-    })?)
 }

@@ -200,12 +200,33 @@ pub async fn rounds_of_unit(db: &Db, unit_id: i64) -> StoreResult<Vec<Round>> {
 }
 
 pub async fn round(db: &Db, id: i64) -> StoreResult<Round> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let r = on_db!(db, |p| sqlx::query_as(round_sql())
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+    found(r, "填报轮次", id)
+}
+
+/// [`round`] inside a transaction.
+async fn round_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Round> {
+    let r = on_tx!(tx, |c| sqlx::query_as(round_sql())
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)?;
+    found(r, "填报轮次", id)
+}
+
+/// The one query of [`round`] and [`round_in`].
+fn round_sql() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
         "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
-    ));
-    let r: Option<Round> = on_db!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
-    r.ok_or(StoreError::NotFound {
-        what: "填报轮次",
+    ))
+}
+
+/// The row read by id, or `NotFound` naming what was looked for.
+fn found<T>(row: Option<T>, what: &'static str, id: i64) -> StoreResult<T> {
+    row.ok_or(StoreError::NotFound {
+        what,
         key: id.to_string(),
     })
 }
@@ -286,42 +307,27 @@ pub async fn slots_of_unit(db: &Db, unit_id: i64, round_id: Option<i64>) -> Stor
 }
 
 pub async fn slot(db: &Db, id: i64) -> StoreResult<Slot> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"
-    ));
-    let s: Option<Slot> = on_db!(db, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
-    s.ok_or(StoreError::NotFound {
-        what: "报告",
-        key: id.to_string(),
-    })
+    let s = on_db!(db, |p| sqlx::query_as(slot_sql())
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+    found(s, "报告", id)
 }
 
+/// [`slot`] inside a transaction.
 async fn slot_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Slot> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"
-    ));
-    let s: Option<Slot> = on_tx!(tx, |c| sqlx::query_as(sql)
+    let s = on_tx!(tx, |c| sqlx::query_as(slot_sql())
         .bind(id)
         .fetch_optional(&mut *c)
         .await)?;
-    s.ok_or(StoreError::NotFound {
-        what: "报告",
-        key: id.to_string(),
-    })
+    found(s, "报告", id)
 }
 
-async fn round_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Round> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
-    ));
-    let r: Option<Round> = on_tx!(tx, |c| sqlx::query_as(sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await)?;
-    r.ok_or(StoreError::NotFound {
-        what: "填报轮次",
-        key: id.to_string(),
-    })
+/// The one query of [`slot`] and [`slot_in`].
+fn slot_sql() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLS} FROM {SLOT_FROM} WHERE rp.id = $1"
+    ))
 }
 
 /// The other slots of the same task in the same round (a lead unit consolidates them).
