@@ -496,6 +496,10 @@ async fn drill_page(
         value_sort: n.value.unwrap_or(-1.0),
         reporting: if per_entity {
             format!("{}/{}（达标 {}）", n.reporting_leaves, n.leaves, n.met)
+        } else if n.value.is_some() && n.reporting_leaves == 0 {
+            // A county that reports for itself: its villages have no data of their own, and
+            // "0/233" beside a number reads like a mistake.
+            format!("0/{}（数值由本级或中间层级填报）", n.leaves)
         } else {
             format!("{}/{}", n.reporting_leaves, n.leaves)
         },
