@@ -221,21 +221,35 @@ pub fn light_class(l: Light) -> &'static str {
 }
 
 fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    file_response(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name,
+        "export.xlsx",
+        false,
+    )
+}
+
+/// A file under its Chinese name (`filename*`), with an ASCII `fallback` name for clients that
+/// do not read it; `inline` opens it in the browser (a page to print) instead of saving it.
+fn file_response(
+    body: impl Into<axum::body::Body>,
+    content_type: &str,
+    file_name: &str,
+    fallback: &str,
+    inline: bool,
+) -> Response {
+    let disposition = format!(
+        "{}; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent_encode(file_name)
+    );
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
-                    percent_encode(file_name)
-                ),
-            ),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
-        bytes,
+        body.into(),
     )
         .into_response()
 }

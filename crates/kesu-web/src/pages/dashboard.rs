@@ -19,8 +19,6 @@ use crate::auth::Caller;
 use crate::error::AppError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use groups::KeyGroup;
 use kesu_core::authz::Role;
 use kesu_core::plan::fmt_num;
@@ -385,24 +383,6 @@ async fn plan_page(
     })
 }
 
-fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"indicators.xlsx\"; filename*=UTF-8''{}",
-        super::percent_encode(file_name)
-    );
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn plan_xlsx(
     State(state): State<AppState>,
     caller: Caller,
@@ -412,7 +392,10 @@ async fn plan_xlsx(
     let plan = plan_in_scope(&state, &caller, id).await?;
     let e = evaluate_for(&state, &caller, &plan, &f).await?;
     let bytes = export::indicators_xlsx(&e)?;
-    Ok(xlsx_response(bytes, &format!("指标-{}.xlsx", plan.title)))
+    Ok(super::xlsx_response(
+        bytes,
+        &format!("指标-{}.xlsx", plan.title),
+    ))
 }
 
 // ---------------------------------------------------------------- drill-down
@@ -1081,19 +1064,13 @@ async fn annual_html(
 ) -> PageResult {
     let a = annual_for(&state, &caller, &code, f.year).await?;
     let html = annual::html(&a)?;
-    let file = format!("{}{}年度监测评估报告.html", a.region_name, a.year);
-    let disposition = format!(
-        "inline; filename=\"annual-report.html\"; filename*=UTF-8''{}",
-        super::percent_encode(&file)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(super::file_response(
         html,
-    )
-        .into_response())
+        "text/html; charset=utf-8",
+        &format!("{}{}年度监测评估报告.html", a.region_name, a.year),
+        "annual-report.html",
+        true,
+    ))
 }
 
 async fn annual_pdf(
@@ -1112,19 +1089,13 @@ async fn annual_pdf(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::Internal)?;
-    let file = format!("{}{}年度监测评估报告.pdf", a.region_name, a.year);
-    let disposition = format!(
-        "attachment; filename=\"annual-report.pdf\"; filename*=UTF-8''{}",
-        super::percent_encode(&file)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(super::file_response(
         bytes,
-    )
-        .into_response())
+        "application/pdf",
+        &format!("{}{}年度监测评估报告.pdf", a.region_name, a.year),
+        "annual-report.pdf",
+        false,
+    ))
 }
 
 async fn annual_xlsx(
@@ -1135,7 +1106,7 @@ async fn annual_xlsx(
 ) -> PageResult {
     let a = annual_for(&state, &caller, &code, f.year).await?;
     let bytes = annual::xlsx(&a)?;
-    Ok(xlsx_response(
+    Ok(super::xlsx_response(
         bytes,
         &format!("{}{}年度监测评估报告.xlsx", a.region_name, a.year),
     ))

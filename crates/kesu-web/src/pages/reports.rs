@@ -5,7 +5,7 @@
 
 use super::{
     CsrfForm, FlashQuery, Layout, PageResult, UserBar, audit_actor, check_csrf, light_class,
-    local_time, percent_encode, redirect_with, render, role_zh,
+    local_time, redirect_with, render, role_zh,
 };
 use crate::auth::{Caller, ClientIp};
 use crate::error::AppError;
@@ -13,8 +13,6 @@ use crate::{AppState, access, files};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use kesu_core::authz::{Action, Role};
 use kesu_core::report::{self, ReportState, Transition};
 use kesu_store::reporting::{self, ReportChange, Slot};
@@ -375,18 +373,11 @@ pub(super) async fn download_attachment(
     };
     access::report(&state, &caller, a.report_id, Action::Read).await?;
     let bytes = files::load(&state.files_dir, &a.sha256).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.mime.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"file\"; filename*=UTF-8''{}",
-                    percent_encode(&a.file_name)
-                ),
-            ),
-        ],
+    Ok(super::file_response(
         bytes,
-    )
-        .into_response())
+        &a.mime,
+        &a.file_name,
+        "file",
+        false,
+    ))
 }
