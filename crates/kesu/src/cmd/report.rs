@@ -101,17 +101,9 @@ fn annual_report(g: &GlobalOpts, a: AnnualArgs) -> anyhow::Result<()> {
         }
         Kind::Pdf => {
             let html = annual::html(&report).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let out = std::path::absolute(&a.output)
-                .with_context(|| format!("无效的输出路径 {} (bad path)", a.output.display()))?;
-            // Chromium prints a file: the page goes next to the PDF for the moment it takes.
-            let mut page = out.clone().into_os_string();
-            page.push(".print.html");
-            let page = PathBuf::from(page);
-            std::fs::write(&page, html)
-                .with_context(|| format!("无法写入 {} (cannot write)", page.display()))?;
-            let printed = annual::pdf(&page, &out);
-            let _ = std::fs::remove_file(&page);
-            printed.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = annual::pdf_bytes(&html).map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&a.output, bytes)
+                .with_context(|| format!("无法写入 {} (cannot write)", a.output.display()))?;
         }
     }
     eprintln!(

@@ -557,7 +557,7 @@ pub fn pdf_bytes(html: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Print an HTML file to PDF with headless Chromium (A4, as the page's print styles say).
-pub fn pdf(html_path: &std::path::Path, pdf_path: &std::path::Path) -> Result<(), String> {
+fn pdf(html_path: &std::path::Path, pdf_path: &std::path::Path) -> Result<(), String> {
     let chromium = printer().ok_or_else(|| NO_PRINTER.to_string())?;
     let url = format!("file://{}", html_path.display());
     let out = std::process::Command::new(chromium)
