@@ -75,7 +75,8 @@ pub async fn scheme_or_stored(
     })
 }
 
-fn load_inputs(path: Option<&PathBuf>) -> anyhow::Result<ExtraInputs> {
+/// The `--inputs FILE` of scores and facts, if given (an empty set otherwise).
+pub fn load_inputs(path: Option<&PathBuf>) -> anyhow::Result<ExtraInputs> {
     let Some(p) = path else {
         return Ok(ExtraInputs::new());
     };

@@ -1,7 +1,7 @@
 //! `kesu report annual`: the 年度监测评估报告 of a region as HTML, PDF or .xlsx.
 
 use super::GlobalOpts;
-use super::assess::{load_scheme, scheme_or_stored};
+use super::assess::{load_inputs, load_scheme, scheme_or_stored};
 use super::db::with_db;
 use super::indicators::today;
 use anyhow::Context;
@@ -63,22 +63,7 @@ fn annual_report(g: &GlobalOpts, a: AnnualArgs) -> anyhow::Result<()> {
         ),
     };
     let scheme = load_scheme(&a.scheme)?;
-    let inputs = match &a.inputs {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| {
-                format!("无法读取评分输入 {} (cannot read inputs)", p.display())
-            })?;
-            serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "评分输入 {} 第 {} 行第 {} 列有误：{e} (bad inputs file)",
-                    p.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?
-        }
-        None => Default::default(),
-    };
+    let inputs = load_inputs(a.inputs.as_ref())?;
     let started = std::time::Instant::now();
     let (region, year) = (a.region.clone(), a.year);
     let report = with_db(g, |db| async move {
