@@ -15,11 +15,13 @@ use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-fn xerr(e: rust_xlsxwriter::XlsxError) -> AppError {
+/// An xlsx writer failure is ours (500), never the user's.
+pub(crate) fn xerr(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(format!("xlsx: {e}"))
 }
 
-fn header_format() -> Format {
+/// The bold, shaded, bordered header row of every workbook Kesu writes.
+pub(crate) fn header_format() -> Format {
     Format::new()
         .set_bold()
         .set_background_color(0xEEF2F7)

@@ -2,19 +2,9 @@
 //! or a report shows, as .xlsx with a bold, frozen header (for the office's own spreadsheets).
 
 use crate::error::AppError;
+use crate::sheets::{header_format, xerr};
 use kesu_store::indicators::{IndicatorRow, PlanIndicators};
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
-
-fn xerr(e: rust_xlsxwriter::XlsxError) -> AppError {
-    AppError::Internal(format!("xlsx: {e}"))
-}
-
-fn header_format() -> Format {
-    Format::new()
-        .set_bold()
-        .set_background_color(0xEEF2F7)
-        .set_border(FormatBorder::Thin)
-}
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 /// A cell of a table sheet.
 #[derive(Debug, Clone, PartialEq)]
