@@ -1040,20 +1040,7 @@ async fn annual_for(
     if !(2000..=2100).contains(&year) {
         return Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")));
     }
-    // The region's configured scheme; the inputs entered on the assessment pages are read by
-    // the store's `assess`.
-    let scheme = kesu_store::assessment::scheme_for(&state.db, &code)
-        .await?
-        .scheme;
-    annual::build(
-        &state.db,
-        &code,
-        year,
-        today,
-        &scheme,
-        &ind::ExtraInputs::new(),
-    )
-    .await
+    annual::build_configured(&state.db, &code, year, today).await
 }
 
 async fn annual_html(

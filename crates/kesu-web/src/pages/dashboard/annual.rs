@@ -108,6 +108,19 @@ async fn name_of(db: &Db, code: &str) -> Result<String, AppError> {
         .map_or_else(|| code.to_string(), |r| r.name))
 }
 
+/// The report as the office has set it up: the region's stored scheme, and the inputs entered
+/// on the assessment pages (read by the store's `assess`). The web pages use this; the command
+/// line can name another scheme and add an inputs file.
+pub async fn build_configured(
+    db: &Db,
+    code: &str,
+    year: i32,
+    today: Date,
+) -> Result<Annual, AppError> {
+    let scheme = kesu_store::assessment::scheme_for(db, code).await?.scheme;
+    build(db, code, year, today, &scheme, &ExtraInputs::new()).await
+}
+
 /// Gather the report of `code` for `year` (figures as of 31 December, or `today` if earlier).
 pub async fn build(
     db: &Db,

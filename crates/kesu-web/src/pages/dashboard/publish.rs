@@ -167,18 +167,7 @@ pub async fn publish(
         .into());
     }
     let region_name = region_name(&state, &code).await?;
-    let scheme = kesu_store::assessment::scheme_for(&state.db, &code)
-        .await?
-        .scheme;
-    let annual = super::annual::build(
-        &state.db,
-        &code,
-        year,
-        today,
-        &scheme,
-        &ind::ExtraInputs::new(),
-    )
-    .await?;
+    let annual = super::annual::build_configured(&state.db, &code, year, today).await?;
     let report_html = super::annual::public_html(&annual)?;
     let payload = PublicSnapshot {
         region_name: region_name.clone(),
