@@ -34,6 +34,9 @@ pub enum AppError {
     /// Upload too large (413).
     #[error("{0}")]
     TooLarge(String),
+    /// Too many requests from one address, for one account or one phone (429).
+    #[error("{0}")]
+    TooMany(String),
     /// A cross-site form post or a missing form token (403).
     #[error("请求来源校验失败，请刷新页面后重试 (CSRF check failed)")]
     Csrf,
@@ -49,7 +52,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::LockedOut(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::LockedOut(_) | AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -73,6 +76,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge(_) => "too_large",
+            AppError::TooMany(_) => "too_many_requests",
             AppError::Csrf => "csrf",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -115,6 +119,22 @@ impl From<kesu_store::StoreError> for AppError {
             S::Conflict(m) => AppError::Conflict(m),
             S::Invalid(m) => AppError::Invalid(m),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<kesu_app::Error> for AppError {
+    fn from(e: kesu_app::Error) -> Self {
+        use kesu_app::Error as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Invalid { message, .. } => AppError::Invalid(message),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::TooLarge(m) => AppError::TooLarge(m),
+            E::TooMany(m) => AppError::TooMany(m),
+            E::Unavailable(m) => AppError::Unavailable(m),
+            E::Internal(m) => AppError::Internal(m),
         }
     }
 }
