@@ -7,6 +7,7 @@
 
 mod docx;
 mod html;
+pub(crate) mod pdf;
 
 use crate::PlanError;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
@@ -37,6 +38,32 @@ pub enum Block {
 }
 
 impl Document {
+    /// The text a reviewer sees: one paragraph a line, a table row a line with its cells
+    /// separated by tabs (a cell's own line breaks become spaces).
+    pub fn source_text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            match block {
+                Block::Paragraph(p) => {
+                    out.push_str(p);
+                    out.push('\n');
+                }
+                Block::Table(rows) => {
+                    for row in rows {
+                        for (k, cell) in row.iter().enumerate() {
+                            if k > 0 {
+                                out.push('\t');
+                            }
+                            out.extend(cell.chars().map(|c| if c == '\n' { ' ' } else { c }));
+                        }
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// One paragraph per line of `text`. Lines end at `\n`, `\r\n` or `\r`, and also at a
     /// vertical tab or form feed (a manual line break pasted from Word, a page break from a PDF)
     /// and the Unicode line and paragraph separators; NULs are dropped. Split straight from

@@ -18,19 +18,21 @@ mod meta;
 mod table;
 mod tree;
 
-use crate::{Document, PlanError, targets};
+use crate::{Document, ParseOutput, PlanError, Span, targets};
 use assign::Units;
-use clean::Piece;
+use clean::{Piece, Src};
 use kesu_core::{Plan, Task};
 use tree::{Item, Outline};
 
-/// Parse a decoded document into a plan. [`PlanError::NoPlan`] when it has no tasks.
-pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
+/// Read a decoded document: the plan, its source text, the tasks' spans and the doubts.
+/// [`PlanError::NoPlan`] when it has no tasks.
+pub fn read(doc: &Document) -> Result<ParseOutput, PlanError> {
+    let source = doc.source_text();
     let pieces = clean::pieces(&doc.blocks);
     let first_leads = pieces
         .iter()
-        .any(|p| matches!(p, Piece::Para(s) if assign::first_leads(s)));
-    let mut outline = tree::build(pieces, first_leads);
+        .any(|p| matches!(p, Piece::Para(s, _) if assign::first_leads(s)));
+    let mut outline = tree::build(pieces, first_leads, &source);
     tree::fold_inline_lists(&mut outline, first_leads);
     tree::expand_paragraphs(&mut outline, first_leads);
     if outline.items.len() <= outline.roots.len() {
@@ -39,12 +41,16 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
     let meta = meta::read(outline.items.first().map_or(&[][..], |r| &r.paras));
     let kinds = classify(&outline, first_leads);
     let units = own_units(&outline, &kinds, first_leads);
-    let (tasks, in_appendix) = tasks(&outline, &kinds, &units);
-    if tasks.is_empty() {
+    let (found, in_appendix) = tasks(&outline, &kinds, &units);
+    if found.is_empty() {
         return Err(PlanError::NoPlan);
     }
     let goals = targets::extract_goals(&goal_text(&outline, &kinds, in_appendix), meta.period);
-    Ok(Plan {
+    let (tasks, spans): (Vec<Task>, Vec<Option<Span>>) = found
+        .into_iter()
+        .map(|(task, src)| (task, src.map(|(start, end)| span(&source, start, end))))
+        .unzip();
+    let plan = Plan {
         title: meta.title,
         region: meta.region,
         level: meta.level,
@@ -52,7 +58,32 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
         issuer: meta.issuer,
         goals,
         tasks,
+    };
+    Ok(ParseOutput {
+        plan,
+        source,
+        spans,
+        warnings: Vec::new(),
     })
+}
+
+/// A span of the source on character boundaries, without the spaces at its ends.
+fn span(source: &str, start: usize, end: usize) -> Span {
+    let floor = |mut i: usize| {
+        i = i.min(source.len());
+        while !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (start, end) = (floor(start), floor(end.max(start)));
+    let text = source.get(start..end).unwrap_or("");
+    let lead = text.len() - text.trim_start().len();
+    let trail = text.len() - text.trim_end().len();
+    Span {
+        start: start + lead,
+        end: (end - trail).max(start + lead),
+    }
 }
 
 /// What an item is, from its heading.
@@ -301,11 +332,51 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
             },
         })
         .collect();
+    // A 分工 line after the last item of an action ("工作分工：A牵头，B参与。") is the action's,
+    // whatever the items name themselves: it says so by its label.
+    let mut handed_up = vec![false; o.items.len()];
+    for (pid, parent) in o.items.iter().enumerate() {
+        if parent.label.is_empty() {
+            continue;
+        }
+        let Some(&last) = parent.children.last() else {
+            continue;
+        };
+        let Some(item) = o.items.get(last) else {
+            continue;
+        };
+        if item.row.is_some() || !item.children.is_empty() {
+            continue;
+        }
+        let mut block: Vec<&str> = Vec::new();
+        let mut own: Vec<&str> = Vec::new();
+        for (k, p) in item.paras.iter().enumerate() {
+            if k > 0 && assign::is_block_line(p) {
+                block.push(p);
+            } else {
+                own.push(p);
+            }
+        }
+        if block.is_empty() {
+            continue;
+        }
+        let join = |v: &[&str]| v.join("\n");
+        let u = assign::extract(&join(&block), first_leads);
+        if let Some(x) = units.get_mut(last) {
+            *x = assign::extract(&join(&own), first_leads);
+        }
+        if let Some(x) = units.get_mut(pid) {
+            x.append(u);
+        }
+        if let Some(h) = handed_up.get_mut(pid) {
+            *h = true;
+        }
+    }
     // A unit line after the last of several numbered items that name no units of their own
     // is the units of them all ("1.… 2.… 3.… 责任单位：…"), and so is a unit clause closing
     // the last item when none of the others names any.
     for (pid, parent) in o.items.iter().enumerate() {
-        if parent.label.is_empty() {
+        if parent.label.is_empty() || handed_up.get(pid).copied().unwrap_or(false) {
             continue;
         }
         let Some((&last, others)) = parent.children.split_last() else {
@@ -409,7 +480,7 @@ fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
 /// when the body gives none (a notice whose plan is its 附件) or names no units where the
 /// appendix does (a plan whose 任务分工表 is attached). Also says whether they came from an
 /// appendix.
-fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
+fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>)>, bool) {
     let mut body = Vec::new();
     let mut appendix = Vec::new();
     for &root in &o.roots {
@@ -450,7 +521,7 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
     };
     let tasks = chosen
         .into_iter()
-        .filter_map(|(id, u)| task(o, id, u))
+        .filter_map(|(id, u)| Some((task(o, id, u)?, o.items.get(id)?.span())))
         .collect();
     (tasks, in_appendix)
 }
@@ -511,6 +582,34 @@ fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
 /// The text the plan-wide goals are read from: the innermost 目标 sections with everything
 /// under them; without one, the sentences of the preamble that speak of a 目标.
 fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
+    // The goals of the part that gives the tasks; else of the other part (a body that refers
+    // its tasks to an attached 分工表 still states its goals).
+    let mut parts = goal_parts(o, kinds, in_appendix);
+    if parts.is_empty() {
+        parts = goal_parts(o, kinds, !in_appendix);
+    }
+    let root = if in_appendix {
+        o.roots.get(1).and_then(|&r| o.items.get(r))
+    } else {
+        o.items.first()
+    };
+    if parts.is_empty()
+        && let Some(root) = root
+    {
+        for p in &root.paras {
+            for s in p.split_inclusive('。') {
+                if s.contains("目标") && s.chars().any(|c| c.is_ascii_digit()) {
+                    parts.push(s.to_string());
+                }
+            }
+        }
+    }
+    sentences(&parts.join("\n"))
+}
+
+/// The text of the innermost 目标 sections of the body or of the appendices, with everything
+/// under them.
+fn goal_parts(o: &Outline, kinds: &Kinds, in_appendix: bool) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     let goal = |i: usize| kinds.kind.get(i) == Some(&Kind::Goal);
     for (id, item) in o.items.iter().enumerate() {
@@ -534,23 +633,7 @@ fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
             }
         }
     }
-    let root = if in_appendix {
-        o.roots.get(1).and_then(|&r| o.items.get(r))
-    } else {
-        o.items.first()
-    };
-    if parts.is_empty()
-        && let Some(root) = root
-    {
-        for p in &root.paras {
-            for s in p.split_inclusive('。') {
-                if s.contains("目标") && s.chars().any(|c| c.is_ascii_digit()) {
-                    parts.push(s.to_string());
-                }
-            }
-        }
-    }
-    sentences(&parts.join("\n"))
+    parts
 }
 
 /// Text whose lines are read as sentences: a line that does not end a sentence (a heading, a

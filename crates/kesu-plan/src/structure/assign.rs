@@ -80,7 +80,7 @@ enum Role {
 
 static ROLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协同部门|协作单位|协作部门|支持单位|协助单位|参加单位|责任单位|责任部门|责任主体|负责单位|负责部门|承办单位|实施单位|实施主体|落实单位|牵头|主办|主责|配合|协办|协同|参与|责任|承办)\s*[:：]",
+        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协同部门|协作单位|协作部门|支持单位|协助单位|参加单位|责任单位|责任部门|责任主体|负责单位|负责部门|承办单位|实施单位|实施主体|落实单位|工作分工|责任分工|任务分工|职责分工|部门分工|分工|牵头|主办|主责|配合|协办|协同|参与|责任|承办)\s*[:：]",
     )
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });
@@ -89,6 +89,7 @@ fn role_of(word: &str) -> Role {
     if word.starts_with("牵头") || word.starts_with("主") {
         Role::Lead
     } else if word.starts_with("责任")
+        || word.ends_with("分工")
         || word.starts_with("负责")
         || word.starts_with("承办")
         || word.starts_with("实施")
@@ -144,11 +145,20 @@ pub(super) fn extract(text: &str, first_leads: bool) -> Units {
             .and_then(|r| r.find(['。', '；', ';', '\n']))
             .map_or(limit, |k| end + k);
         if let Some(list) = text.get(end..stop) {
-            add(&mut units, role, split_units(list), first_leads, false);
+            add_list(&mut units, role, list, first_leads, false);
         }
         cur = next;
     }
     units
+}
+
+/// The units of the list after a role word: roles in words win over the word's own role
+/// ("责任单位：由市科协牵头，市教育局等单位参加", "责任单位：由市妇联负责").
+fn add_list(units: &mut Units, role: Role, list: &str, first_leads: bool, has_lead: bool) {
+    match worded(list, first_leads) {
+        Some(u) => units.append(u),
+        None => add(units, role, split_units(list), first_leads, has_lead),
+    }
 }
 
 fn add(units: &mut Units, role: Role, list: Vec<String>, first_leads: bool, has_lead: bool) {
@@ -232,8 +242,8 @@ fn group_units(content: &str, first_leads: bool, placed: bool) -> Option<Units> 
         let has_lead = words.iter().any(|w| w.2 == Role::Lead);
         for (k, &(_, end, role)) in words.iter().enumerate() {
             let stop = words.get(k + 1).map_or(content.len(), |w| w.0);
-            let list = split_units(content.get(end..stop)?);
-            add(&mut units, role, list, first_leads, has_lead);
+            let list = content.get(end..stop)?;
+            add_list(&mut units, role, list, first_leads, has_lead);
         }
         return (!units.is_empty()).then_some(units);
     }
@@ -471,7 +481,8 @@ pub(super) fn unit_like(name: &str) -> bool {
 /// "(责任单位:…)").
 pub(super) fn is_units_only(p: &str, first_leads: bool) -> bool {
     let p = p.trim();
-    if super::clean::starts_with_role(p) && !p.contains('。') {
+    if super::clean::starts_with_role(p) && !p.trim_end_matches(['。', '；', ';']).contains('。')
+    {
         return true;
     }
     let groups = groups(p);
@@ -486,6 +497,17 @@ pub(super) fn is_units_only(p: &str, first_leads: bool) -> bool {
             .and_then(|c| group_units(c, first_leads, true))
             .is_some()
 }
+
+/// Whether a paragraph assigns units to a whole action or group of measures by its label
+/// ("工作分工：市总工会牵头，市人社局参与。", "责任分工：…"), wherever it stands.
+pub(super) fn is_block_line(p: &str) -> bool {
+    BLOCK_LINE.is_match(p.trim_start())
+}
+
+static BLOCK_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[(（【]?(?:工作|责任|任务|职责|部门)?分工\s*[:：]")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 /// Where a unit clause that ends the text begins ("…开展活动。（牵头单位：…）"), if one does.
 pub(super) fn trailing_clause(text: &str) -> Option<usize> {

@@ -15,6 +15,8 @@ pub(super) struct Row {
     pub units: Units,
     /// The last year of the 完成时限 cell.
     pub deadline: Option<i32>,
+    /// The first and last of the table's rows it was read from.
+    pub rows: (usize, usize),
 }
 
 #[derive(Debug, Default)]
@@ -132,7 +134,7 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
     let mut out: Vec<Row> = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     let mut counter = 0u32;
-    for row in rows.iter().skip(h + 1) {
+    for (index, row) in rows.iter().enumerate().skip(h + 1) {
         if row == header_row || row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -197,6 +199,7 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
                 merge(&mut prev.units.cooperating, units.cooperating);
                 merge(&mut prev.units.responsible, units.responsible);
                 prev.deadline = prev.deadline.max(deadline);
+                prev.rows.1 = index;
                 continue;
             }
         }
@@ -225,6 +228,7 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             text,
             units,
             deadline,
+            rows: (index, index),
         });
     }
     Some(out)

@@ -1,0 +1,6 @@
+//! Text extracted from a PDF (`pdftotext -layout`): TODO
+use super::Document;
+
+pub(crate) fn document(text: &str) -> Document {
+    Document::from_text(text)
+}
