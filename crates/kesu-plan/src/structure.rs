@@ -16,6 +16,7 @@ mod clean;
 mod labels;
 mod meta;
 mod table;
+mod text_table;
 mod tree;
 
 use crate::{Document, ParseOutput, PlanError, Span, targets};
@@ -382,7 +383,10 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
         let Some((&last, others)) = parent.children.split_last() else {
             continue;
         };
+        // Only where the items' parent names no units itself: under an action that has its
+        // own, a clause closing the last measure is that measure's.
         if others.is_empty()
+            || units.get(pid).is_some_and(|u| !u.is_empty())
             || others
                 .iter()
                 .any(|&c| units.get(c).is_none_or(|u| !u.is_empty()))
@@ -451,18 +455,28 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
     units
 }
 
-/// The units of a task: its own, and for each role it lacks, the nearest enclosing item's
-/// (a task that names its own lead takes nothing from above).
+/// The units of a task. Without units of its own, those of the enclosing items, each role from
+/// the nearest that names it. With units of its own, those win ("a measure's own units win over
+/// its block"), except that a measure naming no lead takes the lead of the nearest enclosing
+/// item that names nothing but a lead: a section's "(牵头单位：…)" over measures that each name
+/// their "(责任单位：…)" divides the roles between the levels.
 fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
     let mut u = units.get(id).cloned().unwrap_or_default();
-    let own_lead = !u.lead.is_empty();
+    let own = !u.is_empty();
     let mut cur = o.items.get(id).and_then(|i| i.parent);
     while let Some(p) = cur {
         let Some(pu) = units.get(p) else { break };
-        if u.lead.is_empty() {
-            u.lead = pu.lead.clone();
-        }
-        if !own_lead {
+        if own {
+            if !pu.is_empty() {
+                if u.lead.is_empty() && pu.cooperating.is_empty() && pu.responsible.is_empty() {
+                    u.lead = pu.lead.clone();
+                }
+                break;
+            }
+        } else {
+            if u.lead.is_empty() {
+                u.lead = pu.lead.clone();
+            }
             if u.cooperating.is_empty() {
                 u.cooperating = pu.cooperating.clone();
             }
@@ -512,6 +526,15 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>
         list
     };
     let has_units = |list: &[(usize, Units)]| list.iter().any(|(_, u)| !u.is_empty());
+    // A body item that sends the reader to the appendix ("具体任务分工见附件") is not a task
+    // when the appendix gives tasks with units: those are its tasks.
+    if has_units(&appendix) {
+        body.retain(|(id, _)| {
+            o.items
+                .get(*id)
+                .is_none_or(|item| !item.paras.iter().any(|p| refers_to_appendix(p)))
+        });
+    }
     // The body, unless it is empty, or names no units where an appendix (a 任务分工表) does.
     let in_appendix = body.is_empty() || (!has_units(&body) && has_units(&appendix));
     let chosen = if in_appendix {
@@ -525,6 +548,16 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>
         .collect();
     (tasks, in_appendix)
 }
+
+/// "详见附件", "见附件1", "（附后）", "列入附表": a text that refers its contents to an appendix.
+fn refers_to_appendix(p: &str) -> bool {
+    REFERS.is_match(p)
+}
+
+static REFERS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"见附[件表]|附[件表][0-9一二三四五六七八九十]*[中所]?列|附后|详见[^。]{0,12}(?:清单|分工表|任务表)")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 fn walk(o: &Outline, id: usize, out: &mut Vec<usize>) {
     // An explicit stack: a hostile document may nest deeply.
@@ -597,15 +630,37 @@ fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
         && let Some(root) = root
     {
         for p in &root.paras {
-            for s in p.split_inclusive('。') {
-                if s.contains("目标") && s.chars().any(|c| c.is_ascii_digit()) {
-                    parts.push(s.to_string());
-                }
-            }
+            parts.extend(
+                p.split_inclusive(['。', '；'])
+                    .filter(|s| states_a_goal(s))
+                    .map(str::to_string),
+            );
         }
     }
     sentences(&parts.join("\n"))
 }
+
+/// Whether a sentence of a preamble states a plan-wide goal: it speaks of a 目标, or it looks
+/// ahead (力争, 确保, 到2025年) to a share ("力争全区公民具备科学素质的比例达到16%以上", the
+/// goal of an annual 工作要点 that has no 目标 section).
+fn states_a_goal(sentence: &str) -> bool {
+    if !sentence.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if sentence.contains("目标") {
+        return true;
+    }
+    let ahead = ["力争", "确保", "争取", "努力实现"]
+        .iter()
+        .any(|w| sentence.contains(w))
+        || AHEAD_YEAR.is_match(sentence);
+    ahead && (sentence.contains(['%', '％']) || sentence.contains("比例"))
+}
+
+static AHEAD_YEAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:到|至)\s*20[0-9]{2}\s*年")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 /// The text of the innermost 目标 sections of the body or of the appendices, with everything
 /// under them.

@@ -114,12 +114,12 @@ fn every_layout_fixture_scores_at_or_above_the_bar() {
 }
 
 #[test]
-fn every_fixtures_region_level_and_period_match_its_gold() {
+fn every_fixtures_title_region_level_period_and_issuer_match_its_gold() {
     for (doc, gold_path) in fixtures() {
         let plan = parse(&doc);
         let gold: Value =
             serde_json::from_str(&std::fs::read_to_string(&gold_path).unwrap()).unwrap();
-        for key in ["region", "level", "period"] {
+        for key in ["title", "region", "level", "period", "issuer"] {
             assert_eq!(plan[key], gold[key], "{}: {key}", doc.display());
         }
     }

@@ -348,12 +348,33 @@ pub(super) fn split_units(list: &str) -> Vec<String> {
         if RIDER.is_match(&LEAD_MARK.replace_all(chunk, "")) {
             continue;
         }
-        for name in chunk.split(['、', '/', '／', ' ', '\t', '\u{3000}']) {
+        for name in split_outside_brackets(chunk) {
             if let Some(n) = clean_name(name) {
                 out.push(n);
             }
         }
     }
+    out
+}
+
+/// The names of a list separated by 、 / or spaces, but not inside brackets: "各县（市、区）人民政府"
+/// is one name.
+fn split_outside_brackets(chunk: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut from = 0;
+    for (i, c) in chunk.char_indices() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = depth.saturating_sub(1),
+            '、' | '/' | '／' | ' ' | '\t' | '\u{3000}' if depth == 0 => {
+                out.push(chunk.get(from..i).unwrap_or(""));
+                from = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(chunk.get(from..).unwrap_or(""));
     out
 }
 

@@ -5,7 +5,7 @@
 //! Everything here is one pass over the text: no paragraph is rebuilt more than once, so a long
 //! document costs time in proportion to its length.
 
-use super::labels;
+use super::{labels, text_table};
 use crate::Block;
 use regex::Regex;
 use std::borrow::Cow;
@@ -18,7 +18,7 @@ pub(super) type Src = (usize, usize);
 /// where it stands in the source text (a table: where each of its rows starts, and its end).
 pub(super) enum Piece<'a> {
     Para(String, Src),
-    Table(&'a [Vec<String>], Vec<usize>),
+    Table(Cow<'a, [Vec<String>]>, Vec<usize>),
 }
 
 /// The document's paragraphs cleaned and re-joined, and its tables.
@@ -26,9 +26,33 @@ pub(super) fn pieces(blocks: &[Block]) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut pending: Option<(String, Src)> = None;
     let mut at = 0usize;
-    for block in blocks {
+    let mut i = 0;
+    while let Some(block) = blocks.get(i) {
+        i += 1;
         match block {
             Block::Paragraph(raw) => {
+                if raw.contains('\t')
+                    && let Some(t) = blocks.get(i - 1..).and_then(text_table::at)
+                {
+                    if let Some((p, src)) = pending.take() {
+                        out.push(Piece::Para(p, src));
+                    }
+                    let mut starts = Vec::with_capacity(t.blocks + 1);
+                    for b in blocks.iter().skip(i - 1).take(t.blocks) {
+                        starts.push(at);
+                        at += block_len(b);
+                    }
+                    starts.push(at);
+                    let mut row_starts: Vec<usize> = t
+                        .row_blocks
+                        .iter()
+                        .filter_map(|&k| starts.get(k).copied())
+                        .collect();
+                    row_starts.push(at);
+                    out.push(Piece::Table(Cow::Owned(t.rows), row_starts));
+                    i += t.blocks - 1;
+                    continue;
+                }
                 let block_start = at;
                 at += raw.len() + 1;
                 for (offset, seg) in indented_paragraphs(raw) {
@@ -53,13 +77,13 @@ pub(super) fn pieces(blocks: &[Block]) -> Vec<Piece<'_>> {
                 if let Some((p, src)) = pending.take() {
                     out.push(Piece::Para(p, src));
                 }
-                let mut row_starts = Vec::with_capacity(rows.len());
-                for row in rows.iter() {
+                let mut row_starts = Vec::with_capacity(rows.len() + 1);
+                for row in rows {
                     row_starts.push(at);
                     at += row.iter().map(String::len).sum::<usize>() + row.len().max(1);
                 }
                 row_starts.push(at);
-                out.push(Piece::Table(rows, row_starts));
+                out.push(Piece::Table(Cow::Borrowed(rows), row_starts));
             }
         }
     }
@@ -67,6 +91,17 @@ pub(super) fn pieces(blocks: &[Block]) -> Vec<Piece<'_>> {
         out.push(Piece::Para(p, src));
     }
     out
+}
+
+/// How many bytes a block takes in the source text ([`crate::Document::source_text`]).
+fn block_len(block: &Block) -> usize {
+    match block {
+        Block::Paragraph(p) => p.len() + 1,
+        Block::Table(rows) => rows
+            .iter()
+            .map(|row| row.iter().map(String::len).sum::<usize>() + row.len().max(1))
+            .sum(),
+    }
 }
 
 /// The paragraphs of one line of text, with their byte offsets in it. A web page copied as text
@@ -365,6 +400,12 @@ fn joins(prev: &str, next: &str) -> bool {
     if matches!(last, '：' | ':' | '、' | '，' | ',' | '(' | '（') {
         return true;
     }
+    // A heading that names a document ("…关于印发…的通知", "…实施方案") ends its line, unless a
+    // 《 is still open.
+    if DOCUMENT_END.iter().any(|w| prev.ends_with(w)) {
+        let t = tail(prev, 240);
+        return t.matches('《').count() > t.matches('》').count();
+    }
     let tail = tail(prev, 120);
     let unclosed = opens(tail) > closes(tail);
     if ends_sentence(last) && !unclosed {
@@ -380,6 +421,19 @@ fn joins(prev: &str, next: &str) -> bool {
     }
     true
 }
+
+/// Words that end the name of a document or a notice's heading.
+const DOCUMENT_END: &[&str] = &[
+    "的通知",
+    "实施方案",
+    "工作方案",
+    "行动方案",
+    "工作要点",
+    "实施意见",
+    "行动计划",
+    "任务清单",
+    "分工表",
+];
 
 /// The last `max` bytes of `s` or fewer, cut at a character boundary.
 fn tail(s: &str, max: usize) -> &str {

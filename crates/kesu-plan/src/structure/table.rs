@@ -74,6 +74,15 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
     }
 }
 
+/// Whether a row of short cells names the columns of a task table (a header line).
+pub(super) fn is_header(row: &[String]) -> bool {
+    let mut cols = Columns::default();
+    for (i, cell) in row.iter().enumerate() {
+        header(&mut cols, i, cell);
+    }
+    cols.is_task_table() && row.iter().all(|c| c.trim().chars().count() <= 10)
+}
+
 /// The tasks of a task table, or `None` when the table is not one.
 pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> {
     // The header is among the first rows (a title row may come first).

@@ -75,7 +75,7 @@ pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool, source: &str) -> 
         }
         match piece {
             Piece::Para(p, src) => b.para(p, src),
-            Piece::Table(rows, row_starts) => b.table(rows, &row_starts),
+            Piece::Table(rows, row_starts) => b.table(&rows, &row_starts),
         }
     }
     Outline {
