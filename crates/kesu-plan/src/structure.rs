@@ -519,9 +519,27 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>
             }
         }
     }
+    // Where the document assigns units, a leaf without any is kept only when it stands where
+    // tasks with units stand (as deep, numbered alike): a measure whose 分工 was left out is
+    // still a task, a stray paragraph elsewhere is not.
+    let shape = |id: usize| {
+        let mut depth = 0;
+        let mut cur = Some(id);
+        while let Some(i) = cur {
+            depth += 1;
+            cur = o.items.get(i).and_then(|it| it.parent);
+        }
+        let style = o.items.get(id).map_or(0, |it| label_shape(&it.label));
+        (depth, style)
+    };
     let pick = |mut list: Vec<(usize, Units)>| {
         if list.iter().any(|(_, u)| !u.is_empty()) {
-            list.retain(|(_, u)| !u.is_empty());
+            let shapes: Vec<(usize, u8)> = list
+                .iter()
+                .filter(|(_, u)| !u.is_empty())
+                .map(|(id, _)| shape(*id))
+                .collect();
+            list.retain(|(id, u)| !u.is_empty() || shapes.contains(&shape(*id)));
         }
         list
     };
@@ -547,6 +565,17 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>
         .filter_map(|(id, u)| Some((task(o, id, u)?, o.items.get(id)?.span())))
         .collect();
     (tasks, in_appendix)
+}
+
+/// The kind of numbering of a path label: `一`, `(一)`, `1`, `(1)`, `¶1`, other.
+fn label_shape(label: &str) -> u8 {
+    let paren = label.starts_with('(');
+    match label.chars().find(|c| *c != '(') {
+        Some('¶') => 4,
+        Some(c) if c.is_ascii_digit() => 2 + u8::from(paren),
+        Some(c) if "一二三四五六七八九十".contains(c) => u8::from(paren),
+        _ => 5,
+    }
 }
 
 /// "详见附件", "见附件1", "（附后）", "列入附表": a text that refers its contents to an appendix.
@@ -629,7 +658,16 @@ fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
     if parts.is_empty()
         && let Some(root) = root
     {
-        for p in &root.paras {
+        // The preamble, and the 总体要求 that often states the goals without a section of
+        // their own.
+        let guides = o.items.iter().enumerate().filter(|(id, it)| {
+            it.appendix == in_appendix && kinds.kind.get(*id) == Some(&Kind::Guide)
+        });
+        let paras = root
+            .paras
+            .iter()
+            .chain(guides.flat_map(|(_, it)| it.paras.iter()));
+        for p in paras {
             parts.extend(
                 p.split_inclusive(['。', '；'])
                     .filter(|s| states_a_goal(s))

@@ -3,6 +3,7 @@
 //! "(X牵头,Y配合)", "(各责任单位)".
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// Units by role, as written, in the order written.
@@ -103,6 +104,21 @@ fn role_of(word: &str) -> Role {
 
 /// The units an item's text assigns. `first_leads`: the document's "first is lead" rule.
 pub(super) fn extract(text: &str, first_leads: bool) -> Units {
+    // "【牵头单位】县科协【配合单位】县教育局": a role word in square brackets is a label.
+    if text.contains(['【', '〔', '['])
+        && let Cow::Owned(t) = BRACKETED_ROLE.replace_all(text, "$1：")
+    {
+        return extract_labelled(&t, first_leads);
+    }
+    extract_labelled(text, first_leads)
+}
+
+static BRACKETED_ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[【〔\[]\s*((?:牵头|配合|责任|协办|参与|主办|主责|协同|负责|承办|实施)(?:单位|部门|主体)?)\s*[】〕\]]\s*[:：]?")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+fn extract_labelled(text: &str, first_leads: bool) -> Units {
     let mut units = Units::default();
     let groups = groups(text);
     let mut inside = Vec::new();
