@@ -1,5 +1,6 @@
 //! Bytes to a [`Document`]: what kind of file it is, its text encoding (UTF-8, UTF-16,
-//! GB18030/GBK), .docx reading ([`docx`]) and saved web pages ([`html`]).
+//! GB18030/GBK), .docx reading ([`docx`]), saved web pages ([`html`]), Excel task tables
+//! ([`workbook`]) and the text layer of PDFs ([`pdf`]).
 //!
 //! The content decides, never the extension: a PNG renamed `.docx` is reported as a PNG image,
 //! a GBK file named `.txt` is read as GBK. Files that are not plan documents are refused with a
@@ -8,6 +9,7 @@
 mod docx;
 mod html;
 pub(crate) mod pdf;
+mod workbook;
 
 use crate::PlanError;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
@@ -95,6 +97,7 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
     }
     match sniff(bytes) {
         Sniffed::Docx => non_empty(docx::read(bytes)?),
+        Sniffed::Xlsx => non_empty(workbook::read(bytes)?),
         Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
         Sniffed::Text => {
             if bytes.len() > MAX_TEXT_BYTES {
@@ -149,6 +152,7 @@ pub fn check_size(len: u64) -> Result<(), PlanError> {
 /// What the first bytes say a file is.
 enum Sniffed {
     Docx,
+    Xlsx,
     Text,
     Refused(&'static str),
 }
@@ -217,9 +221,7 @@ fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return match docx::zip_kind(bytes) {
             docx::ZipKind::Docx => Sniffed::Docx,
-            docx::ZipKind::Xlsx => Sniffed::Refused(
-                "Excel 工作簿：请把任务分解表复制到 Word 文档 (.docx) 后再导入 (Excel workbooks are not read)",
-            ),
+            docx::ZipKind::Xlsx => Sniffed::Xlsx,
             docx::ZipKind::Pptx => Sniffed::Refused("PowerPoint 演示文稿 (presentation)"),
             docx::ZipKind::Odt => {
                 Sniffed::Refused("OpenDocument 文档 (.odt)：请另存为 .docx (save as .docx)")

@@ -24,10 +24,12 @@ use serde::Serialize;
 pub enum PlanError {
     #[error("文件为空 (the file is empty)")]
     Empty,
-    #[error("不是可识别的文本或 Word (.docx) 文件：{0} (unsupported file)")]
+    #[error("不是可识别的文本、网页、Word (.docx) 或 Excel (.xlsx) 文件：{0} (unsupported file)")]
     Unsupported(String),
     #[error("Word 文档无法读取：{0} (broken .docx)")]
     BadDocx(String),
+    #[error("Excel 工作簿无法读取：{0} (broken .xlsx)")]
+    BadWorkbook(String),
     #[error("未找到方案内容：文中没有带编号或标题的任务条目 (no plan found in the text)")]
     NoPlan,
     #[error("无法生成 Excel 文件：{0}")]

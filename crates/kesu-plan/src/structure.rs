@@ -624,12 +624,18 @@ fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
             None,
         ),
     };
-    let mut found = targets::extract(&sentences(&text));
-    if let Some(y) = deadline {
-        for t in &mut found {
-            t.year = t.year.or(Some(y));
+    let found = match item.row.as_ref().and_then(|r| r.targets.clone()) {
+        Some(from_column) => from_column,
+        None => {
+            let mut found = targets::extract(&sentences(&text));
+            if let Some(y) = deadline {
+                for t in &mut found {
+                    t.year = t.year.or(Some(y));
+                }
+            }
+            found
         }
-    }
+    };
     Some(Task {
         path,
         title,

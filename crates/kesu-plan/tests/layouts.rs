@@ -1,6 +1,7 @@
 //! Plans in layouts the five samples do not have, written for these tests with gold answers made
 //! by hand (`tests/layouts/NAME.gold.json`), each document in one or more formats
-//! (`NAME.txt`, `.html`, `.docx`, `.xlsx`, `.pdf.txt`). They hold the reader to layouts that real
+//! (`NAME.txt`, `.html`, `.docx`, `.xlsx`, `.pdf.txt`); `src/` holds the sources the Word and
+//! Excel files were made from by LibreOffice (`scripts/make-plan-fixtures.sh`). They hold the reader to layouts that real
 //! offices use — a 工作分工表 attached to a body that only refers to it, measures surviving as
 //! indents of a web page, unit roles in words, annual 工作要点 — without any rule naming a
 //! document: the fixtures are scored, not matched.
@@ -34,7 +35,7 @@ fn fixtures() -> Vec<(PathBuf, PathBuf)> {
     for entry in std::fs::read_dir(dir()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.ends_with(".gold.json") || name.ends_with(".md") {
+        if !path.is_file() || name.ends_with(".gold.json") || name.ends_with(".md") {
             continue;
         }
         let stem = name.split('.').next().unwrap();

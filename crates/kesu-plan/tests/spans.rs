@@ -15,7 +15,9 @@ fn documents() -> Vec<PathBuf> {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if !(name.ends_with(".json") || name.ends_with(".md") || name.ends_with(".pdf")) {
+            if path.is_file()
+                && !(name.ends_with(".json") || name.ends_with(".md") || name.ends_with(".pdf"))
+            {
                 out.push(path);
             }
         }

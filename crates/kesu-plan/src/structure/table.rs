@@ -3,6 +3,8 @@
 
 use super::assign::{self, Units};
 use super::labels::{self, Style};
+use crate::targets;
+use kesu_core::Target;
 
 /// A task read from one row (or from several rows sharing one 序号).
 #[derive(Debug, Clone, Default)]
@@ -17,6 +19,10 @@ pub(super) struct Row {
     pub deadline: Option<i32>,
     /// The first and last of the table's rows it was read from.
     pub rows: (usize, usize),
+    /// The whole path from a 路径 column (Kesu's own 任务分解表): it replaces groups and label.
+    pub path: Option<Vec<String>>,
+    /// The targets of a 量化目标 column; without one they are read from the task's text.
+    pub targets: Option<Vec<Target>>,
 }
 
 #[derive(Debug, Default)]
@@ -28,6 +34,8 @@ struct Columns {
     coop: Option<usize>,
     resp: Option<usize>,
     deadline: Option<usize>,
+    path: Option<usize>,
+    targets: Option<usize>,
 }
 
 impl Columns {
@@ -42,6 +50,10 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
     let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let slot = if c == "序号" || c == "编号" || c == "序" {
         &mut cols.no
+    } else if c == "路径" {
+        &mut cols.path
+    } else if c.contains("目标") && !c.contains("任务") {
+        &mut cols.targets
     } else if c.contains("领导") || c.contains("备注") {
         return;
     } else if c.contains("牵头") || c.contains("主责") {
@@ -130,6 +142,8 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
                     sub.resp.or(cols.resp)
                 },
                 deadline: sub.deadline.or(cols.deadline),
+                path: cols.path.or(sub.path),
+                targets: sub.targets.or(cols.targets),
             };
             h += 1;
         }
@@ -195,6 +209,30 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             .extend(assign::split_units(&cell(row, cols.coop)));
         units.add_roleless(assign::split_units(&cell(row, cols.resp)), first_leads);
         let deadline = year_of(&cell(row, cols.deadline));
+        let found = cols
+            .targets
+            .map(|_| target_cell(&cell(row, cols.targets), deadline));
+        // Kesu's own 任务分解表: the 路径 column is the whole path, the 任务 cell the title as
+        // written, each row a task.
+        let path: Option<Vec<String>> = cols
+            .path
+            .map(|_| cell(row, cols.path))
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split('.').map(|l| l.trim().to_string()).collect());
+        if let Some(path) = path {
+            out.push(Row {
+                groups: Vec::new(),
+                label: path.last().cloned().unwrap_or_default(),
+                title: cell(row, cols.task),
+                text: task.clone(),
+                units,
+                deadline,
+                rows: (index, index),
+                path: Some(path),
+                targets: found,
+            });
+            continue;
+        }
         // Rows continuing a merged 序号 (or without one, under the same task) add to the task.
         if let Some(prev) = out.last_mut() {
             let same_no = !label.is_empty() && prev.label == label && prev.groups == groups;
@@ -209,6 +247,9 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
                 merge(&mut prev.units.responsible, units.responsible);
                 prev.deadline = prev.deadline.max(deadline);
                 prev.rows.1 = index;
+                if let (Some(have), Some(more)) = (prev.targets.as_mut(), found) {
+                    have.extend(more);
+                }
                 continue;
             }
         }
@@ -238,9 +279,28 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             units,
             deadline,
             rows: (index, index),
+            path: None,
+            targets: found,
         });
     }
     Some(out)
+}
+
+/// The targets of a 量化目标 cell, a line each: as Kesu writes them ("text（>=1名；2025年；每所
+/// 中小学校）") read back exactly, else read from the line's words, due by the row's deadline.
+fn target_cell(text: &str, deadline: Option<i32>) -> Vec<Target> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(t) = crate::xlsx::parse_target_line(line) {
+            out.push(t);
+            continue;
+        }
+        for mut t in targets::extract(line) {
+            t.year = t.year.or(deadline);
+            out.push(t);
+        }
+    }
+    out
 }
 
 fn clean(s: &str) -> String {

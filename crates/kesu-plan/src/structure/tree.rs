@@ -290,7 +290,12 @@ impl Builder<'_> {
         };
         // Group rows inside the table become items between the section and the rows.
         let mut groups: Vec<(String, usize)> = Vec::new();
-        for row in task_rows {
+        for mut row in task_rows {
+            // A row that carries its whole path (Kesu's own table) is grouped by it.
+            if let Some(mut path) = row.path.take() {
+                row.label = path.pop().unwrap_or_default();
+                row.groups = path;
+            }
             let keep = groups
                 .iter()
                 .zip(&row.groups)
