@@ -25,6 +25,17 @@ use clean::{Piece, Src};
 use kesu_core::{Plan, Task};
 use tree::{Item, Outline};
 
+/// Whether a line begins a paragraph of its own by what it says: a numbering label, a line of
+/// units by role, the start of an appendix (for text whose line breaks are not paragraphs).
+pub(crate) fn is_paragraph_start(line: &str) -> bool {
+    labels::starts_with_label(line) || clean::starts_with_role(line) || clean::is_marker(line)
+}
+
+/// Whether a row of short cells names the columns of a task table.
+pub(crate) fn is_task_header(cells: &[String]) -> bool {
+    table::is_header(cells)
+}
+
 /// Read a decoded document: the plan, its source text, the tasks' spans and the doubts.
 /// [`PlanError::NoPlan`] when it has no tasks.
 pub fn read(doc: &Document) -> Result<ParseOutput, PlanError> {
