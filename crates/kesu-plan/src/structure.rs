@@ -13,6 +13,7 @@
 
 mod assign;
 mod clean;
+mod doubts;
 mod labels;
 mod meta;
 mod table;
@@ -53,12 +54,15 @@ pub fn read(doc: &Document) -> Result<ParseOutput, PlanError> {
     let meta = meta::read(outline.items.first().map_or(&[][..], |r| &r.paras));
     let kinds = classify(&outline, first_leads);
     let units = own_units(&outline, &kinds, first_leads);
-    let (found, in_appendix) = tasks(&outline, &kinds, &units);
-    if found.is_empty() {
+    let found = tasks(&outline, &kinds, &units);
+    if found.tasks.is_empty() {
         return Err(PlanError::NoPlan);
     }
-    let goals = targets::extract_goals(&goal_text(&outline, &kinds, in_appendix), meta.period);
+    let in_appendix = found.in_appendix;
+    let goal_text = goal_text(&outline, &kinds, in_appendix);
+    let goals = targets::extract_goals(&goal_text, meta.period);
     let (tasks, spans): (Vec<Task>, Vec<Option<Span>>) = found
+        .tasks
         .into_iter()
         .map(|(task, src)| (task, src.map(|(start, end)| span(&source, start, end))))
         .unzip();
@@ -71,11 +75,20 @@ pub fn read(doc: &Document) -> Result<ParseOutput, PlanError> {
         goals,
         tasks,
     };
+    let warnings = doubts::doubts(&doubts::Facts {
+        plan: &plan,
+        source: &source,
+        other_tables: &outline.other_tables,
+        in_appendix,
+        set_aside: found.set_aside,
+        unused_list: found.unused_list,
+        goal_text: &goal_text,
+    });
     Ok(ParseOutput {
         plan,
         source,
         spans,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -505,7 +518,7 @@ fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
 /// when the body gives none (a notice whose plan is its 附件) or names no units where the
 /// appendix does (a plan whose 任务分工表 is attached). Also says whether they came from an
 /// appendix.
-fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>)>, bool) {
+fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> Found {
     let mut body = Vec::new();
     let mut appendix = Vec::new();
     for &root in &o.roots {
@@ -566,16 +579,56 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<(Task, Option<Src>
     }
     // The body, unless it is empty, or names no units where an appendix (a 任务分工表) does.
     let in_appendix = body.is_empty() || (!has_units(&body) && has_units(&appendix));
-    let chosen = if in_appendix {
-        pick(appendix)
+    let (chosen, other) = if in_appendix {
+        (pick(appendix), body)
     } else {
-        pick(body)
+        (pick(body), appendix)
+    };
+    let set_aside = other.iter().filter(|(_, u)| !u.is_empty()).count();
+    // Numbered items of an appendix not taken for tasks (a list of tasks without units, perhaps),
+    // unless the appendix explains terms.
+    let glossary = |id: usize| {
+        let mut root = id;
+        while let Some(p) = o.items.get(root).and_then(|i| i.parent) {
+            root = p;
+        }
+        o.items.get(root).is_some_and(|r| {
+            r.paras.iter().take(3).any(|p| {
+                ["解释", "释义", "术语", "说明"]
+                    .iter()
+                    .any(|w| p.contains(w))
+            })
+        })
+    };
+    let unused_list = if in_appendix {
+        0
+    } else {
+        other
+            .iter()
+            .filter(|(id, u)| u.is_empty() && !glossary(*id))
+            .count()
     };
     let tasks = chosen
         .into_iter()
         .filter_map(|(id, u)| Some((task(o, id, u)?, o.items.get(id)?.span())))
         .collect();
-    (tasks, in_appendix)
+    Found {
+        tasks,
+        in_appendix,
+        set_aside,
+        unused_list,
+    }
+}
+
+/// The tasks found, and where.
+struct Found {
+    tasks: Vec<(Task, Option<Src>)>,
+    /// They come from an appendix (a 分工表 the body refers to, a plan attached to its notice).
+    in_appendix: bool,
+    /// Leaves with units in the part not taken (the body, or the appendix).
+    set_aside: usize,
+    /// Numbered items without units in an appendix not taken.
+    unused_list: usize,
 }
 
 /// The kind of numbering of a path label: `一`, `(一)`, `1`, `(1)`, `¶1`, other.

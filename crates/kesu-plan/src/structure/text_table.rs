@@ -1,7 +1,8 @@
 //! Task tables written as lines of text: a table copied out of Word or a web page into a text
 //! file keeps a row a line and its cells separated by tabs ("序号\t重点任务\t责任单位\t完成时限").
 //! Such lines, from a header line naming the columns of a task table on, are read as a table,
-//! so that an attached 重点任务清单 gives its rows as tasks whatever the file type.
+//! so that an attached 重点任务清单 gives its rows as tasks whatever the file type; other runs of
+//! lines of three or more cells are tables too (not of tasks).
 
 use super::labels;
 use super::table;
@@ -35,8 +36,17 @@ pub(super) fn at(blocks: &[Block]) -> Option<TextTable> {
         return None;
     };
     let header = cells(first)?;
+    // Lines of three or more cells under a header that is not a task table's are a table all
+    // the same (a table of indicators, say): read as one, it is kept out of the text and the
+    // reader can say it did not take it for tasks.
     if !table::is_header(&header) {
-        return None;
+        let wide = |b: Option<&Block>| match b {
+            Some(Block::Paragraph(p)) => cells(p).is_some_and(|c| c.len() >= 3),
+            _ => false,
+        };
+        if !(header.len() >= 3 && wide(blocks.get(1))) {
+            return None;
+        }
     }
     let width = header.len();
     let mut rows = vec![header];

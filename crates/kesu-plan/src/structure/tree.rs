@@ -41,9 +41,21 @@ const LEAD_PUNCT: &[char] = &['、', '.', '．', ':', '：', ' '];
 pub(super) struct Outline {
     pub items: Vec<Item>,
     pub roots: Vec<usize>,
+    /// Tables that were not read as task tables: where they stand, how many rows they have,
+    /// whether in an appendix.
+    pub other_tables: Vec<OtherTable>,
+}
+
+/// A table not read as a task table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OtherTable {
+    pub src: Src,
+    pub rows: usize,
+    pub appendix: bool,
 }
 
 struct Builder<'s> {
+    other_tables: Vec<OtherTable>,
     /// The document's source text, for the places of paragraphs cut inside a line.
     source: &'s str,
     items: Vec<Item>,
@@ -60,6 +72,7 @@ struct Builder<'s> {
 /// Build the outline of the cleaned pieces of a document.
 pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool, source: &str) -> Outline {
     let mut b = Builder {
+        other_tables: Vec::new(),
         source,
         items: vec![Item::default()],
         roots: vec![0],
@@ -81,6 +94,7 @@ pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool, source: &str) -> 
     Outline {
         items: b.items,
         roots: b.roots,
+        other_tables: b.other_tables,
     }
 }
 
@@ -286,6 +300,13 @@ impl Builder<'_> {
             if let Some(item) = self.items.get_mut(top) {
                 item.table_text.push(text.join("；"));
             }
+            let start = row_starts.first().copied().unwrap_or(0);
+            let end = row_starts.last().copied().unwrap_or(start);
+            self.other_tables.push(OtherTable {
+                src: (start, end.saturating_sub(1).max(start)),
+                rows: rows.len(),
+                appendix: self.items.get(top).is_some_and(|i| i.appendix),
+            });
             return;
         };
         // Group rows inside the table become items between the section and the rows.
