@@ -100,13 +100,7 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
         Sniffed::Xlsx => non_empty(workbook::read(bytes)?),
         Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
         Sniffed::Text => {
-            if bytes.len() > MAX_TEXT_BYTES {
-                return Err(PlanError::Unsupported(format!(
-                    "文本文件过大：{} MB，超过 {} MB。一份方案的全文通常不足 1 MB，请确认选择的是方案文件 (text file too large for a plan)",
-                    bytes.len() / (1024 * 1024),
-                    MAX_TEXT_BYTES / (1024 * 1024)
-                )));
-            }
+            check_text_size(bytes.len())?;
             let text = decode_text(bytes)?;
             if text
                 .trim_matches(|c: char| c.is_whitespace() || c == '\0')
@@ -135,6 +129,18 @@ fn non_empty(doc: Document) -> Result<Document, PlanError> {
     } else {
         Err(PlanError::Empty)
     }
+}
+
+/// Refuse text (a text file, a web page, a PDF's text layer) over [`MAX_TEXT_BYTES`].
+pub fn check_text_size(len: usize) -> Result<(), PlanError> {
+    if len > MAX_TEXT_BYTES {
+        return Err(PlanError::Unsupported(format!(
+            "文本文件过大：{} MB，超过 {} MB。一份方案的全文通常不足 1 MB，请确认选择的是方案文件 (text file too large for a plan)",
+            len / (1024 * 1024),
+            MAX_TEXT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
 }
 
 /// Refuse inputs over [`MAX_INPUT_BYTES`]; callers holding a path check before reading it.
@@ -227,6 +233,9 @@ fn sniff(bytes: &[u8]) -> Sniffed {
                 Sniffed::Refused("OpenDocument 文档 (.odt)：请另存为 .docx (save as .docx)")
             }
             docx::ZipKind::Other => Sniffed::Refused("ZIP 压缩包，不是 Word 文档 (zip archive)"),
+            docx::ZipKind::TooManyEntries => Sniffed::Refused(
+                "压缩包内文件过多（超过一万个），不是一份 Word 或 Excel 文档 (too many zip entries)",
+            ),
             docx::ZipKind::Broken => {
                 Sniffed::Refused("损坏的 ZIP/Word 文件，无法打开 (damaged zip or .docx)")
             }

@@ -75,6 +75,13 @@ pub fn read(bytes: &[u8], file_name: &str) -> Result<ParseOutput, PlanError> {
 /// Read the text layer of a PDF (as `pdftotext -layout` gives it): page headers and footers,
 /// page numbers and lines broken by the page width are cleaned away first.
 pub fn read_pdf_text(text: &str) -> Result<ParseOutput, PlanError> {
+    input::check_text_size(text.len())?;
+    if text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{0c}')
+        .is_empty()
+    {
+        return Err(PlanError::Empty);
+    }
     let doc = input::pdf::document(text);
     structure::read(&doc)
 }
