@@ -86,6 +86,50 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
     }
 }
 
+/// A table that is not a task table as sentences, for the goals it may state. A table of
+/// indicators with a column per year ("指标 | 2020年 | 2025年目标") states its goals in the
+/// column of the target (named 目标, or the latest year): each row becomes "indicator value",
+/// the base year's values left out. Other tables give their rows, cells joined by commas.
+pub(super) fn as_text(rows: &[Vec<String>]) -> String {
+    let header = rows.first().map(Vec::as_slice).unwrap_or_default();
+    let year = |c: &str| year_of(c).filter(|_| c.chars().count() <= 16);
+    let target_col = header
+        .iter()
+        .position(|c| c.contains("目标") && c.chars().count() <= 12)
+        .or_else(|| {
+            let years: Vec<(usize, i32)> = header
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| Some((i, year(c)?)))
+                .collect();
+            (years.len() >= 2)
+                .then(|| years.iter().max_by_key(|(_, y)| *y).map(|(i, _)| *i))
+                .flatten()
+        })
+        .filter(|&i| i > 0);
+    let line = |r: &Vec<String>| -> String {
+        match target_col {
+            Some(i) => {
+                let name = r.first().map_or("", |c| c.trim());
+                let value = r.get(i).map_or("", |c| c.trim());
+                if value.is_empty() {
+                    String::new()
+                } else {
+                    format!("{name}{value}")
+                }
+            }
+            None => r.iter().map(|c| c.trim()).collect::<Vec<_>>().join("，"),
+        }
+    };
+    let skip = usize::from(target_col.is_some());
+    rows.iter()
+        .skip(skip)
+        .map(line)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 /// Whether a row of short cells names the columns of a task table (a header line).
 pub(super) fn is_header(row: &[String]) -> bool {
     let mut cols = Columns::default();
@@ -236,7 +280,11 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
         // Rows continuing a merged 序号 (or without one, under the same task) add to the task.
         if let Some(prev) = out.last_mut() {
             let same_no = !label.is_empty() && prev.label == label && prev.groups == groups;
-            let no_label_same_task = label.is_empty() && (task.is_empty() || task == prev.title);
+            // (Only where rows have a number or a task to share: in a table of measures
+            // alone each row is a task.)
+            let shares = cols.no.is_some() || cols.task.is_some();
+            let no_label_same_task =
+                shares && label.is_empty() && (task.is_empty() || task == prev.title);
             if same_no || no_label_same_task {
                 if !measure.is_empty() && !prev.text.ends_with(&measure) {
                     prev.text.push('\n');

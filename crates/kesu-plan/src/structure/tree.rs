@@ -293,12 +293,8 @@ impl Builder<'_> {
         let top = self.top();
         let Some(task_rows) = table::read(rows, self.first_leads) else {
             // Other tables are kept as text for the goals they may state.
-            let text: Vec<String> = rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.trim()).collect::<Vec<_>>().join("，"))
-                .collect();
             if let Some(item) = self.items.get_mut(top) {
-                item.table_text.push(text.join("；"));
+                item.table_text.push(table::as_text(rows));
             }
             let start = row_starts.first().copied().unwrap_or(0);
             let end = row_starts.last().copied().unwrap_or(start);
