@@ -627,7 +627,13 @@ pub fn collective(name: &str) -> Option<Collective> {
         .unwrap_or(rest.len());
     let places = rest.get(..body_at)?;
     let body = rest.get(body_at..)?.to_string();
-    if places.is_empty() || places.chars().count() > 10 {
+    // Only the words of levels: "各地要认真" is a sentence, not a set of regions.
+    if places.is_empty()
+        || places.chars().count() > 10
+        || !places
+            .chars()
+            .all(|c| "县市区乡镇街道村社州盟旗地、()".contains(c))
+    {
         return None;
     }
     let has = |w: &str| places.contains(w);

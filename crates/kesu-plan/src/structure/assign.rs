@@ -165,7 +165,37 @@ fn extract_labelled(text: &str, first_leads: bool) -> Units {
         }
         cur = next;
     }
+    if units.is_empty()
+        && let Some(u) = closing_sentence(text, first_leads)
+    {
+        return u;
+    }
     units
+}
+
+/// Roles in words as the last sentence of a text, without brackets or label: "…开展活动。
+/// 市教育局牵头，市科协、团市委配合。" Every clause must be a list of units with its role word,
+/// one of them 牵头 or 负责, so that an ordinary sentence never reads as units.
+fn closing_sentence(text: &str, first_leads: bool) -> Option<Units> {
+    let t = text.trim_end().trim_end_matches(['。', '；', ';', '.']);
+    let start = t.rfind(['。', '；', ';', '\n']).map_or(0, |k| {
+        k + t
+            .get(k..)
+            .and_then(|r| r.chars().next())
+            .map_or(1, char::len_utf8)
+    });
+    let last = t.get(start..)?.trim();
+    if last.is_empty() || last.chars().count() > 120 {
+        return None;
+    }
+    if !(last.contains("牵头") || last.ends_with("负责")) {
+        return None;
+    }
+    let u = worded(last, first_leads)?;
+    // "各地要认真负责" is a sentence: a name with 各 must be a collective name.
+    let names = u.lead.iter().chain(&u.cooperating).chain(&u.responsible);
+    let plausible = |n: &String| !n.starts_with('各') || crate::units::collective(n).is_some();
+    names.clone().all(plausible).then_some(u)
 }
 
 /// The units of the list after a role word: roles in words win over the word's own role
@@ -718,6 +748,22 @@ mod tests {
             split_units("新余学院等院校、团市委"),
             v(&["新余学院等院校", "团市委"])
         );
+    }
+
+    #[test]
+    fn roles_in_words_closing_the_text_without_brackets_are_units() {
+        let u = extract("开展科普活动。市教育局牵头，市科协、团市委配合。", false);
+        assert_eq!(u.lead, v(&["市教育局"]));
+        assert_eq!(u.cooperating, v(&["市科协", "团市委"]));
+        let u = extract("开展科普活动。区科协、区教育局负责。", false);
+        assert_eq!(u.responsible, v(&["区科协", "区教育局"]));
+    }
+
+    #[test]
+    fn an_ordinary_closing_sentence_is_not_units() {
+        assert!(extract("开展科普活动。由社区牵头组织居民参与。", false).is_empty());
+        assert!(extract("各单位要高度重视，认真负责。", false).is_empty());
+        assert!(extract("开展活动。各地要认真负责。", false).is_empty());
     }
 
     #[test]
