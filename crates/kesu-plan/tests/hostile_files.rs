@@ -1,6 +1,7 @@
 //! Hostile Word documents and web pages are refused with a message or read within bounds, never
-//! down over many rows (each row would repeat its text), rows padded to a very wide one, tables
-//! nested without end, a zip of a million entries.
+//! into gigabytes: a cell merged down over many rows (each row would repeat its text), rows
+//! padded to a very wide one, tables nested without end, a zip of a million entries, a web page
+//! table of huge spans.
 #![expect(
     clippy::unwrap_used,
     reason = "test documents are built in memory; a failure to build fails the test"

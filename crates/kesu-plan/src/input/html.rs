@@ -443,8 +443,7 @@ impl Reader {
         // A grid wider or larger than any table of a plan is read as layout, so that spans
         // cannot make millions of empty cells.
         let layout = rows.len() < 2
-            || width < 2
-            || width > MAX_GRID_WIDTH
+            || !(2..=MAX_GRID_WIDTH).contains(&width)
             || rows.len().saturating_mul(width) > MAX_GRID_CELLS
             || rows
                 .iter()
