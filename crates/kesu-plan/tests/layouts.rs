@@ -125,3 +125,60 @@ fn every_fixtures_title_region_level_period_and_issuer_match_its_gold() {
         }
     }
 }
+
+/// The text of a document as a web page copied as text keeps it: its paragraphs run together
+/// fifteen to a line, each still opened by a full-width indent.
+fn as_indented_lines(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .chunks(15)
+        .map(|c| {
+            c.iter()
+                .map(|l| format!("\u{3000}\u{3000}{l}"))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_text_plan_run_together_with_indents_gives_the_same_tasks() {
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/plans");
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(&samples)
+        .unwrap()
+        .chain(std::fs::read_dir(dir()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    docs.sort();
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        // A table of tab-separated lines does not survive being run together.
+        if text.contains('\t') {
+            continue;
+        }
+        let plain = kesu_plan::parse_text(&text).unwrap();
+        let indented = kesu_plan::parse_text(&as_indented_lines(&text))
+            .unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        let key = |p: &kesu_core::Plan| -> Vec<String> {
+            p.tasks
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{:?} {:?} {:?} {:?} {}",
+                        t.path,
+                        t.lead,
+                        t.cooperating,
+                        t.responsible,
+                        t.targets.len()
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(key(&indented), key(&plain), "{}", doc.display());
+    }
+}
