@@ -32,6 +32,11 @@ pub(crate) fn is_paragraph_start(line: &str) -> bool {
     labels::starts_with_label(line) || clean::starts_with_role(line) || clean::is_marker(line)
 }
 
+/// Characters of Chinese text (ideographs, full-width punctuation).
+pub(crate) fn is_wide(c: char) -> bool {
+    clean::is_wide(c)
+}
+
 /// Whether a row of short cells names the columns of a task table.
 pub(crate) fn is_task_header(cells: &[String]) -> bool {
     table::is_header(cells)

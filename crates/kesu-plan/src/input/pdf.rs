@@ -60,7 +60,9 @@ pub(crate) fn document(text: &str) -> Document {
                 para.push(' ');
             }
             para.push_str(body);
-            ended = width_of(line) + 4 < geometry.right;
+            // Short of the right edge by more than two or three characters: the paragraph's
+            // last line.
+            ended = width_of(line) * 100 < geometry.right * 90;
         }
     }
     flush(&mut para, &mut blocks);
@@ -79,9 +81,12 @@ fn indent_of(line: &str) -> usize {
     line.chars().take_while(|c| *c == ' ').count()
 }
 
-/// A line's width in the columns of `pdftotext -layout` (a character each).
+/// A line's width as printed: a Chinese character or full-width mark counts two, others one
+/// (`pdftotext -layout` gives each a column, but the page's width is in print).
 fn width_of(line: &str) -> usize {
-    line.chars().count()
+    line.chars()
+        .map(|c| if crate::structure::is_wide(c) { 2 } else { 1 })
+        .sum()
 }
 
 /// The margins of a page: where its lines start (the left margin, the most common indent of
@@ -133,46 +138,59 @@ fn running_key(line: &str) -> String {
 const MARGIN_LINES: usize = 2;
 
 /// Drop the running headers and footers: page numbers at the top or bottom of a page, and a
-/// line that stands at the top or bottom of at least two pages and of two in five of them.
+/// short line (a title, a document number: at most 40 characters, not a numbered item) that
+/// stands at the top of at least two pages and of two in five of them, or likewise at the
+/// bottom. Body text is never that: it does not repeat, or when it does (a synthetic plan of
+/// identical measures) its lines are long or numbered.
 fn strip_running_lines(pages: Vec<Vec<&str>>) -> Vec<Vec<&str>> {
-    let ends = |page: &[&str]| -> Vec<usize> {
-        let filled: Vec<usize> = (0..page.len())
+    let filled = |page: &[&str]| -> Vec<usize> {
+        (0..page.len())
             .filter(|&i| page.get(i).is_some_and(|l| !l.trim().is_empty()))
-            .collect();
-        let mut out: Vec<usize> = filled.iter().take(MARGIN_LINES).copied().collect();
-        out.extend(filled.iter().rev().take(MARGIN_LINES));
-        out.sort_unstable();
-        out.dedup();
-        out
+            .collect()
     };
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for page in &pages {
-        let mut keys: Vec<String> = ends(page)
-            .into_iter()
-            .filter_map(|i| page.get(i).map(|l| running_key(l)))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        for k in keys {
-            *seen.entry(k).or_default() += 1;
+    let tops =
+        |page: &[&str]| -> Vec<usize> { filled(page).into_iter().take(MARGIN_LINES).collect() };
+    let bottoms = |page: &[&str]| -> Vec<usize> {
+        filled(page).into_iter().rev().take(MARGIN_LINES).collect()
+    };
+    let candidate = |line: &str| {
+        let t = line.trim();
+        t.chars().count() <= 40 && !is_paragraph_start(t)
+    };
+    let count = |ends: &dyn Fn(&[&str]) -> Vec<usize>| -> HashMap<String, usize> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for page in &pages {
+            let mut keys: Vec<String> = ends(page)
+                .into_iter()
+                .filter_map(|i| page.get(i).filter(|l| candidate(l)).map(|l| running_key(l)))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                *seen.entry(k).or_default() += 1;
+            }
         }
-    }
-    let filled_pages = pages
-        .iter()
-        .filter(|p| p.iter().any(|l| !l.trim().is_empty()))
-        .count();
-    let running = |key: &str| {
-        let n = seen.get(key).copied().unwrap_or(0);
-        n >= 2 && n * 5 >= filled_pages * 2 && key.chars().count() <= 80
+        seen
+    };
+    let (top_seen, bottom_seen) = (count(&tops), count(&bottoms));
+    let filled_pages = pages.iter().filter(|p| !filled(p).is_empty()).count();
+    let running = |seen: &HashMap<String, usize>, line: &str| {
+        let n = seen.get(&running_key(line)).copied().unwrap_or(0);
+        candidate(line) && n >= 2 && n * 5 >= filled_pages * 2
     };
     pages
         .into_iter()
         .map(|page| {
-            let drop = ends(&page);
+            let (top, bottom) = (tops(&page), bottoms(&page));
             page.iter()
                 .enumerate()
-                .filter(|(i, l)| {
-                    !(drop.contains(i) && (running(&running_key(l)) || PAGE_NUMBER.is_match(l)))
+                .filter(|&(i, l)| {
+                    let at_top = top.contains(&i);
+                    let at_bottom = bottom.contains(&i);
+                    let drop = (at_top && running(&top_seen, l))
+                        || (at_bottom && running(&bottom_seen, l))
+                        || ((at_top || at_bottom) && PAGE_NUMBER.is_match(l));
+                    !drop
                 })
                 .map(|(_, l)| *l)
                 .collect()
