@@ -210,7 +210,8 @@ static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// lines. Read as the left column, then the right one. Other pages are returned as they are.
 fn split_columns<'a>(page: &[&'a str]) -> Vec<&'a str> {
     let lines: Vec<&&str> = page.iter().filter(|l| !l.trim().is_empty()).collect();
-    if lines.len() < 8 {
+    // A table's columns are not a page's: a page with a task table's header is left whole.
+    if lines.len() < 8 || page.iter().any(|l| layout_table::is_header_line(l)) {
         return page.to_vec();
     }
     // For each column, how many lines have a gap of 4+ spaces covering it, with text on both

@@ -8,7 +8,7 @@
 //! Best effort: `-layout` places text by approximate character columns, and a cell's text may
 //! drift a column or two; each piece goes to the header whose start is nearest.
 
-use crate::structure::is_task_header;
+use crate::structure::{is_paragraph_start, is_task_header};
 
 /// A piece of a line: its first column and its text.
 type Piece<'a> = (usize, &'a str);
@@ -35,11 +35,14 @@ fn pieces(line: &str) -> Vec<Piece<'_>> {
 
 /// The column a piece starting at `col` stands under.
 fn column_of(starts: &[usize], col: usize) -> usize {
-    starts
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, s)| s.abs_diff(col))
-        .map_or(0, |(i, _)| i)
+    // The last column that starts at or before the piece, allowing two columns of drift.
+    starts.iter().rposition(|&s| s <= col + 2).unwrap_or(0)
+}
+
+/// Whether a line names the columns of a task table.
+pub(super) fn is_header_line(line: &str) -> bool {
+    let p = pieces(line);
+    p.len() >= 3 && is_task_header(&p.iter().map(|(_, t)| (*t).to_string()).collect::<Vec<_>>())
 }
 
 /// The table whose header is `lines[0]`: its rows (header first) and how many lines it takes.
@@ -60,7 +63,9 @@ pub(super) fn at(lines: &[&str]) -> Option<(Vec<Vec<String>>, usize)> {
     let mut taken = 1;
     for line in lines.iter().skip(1) {
         let p = pieces(line);
-        let paragraph = matches!(p.as_slice(), [(c, t)] if *c < first_end && t.chars().count() > 2 * first_end.max(4));
+        // A long line of running text, or a numbered heading alone on its line.
+        let paragraph = matches!(p.as_slice(), [(c, t)] if *c < first_end
+            && (t.chars().count() > 2 * first_end.max(4) || is_paragraph_start(t)));
         if paragraph {
             break;
         }
@@ -80,9 +85,21 @@ pub(super) fn at(lines: &[&str]) -> Option<(Vec<Vec<String>>, usize)> {
         numbered.push(!no.is_empty() && no.chars().all(|c| c.is_ascii_digit()));
         cells_of.push(cells);
     }
-    let rows_at: Vec<usize> = (0..numbered.len())
+    let mut rows_at: Vec<usize> = (0..numbered.len())
         .filter(|&k| numbered.get(k).copied().unwrap_or(false))
         .collect();
+    // A table without numbers: each block of lines between blank lines is a row (its first
+    // line stands for it).
+    if rows_at.is_empty() {
+        let blank_at = |k: usize| {
+            cells_of
+                .get(k)
+                .is_none_or(|c| c.iter().all(|x| x.is_empty()))
+        };
+        rows_at = (0..cells_of.len())
+            .filter(|&k| !blank_at(k) && (k == 0 || blank_at(k - 1)))
+            .collect();
+    }
     if rows_at.is_empty() {
         return None;
     }
