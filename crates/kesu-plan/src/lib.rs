@@ -1,9 +1,16 @@
 //! Reading plan documents (实施方案, 工作要点, 任务分解表) into [`kesu_core::Plan`].
 //!
-//! The path of a document: [`input`] decodes bytes (UTF-8, GB18030/GBK, .docx) into a
-//! [`Document`] of paragraphs and tables; [`structure`] finds the numbering, the sections, the
-//! tasks and their units; [`targets`] reads the quantitative targets out of a task's text;
-//! [`units`] maps variant unit names to one canonical name; [`xlsx`] writes the 任务分解表.
+//! The path of a document: [`input`] decodes bytes (UTF-8, GB18030/GBK, web pages, .docx,
+//! .xlsx task tables; the text layer of a PDF, extracted by the caller) into a [`Document`] of
+//! paragraphs and tables; [`structure`] finds the numbering, the sections, the tasks and their
+//! units, and what it doubts; [`targets`] reads the quantitative targets out of a task's text;
+//! [`units`] maps variant unit names to one canonical name and tells collective names;
+//! [`xlsx`] writes the 任务分解表 (and reads its target lines back).
+//!
+//! The crate takes bytes and text, never files or programs: [`read`] for a file's bytes,
+//! [`read_pdf_text`] for what `pdftotext -layout` made of a PDF (kesu-app's `pdf_text` runs
+//! it). Each gives a [`ParseOutput`]: the plan (the plan JSON of `shared/plan-format.md`), the
+//! source text, each task's span in it, and the doubts.
 //!
 //! Every rule is about the shape of such documents, never about one document: no region, unit
 //! or sentence of a particular plan is named in the code.
