@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
             post(reports::upload_attachment),
         )
         .route("/attachments/{id}", get(reports::download_attachment))
+        .route("/attachments/{id}/delete", post(reports::remove_attachment))
         .route("/notifications", get(notifications::notifications))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/audit", get(audit::audit))
@@ -63,7 +64,7 @@ mod rounds;
 mod session;
 
 pub use audit::AuditQuery;
-pub use reports::{do_attach, do_transition, size_text};
+pub use reports::{do_attach, do_transition, parse_version, size_text};
 pub use rounds::{Counts, do_open_round, visible_rounds, visible_slots};
 pub use session::{LoginForm, do_login};
 
