@@ -632,13 +632,7 @@ pub async fn evaluate_at(
     code: &str,
     as_of: time::Date,
 ) -> Result<PlanIndicators, AppError> {
-    let mut q = ind::Query::new(plan.id, as_of);
-    q.region = Some(if plan.region_code.starts_with(code) {
-        plan.region_code.clone()
-    } else {
-        code.to_string()
-    });
-    Ok(ind::evaluate_plan(&state.db, &q).await?)
+    annual::evaluate_at(&state.db, plan, code, as_of).await
 }
 
 /// Child region codes of `code`: those stored, and those implied by plans below it.
