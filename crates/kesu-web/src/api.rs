@@ -8,6 +8,7 @@ pub mod openapi;
 use crate::auth::{self, Caller, ClientIp};
 use crate::error::{ApiError, AppError};
 use crate::pages::{self, plans};
+use crate::routes::Routes;
 use crate::{AppState, access, files};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, Query, State};
@@ -24,7 +25,12 @@ use serde_json::{Value, json};
 type ApiResult = Result<Response, ApiError>;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    listed().into()
+}
+
+/// The API routes with their paths ([`crate::routes::all`]).
+pub fn listed() -> Routes<AppState> {
+    Routes::new()
         .route("/openapi.json", get(openapi::document))
         .route("/login", post(login))
         .route("/logout", post(logout))

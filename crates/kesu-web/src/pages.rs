@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, PageError};
+use crate::routes::Routes;
 use askama::Template;
 use axum::Router;
 use axum::http::header;
@@ -17,7 +18,12 @@ use serde::Deserialize;
 type PageResult = Result<Response, PageError>;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    listed().into()
+}
+
+/// The page routes with their paths ([`crate::routes::all`]).
+pub fn listed() -> Routes<AppState> {
+    Routes::new()
         .route("/", get(rounds::home))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))

@@ -32,9 +32,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The routes of the dashboards (merged into [`super::routes`]).
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes() -> crate::routes::Routes<AppState> {
     use axum::routing::get;
-    axum::Router::new()
+    crate::routes::Routes::new()
         .route("/dashboard", get(index))
         .route("/dashboard/plans/{id}", get(plan_page))
         .route("/dashboard/plans/{id}/indicators.xlsx", get(plan_xlsx))
