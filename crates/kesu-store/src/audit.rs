@@ -190,13 +190,13 @@ async fn account_region(tx: &mut Tx, actor: &Actor, object: &str) -> StoreResult
     Ok(None)
 }
 
-/// Whether the installation knows a region outside `region`'s subtree: a stored region, a
-/// plan's or an account's. When it knows none, an admin of `region` is the top-level office
-/// and reads the rows without a region.
+/// Whether the installation works in a region outside `region`'s subtree: a plan's or an
+/// account's. When it works in none, an admin of `region` is the top-level office and reads
+/// the rows without a region. (The division table is reference data — often the whole
+/// country — and does not count.)
 pub async fn knows_regions_outside(db: &Db, region: &str) -> StoreResult<bool> {
     let outside: bool = on_db!(db, |p| sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM region WHERE code NOT LIKE $1 || '%')
-             OR EXISTS (SELECT 1 FROM plan WHERE region_code NOT LIKE $1 || '%')
+        "SELECT EXISTS (SELECT 1 FROM plan WHERE region_code NOT LIKE $1 || '%')
              OR EXISTS (SELECT 1 FROM app_user WHERE region_code NOT LIKE $1 || '%')"
     )
     .bind(region)

@@ -125,9 +125,8 @@ pub(super) async fn apply(
     match evidence {
         Evidence::None => Ok(None),
         Evidence::Add(f) => {
-            let id: i64 =
-                on_tx!(&mut *tx, |c| {
-                    sqlx::query_scalar(
+            let id: i64 = on_tx!(&mut *tx, |c| {
+                sqlx::query_scalar(
                 "INSERT INTO attachment (report_id, sha256, file_name, mime, size, uploaded_by, at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
             )
@@ -140,7 +139,7 @@ pub(super) async fn apply(
             .bind(now)
             .fetch_one(&mut *c)
             .await
-                })?;
+            })?;
             Ok(Some(Done {
                 action: "attach",
                 id,

@@ -223,3 +223,5 @@ impl World {
 }
 
 pub mod fixture;
+pub mod routes;
+pub mod scope;
