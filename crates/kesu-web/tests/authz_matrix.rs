@@ -231,7 +231,7 @@ async fn every_route_answers_every_role_in_and_out_of_scope_as_the_rules_say() {
                     }
                     _ => (cookie.clone(), csrf.clone()),
                 };
-                for o in spec::instances(&x, route.obj).await {
+                for o in common::objects::instances(&x, route.obj).await {
                     let want = spec::expect(s.as_ref(), route, &o);
                     let path = o.path(route.path);
                     let (ct, body) = spec::body(route, &csrf, &o);

@@ -11,7 +11,8 @@
 
 mod common;
 
-use common::routes::{self as spec, Instance, Obj, ROUTES, Scope};
+use common::objects::{Instance, Scope};
+use common::routes::{self as spec, Obj, ROUTES};
 use common::scope::{Scoped, attach, cooperating_report, reporter_of};
 use common::{A, B};
 use kesu_core::report::Transition;
@@ -159,7 +160,7 @@ async fn all_instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
             }
             out
         }
-        other => spec::instances(x, other).await,
+        other => common::objects::instances(x, other).await,
     }
 }
 
