@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use common::routes::{csrf, send};
 use common::scope::{Scoped, reporter_of, scoped};
 use common::{A, B, CITY};
-use kesu_core::report::{Period, Transition};
+use kesu_core::report::Transition;
 use kesu_store::reporting::{self, ReportChange};
 use kesu_store::{Actor, audit};
 use serde_json::{Value, json};
@@ -76,34 +76,7 @@ async fn change(x: &Scoped, id: i64, t: Transition, content: &str) {
 async fn accepting_a_lead_report_accepts_each_input_with_its_own_history_and_audit_row() {
     kesu_store::testing::each_backend(|db| async move {
         let x = scoped(db).await;
-        let plan = kesu_plan::parse_text(LED_PLAN).unwrap();
-        let id = common::fixture::import_plan(&x.w.db, &plan, CITY).await;
-        let task = kesu_store::plans::tasks(&x.w.db, id)
-            .await
-            .unwrap()
-            .remove(0);
-        kesu_store::indicators::expand_entities(
-            &x.w.db,
-            task.id,
-            CITY,
-            kesu_core::RegionLevel::County,
-            &Actor::new("office"),
-        )
-        .await
-        .unwrap();
-        let round = reporting::open_round(
-            &x.w.db,
-            &reporting::NewRound {
-                plan_id: id,
-                period: Period::parse("2025Q1").unwrap(),
-                due: time::macros::date!(2025 - 04 - 15),
-                lock: time::macros::date!(2025 - 04 - 30),
-                demo: false,
-            },
-            &Actor::new("office"),
-        )
-        .await
-        .unwrap();
+        let (_, _, round) = common::scope::city_plan_for_counties(&x.w, LED_PLAN).await;
         let slots = reporting::slots(&x.w.db, round).await.unwrap();
         let lead = slots.iter().find(|s| s.role == "lead").unwrap().clone();
         let inputs: Vec<_> = slots

@@ -62,34 +62,7 @@ pub async fn scoped(db: Db) -> Scoped {
     let mut w = super::world(db).await;
     let db = w.db.clone();
     store_regions(&db).await;
-    let plan = kesu_plan::parse_text(CITY_PLAN).unwrap();
-    let city_plan = super::fixture::import_plan(&db, &plan, CITY).await;
-    let task = kesu_store::plans::tasks(&db, city_plan)
-        .await
-        .unwrap()
-        .remove(0);
-    kesu_store::indicators::expand_entities(
-        &db,
-        task.id,
-        CITY,
-        kesu_core::RegionLevel::County,
-        &Actor::new("office"),
-    )
-    .await
-    .unwrap();
-    let city_round = reporting::open_round(
-        &db,
-        &NewRound {
-            plan_id: city_plan,
-            period: Period::parse("2025Q1").unwrap(),
-            due: time::macros::date!(2025 - 04 - 15),
-            lock: time::macros::date!(2025 - 04 - 30),
-            demo: false,
-        },
-        &Actor::new("office"),
-    )
-    .await
-    .unwrap();
+    let (city_plan, task, city_round) = city_plan_for_counties(&w, CITY_PLAN).await;
     let mut county_units = BTreeMap::new();
     let mut county_reports = BTreeMap::new();
     for s in reporting::slots(&db, city_round).await.unwrap() {
@@ -187,6 +160,40 @@ pub async fn attach(w: &World, report: i64, name: &str, bytes: &[u8]) -> i64 {
     .await
     .unwrap()
     .0
+}
+
+/// Import a city plan of one task, give that task to every county (a unit each) and open a
+/// round on it. Returns the plan's id, the task and the round's id.
+pub async fn city_plan_for_counties(
+    w: &World,
+    text: &str,
+) -> (i64, kesu_store::plans::TaskRow, i64) {
+    let plan = kesu_plan::parse_text(text).unwrap();
+    let id = super::fixture::import_plan(&w.db, &plan, CITY).await;
+    let task = kesu_store::plans::tasks(&w.db, id).await.unwrap().remove(0);
+    kesu_store::indicators::expand_entities(
+        &w.db,
+        task.id,
+        CITY,
+        kesu_core::RegionLevel::County,
+        &Actor::new("office"),
+    )
+    .await
+    .unwrap();
+    let round = reporting::open_round(
+        &w.db,
+        &NewRound {
+            plan_id: id,
+            period: Period::parse("2025Q1").unwrap(),
+            due: time::macros::date!(2025 - 04 - 15),
+            lock: time::macros::date!(2025 - 04 - 30),
+            demo: false,
+        },
+        &Actor::new("office"),
+    )
+    .await
+    .unwrap();
+    (id, task, round)
 }
 
 /// The lead report of the county plan's `n`-th task (in task order).
