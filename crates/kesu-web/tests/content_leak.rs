@@ -289,3 +289,51 @@ async fn a_marker_in_one_units_report_shows_only_to_those_who_may_open_it() {
     })
     .await;
 }
+
+/// What a write leaves behind: the newest audit row and every account's notifications.
+async fn traces(x: &Scoped) -> (i64, usize) {
+    let mut notes = 0;
+    for name in x.w.users.keys() {
+        let u = kesu_store::accounts::user_by_name(&x.w.db, name)
+            .await
+            .unwrap()
+            .unwrap();
+        notes += reporting::notifications(&x.w.db, u.id, 10_000)
+            .await
+            .unwrap()
+            .len();
+    }
+    (
+        kesu_store::indicators::data_version(&x.w.db).await.unwrap(),
+        notes,
+    )
+}
+
+#[tokio::test]
+async fn no_get_route_writes() {
+    kesu_store::testing::each_backend(|db| async move {
+        let mut x = common::scope::scoped(db).await;
+        plant(&x).await;
+        // Two days before the due date: reminders would be due, if a read made them.
+        x.w.state.clock = std::sync::Arc::new(Some(time::macros::datetime!(2025-04-13 02:00 UTC)));
+        for user in ["a_admin", "a_reporter0", "a_county", "city_admin"] {
+            let cookie = x.w.login(user).await;
+            let before = traces(&x).await;
+            let served = spec::router_routes(&x.w.state).await;
+            for (_, path) in served.iter().filter(|(m, _)| m == "GET") {
+                let route = ROUTES
+                    .iter()
+                    .find(|r| r.method == "GET" && &r.path == path)
+                    .unwrap();
+                if path.ends_with(".pdf") {
+                    continue;
+                }
+                for o in all_instances(&x, route.obj).await {
+                    spec::send(&x, Some(&cookie), "GET", &o.path(path), None, Vec::new()).await;
+                }
+            }
+            assert_eq!(traces(&x).await, before, "{user}'s reading wrote something");
+        }
+    })
+    .await;
+}
