@@ -323,7 +323,7 @@ async fn no_get_route_writes() {
             for (_, path) in served.iter().filter(|(m, _)| m == "GET") {
                 let route = ROUTES
                     .iter()
-                    .find(|r| r.method == "GET" && &r.path == path)
+                    .find(|r| r.method == "GET" && r.path == path)
                     .unwrap();
                 if path.ends_with(".pdf") {
                     continue;
