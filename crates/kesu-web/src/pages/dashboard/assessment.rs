@@ -56,9 +56,9 @@ impl Kind for Units {
 }
 
 /// The routes (merged into the dashboard's).
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes() -> crate::routes::Routes<AppState> {
     use axum::routing::{get, post};
-    axum::Router::new()
+    crate::routes::Routes::new()
         .route("/dashboard/regions/{code}/assessment", get(page))
         .route(
             "/dashboard/regions/{code}/assessment/{year}/review/{child}",
