@@ -10,7 +10,7 @@ use crate::cmd::db::with_db;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
-use kesu_survey::input::{Request, read_table};
+use kesu_survey::input::Request;
 use kesu_survey::{Factor, Margin, SurveyError, WeightingSpec, split_vars};
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -92,7 +92,7 @@ const KNOWN_DOMAINS: &[&str] = &["sex", "age_group", "urban", "education"];
 /// data: a request for a column no file has makes the reader list the header.
 fn header(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
     const PROBE: &str = "\u{1}kesu-header-probe";
-    match read_table(path, &[Request::category(PROBE)]) {
+    match super::read_file(path, &[Request::category(PROBE)]) {
         Err(SurveyError::MissingColumn { hint, .. }) => Ok(hint
             .split_once("(header): ")
             .map(|(_, h)| h.split(',').map(|s| s.trim().to_string()).collect())
