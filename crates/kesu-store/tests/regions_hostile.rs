@@ -1,5 +1,4 @@
 //! Careless and hostile division files: refused whole, naming the file and line, nothing stored.
-#![expect(clippy::unwrap_used, reason = "test set-up: a failure fails the test")]
 
 use kesu_store::testing::each_backend;
 use kesu_store::{Actor, StoreError, regions};
