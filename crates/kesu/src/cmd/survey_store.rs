@@ -299,8 +299,14 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
                 .join(" "),
         })
         .collect();
-    let bytes = std::fs::read(&args.file).with_context(|| file.clone())?;
-    let sha = format!("{:x}", sha2::Sha256::digest(&bytes));
+    // Hashed as a stream: a ten-million-respondent file is not held in memory a second time.
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(
+        &mut std::fs::File::open(&args.file).with_context(|| file.clone())?,
+        &mut hasher,
+    )
+    .with_context(|| file.clone())?;
+    let sha = format!("{:x}", hasher.finalize());
     let base = args
         .file
         .file_name()
