@@ -860,15 +860,16 @@ pub async fn unread_count(db: &Db, user_id: i64) -> StoreResult<i64> {
 }
 
 pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
-    on_db!(db, |p| sqlx::query(
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE notification SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL"
     )
     .bind(OffsetDateTime::now_utc())
     .bind(user_id)
-    .execute(p)
+    .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;
-    Ok(())
+    tx.commit().await
 }
 
 /// "Due soon" reminders: for each open slot of a round due within `days` of `today`, one
@@ -876,7 +877,8 @@ pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
 pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64> {
     let now = OffsetDateTime::now_utc();
     let horizon = today + time::Duration::days(days);
-    let n = on_db!(db, |p| {
+    let mut tx = db.begin().await?;
+    let n = on_tx!(&mut tx, |c| {
         sqlx::query(
         "INSERT INTO notification (user_id, at, kind, message, link)
          SELECT DISTINCT a.id, $1, 'due_soon', '填报即将截止：' || r.title || '，截止日期 ' || CAST(r.due_date AS TEXT), '/rounds/' || CAST(r.id AS TEXT)
@@ -888,10 +890,11 @@ pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64
     .bind(now)
     .bind(today)
     .bind(horizon)
-    .execute(p)
+    .execute(&mut *c)
     .await
     .map(|r| r.rows_affected())
     })?;
+    tx.commit().await?;
     Ok(n)
 }
 
