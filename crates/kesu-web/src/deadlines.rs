@@ -143,6 +143,58 @@ fn is_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::Router;
+    use axum::routing::post;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    /// A handler that reads the whole body, and a body sent a byte every `gap`, `n` bytes.
+    async fn trickle(gap: Duration, n: usize) -> (StatusCode, String) {
+        let app = Router::new()
+            .route(
+                "/api/v1/login",
+                post(|b: String| async move { b.len().to_string() }),
+            )
+            .layer(axum::middleware::from_fn(middleware));
+        let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(1);
+        tokio::spawn(async move {
+            for _ in 0..n {
+                tokio::time::sleep(gap).await;
+                if tx.send_data(Bytes::from_static(b"x")).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let req = Request::post("/api/v1/login")
+            .body(Body::new(body))
+            .unwrap();
+        let res = app.oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    // Paused clock: the runtime jumps over the sleeps, the test takes no real time.
+    #[tokio::test(start_paused = true)]
+    async fn a_body_trickled_past_its_deadline_is_408_though_no_byte_came_late() {
+        // 2.5 s between bytes passes the idle limit; 12 bytes take 30 s: past the body's
+        // deadline, within the request's.
+        let (status, body) = trickle(Duration::from_millis(2500), 12).await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+        assert!(body.contains("\"timeout\""), "{body}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stops_arriving_is_408() {
+        let (status, _) = trickle(BODY_IDLE + Duration::from_secs(1), 2).await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_arrives_in_time_is_read_whole() {
+        let (status, body) = trickle(Duration::from_secs(1), 10).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "10"));
+    }
 
     #[test]
     fn only_multipart_bodies_count_as_uploads() {
