@@ -255,6 +255,20 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
     }
 
+    // Paused clock: the wait for a slot runs out at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_hash_that_finds_every_slot_taken_for_too_long_is_refused_as_busy() {
+        let taken = HASHING.acquire_many(HASH_SLOTS as u32).await.unwrap();
+        let r = verify_password_blocking("x".into(), "not a hash".into()).await;
+        assert!(
+            matches!(r, Err(AppError::Unavailable(ref m)) if m == BUSY),
+            "{r:?}"
+        );
+        drop(taken);
+        let verified = verify_password_blocking("x".into(), "not a hash".into()).await;
+        assert!(!verified.unwrap(), "a slot free again: checked (and wrong)");
+    }
+
     #[test]
     fn tokens_are_random_and_stored_hashed() {
         let a = new_token().unwrap();
