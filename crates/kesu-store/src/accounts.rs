@@ -249,25 +249,8 @@ pub async fn admit_login(
             whole_address: true,
         });
     if refused.is_none() {
-        let taken: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-            "INSERT INTO login_throttle (address, username, window_start, attempts)
-             VALUES ($1, $2, $3, 1)
-             ON CONFLICT (address, username) DO UPDATE SET
-                 attempts = CASE WHEN login_throttle.window_start <= $4 THEN 1
-                                 ELSE login_throttle.attempts + 1 END,
-                 window_start = CASE WHEN login_throttle.window_start <= $4 THEN $3
-                                     ELSE login_throttle.window_start END
-             WHERE login_throttle.window_start <= $4 OR login_throttle.attempts < $5
-             RETURNING attempts"
-        )
-        .bind(address)
-        .bind(username)
-        .bind(now)
-        .bind(cutoff)
-        .bind(limits.per_account)
-        .fetch_optional(&mut *c)
-        .await)?;
-        if taken.is_none() {
+        let taken = count(&mut tx, address, username, now, limits, limits.per_account).await?;
+        if !taken {
             let start: OffsetDateTime = on_tx!(&mut tx, |c| sqlx::query_scalar(
                 "SELECT window_start FROM login_throttle WHERE address = $1 AND username = $2"
             )
@@ -350,22 +333,8 @@ pub async fn finish_login(
             outcome,
             LoginOutcome::BadPassword | LoginOutcome::UnknownUser
         ) {
-            on_tx!(&mut tx, |c| sqlx::query(
-                "INSERT INTO login_throttle (address, username, window_start, attempts)
-                 VALUES ($1, $2, $3, 1)
-                 ON CONFLICT (address, username) DO UPDATE SET
-                     attempts = CASE WHEN login_throttle.window_start <= $4 THEN 1
-                                     ELSE login_throttle.attempts + 1 END,
-                     window_start = CASE WHEN login_throttle.window_start <= $4 THEN $3
-                                         ELSE login_throttle.window_start END"
-            )
-            .bind(address)
-            .bind(ANY_NAME)
-            .bind(now)
-            .bind(cutoff)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected()))?;
+            // Always counted: the address's budget is checked at admission.
+            count(&mut tx, address, ANY_NAME, now, limits, i64::MAX).await?;
         }
         tx.commit().await?;
         return Ok(None);
@@ -420,6 +389,38 @@ pub async fn finish_login(
     .await?;
     tx.commit().await?;
     Ok(Some(id))
+}
+
+/// Count one more in the window of (`address`, `username`), starting a new window when the last
+/// one is over — unless the window already holds `cap`: then nothing changes and it returns
+/// false. One statement, so concurrent callers cannot both take the last place.
+async fn count(
+    tx: &mut crate::Tx,
+    address: &str,
+    username: &str,
+    now: OffsetDateTime,
+    limits: &LoginLimits,
+    cap: i64,
+) -> StoreResult<bool> {
+    let taken: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO login_throttle (address, username, window_start, attempts)
+         VALUES ($1, $2, $3, 1)
+         ON CONFLICT (address, username) DO UPDATE SET
+             attempts = CASE WHEN login_throttle.window_start <= $4 THEN 1
+                             ELSE login_throttle.attempts + 1 END,
+             window_start = CASE WHEN login_throttle.window_start <= $4 THEN $3
+                                 ELSE login_throttle.window_start END
+         WHERE login_throttle.window_start <= $4 OR login_throttle.attempts < $5
+         RETURNING attempts"
+    )
+    .bind(address)
+    .bind(username)
+    .bind(now)
+    .bind(now - limits.window)
+    .bind(cap)
+    .fetch_optional(&mut *c)
+    .await)?;
+    Ok(taken.is_some())
 }
 
 async fn log_attempt(
