@@ -227,6 +227,7 @@ pub async fn admit_login(
 ) -> StoreResult<Admission> {
     let Attempt {
         address,
+        ip,
         username,
         at: now,
     } = *attempt;
@@ -268,15 +269,7 @@ pub async fn admit_login(
         tx.commit().await?;
         return Ok(Admission::Admitted);
     };
-    log_attempt(
-        &mut tx,
-        now,
-        username,
-        None,
-        Some(address),
-        LoginOutcome::Throttled,
-    )
-    .await?;
+    log_attempt(&mut tx, now, username, None, ip, LoginOutcome::Throttled).await?;
     tx.commit().await?;
     Ok(refused)
 }
@@ -284,8 +277,11 @@ pub async fn admit_login(
 /// One sign-in attempt: from where, at which account name, when.
 #[derive(Debug, Clone, Copy)]
 pub struct Attempt<'a> {
-    /// The client's address (the web crate's `-` when it has none).
+    /// Whom the limits count: the client's address, or its network (the web crate counts an
+    /// IPv6 client by its /64, and uses `-` when it knows no address).
     pub address: &'a str,
+    /// The client's own address, for the login log and the session (`None`: unknown).
+    pub ip: Option<&'a str>,
     /// The account name as typed (trimmed).
     pub username: &'a str,
     pub at: OffsetDateTime,
@@ -322,12 +318,13 @@ pub async fn finish_login(
 ) -> StoreResult<Option<i64>> {
     let Attempt {
         address,
+        ip,
         username,
         at: now,
     } = *attempt;
     let cutoff = now - limits.window;
     let mut tx = db.begin().await?;
-    log_attempt(&mut tx, now, username, user_id, Some(address), outcome).await?;
+    log_attempt(&mut tx, now, username, user_id, ip, outcome).await?;
     let (LoginOutcome::Ok, Some(user_id), Some(s)) = (outcome, user_id, session) else {
         if matches!(
             outcome,
@@ -335,6 +332,15 @@ pub async fn finish_login(
         ) {
             // Always counted: the address's budget is checked at admission.
             count(&mut tx, address, ANY_NAME, now, limits, i64::MAX).await?;
+            // Windows that are over go, so that a long attack without any success leaves one
+            // window's rows at most.
+            on_tx!(&mut tx, |c| sqlx::query(
+                "DELETE FROM login_throttle WHERE window_start <= $1"
+            )
+            .bind(cutoff)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         tx.commit().await?;
         return Ok(None);
@@ -358,7 +364,7 @@ pub async fn finish_login(
     .bind(s.csrf_token)
     .bind(now)
     .bind(now + s.limits.lifetime)
-    .bind(address)
+    .bind(ip)
     .fetch_one(&mut *c)
     .await
     })?;
@@ -384,7 +390,7 @@ pub async fn finish_login(
         "session.start",
         &format!("user:{user_id}"),
         None,
-        Some(&json!({"session": id, "ip": address})),
+        Some(&json!({"session": id, "ip": ip})),
     )
     .await?;
     tx.commit().await?;

@@ -47,6 +47,7 @@ async fn user(db: &Db, name: &str) -> i64 {
 fn attempt<'a>(address: &'a str, username: &'a str, at: OffsetDateTime) -> Attempt<'a> {
     Attempt {
         address,
+        ip: Some(address),
         username,
         at,
     }

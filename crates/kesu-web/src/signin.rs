@@ -50,7 +50,8 @@ pub async fn do_login(
     ip: Option<String>,
 ) -> Result<String, AppError> {
     let username = username.trim();
-    let address = ip.as_deref().unwrap_or(UNKNOWN_ADDRESS);
+    let address = throttle_key(ip.as_deref());
+    let address = address.as_str();
     if username.is_empty()
         || username.chars().count() > MAX_NAME_CHARS
         || password.len() > MAX_PASSWORD_BYTES
@@ -64,6 +65,7 @@ pub async fn do_login(
     }
     let attempt = Attempt {
         address,
+        ip: ip.as_deref(),
         username,
         at: now,
     };
@@ -117,6 +119,19 @@ pub async fn do_login(
     )
     .await?;
     Ok(auth::session_cookie(&token, state.secure_cookies))
+}
+
+/// Whom the limits count: an IPv4 address, or the /64 network of an IPv6 address (one
+/// subscriber's line; a client rotating through its own /64 is still one client).
+fn throttle_key(ip: Option<&str>) -> String {
+    match ip.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(std::net::IpAddr::V6(v6))) => {
+            let net = ipnet::Ipv6Net::new(v6, 64).map(|n| n.trunc());
+            net.map_or_else(|_| v6.to_string(), |n| n.to_string())
+        }
+        Some(Ok(v4)) => v4.to_string(),
+        Some(Err(_)) | None => UNKNOWN_ADDRESS.to_string(),
+    }
 }
 
 fn throttled(until: OffsetDateTime, now: OffsetDateTime) -> AppError {
@@ -175,6 +190,21 @@ impl Refusals {
 mod tests {
     use super::*;
     use time::Duration;
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_network_and_ipv4_by_its_address() {
+        assert_eq!(
+            throttle_key(Some("2001:db8:1:2:aaaa::1")),
+            throttle_key(Some("2001:db8:1:2:bbbb::9"))
+        );
+        assert_eq!(throttle_key(Some("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_ne!(
+            throttle_key(Some("2001:db8:1:2::1")),
+            throttle_key(Some("2001:db8:1:3::1"))
+        );
+        assert_eq!(throttle_key(Some("198.51.100.7")), "198.51.100.7");
+        assert_eq!(throttle_key(None), "-");
+    }
 
     #[test]
     fn a_remembered_refusal_holds_for_its_name_or_its_whole_address_until_it_ends() {
