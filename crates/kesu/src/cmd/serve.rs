@@ -32,15 +32,14 @@ pub fn data_dir(g: &GlobalOpts) -> std::path::PathBuf {
 }
 
 pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
+    let trusted = kesu_web::client_ip::TrustedProxies::parse(&a.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("--trusted-proxy：{e}"))?;
     let rt = super::db::runtime()?;
     rt.block_on(async {
         let db = kesu_store::Db::open(&super::db::url(g)).await?;
         let mut state = kesu_web::AppState::new(db.clone(), data_dir(g).join("files"));
         state.secure_cookies = a.secure_cookies;
-        state.trusted_proxies = std::sync::Arc::new(
-            kesu_web::client_ip::TrustedProxies::parse(&a.trusted_proxies)
-                .map_err(|e| anyhow::anyhow!("--trusted-proxy：{e}"))?,
-        );
+        state.trusted_proxies = std::sync::Arc::new(trusted);
         serve(state, a.bind).await?;
         db.close().await;
         Ok(())
