@@ -9,7 +9,8 @@
 //! of one cell is a frame around text and gives paragraphs. Deleted text of tracked changes, field
 //! codes and the fallback copies of drawings are left out.
 //!
-//! Memory is bounded: a zip of more than [`MAX_ENTRIES`] entries or a part that decompresses
+//! Memory is bounded: the archive is checked by `kesu-workbook` first (entries, declared sizes,
+//! compression ratio); a zip of more than [`MAX_ENTRIES`] entries or a part that decompresses
 //! beyond [`MAX_XML_BYTES`] is refused (a zip bomb); the XML is streamed, never held whole; the
 //! text the body gives (merged cells' copies included), its table cells and its nesting have
 //! caps ([`MAX_TEXT_BYTES`], [`MAX_CELLS`], [`MAX_DEPTH`]).
@@ -111,6 +112,15 @@ fn main_part(zip: &mut Archive<'_>) -> Option<String> {
     reason = "a generic fn item is not general enough over the zip entry's lifetime; a closure is"
 )]
 pub(super) fn read(bytes: &[u8]) -> Result<Document, PlanError> {
+    // The archive as a whole first (kesu-workbook: entries, declared sizes, compression ratio,
+    // nested archives), before any part is decompressed.
+    let limits = kesu_workbook::Limits {
+        max_file_bytes: super::MAX_INPUT_BYTES as u64,
+        max_entries: MAX_ENTRIES as u64,
+        max_entry_bytes: MAX_XML_BYTES.max(super::MAX_INPUT_BYTES as u64),
+        ..kesu_workbook::Limits::default()
+    };
+    kesu_workbook::Archive::open(bytes, &limits).map_err(|e| PlanError::BadDocx(e.to_string()))?;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| PlanError::BadDocx(format!("无法打开压缩包 ({e})")))?;
     if zip.len() > MAX_ENTRIES {

@@ -3,106 +3,66 @@
 //! preceded by the lines above its header (a title row) as paragraphs; the workbook's title
 //! (docProps) comes first, for the plan's name, region and period.
 //!
-//! Bounded by what is really in the file: the zip's entries and declared sizes are checked
-//! before calamine opens it (zip ≥ 9.0.1 refuses to read past a declared size), cells are
-//! streamed with `worksheet_cells_reader` (never `worksheet_range`, which allocates the whole
-//! declared area), and rows, columns, cells, merges and text have caps.
-//
-// Note: issue 10's shared bounded workbook reader (`kesu-workbook`) had not landed when this was
-// written; once it has, its zip checks replace `check_zip` here.
+//! Bounded by what is really in the file: `kesu-workbook` checks the archive and its XML parts
+//! (entries, declared sizes, compression ratio, depth) before anything is read and streams the
+//! cells with caps (never calamine's `worksheet_range`); the merged ranges are read here from
+//! the checked sheet parts, and the text that merged cells copy counts against a cap of its own.
 
 use super::{Block, Document};
 use crate::PlanError;
-use calamine::{DataRef, Reader, Xlsx};
-use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use kesu_workbook::{Archive, Limits, Workbook, WorkbookError};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufReader;
 
-/// Most zip entries a workbook may have (a real one has a few dozen).
-pub const MAX_ENTRIES: usize = 2_000;
-/// Largest declared size of one part (sheet, shared strings): 64 MB.
-pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
-/// Largest declared size of all parts together: 256 MB.
-pub const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
 /// Most sheets read.
-pub const MAX_SHEETS: usize = 64;
-/// Most rows of a sheet (a task table has tens to hundreds).
+pub const MAX_SHEETS: u64 = 64;
+/// Most rows of a sheet (a task table has tens to hundreds): a cell below is refused.
 pub const MAX_ROWS: u32 = 20_000;
 /// Columns past this one are ignored (a task table has fewer than a dozen).
 pub const MAX_COLS: u32 = 64;
-/// Most cells with a value in the whole workbook.
-pub const MAX_CELLS: usize = 500_000;
+/// Most cells with a value in one sheet.
+pub const MAX_CELLS: u64 = 500_000;
 /// Most text in the whole workbook, merged cells' copies included: 32 MB.
 pub const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
 /// Most merged ranges of a sheet.
 pub const MAX_MERGES: usize = 20_000;
 
+/// The caps handed to `kesu-workbook`.
+fn limits() -> Limits {
+    Limits {
+        max_file_bytes: super::MAX_INPUT_BYTES as u64,
+        max_sheets: MAX_SHEETS,
+        max_rows: MAX_ROWS,
+        max_cells: MAX_CELLS,
+        ..Limits::default()
+    }
+}
+
 fn bad(msg: String) -> PlanError {
     PlanError::BadWorkbook(msg)
 }
 
-/// Refuse a zip whose entries or declared sizes are beyond what a workbook has.
-pub(super) fn check_zip(bytes: &[u8]) -> Result<(), PlanError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| bad(format!("无法打开压缩包 ({e})")))?;
-    if zip.len() > MAX_ENTRIES {
-        return Err(bad(format!(
-            "压缩包含 {} 个文件，超过 {MAX_ENTRIES} 个上限 (too many zip entries)",
-            zip.len()
-        )));
-    }
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        let entry = zip
-            .by_index_raw(i)
-            .map_err(|e| bad(format!("压缩包已损坏 ({e})")))?;
-        if entry.size() > MAX_PART_BYTES {
-            return Err(bad(format!(
-                "{} 解压后 {} MB，超过 {} MB 上限，疑似压缩炸弹 (part too large)",
-                entry.name().unwrap_or_default(),
-                entry.size() / (1024 * 1024),
-                MAX_PART_BYTES / (1024 * 1024)
-            )));
-        }
-        total = total.saturating_add(entry.size());
-    }
-    if total > MAX_TOTAL_BYTES {
-        return Err(bad(format!(
-            "解压后共 {} MB，超过 {} MB 上限，疑似压缩炸弹 (decompressed size over the limit)",
-            total / (1024 * 1024),
-            MAX_TOTAL_BYTES / (1024 * 1024)
-        )));
-    }
-    Ok(())
-}
-
-/// The text of a cell as a person reads it.
-fn text_of(v: &DataRef<'_>) -> String {
-    match v {
-        DataRef::String(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_string(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => kesu_core::plan::fmt_num(*f),
-        DataRef::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::DateTime(d) => d.as_f64().to_string(),
-        DataRef::Error(_) | DataRef::Empty => String::new(),
-    }
+fn from_workbook(e: WorkbookError) -> PlanError {
+    bad(e.to_string())
 }
 
 /// Read a workbook into a document: per sheet, its lines above the table and the table.
 pub(super) fn read(bytes: &[u8]) -> Result<Document, PlanError> {
-    check_zip(bytes)?;
-    let title = doc_title(bytes);
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| bad(format!("无法读取 Excel 工作簿 ({e})")))?;
+    let limits = limits();
+    let mut book = Workbook::open(bytes, &limits).map_err(from_workbook)?;
+    let mut archive = Archive::open(bytes, &limits).map_err(from_workbook)?;
+    let merges = merged_ranges(&mut archive)?;
     let mut blocks = Vec::new();
-    if let Some(t) = title {
+    if let Some(t) = doc_title(&mut archive) {
         blocks.push(Block::Paragraph(t));
     }
     let mut budget = Budget::default();
-    let names: Vec<String> = book.sheet_names().into_iter().take(MAX_SHEETS).collect();
+    let names: Vec<String> = book.sheet_names().to_vec();
     for name in names {
-        let rows = sheet_rows(&mut book, &name, &mut budget)?;
+        let ranges = merges.get(&name).map_or(&[][..], Vec::as_slice);
+        let rows = sheet_rows(&mut book, &name, ranges, &mut budget)?;
         if rows.is_empty() {
             continue;
         }
@@ -113,19 +73,12 @@ pub(super) fn read(bytes: &[u8]) -> Result<Document, PlanError> {
 
 #[derive(Default)]
 struct Budget {
-    cells: usize,
     text: usize,
 }
 
 impl Budget {
     fn take(&mut self, sheet: &str, text: usize) -> Result<(), PlanError> {
-        self.cells += 1;
         self.text += text;
-        if self.cells > MAX_CELLS {
-            return Err(bad(format!(
-                "工作表「{sheet}」：单元格超过 {MAX_CELLS} 个，不像是任务分解表 (too many cells)"
-            )));
-        }
         if self.text > MAX_TEXT_BYTES {
             return Err(bad(format!(
                 "工作表「{sheet}」：文字超过 {} MB（含合并单元格的重复），不像是任务分解表 (too much text)",
@@ -136,50 +89,38 @@ impl Budget {
     }
 }
 
+/// A merged range: (first row, first column), (last row, last column), zero-based.
+type Range = ((u32, u32), (u32, u32));
+
 /// The rows of a sheet (dense, up to the last column with text), merged cells filled.
 fn sheet_rows(
-    book: &mut Xlsx<Cursor<&[u8]>>,
+    book: &mut Workbook<'_>,
     name: &str,
+    merges: &[Range],
     budget: &mut Budget,
 ) -> Result<Vec<Vec<String>>, PlanError> {
-    let sheet_err = |e: calamine::XlsxError| bad(format!("工作表「{name}」无法读取 ({e})"));
     let mut cells: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
     {
-        let mut reader = book.worksheet_cells_reader(name).map_err(sheet_err)?;
-        while let Some(cell) = reader.next_cell().map_err(sheet_err)? {
-            let (row, col) = cell.get_position();
-            if row >= MAX_ROWS {
-                return Err(bad(format!(
-                    "工作表「{name}」第 {} 行：超过 {MAX_ROWS} 行，不像是任务分解表 (too many rows)",
-                    row + 1
-                )));
-            }
-            if col >= MAX_COLS {
+        let mut reader = book.cells(name).map_err(from_workbook)?;
+        while let Some(cell) = reader.next_cell().map_err(from_workbook)? {
+            if cell.col >= MAX_COLS {
                 continue;
             }
-            let text = text_of(cell.get_value());
+            let text = cell.value.to_string();
             if text.trim().is_empty() {
                 continue;
             }
             budget.take(name, text.len())?;
-            cells.entry(row).or_default().insert(col, text);
+            cells.entry(cell.row).or_default().insert(cell.col, text);
         }
     }
     let Some(&last) = cells.keys().next_back() else {
         return Ok(Vec::new());
     };
-    let merges = book.merge_cells_by_sheet_name(name).map_err(sheet_err)?;
-    if merges.len() > MAX_MERGES {
-        return Err(bad(format!(
-            "工作表「{name}」：合并区域超过 {MAX_MERGES} 个 (too many merged ranges)"
-        )));
-    }
     // A merged range shows its first cell's text over the whole range: each row it covers
     // gets it (a 牵头单位 merged down over several tasks leads each of them). Only the rows
-    // and columns that hold text are filled, so a range as large as the sheet costs nothing.
-    for m in &merges {
-        let (top, left) = m.start;
-        let (bottom, right) = m.end;
+    // that hold text are filled, so a range as large as the sheet costs nothing.
+    for &((top, left), (bottom, right)) in merges {
         let Some(text) = cells.get(&top).and_then(|r| r.get(&left)).cloned() else {
             continue;
         };
@@ -189,12 +130,9 @@ fn sheet_rows(
             .collect();
         for r in rows {
             for c in left..=right.min(MAX_COLS - 1) {
-                if (r, c) == (top, left) {
-                    continue;
-                }
-                // Horizontal copies only on the range's first row: a title merged across the
-                // sheet stays one cell per column under a header it would otherwise fill.
-                if r != top && c != left {
+                // Down the first column; across only on the first row (a title merged across
+                // the sheet is one cell per column of that row).
+                if (r, c) == (top, left) || (r != top && c != left) {
                     continue;
                 }
                 if let std::collections::btree_map::Entry::Vacant(slot) =
@@ -225,6 +163,125 @@ fn sheet_rows(
         .collect())
 }
 
+/// An attribute's value by local name.
+fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes().with_checks(false).flatten().find_map(|a| {
+        let key = a.key.0;
+        (key.rsplit(':').next() == Some(name))
+            .then(|| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned())
+            })
+            .flatten()
+    })
+}
+
+/// Whether a tag's local name is `name`.
+fn is(e: &BytesStart<'_>, name: &str) -> bool {
+    e.name().0.rsplit(':').next() == Some(name)
+}
+
+/// Stream one XML part of the (already checked) archive through `f`, for each start tag.
+fn each_tag(
+    archive: &mut Archive<'_>,
+    part: &str,
+    mut f: impl FnMut(&BytesStart<'_>) -> Result<(), PlanError>,
+) -> Result<bool, PlanError> {
+    let Some(r) = archive.reader(part).map_err(from_workbook)? else {
+        return Ok(false);
+    };
+    let mut reader = Reader::from_reader(BufReader::new(r));
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => f(&e)?,
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("{part} 不是有效的 XML ({e})"))),
+        }
+        buf.clear();
+    }
+    Ok(true)
+}
+
+/// The merged ranges of each sheet, by sheet name: `xl/workbook.xml` names the sheets, its
+/// relationships give their parts, each part lists its `mergeCell`s.
+fn merged_ranges(archive: &mut Archive<'_>) -> Result<HashMap<String, Vec<Range>>, PlanError> {
+    let mut sheets: Vec<(String, String)> = Vec::new();
+    each_tag(archive, "xl/workbook.xml", |e| {
+        if is(e, "sheet")
+            && let (Some(name), Some(id)) = (attr(e, "name"), attr(e, "id"))
+        {
+            sheets.push((name, id));
+        }
+        Ok(())
+    })?;
+    let mut targets: HashMap<String, String> = HashMap::new();
+    each_tag(archive, "xl/_rels/workbook.xml.rels", |e| {
+        if is(e, "Relationship")
+            && let (Some(id), Some(target)) = (attr(e, "Id"), attr(e, "Target"))
+        {
+            targets.insert(id, target);
+        }
+        Ok(())
+    })?;
+    let mut out = HashMap::new();
+    for (name, id) in sheets.into_iter().take(MAX_SHEETS as usize) {
+        let Some(target) = targets.get(&id) else {
+            continue;
+        };
+        let part = match target.strip_prefix('/') {
+            Some(absolute) => absolute.to_string(),
+            None => format!("xl/{target}"),
+        };
+        let mut ranges = Vec::new();
+        each_tag(archive, &part, |e| {
+            if is(e, "mergeCell")
+                && let Some(r) = attr(e, "ref").and_then(|r| parse_range(&r))
+            {
+                if ranges.len() >= MAX_MERGES {
+                    return Err(bad(format!(
+                        "工作表「{name}」：合并区域超过 {MAX_MERGES} 个 (too many merged ranges)"
+                    )));
+                }
+                ranges.push(r);
+            }
+            Ok(())
+        })?;
+        out.insert(name, ranges);
+    }
+    Ok(out)
+}
+
+/// "B3:C7" → ((2, 1), (6, 2)); a single cell "B3" is a range of one.
+fn parse_range(r: &str) -> Option<Range> {
+    let (a, b) = r.split_once(':').unwrap_or((r, r));
+    let (a, b) = (parse_cell(a)?, parse_cell(b)?);
+    Some(((a.0.min(b.0), a.1.min(b.1)), (a.0.max(b.0), a.1.max(b.1))))
+}
+
+/// "B3" → (2, 1), zero-based row and column.
+fn parse_cell(c: &str) -> Option<(u32, u32)> {
+    let c = c.trim().trim_start_matches('$');
+    let split = c.find(|ch: char| ch.is_ascii_digit())?;
+    let (letters, digits) = c.split_at(split);
+    let letters = letters.trim_end_matches('$');
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut col = 0u32;
+    for ch in letters.chars() {
+        let d = u32::from(ch.to_ascii_uppercase()).checked_sub(u32::from('A'))?;
+        if d >= 26 {
+            return None;
+        }
+        col = col * 26 + d + 1;
+    }
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
 /// A sheet's blocks: rows above its table with text in one cell only (a title, a note) as
 /// paragraphs; the rest as the table. A sheet named with a numbering label ("一、青少年…")
 /// heads its table.
@@ -253,19 +310,44 @@ fn sheet_blocks(name: &str, rows: Vec<Vec<String>>) -> Vec<Block> {
 }
 
 /// The workbook's title from `docProps/core.xml` (`dc:title`), if set.
-fn doc_title(bytes: &[u8]) -> Option<String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut xml = String::new();
-    zip.by_name("docProps/core.xml")
-        .ok()?
-        .take(64 * 1024)
-        .read_to_string(&mut xml)
-        .ok()?;
-    let start = xml.find("<dc:title>")? + "<dc:title>".len();
-    let end = start + xml.get(start..)?.find("</dc:title>")?;
-    let t = quick_xml::escape::unescape(xml.get(start..end)?)
-        .ok()?
-        .trim()
-        .to_string();
+fn doc_title(archive: &mut Archive<'_>) -> Option<String> {
+    let bytes = archive.read("docProps/core.xml").ok()??;
+    let mut reader = Reader::from_reader(bytes.as_slice());
+    let mut buf = Vec::new();
+    let mut in_title = false;
+    let mut title = String::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) if is(&e, "title") => in_title = true,
+            Event::End(e) if e.name().0.rsplit(':').next() == Some("title") => break,
+            Event::Text(t) if in_title => title.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if in_title => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    title.push(c);
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
+                    title.push_str(s);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let t = title.trim().to_string();
     (!t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_references_read_as_zero_based_positions() {
+        assert_eq!(parse_cell("A1"), Some((0, 0)));
+        assert_eq!(parse_cell("$C$7"), Some((6, 2)));
+        assert_eq!(parse_cell("XFD1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(parse_cell("A0"), None);
+        assert_eq!(parse_range("B3:C7"), Some(((2, 1), (6, 2))));
+        assert_eq!(parse_range("C7:B3"), Some(((2, 1), (6, 2))));
+    }
 }
