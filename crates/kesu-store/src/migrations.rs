@@ -36,6 +36,7 @@ pub const ALL: &[Embedded] = &[
     migration!(5, "0005_indicators"),
     migration!(6, "0006_survey"),
     migration!(7, "0007_assessment"),
+    migration!(20, "0020_citizens"),
 ];
 
 /// Which dialect a migrator is built for.
