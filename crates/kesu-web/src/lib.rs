@@ -51,6 +51,8 @@ pub struct AppState {
     /// pooled connections while they wait for the file lock (which starves readers and ends in
     /// timeouts under load). `None` on PostgreSQL.
     pub write_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// The key ring for citizens' personal data (`kesu keys`); `None`: those pages answer 503.
+    pub keys: Option<Arc<kesu_pii::KeyRing>>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
             demo: false,
             clock: Arc::new(None),
             write_gate,
+            keys: None,
         }
     }
 

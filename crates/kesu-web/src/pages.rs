@@ -50,8 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
+        .merge(citizens::routes())
 }
 
+pub mod citizens;
 pub mod dashboard;
 pub mod plans;
 pub mod survey;

@@ -196,9 +196,11 @@ pub struct EntryView {
     pub basis: String,
     pub basis_kind: String,
     pub score: Option<f64>,
+    #[serde(serialize_with = "super::iso::date")]
     pub entered_on: Date,
     pub status: String,
     pub removed_reason: Option<String>,
+    #[serde(serialize_with = "super::iso::opt_date")]
     pub removed_on: Option<Date>,
 }
 

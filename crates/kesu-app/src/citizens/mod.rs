@@ -130,3 +130,20 @@ pub(crate) fn masked(
         },
     }
 }
+
+/// Serde helpers: dates as ISO strings (`2025-06-30`) in JSON, not `time`'s tuples.
+pub mod iso {
+    use serde::Serializer;
+    use time::Date;
+
+    pub fn date<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn opt_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.collect_str(d),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -30,6 +30,7 @@ pub struct ExportedEntry {
     pub basis: String,
     pub basis_ref: String,
     pub score: Option<f64>,
+    #[serde(serialize_with = "super::iso::date")]
     pub entered_on: Date,
     pub status: String,
     pub history: Vec<store::Event>,
@@ -42,7 +43,9 @@ pub struct ExportedAttempt {
     pub name: String,
     pub phone: String,
     pub village: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub submitted_at: Option<OffsetDateTime>,
     pub score: Option<f64>,
     pub passed: Option<bool>,

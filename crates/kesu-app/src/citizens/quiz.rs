@@ -189,7 +189,9 @@ pub struct PublicTest {
     pub items: u32,
     pub time_limit_minutes: u32,
     pub pass_mark: f64,
+    #[serde(serialize_with = "super::iso::date")]
     pub opens_on: Date,
+    #[serde(serialize_with = "super::iso::date")]
     pub closes_on: Date,
     pub open: bool,
 }
@@ -247,6 +249,7 @@ pub struct Started {
     pub attempt_id: i64,
     /// The secret the citizen's browser keeps for this attempt (only its hash is stored).
     pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub deadline: OffsetDateTime,
 }
 
@@ -359,6 +362,7 @@ pub struct ShownPaper {
     pub test_id: i64,
     pub title: String,
     pub items: Vec<ShownItem>,
+    #[serde(with = "time::serde::rfc3339")]
     pub deadline: OffsetDateTime,
     pub seconds_left: i64,
     pub submitted: bool,
@@ -427,6 +431,7 @@ pub struct AttemptResult {
     pub passed: bool,
     pub pass_mark: f64,
     pub by_dimension: Vec<(String, f64, f64)>,
+    #[serde(with = "time::serde::rfc3339")]
     pub submitted_at: OffsetDateTime,
     pub late: bool,
     /// 证书编号: test id and attempt id.
@@ -560,6 +565,7 @@ pub struct AttemptLine {
     pub phone: String,
     pub score: f64,
     pub passed: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub submitted_at: OffsetDateTime,
 }
 

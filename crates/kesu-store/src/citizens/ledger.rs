@@ -27,16 +27,13 @@ pub struct NewEntry {
 }
 
 /// An entry as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub id: i64,
     pub region_code: String,
     pub key_group: String,
-    #[serde(skip)]
     pub name_ct: Vec<u8>,
-    #[serde(skip)]
     pub id_ct: Vec<u8>,
-    #[serde(skip)]
     pub phone_ct: Option<Vec<u8>>,
     pub basis: String,
     pub basis_ref: String,
@@ -71,7 +68,10 @@ const ENTRY_COLS: &str = "id, region_code, key_group, name_ct, id_ct, phone_ct, 
 pub enum Added {
     Added(i64),
     /// The person already has an active entry (its id and village).
-    AlreadyIn { id: i64, region_code: String },
+    AlreadyIn {
+        id: i64,
+        region_code: String,
+    },
 }
 
 async fn bump(tx: &mut Tx, region: &str, group: &str, delta: i64) -> StoreResult<()> {
@@ -125,7 +125,8 @@ pub async fn add_entry(tx: &mut Tx, actor: &Actor, e: &NewEntry) -> StoreResult<
     if let Some((id, region_code)) = existing {
         return Ok(Added::AlreadyIn { id, region_code });
     }
-    let id: i64 = on_tx!(&mut *tx, |c| sqlx::query_scalar(
+    let id: i64 = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO ledger_entry (region_code, key_group, name_ct, id_ct, id_idx, phone_ct, phone_idx,
             basis, basis_ref, score, entered_on, status, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12) RETURNING id"
@@ -143,9 +144,19 @@ pub async fn add_entry(tx: &mut Tx, actor: &Actor, e: &NewEntry) -> StoreResult<
     .bind(e.entered_on)
     .bind(OffsetDateTime::now_utc())
     .fetch_one(&mut *c)
-    .await)?;
+    .await
+    })?;
     bump(tx, &e.region_code, &e.key_group, 1).await?;
-    event(tx, actor, id, "add", None, Some(&e.region_code), Some(&e.basis)).await?;
+    event(
+        tx,
+        actor,
+        id,
+        "add",
+        None,
+        Some(&e.region_code),
+        Some(&e.basis),
+    )
+    .await?;
     audit::record_in_region(
         tx,
         actor,
@@ -153,16 +164,24 @@ pub async fn add_entry(tx: &mut Tx, actor: &Actor, e: &NewEntry) -> StoreResult<
         "ledger.add",
         &format!("ledger_entry:{id}"),
         None,
-        Some(&json!({"region": e.region_code, "group": e.key_group, "basis": e.basis,
-            "basis_ref": e.basis_ref, "entered_on": e.entered_on.to_string()})),
+        Some(
+            &json!({"region": e.region_code, "group": e.key_group, "basis": e.basis,
+            "basis_ref": e.basis_ref, "entered_on": e.entered_on.to_string()}),
+        ),
     )
     .await?;
     Ok(Added::Added(id))
 }
 
 /// Starts an import of one file (inside the caller's transaction). Returns its id.
-pub async fn import_start(tx: &mut Tx, actor: &Actor, file_name: &str, file_hash: &str) -> StoreResult<i64> {
-    Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
+pub async fn import_start(
+    tx: &mut Tx,
+    actor: &Actor,
+    file_name: &str,
+    file_hash: &str,
+) -> StoreResult<i64> {
+    Ok(on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO ledger_import (file_name, file_hash, rows, added, already, imported_by, imported_at)
          VALUES ($1, $2, 0, 0, 0, $3, $4) RETURNING id"
     )
@@ -171,7 +190,8 @@ pub async fn import_start(tx: &mut Tx, actor: &Actor, file_name: &str, file_hash
     .bind(&actor.name)
     .bind(OffsetDateTime::now_utc())
     .fetch_one(&mut *c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Rows per INSERT statement in an import.
@@ -179,7 +199,11 @@ pub const IMPORT_BATCH: usize = 500;
 
 /// Inserts a batch of an import; a person already active in the ledger is skipped. Returns, per
 /// entry of `batch`, whether it was added.
-pub async fn import_batch(tx: &mut Tx, import_id: i64, batch: &[NewEntry]) -> StoreResult<Vec<bool>> {
+pub async fn import_batch(
+    tx: &mut Tx,
+    import_id: i64,
+    batch: &[NewEntry],
+) -> StoreResult<Vec<bool>> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
@@ -290,7 +314,11 @@ pub async fn count(db: &Db, region: &str) -> StoreResult<Vec<(String, i64)>> {
 }
 
 /// Active entries in `region`'s subtree per child region (codes cut to `digits`) and key group.
-pub async fn count_by_child(db: &Db, region: &str, digits: usize) -> StoreResult<Vec<(String, String, i64)>> {
+pub async fn count_by_child(
+    db: &Db,
+    region: &str,
+    digits: usize,
+) -> StoreResult<Vec<(String, String, i64)>> {
     Ok(on_db!(db, |p| sqlx::query_as(
         "SELECT SUBSTR(region_code, 1, $3), key_group, CAST(SUM(n) AS BIGINT) FROM ledger_count
          WHERE region_code >= $1 AND region_code < $2 AND n <> 0
@@ -309,30 +337,36 @@ pub async fn entries(db: &Db, region: &str, offset: i64, limit: i64) -> StoreRes
         "SELECT {ENTRY_COLS} FROM ledger_entry WHERE region_code >= $1 AND region_code < $2
          ORDER BY CASE WHEN status = 'active' THEN 0 ELSE 1 END, id LIMIT $3 OFFSET $4"
     );
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(region)
-        .bind(prefix_end(region))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(p)
-        .await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(region)
+    .bind(prefix_end(region))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(p)
+    .await)?)
 }
 
 pub async fn entry(db: &Db, id: i64) -> StoreResult<Option<Entry>> {
     let sql = format!("SELECT {ENTRY_COLS} FROM ledger_entry WHERE id = $1");
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id)
+    .fetch_optional(p)
+    .await)?)
 }
 
 /// Every entry (any status) of the person with this ID-number index.
 pub async fn entries_by_id_idx(db: &Db, id_idx: &[u8]) -> StoreResult<Vec<Entry>> {
     let sql = format!("SELECT {ENTRY_COLS} FROM ledger_entry WHERE id_idx = $1 ORDER BY id");
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(id_idx)
-        .fetch_all(p)
-        .await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id_idx)
+    .fetch_all(p)
+    .await)?)
 }
 
 /// Which of `indexes` have an active entry anywhere (resident-list matching).
@@ -357,7 +391,13 @@ pub async fn active_among(db: &Db, indexes: &[Vec<u8>]) -> StoreResult<HashSet<V
 }
 
 /// Removes an active entry (moved away, deceased, expired).
-pub async fn remove(tx: &mut Tx, actor: &Actor, id: i64, reason: &str, on: Date) -> StoreResult<()> {
+pub async fn remove(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    on: Date,
+) -> StoreResult<()> {
     let row: Option<(String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(
         "SELECT region_code, key_group FROM ledger_entry WHERE id = $1 AND status = 'active'"
     )
@@ -365,9 +405,12 @@ pub async fn remove(tx: &mut Tx, actor: &Actor, id: i64, reason: &str, on: Date)
     .fetch_optional(&mut *c)
     .await)?;
     let Some((region, group)) = row else {
-        return Err(StoreError::Conflict("该条目不在台账中（已移出） (entry is not active)".into()));
+        return Err(StoreError::Conflict(
+            "该条目不在台账中（已移出） (entry is not active)".into(),
+        ));
     };
-    on_tx!(&mut *tx, |c| sqlx::query(
+    on_tx!(&mut *tx, |c| {
+        sqlx::query(
         "UPDATE ledger_entry SET status = 'removed', removed_reason = $1, removed_on = $2 WHERE id = $3"
     )
     .bind(reason)
@@ -375,9 +418,11 @@ pub async fn remove(tx: &mut Tx, actor: &Actor, id: i64, reason: &str, on: Date)
     .bind(id)
     .execute(&mut *c)
     .await
-    .map(|_| ()))?;
+    .map(|_| ())
+    })?;
     // Open moves of a removed entry are moot.
-    on_tx!(&mut *tx, |c| sqlx::query(
+    on_tx!(&mut *tx, |c| {
+        sqlx::query(
         "UPDATE ledger_move SET state = 'cancelled', decided_by = $1, decided_at = $2 WHERE entry_id = $3 AND state = 'requested'"
     )
     .bind(&actor.name)
@@ -385,7 +430,8 @@ pub async fn remove(tx: &mut Tx, actor: &Actor, id: i64, reason: &str, on: Date)
     .bind(id)
     .execute(&mut *c)
     .await
-    .map(|_| ()))?;
+    .map(|_| ())
+    })?;
     bump(tx, &region, &group, -1).await?;
     event(tx, actor, id, "remove", Some(&region), None, Some(reason)).await?;
     audit::record_in_region(
@@ -410,6 +456,7 @@ pub struct Move {
     pub to_region: String,
     pub state: String,
     pub requested_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
     pub decided_by: Option<String>,
     pub note: Option<String>,
@@ -429,7 +476,13 @@ from_row!(Move {
 const MOVE_COLS: &str =
     "id, entry_id, from_region, to_region, state, requested_by, requested_at, decided_by, note";
 
-pub async fn request_move(tx: &mut Tx, actor: &Actor, entry_id: i64, to: &str, note: Option<&str>) -> StoreResult<i64> {
+pub async fn request_move(
+    tx: &mut Tx,
+    actor: &Actor,
+    entry_id: i64,
+    to: &str,
+    note: Option<&str>,
+) -> StoreResult<i64> {
     let from: Option<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
         "SELECT region_code FROM ledger_entry WHERE id = $1 AND status = 'active'"
     )
@@ -437,7 +490,9 @@ pub async fn request_move(tx: &mut Tx, actor: &Actor, entry_id: i64, to: &str, n
     .fetch_optional(&mut *c)
     .await)?;
     let Some(from) = from else {
-        return Err(StoreError::Conflict("该条目不在台账中 (entry is not active)".into()));
+        return Err(StoreError::Conflict(
+            "该条目不在台账中 (entry is not active)".into(),
+        ));
     };
     let open: Option<i64> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
         "SELECT id FROM ledger_move WHERE entry_id = $1 AND state = 'requested'"
@@ -446,9 +501,12 @@ pub async fn request_move(tx: &mut Tx, actor: &Actor, entry_id: i64, to: &str, n
     .fetch_optional(&mut *c)
     .await)?;
     if open.is_some() {
-        return Err(StoreError::Conflict("已有待接收的迁移申请 (a move is already open)".into()));
+        return Err(StoreError::Conflict(
+            "已有待接收的迁移申请 (a move is already open)".into(),
+        ));
     }
-    let id: i64 = on_tx!(&mut *tx, |c| sqlx::query_scalar(
+    let id: i64 = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO ledger_move (entry_id, from_region, to_region, state, requested_by, requested_at, note)
          VALUES ($1, $2, $3, 'requested', $4, $5, $6) RETURNING id"
     )
@@ -459,8 +517,18 @@ pub async fn request_move(tx: &mut Tx, actor: &Actor, entry_id: i64, to: &str, n
     .bind(OffsetDateTime::now_utc())
     .bind(note)
     .fetch_one(&mut *c)
-    .await)?;
-    event(tx, actor, entry_id, "move_requested", Some(&from), Some(to), note).await?;
+    .await
+    })?;
+    event(
+        tx,
+        actor,
+        entry_id,
+        "move_requested",
+        Some(&from),
+        Some(to),
+        note,
+    )
+    .await?;
     audit::record_in_region(
         tx,
         actor,
@@ -476,10 +544,12 @@ pub async fn request_move(tx: &mut Tx, actor: &Actor, entry_id: i64, to: &str, n
 
 pub async fn move_by_id(db: &Db, id: i64) -> StoreResult<Option<Move>> {
     let sql = format!("SELECT {MOVE_COLS} FROM ledger_move WHERE id = $1");
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id)
+    .fetch_optional(p)
+    .await)?)
 }
 
 /// Open moves into or out of `region`'s subtree.
@@ -488,16 +558,19 @@ pub async fn open_moves(db: &Db, region: &str) -> StoreResult<Vec<Move>> {
         "SELECT {MOVE_COLS} FROM ledger_move WHERE state = 'requested'
          AND ((to_region >= $1 AND to_region < $2) OR (from_region >= $1 AND from_region < $2)) ORDER BY id"
     );
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(region)
-        .bind(prefix_end(region))
-        .fetch_all(p)
-        .await)?)
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(region)
+    .bind(prefix_end(region))
+    .fetch_all(p)
+    .await)?)
 }
 
 /// Closes a move in `state` (accepted, rejected, cancelled); an accepted move moves the entry.
 pub async fn decide_move(tx: &mut Tx, actor: &Actor, m: &Move, state: &str) -> StoreResult<()> {
-    let n = on_tx!(&mut *tx, |c| sqlx::query(
+    let n = on_tx!(&mut *tx, |c| {
+        sqlx::query(
         "UPDATE ledger_move SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'requested'"
     )
     .bind(state)
@@ -506,9 +579,12 @@ pub async fn decide_move(tx: &mut Tx, actor: &Actor, m: &Move, state: &str) -> S
     .bind(m.id)
     .execute(&mut *c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     if n == 0 {
-        return Err(StoreError::Conflict("迁移申请已处理 (the move is closed)".into()));
+        return Err(StoreError::Conflict(
+            "迁移申请已处理 (the move is closed)".into(),
+        ));
     }
     if state == "accepted" {
         let group: Option<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
@@ -518,18 +594,31 @@ pub async fn decide_move(tx: &mut Tx, actor: &Actor, m: &Move, state: &str) -> S
         .fetch_optional(&mut *c)
         .await)?;
         let Some(group) = group else {
-            return Err(StoreError::Conflict("该条目不在台账中 (entry is not active)".into()));
+            return Err(StoreError::Conflict(
+                "该条目不在台账中 (entry is not active)".into(),
+            ));
         };
-        on_tx!(&mut *tx, |c| sqlx::query("UPDATE ledger_entry SET region_code = $1 WHERE id = $2")
-            .bind(&m.to_region)
-            .bind(m.entry_id)
-            .execute(&mut *c)
-            .await
-            .map(|_| ()))?;
+        on_tx!(&mut *tx, |c| sqlx::query(
+            "UPDATE ledger_entry SET region_code = $1 WHERE id = $2"
+        )
+        .bind(&m.to_region)
+        .bind(m.entry_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
         bump(tx, &m.from_region, &group, -1).await?;
         bump(tx, &m.to_region, &group, 1).await?;
     }
-    event(tx, actor, m.entry_id, &format!("move_{state}"), Some(&m.from_region), Some(&m.to_region), None).await?;
+    event(
+        tx,
+        actor,
+        m.entry_id,
+        &format!("move_{state}"),
+        Some(&m.from_region),
+        Some(&m.to_region),
+        None,
+    )
+    .await?;
     audit::record_in_region(
         tx,
         actor,
@@ -537,7 +626,9 @@ pub async fn decide_move(tx: &mut Tx, actor: &Actor, m: &Move, state: &str) -> S
         &format!("ledger.move.{state}"),
         &format!("ledger_move:{}", m.id),
         Some(&json!({"state": "requested"})),
-        Some(&json!({"state": state, "entry": m.entry_id, "from": m.from_region, "to": m.to_region})),
+        Some(
+            &json!({"state": state, "entry": m.entry_id, "from": m.from_region, "to": m.to_region}),
+        ),
     )
     .await?;
     Ok(())
@@ -548,6 +639,7 @@ pub async fn decide_move(tx: &mut Tx, actor: &Actor, m: &Move, state: &str) -> S
 pub struct Event {
     pub id: i64,
     pub entry_id: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub actor: String,
     pub action: String,
@@ -578,9 +670,25 @@ pub async fn history(db: &Db, entry_id: i64) -> StoreResult<Vec<Event>> {
 
 /// Records that a full value was shown: an audit row with the reason and a history line.
 /// `field` names what was shown (`id_number`, `phone`, `name`, `export`), never the value.
-pub async fn record_reveal(db: &Db, actor: &Actor, entry_id: i64, region: &str, field: &str, reason: &str) -> StoreResult<()> {
+pub async fn record_reveal(
+    db: &Db,
+    actor: &Actor,
+    entry_id: i64,
+    region: &str,
+    field: &str,
+    reason: &str,
+) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    event(&mut tx, actor, entry_id, "reveal", None, None, Some(&format!("{field}: {reason}"))).await?;
+    event(
+        &mut tx,
+        actor,
+        entry_id,
+        "reveal",
+        None,
+        None,
+        Some(&format!("{field}: {reason}")),
+    )
+    .await?;
     audit::record_in_region(
         &mut tx,
         actor,
@@ -604,13 +712,18 @@ pub async fn erase(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> StoreRe
     .fetch_optional(&mut *c)
     .await)?;
     let Some((region, group, status)) = row else {
-        return Err(StoreError::NotFound { what: "台账条目", key: id.to_string() });
+        return Err(StoreError::NotFound {
+            what: "台账条目",
+            key: id.to_string(),
+        });
     };
-    on_tx!(&mut *tx, |c| sqlx::query("DELETE FROM ledger_entry WHERE id = $1")
-        .bind(id)
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))?;
+    on_tx!(&mut *tx, |c| sqlx::query(
+        "DELETE FROM ledger_entry WHERE id = $1"
+    )
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
     if status == "active" {
         bump(tx, &region, &group, -1).await?;
     }
@@ -630,7 +743,13 @@ pub async fn erase(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> StoreRe
 
 /// Ends entries whose basis is older than `valid_before` (retention): removed as expired.
 /// Returns how many.
-pub async fn expire(tx: &mut Tx, actor: &Actor, basis: &str, valid_before: Date, today: Date) -> StoreResult<u64> {
+pub async fn expire(
+    tx: &mut Tx,
+    actor: &Actor,
+    basis: &str,
+    valid_before: Date,
+    today: Date,
+) -> StoreResult<u64> {
     let ids: Vec<i64> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
         "SELECT id FROM ledger_entry WHERE status = 'active' AND basis = $1 AND entered_on < $2"
     )
@@ -645,7 +764,12 @@ pub async fn expire(tx: &mut Tx, actor: &Actor, basis: &str, valid_before: Date,
 }
 
 /// Deletes entries removed before `removed_before` (their personal data is kept no longer).
-pub async fn purge_removed(tx: &mut Tx, actor: &Actor, basis: &str, removed_before: Date) -> StoreResult<u64> {
+pub async fn purge_removed(
+    tx: &mut Tx,
+    actor: &Actor,
+    basis: &str,
+    removed_before: Date,
+) -> StoreResult<u64> {
     let n = on_tx!(&mut *tx, |c| sqlx::query(
         "DELETE FROM ledger_entry WHERE status = 'removed' AND basis = $1 AND removed_on < $2"
     )
@@ -655,7 +779,15 @@ pub async fn purge_removed(tx: &mut Tx, actor: &Actor, basis: &str, removed_befo
     .await
     .map(|r| r.rows_affected()))?;
     if n > 0 {
-        audit::record(tx, actor, "ledger.purge", "ledger_entry:*", None, Some(&json!({"basis": basis, "deleted": n}))).await?;
+        audit::record(
+            tx,
+            actor,
+            "ledger.purge",
+            "ledger_entry:*",
+            None,
+            Some(&json!({"basis": basis, "deleted": n})),
+        )
+        .await?;
     }
     Ok(n)
 }
@@ -667,7 +799,8 @@ pub const REVEAL: &str = "pii.reveal";
 
 pub async fn grant(db: &Db, actor: &Actor, user_id: i64, permission: &str) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |c| sqlx::query(
+    on_tx!(&mut tx, |c| {
+        sqlx::query(
         "INSERT INTO citizen_permission (user_id, permission, granted_by, granted_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (user_id, permission) DO NOTHING"
     )
@@ -677,20 +810,39 @@ pub async fn grant(db: &Db, actor: &Actor, user_id: i64, permission: &str) -> St
     .bind(OffsetDateTime::now_utc())
     .execute(&mut *c)
     .await
-    .map(|_| ()))?;
-    audit::record(&mut tx, actor, "citizens.permission.grant", &format!("user:{user_id}"), None, Some(&json!({"permission": permission}))).await?;
+    .map(|_| ())
+    })?;
+    audit::record(
+        &mut tx,
+        actor,
+        "citizens.permission.grant",
+        &format!("user:{user_id}"),
+        None,
+        Some(&json!({"permission": permission})),
+    )
+    .await?;
     tx.commit().await
 }
 
 pub async fn revoke(db: &Db, actor: &Actor, user_id: i64, permission: &str) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |c| sqlx::query("DELETE FROM citizen_permission WHERE user_id = $1 AND permission = $2")
-        .bind(user_id)
-        .bind(permission)
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))?;
-    audit::record(&mut tx, actor, "citizens.permission.revoke", &format!("user:{user_id}"), Some(&json!({"permission": permission})), None).await?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM citizen_permission WHERE user_id = $1 AND permission = $2"
+    )
+    .bind(user_id)
+    .bind(permission)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "citizens.permission.revoke",
+        &format!("user:{user_id}"),
+        Some(&json!({"permission": permission})),
+        None,
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -735,7 +887,12 @@ impl Sealed {
 pub type SealedRow = (i64, Vec<Option<Vec<u8>>>);
 
 /// Up to `limit` rows with id > `after`.
-pub async fn sealed_batch(db: &Db, which: Sealed, after: i64, limit: i64) -> StoreResult<Vec<SealedRow>> {
+pub async fn sealed_batch(
+    db: &Db,
+    which: Sealed,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<SealedRow>> {
     let cols = which.columns();
     let sql = format!(
         "SELECT id, {} FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
@@ -767,7 +924,11 @@ pub async fn sealed_batch(db: &Db, which: Sealed, after: i64, limit: i64) -> Sto
 /// Writes re-encrypted ciphertexts back (blind indexes do not change with rotation).
 pub async fn update_sealed(tx: &mut Tx, which: Sealed, rows: &[SealedRow]) -> StoreResult<()> {
     let cols = which.columns();
-    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sets: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
     let sql = format!(
         "UPDATE {} SET {} WHERE id = ${}",
         which.table(),

@@ -113,7 +113,8 @@ pub async fn insert_bank(
     .fetch_one(&mut *c)
     .await)?;
     for q in questions {
-        on_tx!(&mut tx, |c| sqlx::query(
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
             "INSERT INTO quiz_question (bank_id, number, stem, options, answer, kind, benchmark, dimension, difficulty)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         )
@@ -128,7 +129,8 @@ pub async fn insert_bank(
         .bind(q.difficulty)
         .execute(&mut *c)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
     }
     audit::record_in_region(
         &mut tx,
@@ -155,11 +157,13 @@ pub async fn bank(db: &Db, id: i64) -> StoreResult<Option<Bank>> {
 
 /// Banks of `region`'s subtree and of its ancestors (a city's bank serves its counties).
 pub async fn banks_for(db: &Db, region: &str) -> StoreResult<Vec<Bank>> {
-    let all: Vec<Bank> = on_db!(db, |p| sqlx::query_as(
+    let all: Vec<Bank> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT id, region_code, name, items, created_by, created_at FROM quiz_bank ORDER BY id DESC"
     )
     .fetch_all(p)
-    .await)?;
+    .await
+    })?;
     Ok(all
         .into_iter()
         .filter(|b| region.starts_with(&b.region_code) || b.region_code.starts_with(region))
@@ -167,13 +171,15 @@ pub async fn banks_for(db: &Db, region: &str) -> StoreResult<Vec<Bank>> {
 }
 
 pub async fn questions(db: &Db, bank_id: i64) -> StoreResult<Vec<QuestionRow>> {
-    let rows: Vec<QRow> = on_db!(db, |p| sqlx::query_as(
+    let rows: Vec<QRow> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT id, bank_id, number, stem, options, answer, kind, benchmark, dimension, difficulty
          FROM quiz_question WHERE bank_id = $1 ORDER BY id"
     )
     .bind(bank_id)
     .fetch_all(p)
-    .await)?;
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| QuestionRow {
@@ -192,7 +198,7 @@ pub async fn questions(db: &Db, bank_id: i64) -> StoreResult<Vec<QuestionRow>> {
 }
 
 /// A published test.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Test {
     pub id: i64,
     pub region_code: String,
@@ -257,7 +263,8 @@ pub struct NewTest {
 
 pub async fn create_test(db: &Db, actor: &Actor, t: &NewTest) -> StoreResult<i64> {
     let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+    let id: i64 = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO quiz_test (region_code, bank_id, title, purpose, opens_on, closes_on, blueprint, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
     )
@@ -271,7 +278,8 @@ pub async fn create_test(db: &Db, actor: &Actor, t: &NewTest) -> StoreResult<i64
     .bind(&actor.name)
     .bind(OffsetDateTime::now_utc())
     .fetch_one(&mut *c)
-    .await)?;
+    .await
+    })?;
     audit::record_in_region(
         &mut tx,
         actor,
@@ -279,8 +287,10 @@ pub async fn create_test(db: &Db, actor: &Actor, t: &NewTest) -> StoreResult<i64
         "quiz.test.publish",
         &format!("quiz_test:{id}"),
         None,
-        Some(&json!({"title": t.title, "bank": t.bank_id, "opens_on": t.opens_on.to_string(),
-            "closes_on": t.closes_on.to_string(), "blueprint": t.blueprint})),
+        Some(
+            &json!({"title": t.title, "bank": t.bank_id, "opens_on": t.opens_on.to_string(),
+            "closes_on": t.closes_on.to_string(), "blueprint": t.blueprint}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -357,7 +367,8 @@ pub async fn start_attempt(db: &Db, actor: &Actor, a: &NewAttempt) -> StoreResul
                 .into(),
         ));
     }
-    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+    let id: i64 = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO quiz_attempt (test_id, region_code, key_group, name_ct, phone_ct, phone_idx,
             token_hash, consent, started_at, deadline, seed, paper)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
@@ -375,7 +386,8 @@ pub async fn start_attempt(db: &Db, actor: &Actor, a: &NewAttempt) -> StoreResul
     .bind(a.seed)
     .bind(Json(&a.paper))
     .fetch_one(&mut *c)
-    .await)?;
+    .await
+    })?;
     audit::record_in_region(
         &mut tx,
         actor,
@@ -391,15 +403,13 @@ pub async fn start_attempt(db: &Db, actor: &Actor, a: &NewAttempt) -> StoreResul
 }
 
 /// An attempt as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
     pub id: i64,
     pub test_id: i64,
     pub region_code: String,
     pub key_group: String,
-    #[serde(skip)]
     pub name_ct: Option<Vec<u8>>,
-    #[serde(skip)]
     pub phone_ct: Option<Vec<u8>>,
     pub started_at: OffsetDateTime,
     pub deadline: OffsetDateTime,
@@ -515,7 +525,8 @@ pub struct Submission {
 /// indicator values (`citizens.quiz_participants`, `citizens.quiz_passed`).
 pub async fn submit(db: &Db, actor: &Actor, s: &Submission) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    let done = on_tx!(&mut tx, |c| sqlx::query(
+    let done = on_tx!(&mut tx, |c| {
+        sqlx::query(
         "UPDATE quiz_attempt SET submitted_at = $1, answers = $2, score = $3, passed = $4, result = $5, rule = $6
          WHERE id = $7 AND submitted_at IS NULL"
     )
@@ -528,16 +539,21 @@ pub async fn submit(db: &Db, actor: &Actor, s: &Submission) -> StoreResult<()> {
     .bind(s.attempt_id)
     .execute(&mut *c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     if done == 0 {
-        return Err(StoreError::Conflict("本次答题已提交 (already submitted)".into()));
+        return Err(StoreError::Conflict(
+            "本次答题已提交 (already submitted)".into(),
+        ));
     }
-    let (test_id, region): (i64, String) = on_tx!(&mut tx, |c| sqlx::query_as(
+    let (test_id, region): (i64, String) = on_tx!(&mut tx, |c| {
+        sqlx::query_as(
         "SELECT t.id, t.region_code FROM quiz_attempt a JOIN quiz_test t ON t.id = a.test_id WHERE a.id = $1"
     )
     .bind(s.attempt_id)
     .fetch_one(&mut *c)
-    .await)?;
+    .await
+    })?;
     audit::record_in_region(
         &mut tx,
         actor,
@@ -573,10 +589,7 @@ async fn record_participation(
     .bind(year_start(year + 1))
     .fetch_one(&mut *c)
     .await)?;
-    for (key, value) in [
-        (QUIZ_PARTICIPANTS, n),
-        (QUIZ_PASSED, passed),
-    ] {
+    for (key, value) in [(QUIZ_PARTICIPANTS, n), (QUIZ_PASSED, passed)] {
         crate::indicators::record_value_in(
             tx,
             &crate::indicators::NewRecord {
@@ -622,7 +635,12 @@ from_row!(Participation {
     passed: i64,
 });
 
-pub async fn participation(db: &Db, test_id: i64, region: &str, digits: usize) -> StoreResult<Vec<Participation>> {
+pub async fn participation(
+    db: &Db,
+    test_id: i64,
+    region: &str,
+    digits: usize,
+) -> StoreResult<Vec<Participation>> {
     Ok(on_db!(db, |p| sqlx::query_as(
         "SELECT SUBSTR(region_code, 1, $4) AS region_code, key_group, COUNT(*) AS attempts,
                 COALESCE(SUM(CASE WHEN passed THEN 1 ELSE 0 END), 0) AS passed
@@ -641,15 +659,25 @@ pub async fn participation(db: &Db, test_id: i64, region: &str, digits: usize) -
 /// Erases the name and phone of every attempt with this phone index (deletion on request);
 /// scores stay, anonymous, for the statistics. Returns how many attempts were erased.
 pub async fn erase_phone(tx: &mut Tx, actor: &Actor, phone_idx: &[u8]) -> StoreResult<u64> {
-    let n = on_tx!(&mut *tx, |c| sqlx::query(
+    let n = on_tx!(&mut *tx, |c| {
+        sqlx::query(
         "UPDATE quiz_attempt SET name_ct = NULL, phone_ct = NULL, phone_idx = NULL WHERE phone_idx = $1"
     )
     .bind(phone_idx)
     .execute(&mut *c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     if n > 0 {
-        audit::record(tx, actor, "quiz.attempt.erase", "quiz_attempt:*", None, Some(&json!({"attempts": n}))).await?;
+        audit::record(
+            tx,
+            actor,
+            "quiz.attempt.erase",
+            "quiz_attempt:*",
+            None,
+            Some(&json!({"attempts": n})),
+        )
+        .await?;
     }
     Ok(n)
 }
