@@ -270,9 +270,9 @@ pub async fn import_finish(
     on_tx!(&mut *tx, |c| sqlx::query(
         "UPDATE ledger_import SET rows = $1, added = $2, already = $3 WHERE id = $4"
     )
-    .bind(rows as i64)
-    .bind(added as i64)
-    .bind(already as i64)
+    .bind(rows as i32)
+    .bind(added as i32)
+    .bind(already as i32)
     .bind(import_id)
     .execute(&mut *c)
     .await
@@ -322,7 +322,7 @@ pub async fn count_by_child(
     Ok(on_db!(db, |p| sqlx::query_as(
         "SELECT SUBSTR(region_code, 1, $3), key_group, CAST(SUM(n) AS BIGINT) FROM ledger_count
          WHERE region_code >= $1 AND region_code < $2 AND n <> 0
-         GROUP BY SUBSTR(region_code, 1, $3), key_group ORDER BY 1, 2"
+         GROUP BY 1, 2 ORDER BY 1, 2"
     )
     .bind(region)
     .bind(prefix_end(region))

@@ -65,7 +65,7 @@ pub struct Bank {
     pub id: i64,
     pub region_code: String,
     pub name: String,
-    pub items: i64,
+    pub items: i32,
     pub created_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -74,7 +74,7 @@ from_row!(Bank {
     id: i64,
     region_code: String,
     name: String,
-    items: i64,
+    items: i32,
     created_by: String,
     created_at: OffsetDateTime,
 });
@@ -107,7 +107,7 @@ pub async fn insert_bank(
     .bind(region_code)
     .bind(name)
     .bind(content_hash)
-    .bind(questions.len() as i64)
+    .bind(questions.len() as i32)
     .bind(&actor.name)
     .bind(OffsetDateTime::now_utc())
     .fetch_one(&mut *c)
@@ -646,7 +646,7 @@ pub async fn participation(
                 COALESCE(SUM(CASE WHEN passed THEN 1 ELSE 0 END), 0) AS passed
          FROM quiz_attempt WHERE test_id = $1 AND submitted_at IS NOT NULL
            AND region_code >= $2 AND region_code < $3
-         GROUP BY SUBSTR(region_code, 1, $4), key_group ORDER BY 1, 2"
+         GROUP BY 1, 2 ORDER BY 1, 2"
     )
     .bind(test_id)
     .bind(region)
