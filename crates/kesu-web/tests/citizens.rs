@@ -293,6 +293,23 @@ async fn answers_after_the_time_limit_are_not_counted() {
 }
 
 async fn add_entry(t: &T, user: &str, village: &str, id_number: &str) -> i64 {
+    add_entry_on(
+        t,
+        user,
+        village,
+        id_number,
+        time::macros::date!(2025 - 03 - 01),
+    )
+    .await
+}
+
+async fn add_entry_on(
+    t: &T,
+    user: &str,
+    village: &str,
+    id_number: &str,
+    entered_on: time::Date,
+) -> i64 {
     let actor = kesu_store::accounts::user_by_name(&t.db, user)
         .await
         .unwrap()
@@ -323,7 +340,7 @@ async fn add_entry(t: &T, user: &str, village: &str, id_number: &str) -> i64 {
             attempt_id: None,
             wave_id: None,
             document: "村台账2025-1".into(),
-            entered_on: time::macros::date!(2025 - 03 - 01),
+            entered_on,
             birth_date: None,
             sex: None,
         },
@@ -612,6 +629,68 @@ async fn results_are_labelled_as_a_self_selected_sample() {
             StatusCode::OK,
             "a village sees its own part of a city test"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retention_ends_old_entries_and_deletes_them_after_the_keep_period() {
+    each_backend(|db| async move {
+        let mut t = setup(db).await;
+        let fresh = add_entry(&t, "va", VILLAGE_A, ID_A).await;
+        let old = add_entry_on(
+            &t,
+            "va",
+            VILLAGE_A,
+            ID_B,
+            time::macros::date!(2019 - 06 - 01),
+        )
+        .await;
+        let ctx = |t: &T| kesu_app::Ctx {
+            db: t.db.clone(),
+            fixed_now: *t.state.clock,
+        };
+        let op = kesu_app::Caller::operator();
+        // 2025-04-10: the 2019 entry is past its five years.
+        let r = kesu_app::citizens::ledger::apply_retention(&ctx(&t), &op)
+            .await
+            .unwrap();
+        assert_eq!((r.expired, r.purged), (1, 0));
+        let e = kesu_store::citizens::ledger::entry(&t.db, old)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (e.status.as_str(), e.removed_reason.as_deref()),
+            ("removed", Some("expired"))
+        );
+        // Four years later it has been kept three years after it ended: deleted.
+        t.state.clock = Arc::new(Some(time::macros::datetime!(2029-04-10 02:00 UTC)));
+        let r = kesu_app::citizens::ledger::apply_retention(&ctx(&t), &op)
+            .await
+            .unwrap();
+        assert_eq!((r.expired, r.purged), (0, 1));
+        assert!(
+            kesu_store::citizens::ledger::entry(&t.db, old)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let f = kesu_store::citizens::ledger::entry(&t.db, fresh)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.status, "active");
+        let c = kesu_store::citizens::ledger::count(&t.db, "4313")
+            .await
+            .unwrap();
+        assert_eq!(c.iter().map(|(_, n)| n).sum::<i64>(), 1);
+        let denied = kesu_app::citizens::ledger::apply_retention(
+            &ctx(&t),
+            &caller_of(&t, "city_admin").await,
+        )
+        .await;
+        assert!(matches!(denied, Err(kesu_app::Error::Forbidden)));
     })
     .await;
 }

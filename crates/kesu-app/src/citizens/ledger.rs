@@ -8,7 +8,8 @@ use super::{
 use crate::{Caller, Ctx, Error, Result};
 use kesu_citizens::coverage::{Coverage, Estimate, coverage};
 use kesu_citizens::ledger::{
-    Basis, KeyGroup, MoveAction, MoveSide, MoveState, RemovalReason, check_move, check_name,
+    Basis, BasisKind, KeyGroup, MoveAction, MoveSide, MoveState, RemovalReason, add_years,
+    check_move, check_name,
 };
 use kesu_citizens::table::{self, Columns, Limits, RowError};
 use kesu_core::region::{RegionCode, RegionLevel};
@@ -688,4 +689,44 @@ pub async fn set_reveal_permission(
         store::revoke(&ctx.db, &caller.audit, user.id, store::REVEAL).await?;
     }
     Ok(())
+}
+
+/// What applying the retention rules did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Retained {
+    /// Entries whose basis is older than its validity: removed as expired.
+    pub expired: u64,
+    /// Removed entries kept past their period: deleted with their personal data.
+    pub purged: u64,
+}
+
+/// Applies the retention rules of each basis (`BasisKind::retention`): a scheduled job for the
+/// operator (`kesu ledger purge`).
+pub async fn apply_retention(ctx: &Ctx, caller: &Caller) -> Result<Retained> {
+    if caller.principal != crate::Principal::Operator {
+        return Err(Error::Forbidden);
+    }
+    let today = ctx.today();
+    let mut out = Retained::default();
+    let mut tx = ctx.db.begin().await?;
+    for kind in [BasisKind::Test, BasisKind::Survey, BasisKind::Import] {
+        let r = kind.retention();
+        out.expired += store::expire(
+            &mut tx,
+            &caller.audit,
+            kind.as_str(),
+            add_years(today, -r.valid_years),
+            today,
+        )
+        .await?;
+        out.purged += store::purge_removed(
+            &mut tx,
+            &caller.audit,
+            kind.as_str(),
+            add_years(today, -r.keep_after_end_years),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
 }

@@ -21,6 +21,8 @@ pub enum LedgerCmd {
     ExportPerson(PersonArgs),
     /// 删除某人的个人信息（本人申请） (delete one person's data)
     ErasePerson(PersonArgs),
+    /// 按保存期限处理：依据过期的条目移出，移出已满保存期的条目删除（定时任务） (apply retention)
+    Purge,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +79,14 @@ pub fn run(g: &GlobalOpts, cmd: LedgerCmd) -> anyhow::Result<()> {
                 a.user
             );
             Ok(())
+        }),
+        LedgerCmd::Purge => with_ctx(g, |ctx| async move {
+            let r = ledger::apply_retention(&ctx, &Caller::operator()).await?;
+            eprintln!(
+                "已到期移出 {} 条，已删除 {} 条 (expired, purged)",
+                r.expired, r.purged
+            );
+            print_json(&r)
         }),
         LedgerCmd::ExportPerson(a) => {
             let keys = super::keys::load(g)?;
