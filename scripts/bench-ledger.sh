@@ -42,10 +42,10 @@ secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 rm -f "$work/plain.db"
 sqlite3 "$work/plain.db" "PRAGMA journal_mode=WAL; CREATE TABLE t(name TEXT, id TEXT, phone TEXT, village TEXT, grp TEXT, basis TEXT, day TEXT);" >/dev/null
 t0=$(now)
-sqlite3 "$work/plain.db" ".mode csv" ".import --skip 1 $file t"
+/usr/bin/time -f "%U %S" -o "$work/cpu-sqlite" sqlite3 "$work/plain.db" ".mode csv" ".import --skip 1 $file t"
 t1=$(now)
 sqlite_s=$(secs "$t0" "$t1")
-echo "sqlite3 .import of $rows rows: ${sqlite_s} s"
+echo "sqlite3 .import of $rows rows: ${sqlite_s} s wall, $(awk '{print $1+$2}' "$work/cpu-sqlite") s CPU"
 
 # 2. kesu ledger import
 data="$work/kesu"
@@ -53,10 +53,11 @@ rm -rf "$data"; mkdir -p "$data"
 "$kesu" --data-dir "$data" regions import data/regions/seed-regions.csv.gz --edition 2023 >/dev/null 2>&1
 "$kesu" --data-dir "$data" keys init >/dev/null 2>&1
 t0=$(now)
-/usr/bin/time -f "%M" -o "$work/mem" "$kesu" --data-dir "$data" ledger import "$file" >/dev/null 2>"$work/import.err"
+/usr/bin/time -f "%M %U %S" -o "$work/mem" "$kesu" --data-dir "$data" ledger import "$file" >/dev/null 2>"$work/import.err"
 t1=$(now)
 kesu_s=$(secs "$t0" "$t1")
-echo "kesu ledger import of $rows rows: ${kesu_s} s (peak RSS $(( $(cat "$work/mem") / 1024 )) MB), $(python3 -c "print(f'{$kesu_s / $sqlite_s:.1f}')")x sqlite3 .import"
+read -r rss ucpu scpu < "$work/mem"
+echo "kesu ledger import of $rows rows: ${kesu_s} s wall, $(python3 -c "print($ucpu + $scpu)") s CPU (peak RSS $(( rss / 1024 )) MB), $(python3 -c "print(f'{$kesu_s / $sqlite_s:.1f}')")x sqlite3 .import (wall)"
 
 # 3. again: nothing added
 t0=$(now)

@@ -114,10 +114,12 @@ pub async fn import(
         .await
         .map_err(|e| Error::Internal(format!("import reader: {e}")))?;
     if let Some(message) = end.fatal {
+        store::import_release(&mut tx).await?;
         tx.rollback().await?;
         return Err(Error::invalid(format!("{file_name}：{message}")));
     }
     if !end.errors.is_empty() {
+        store::import_release(&mut tx).await?;
         tx.rollback().await?;
         return Ok(ImportOutcome::Refused(end.errors));
     }

@@ -106,7 +106,6 @@ CREATE TABLE ledger_entry (
 );
 CREATE UNIQUE INDEX ledger_entry_person ON ledger_entry (id_idx) WHERE status = 'active';
 CREATE INDEX ledger_entry_region ON ledger_entry (region_code, key_group);
-CREATE INDEX ledger_entry_phone ON ledger_entry (phone_idx);
 
 -- Active entries per village and key group, kept in step with every change in the same
 -- transaction: a count for any region is a range over at most its villages, not its people.

@@ -173,6 +173,21 @@ pub async fn add_entry(tx: &mut Tx, actor: &Actor, e: &NewEntry) -> StoreResult<
     Ok(Added::Added(id))
 }
 
+/// SQLite's page cache for the connection of a large import. The ID-number index takes its
+/// keys in random order (they are HMACs); with the default 2 MB cache every insert reads and
+/// spills index pages, with this one a million rows stay in memory until the commit.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+const DEFAULT_CACHE_KIB: i64 = 2000;
+
+async fn sqlite_cache(tx: &mut Tx, kib: i64) -> StoreResult<()> {
+    if let Tx::Sqlite(t) = tx {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Starts an import of one file (inside the caller's transaction). Returns its id.
 pub async fn import_start(
     tx: &mut Tx,
@@ -180,6 +195,7 @@ pub async fn import_start(
     file_name: &str,
     file_hash: &str,
 ) -> StoreResult<i64> {
+    sqlite_cache(tx, IMPORT_CACHE_KIB).await?;
     Ok(on_tx!(&mut *tx, |c| {
         sqlx::query_scalar(
         "INSERT INTO ledger_import (file_name, file_hash, rows, added, already, imported_by, imported_at)
@@ -258,6 +274,12 @@ pub async fn import_batch(
     Ok(batch.iter().map(|e| added.contains(&e.id_idx)).collect())
 }
 
+/// Gives the connection its usual page cache back (called by [`import_finish`], and before
+/// rolling back a refused import).
+pub async fn import_release(tx: &mut Tx) -> StoreResult<()> {
+    sqlite_cache(tx, DEFAULT_CACHE_KIB).await
+}
+
 /// Ends an import: its counts, the per-village tallies of what it added, one audit row.
 pub async fn import_finish(
     tx: &mut Tx,
@@ -267,6 +289,7 @@ pub async fn import_finish(
     added: u64,
     already: u64,
 ) -> StoreResult<()> {
+    import_release(tx).await?;
     on_tx!(&mut *tx, |c| sqlx::query(
         "UPDATE ledger_import SET rows = $1, added = $2, already = $3 WHERE id = $4"
     )
