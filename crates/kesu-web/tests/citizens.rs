@@ -694,3 +694,53 @@ async fn retention_ends_old_entries_and_deletes_them_after_the_keep_period() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_persons_data_is_exported_and_erased_on_request() {
+    each_backend(|db| async move {
+        let t = setup(db).await;
+        let a = add_entry(&t, "va", VILLAGE_A, ID_A).await;
+        // The same person took the test with the ledger entry's phone.
+        let (_, started) = t.start("13912345678").await;
+        let attempt = started["attempt_id"].as_i64().unwrap();
+        let ctx = kesu_app::Ctx {
+            db: t.db.clone(),
+            fixed_now: *t.state.clock,
+        };
+        let keys = t.state.keys.clone().unwrap();
+        let op = kesu_app::Caller::operator();
+        let reviewer = caller_of(&t, "city_reviewer").await;
+        let denied =
+            kesu_app::citizens::person::export(&ctx, &reviewer, &keys, ID_A, "", "本人申请").await;
+        assert!(matches!(denied, Err(kesu_app::Error::Forbidden)));
+        let out = kesu_app::citizens::person::export(&ctx, &op, &keys, ID_A, "", "本人申请")
+            .await
+            .unwrap();
+        assert_eq!(out.entries.len(), 1);
+        assert_eq!(out.entries[0].id_number, ID_A);
+        assert_eq!(out.attempts.len(), 1, "found through the entry's phone");
+        assert_eq!(out.attempts[0].phone, "13912345678");
+        let audit = serde_json::to_string(&kesu_store::audit::recent(&t.db, 10_000).await.unwrap())
+            .unwrap();
+        assert!(audit.contains("citizens.person.export") && !audit.contains(ID_A));
+        let gone = kesu_app::citizens::person::erase(&ctx, &op, &keys, ID_A, "", "本人申请删除")
+            .await
+            .unwrap();
+        assert_eq!((gone.entries, gone.attempts), (1, 1));
+        assert!(
+            kesu_store::citizens::ledger::entry(&t.db, a)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let att = kesu_store::citizens::quiz::attempt(&t.db, attempt)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(att.name_ct.is_none() && att.phone_ct.is_none());
+        let again =
+            kesu_app::citizens::person::export(&ctx, &op, &keys, ID_A, "", "本人申请").await;
+        assert!(matches!(again, Err(kesu_app::Error::NotFound)));
+    })
+    .await;
+}

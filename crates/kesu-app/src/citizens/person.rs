@@ -125,6 +125,18 @@ pub async fn export(
     for e in &entries {
         store::record_reveal(&ctx.db, &caller.audit, e.id, &e.region_code, "export", &why).await?;
     }
+    // One row for the export as a whole, so an export of test attempts alone is audited too.
+    let mut tx = ctx.db.begin().await?;
+    kesu_store::audit::record(
+        &mut tx,
+        &caller.audit,
+        "citizens.person.export",
+        "person:*",
+        None,
+        Some(&serde_json::json!({"entries": entries.len(), "attempts": attempts.len(), "reason": why})),
+    )
+    .await?;
+    tx.commit().await?;
     let dec = |ctx_name: &str, ct: Option<&[u8]>| -> Result<String> {
         match ct {
             None => Ok(String::new()),

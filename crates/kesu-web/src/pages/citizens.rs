@@ -75,6 +75,20 @@ pub fn public_caller(ip: Option<String>) -> kesu_app::Caller {
     kesu_app::Caller::public(a)
 }
 
+/// A refused upload (422): how many bad rows, and the first 50 named with the file.
+pub fn refused(what: &str, file: &str, rows: &[kesu_citizens::RowError]) -> AppError {
+    let lines: Vec<String> = rows
+        .iter()
+        .take(50)
+        .map(|r| format!("{file} {r}"))
+        .collect();
+    AppError::Invalid(format!(
+        "{what}有 {} 处错误，未导入任何数据：\n{}",
+        rows.len(),
+        lines.join("\n")
+    ))
+}
+
 /// The key ring, or 503 when this installation has none.
 pub fn keys(state: &AppState) -> Result<Arc<kesu_pii::KeyRing>, AppError> {
     state.keys.clone().ok_or_else(|| {

@@ -372,19 +372,7 @@ pub async fn residents(
             )
             .await
         }
-        ResidentCheck::Refused(rows) => {
-            let lines: Vec<String> = rows
-                .iter()
-                .take(50)
-                .map(|r| format!("{} {r}", file.name))
-                .collect();
-            Err(AppError::Invalid(format!(
-                "名单有 {} 处错误：\n{}",
-                rows.len(),
-                lines.join("\n")
-            ))
-            .into())
-        }
+        ResidentCheck::Refused(rows) => Err(super::refused("名单", &file.name, &rows).into()),
     }
 }
 

@@ -110,17 +110,7 @@ pub async fn import_bank(
         } => format!("题库 {bank_id} 已导入：{items} 题"),
         BankImport::Stored { bank_id, .. } => format!("题库内容与题库 {bank_id} 相同，未重复导入"),
         BankImport::Refused(rows) => {
-            let lines: Vec<String> = rows
-                .iter()
-                .take(50)
-                .map(|r| format!("{} {r}", file.name))
-                .collect();
-            return Err(AppError::Invalid(format!(
-                "题库有 {} 处错误，未导入任何题目：\n{}",
-                rows.len(),
-                lines.join("\n")
-            ))
-            .into());
+            return Err(super::refused("题库", &file.name, &rows).into());
         }
     };
     Ok(redirect_with("/citizens", &msg))
