@@ -13,7 +13,7 @@ use super::{ID_INDEX, KeyRing, LEDGER_ID, LEDGER_NAME, LEDGER_PHONE, PHONE_INDEX
 use crate::{Caller, Ctx, Error, Principal, Result};
 use kesu_citizens::ledger::{LEDGER_COLUMNS, parse_ledger_row};
 use kesu_citizens::table::{self, Columns, Limits, RowError};
-use kesu_store::citizens::ledger::{self as store, IMPORT_BATCH, NewEntry};
+use kesu_store::citizens::ledger::{self as store, NewEntry};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -88,9 +88,10 @@ pub async fn import(
         .collect();
     let today = ctx.today();
 
-    let (tx_batches, mut rx_batches) = tokio::sync::mpsc::channel::<Prepared>(4);
+    let (tx_batches, mut rx_batches) = tokio::sync::mpsc::channel::<Prepared>(64);
+    let batch = store::import_batch_size(&ctx.db);
     let reader = tokio::task::spawn_blocking(move || {
-        read(bytes, &keys, &villages, &scope, today, tx_batches)
+        read(bytes, &keys, &villages, &scope, today, batch, tx_batches)
     });
 
     let mut tx = ctx.db.begin().await?;
@@ -151,6 +152,7 @@ fn read(
     villages: &HashSet<String>,
     scope: &str,
     today: time::Date,
+    batch_size: usize,
     out: tokio::sync::mpsc::Sender<Prepared>,
 ) -> ReaderEnd {
     let ids = keys.blind_indexer(ID_INDEX);
@@ -164,8 +166,8 @@ fn read(
     };
     let mut seen: HashMap<[u8; 16], u32> = HashMap::new();
     let mut batch = Prepared {
-        rows: Vec::with_capacity(IMPORT_BATCH),
-        entries: Vec::with_capacity(IMPORT_BATCH),
+        rows: Vec::with_capacity(batch_size),
+        entries: Vec::with_capacity(batch_size),
     };
     let result = table::each_row(&bytes, Limits::LEDGER, |row, cells| {
         let Some(cols) = &columns else {
@@ -243,12 +245,12 @@ fn read(
                 return false;
             }
         }
-        if batch.entries.len() == IMPORT_BATCH {
+        if batch.entries.len() == batch_size {
             let full = std::mem::replace(
                 &mut batch,
                 Prepared {
-                    rows: Vec::with_capacity(IMPORT_BATCH),
-                    entries: Vec::with_capacity(IMPORT_BATCH),
+                    rows: Vec::with_capacity(batch_size),
+                    entries: Vec::with_capacity(batch_size),
                 },
             );
             if out.blocking_send(full).is_err() {
