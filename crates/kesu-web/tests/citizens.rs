@@ -744,3 +744,65 @@ async fn a_persons_data_is_exported_and_erased_on_request() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_resident_list_returns_those_not_in_the_ledger_masked_and_is_not_kept() {
+    each_backend(|db| async move {
+        let t = setup(db).await;
+        add_entry(&t, "vb", VILLAGE_B, ID_A).await;
+        let list = format!("姓名,身份证号\n李四,{ID_A}\n王小五,{ID_B}\n");
+        let ctx = kesu_app::Ctx {
+            db: t.db.clone(),
+            fixed_now: *t.state.clock,
+        };
+        let keys = t.state.keys.clone().unwrap();
+        let before = kesu_store::audit::recent(&t.db, 10_000)
+            .await
+            .unwrap()
+            .len();
+        let va = caller_of(&t, "va").await;
+        let out = kesu_app::citizens::ledger::unlisted_residents(
+            &ctx,
+            &va,
+            &keys,
+            VILLAGE_A,
+            list.as_bytes(),
+        )
+        .await
+        .unwrap();
+        let kesu_app::citizens::ledger::ResidentCheck::Checked {
+            residents,
+            in_ledger,
+            unlisted,
+        } = out
+        else {
+            panic!("refused");
+        };
+        assert_eq!(
+            (residents, in_ledger),
+            (2, 1),
+            "an entry in another village counts as in the ledger"
+        );
+        assert_eq!(unlisted.len(), 1);
+        assert_eq!((unlisted[0].row, unlisted[0].name.as_str()), (3, "王*五"));
+        assert_eq!(unlisted[0].id_number, "430***********1238");
+        assert_eq!(
+            kesu_store::audit::recent(&t.db, 10_000)
+                .await
+                .unwrap()
+                .len(),
+            before,
+            "nothing written"
+        );
+        let other = kesu_app::citizens::ledger::unlisted_residents(
+            &ctx,
+            &va,
+            &keys,
+            VILLAGE_B,
+            list.as_bytes(),
+        )
+        .await;
+        assert!(matches!(other, Err(kesu_app::Error::NotFound)));
+    })
+    .await;
+}
