@@ -99,7 +99,8 @@ fn each_csv_row(
 ) -> Result<()> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // A cut in the middle of a character at the end of the sample is not an error.
-    if std::str::from_utf8(&bytes[..bytes.len().min(4096)]).is_err_and(|e| e.error_len().is_some()) {
+    if std::str::from_utf8(&bytes[..bytes.len().min(4096)]).is_err_and(|e| e.error_len().is_some())
+    {
         return Err(CitizensError::File(
             "文件不是 UTF-8 编码的 CSV，也不是 .xlsx 工作簿 (neither UTF-8 CSV nor .xlsx)".into(),
         ));

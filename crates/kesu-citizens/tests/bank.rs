@@ -152,7 +152,9 @@ fn a_file_that_is_neither_csv_nor_xlsx_is_refused_with_a_message() {
 fn a_long_csv_whose_first_4096_bytes_end_inside_a_character_reads() {
     let mut csv = HEADER.join(",");
     for i in 0..200 {
-        csv.push_str(&format!("\n{i},光年是什么单位？光年是什么单位？,时间,长度,,,,B,单选,5,知识,易"));
+        csv.push_str(&format!(
+            "\n{i},光年是什么单位？光年是什么单位？,时间,长度,,,,B,单选,5,知识,易"
+        ));
     }
     assert_eq!(parse_bank(csv.as_bytes()).unwrap().len(), 200);
 }
