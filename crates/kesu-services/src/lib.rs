@@ -16,6 +16,7 @@
 //! - [`funding`]: 科普经费 per region and year, per head.
 //! - [`feed`]: which plan targets these records answer.
 //! - [`personal`]: names and phones: validation, masks, and the sealing trait.
+//! - [`tally`]: records counted into indicator values per region and quarter.
 //! - [`throttle`]: the rate rule for public requests.
 
 pub mod booking;
@@ -28,6 +29,7 @@ pub mod feed;
 pub mod funding;
 pub mod order;
 pub mod personal;
+pub mod tally;
 pub mod throttle;
 pub mod volunteer;
 

@@ -181,8 +181,9 @@ fn migration_directories_hold_the_same_versions_and_all_are_embedded() {
         .map(|m| format!("{}.sql", m.name))
         .collect();
     assert_eq!(sqlite, embedded);
+    // Ascending; gaps are fine (each branch has its own block of version numbers).
     for (i, m) in kesu_store::migrations::ALL.iter().enumerate() {
-        assert_eq!(m.version, i as i64 + 1);
+        assert!(i == 0 || m.version > kesu_store::migrations::ALL[i - 1].version);
         assert!(m.name.starts_with(&format!("{:04}_", m.version)));
     }
 }
