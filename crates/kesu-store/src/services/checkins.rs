@@ -48,6 +48,17 @@ pub async fn of_booking(tx: &mut Tx, booking_id: i64) -> StoreResult<Option<Chec
     .await)?)
 }
 
+/// The check-in of a booking, outside a transaction (pages).
+pub async fn for_booking(db: &Db, booking_id: i64) -> StoreResult<Option<Checkin>> {
+    let sql = format!("SELECT {COLS} FROM service_checkin WHERE booking_id = $1");
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(booking_id)
+    .fetch_optional(p)
+    .await)?)
+}
+
 /// The check-in a client key made, if any.
 pub async fn by_key(tx: &mut Tx, key: &str) -> StoreResult<Option<Checkin>> {
     let sql = format!("SELECT {COLS} FROM service_checkin WHERE client_key = $1");

@@ -308,3 +308,243 @@ fn base_spans(
     }
     out
 }
+
+/// One record behind a value (a row of the records page).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    /// `activity`, `checkin`, `volunteer`, `team`, `base`, `order`, `credit`, `funding`.
+    pub kind: &'static str,
+    pub id: i64,
+    pub label: String,
+    pub region_code: String,
+    pub day: Date,
+    pub value: f64,
+}
+
+/// The records behind `feed`'s value for `region`'s subtree in `[from, to]` (China days); for
+/// stocks, what stands on `to`.
+pub async fn records(
+    db: &Db,
+    feed: Feed,
+    region: &str,
+    from: Date,
+    to: Date,
+    limit: usize,
+) -> StoreResult<Vec<Record>> {
+    let (lo, hi) = subtree(region);
+    let within = |d: Date| d >= from && d <= to;
+    let mut out: Vec<Record> = match feed {
+        Feed::Volunteers => {
+            let rows: Vec<(i64, String, String, Date)> = on_db!(db, |p| sqlx::query_as(
+                "SELECT id, volunteer_no, region_code, registered_on FROM service_volunteer
+                 WHERE region_code >= $1 AND region_code < $2 ORDER BY id"
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(p)
+            .await)?;
+            rows.into_iter()
+                .filter(|r| r.3 <= to)
+                .map(|(id, no, region_code, day)| Record {
+                    kind: "volunteer",
+                    id,
+                    label: format!("志愿者 {no}"),
+                    region_code,
+                    day,
+                    value: 1.0,
+                })
+                .collect()
+        }
+        Feed::Teams => {
+            let rows: Vec<(i64, String, String, OffsetDateTime)> = on_db!(db, |p| sqlx::query_as(
+                "SELECT id, name, region_code, created_at FROM service_team
+                 WHERE region_code >= $1 AND region_code < $2 ORDER BY id"
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(p)
+            .await)?;
+            rows.into_iter()
+                .map(|(id, name, region_code, at)| Record {
+                    kind: "team",
+                    id,
+                    label: name,
+                    region_code,
+                    day: china_date(at),
+                    value: 1.0,
+                })
+                .filter(|r| r.day <= to)
+                .collect()
+        }
+        Feed::Activities { mobile } => activity_records(db, &lo, &hi, mobile)
+            .await?
+            .into_iter()
+            .filter(|r| within(r.day))
+            .collect(),
+        Feed::TownshipCoverage => activity_records(db, &lo, &hi, true)
+            .await?
+            .into_iter()
+            .filter(|r| within(r.day))
+            .collect(),
+        Feed::Participants => {
+            let rows: Vec<(i64, String, OffsetDateTime, i64, String)> =
+                on_db!(db, |p| sqlx::query_as(
+                    "SELECT id, region_code, at, people, place FROM service_checkin
+                 WHERE region_code >= $1 AND region_code < $2 AND voided = $3 ORDER BY id"
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .bind(false)
+                .fetch_all(p)
+                .await)?;
+            rows.into_iter()
+                .map(|(id, region_code, at, people, place)| Record {
+                    kind: "checkin",
+                    id,
+                    label: format!("签到 #{id}（{place}）"),
+                    region_code,
+                    day: china_date(at),
+                    value: people as f64,
+                })
+                .filter(|r| within(r.day))
+                .collect()
+        }
+        Feed::VolunteerServices => {
+            let orders: Vec<(i64, String, String, OffsetDateTime)> =
+                on_db!(db, |p| sqlx::query_as(
+                    "SELECT o.id, o.title, o.region_code, e.at FROM service_order o
+                 JOIN service_order_event e ON e.order_id = o.id AND e.step = 'complete'
+                 WHERE o.region_code >= $1 AND o.region_code < $2 AND o.state IN ('done', 'rated')
+                 ORDER BY o.id"
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(p)
+                .await)?;
+            let served: Vec<(i64, String, String, OffsetDateTime)> = on_db!(db, |p| {
+                sqlx::query_as(
+                "SELECT DISTINCT a.id, a.title, a.region_code, a.starts_at FROM service_activity a
+                 JOIN service_attendance t ON t.activity_id = a.id
+                 WHERE a.region_code >= $1 AND a.region_code < $2 AND a.cancelled = $3"
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .bind(false)
+            .fetch_all(p)
+            .await
+            })?;
+            orders
+                .into_iter()
+                .map(|(id, title, region_code, at)| Record {
+                    kind: "order",
+                    id,
+                    label: title,
+                    region_code,
+                    day: china_date(at),
+                    value: 1.0,
+                })
+                .chain(
+                    served
+                        .into_iter()
+                        .map(|(id, title, region_code, at)| Record {
+                            kind: "activity",
+                            id,
+                            label: title,
+                            region_code,
+                            day: china_date(at),
+                            value: 1.0,
+                        }),
+                )
+                .filter(|r| within(r.day))
+                .collect()
+        }
+        Feed::Bases { level } => {
+            let (certs, reviews) = super::catalogue::base_records(db, region).await?;
+            let spans = base_spans(&certs, &reviews, level);
+            let mut ids: Vec<i64> = spans
+                .iter()
+                .filter(|s| s.from <= to && s.to.is_none_or(|t| t > to))
+                .map(|s| s.id)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut v = Vec::new();
+            for id in ids {
+                if let Some(r) = super::catalogue::get(db, id).await? {
+                    v.push(Record {
+                        kind: "base",
+                        id,
+                        label: r.name,
+                        region_code: r.region_code,
+                        day: to,
+                        value: 1.0,
+                    });
+                }
+            }
+            v
+        }
+        Feed::Credits => {
+            let rows: Vec<(i64, i64, String, OffsetDateTime, f64)> =
+                on_db!(db, |p| sqlx::query_as(
+                    "SELECT id, pupil_id, region_code, at, points FROM service_credit_entry
+                 WHERE region_code >= $1 AND region_code < $2 ORDER BY id"
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(p)
+                .await)?;
+            rows.into_iter()
+                .map(|(id, pupil, region_code, at, points)| Record {
+                    kind: "credit",
+                    id,
+                    label: format!("学生 #{pupil} 学分记录"),
+                    region_code,
+                    day: china_date(at),
+                    value: points,
+                })
+                .filter(|r| within(r.day))
+                .collect()
+        }
+        Feed::Funding { .. } => super::funding::list(db, region)
+            .await?
+            .into_iter()
+            .filter(|f| f.year >= from.year() && f.year <= to.year())
+            .map(|f| Record {
+                kind: "funding",
+                id: f.id,
+                label: format!("{} 年科普经费支出", f.year),
+                day: tally::year_start(f.year),
+                region_code: f.region_code,
+                value: f.spent,
+            })
+            .collect(),
+    };
+    out.truncate(limit);
+    Ok(out)
+}
+
+async fn activity_records(db: &Db, lo: &str, hi: &str, mobile: bool) -> StoreResult<Vec<Record>> {
+    let rows: Vec<(i64, String, String, OffsetDateTime)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT a.id, a.title, a.region_code, a.starts_at FROM service_activity a
+         LEFT JOIN service_resource r ON r.id = a.resource_id
+         WHERE a.region_code >= $1 AND a.region_code < $2 AND a.cancelled = $3
+           AND ($4 = $3 OR r.kind = 'mobile') ORDER BY a.starts_at, a.id"
+    )
+    .bind(lo)
+    .bind(hi)
+    .bind(false)
+    .bind(mobile)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, region_code, at)| Record {
+            kind: "activity",
+            id,
+            label: title,
+            region_code,
+            day: china_date(at),
+            value: 1.0,
+        })
+        .collect())
+}
