@@ -4,6 +4,7 @@
 //! through [`crate::access`], out of scope is 404. Errors are `{"error": {"code", "message"}}`.
 
 pub mod openapi;
+pub mod services;
 
 use crate::auth::{self, Caller, ClientIp};
 use crate::error::{ApiError, AppError};
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}/unlock", post(unlock))
         .route("/reports/{id}/attachments", post(attach))
         .route("/audit", get(audit))
+        .merge(services::routes())
         .fallback(not_found)
 }
 

@@ -50,10 +50,12 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
+        .merge(services::routes())
 }
 
 pub mod dashboard;
 pub mod plans;
+pub mod services;
 pub mod survey;
 
 mod audit;
