@@ -1,7 +1,10 @@
 //! The services through the real router on a real database: the API's statuses (201, 409, 404,
 //! 422), public pages for citizens, check-in sent twice, an order through four accounts, the
 //! office pages, scope and masking.
-#![allow(clippy::unwrap_used, reason = "test helpers; a failed set-up fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers; a failed set-up fails the test"
+)]
 
 mod common;
 
