@@ -19,8 +19,10 @@
 //! grows large gets a directory. No SQL here (that is `kesu-store`), no axum or askama (that is
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
+pub mod audit;
 pub mod error;
 pub mod services;
+pub mod reporting;
 
 pub use error::{Error, Result};
 

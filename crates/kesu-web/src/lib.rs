@@ -20,6 +20,8 @@ pub mod error;
 pub mod files;
 pub mod pages;
 pub mod services_demo;
+pub mod parse;
+pub mod routes;
 pub mod sheets;
 
 use axum::Router;

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use kesu_app::services::bookings::{self, BookInput, BookingView, NewSlot, SlotView};
 use kesu_app::services::catalogue::{self, ResourceView};
 use kesu_app::services::checkin::{self, ActivityView, CheckInInput, NewActivity};
@@ -25,8 +25,8 @@ use time::{Date, OffsetDateTime};
 
 type ApiResult = Result<Response, ApiError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> crate::routes::Routes<AppState> {
+    crate::routes::Routes::new()
         .route("/resources", get(list_resources).post(create_resource))
         .route("/resources/{id}", get(get_resource))
         .route("/slots", post(create_slot))

@@ -8,7 +8,6 @@
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::AppError;
-use axum::Router;
 use axum::routing::{get, post};
 use kesu_app::services::{Services, Throttles, personal};
 use std::sync::{Arc, OnceLock};
@@ -20,8 +19,8 @@ mod public;
 pub use people::StepFields;
 pub use public::checkin_message;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> crate::routes::Routes<AppState> {
+    crate::routes::Routes::new()
         // Citizens (no account).
         .route("/s", get(public::home))
         .route("/s/checkin.js", get(public::checkin_js))

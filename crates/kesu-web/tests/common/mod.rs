@@ -223,3 +223,6 @@ impl World {
 }
 
 pub mod fixture;
+pub mod objects;
+pub mod routes;
+pub mod scope;
