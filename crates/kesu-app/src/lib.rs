@@ -21,8 +21,8 @@
 
 pub mod audit;
 pub mod error;
-pub mod services;
 pub mod reporting;
+pub mod services;
 
 pub use error::{Error, Result};
 

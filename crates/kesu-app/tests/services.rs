@@ -7,7 +7,7 @@ use kesu_app::services::bookings::{self, BookInput, NewSlot};
 use kesu_app::services::catalogue;
 use kesu_app::services::checkin::{self, CheckInInput, NewActivity};
 use kesu_app::services::orders::{self, AskInput};
-use kesu_app::services::personal::Vault;
+use kesu_app::services::personal::RingSealer;
 use kesu_app::services::{Services, Throttles, credits, stats, volunteers};
 use kesu_app::{Caller, Ctx, Error};
 use kesu_core::RegionCode;
@@ -30,7 +30,7 @@ fn services(db: &Db, throttles: Throttles) -> Services {
     ctx.fixed_now = Some(NOW);
     Services::new(
         ctx,
-        Arc::new(Vault::ephemeral().unwrap()),
+        Arc::new(RingSealer::ephemeral().unwrap()),
         Arc::new(throttles),
     )
 }
@@ -508,7 +508,7 @@ async fn names_and_phones_are_sealed_at_rest_masked_in_the_audit_and_revealed_on
         let b = bookings::book(&s, &public(), &input, None).await.unwrap();
         assert_eq!(
             (b.name_masked.as_str(), b.phone_masked.as_str()),
-            ("欧***", "138****5678")
+            ("欧**文", "138****5678")
         );
         let (name, phone) = kesu_store::services::bookings::sealed(&db, b.id)
             .await
@@ -616,7 +616,7 @@ async fn a_pupils_check_in_earns_a_credit_that_a_voided_check_in_takes_back() {
         assert!(done.counted);
         let rec = credits::record_by_code(&s, &code).await.unwrap();
         assert_eq!(rec.total, 1.0);
-        assert_eq!(rec.pupil.name_masked, "王**");
+        assert_eq!(rec.pupil.name_masked, "王*明");
         // New rules count the past visit again, by an appended entry.
         let rules = kesu_services::credit::Rules {
             check_in: 2.0,

@@ -1,11 +1,10 @@
 //! Citizens' personal data in the services: bookers', volunteers' and pupils' names and phones.
 //!
 //! PIPL and GB/T 35273: such values are encrypted at rest, found again only through a keyed
-//! blind index, and shown masked (`138****5678`, `张*`) on every page, export, log line and audit
-//! row. This module holds the rules that need no key (validation, normalisation, masks) and the
-//! [`Sealer`] trait through which the use cases encrypt; the key and the cipher live outside this
-//! pure crate (today `kesu_app::services::personal`, later the shared personal-data crate), so
-//! swapping the implementation touches one place.
+//! blind index, and shown masked (`138****5678`, `张*三`) on every page, export, log line and
+//! audit row. Phones and masks are the shared personal-data crate's (`kesu_pii`); this module
+//! adds names, and the [`Sealer`] trait through which the use cases encrypt (implemented over
+//! the installation's key ring by `kesu_app::services::personal`).
 
 use crate::error::{Result, ServicesError};
 
@@ -51,26 +50,16 @@ pub struct Sealed {
     pub blind: Option<String>,
 }
 
-/// A mainland mobile number: 11 digits starting with 1; spaces, dashes and a leading +86 are
-/// dropped. Returns the 11 digits.
+/// A mainland mobile number (`+86 138-1234-5678`, full-width digits …): its 11 digits.
 pub fn normalise_phone(input: &str) -> Result<String> {
-    let digits: String = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '\u{3000}'))
-        .collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits)
-        .to_string();
-    if digits.len() != 11 || !digits.starts_with('1') || !digits.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(ServicesError::invalid(
-            "phone",
-            "手机号应为 11 位数字，以 1 开头 (a mobile number has 11 digits)",
-        ));
-    }
-    Ok(digits)
+    kesu_pii::Phone::parse(input)
+        .map(|p| p.as_str().to_string())
+        .map_err(|_| {
+            ServicesError::invalid(
+                "phone",
+                "手机号应为 11 位数字，以 1 开头 (a mobile number has 11 digits)",
+            )
+        })
 }
 
 /// A person's name: 1–30 characters, no digits or control characters.
@@ -97,28 +86,14 @@ pub fn normalise_name(input: &str) -> Result<String> {
     Ok(name)
 }
 
-/// `138****5678`: the first three and last four digits, as is common practice.
+/// `138****5678`.
 pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 8 {
-        return "*".repeat(chars.len().max(1));
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+    kesu_pii::mask::phone(phone)
 }
 
-/// `张*`, `欧阳**`, `J***`: the first character of a name (the family name of most Chinese
-/// names), the rest starred.
+/// `张*`, `张*三`, `欧**锋`.
 pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        None => String::new(),
-        Some(first) => {
-            let rest = chars.count().max(1);
-            format!("{first}{}", "*".repeat(rest))
-        }
-    }
+    kesu_pii::mask::name(name)
 }
 
 /// Seal a name: ciphertext and mask (names are not indexed: two people share a name).
@@ -146,22 +121,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_phone_is_masked_as_three_stars_four() {
+    fn masks_hide_the_middle() {
         assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("123"), "***");
-    }
-
-    #[test]
-    fn a_name_keeps_its_first_character() {
         assert_eq!(mask_name("张三"), "张*");
-        assert_eq!(mask_name("欧阳修文"), "欧***");
-        assert_eq!(mask_name("李"), "李*");
+        assert_eq!(mask_name("欧阳修文"), "欧**文");
     }
 
     #[test]
     fn phones_are_normalised_and_checked() {
         assert_eq!(normalise_phone("+86 138-1234-5678").unwrap(), "13812345678");
         assert!(normalise_phone("23812345678").is_err());
+        assert!(normalise_phone("12812345678").is_err());
         assert!(normalise_phone("1381234567").is_err());
         assert!(normalise_phone("1381234567x").is_err());
     }

@@ -19,9 +19,9 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod pages;
-pub mod services_demo;
 pub mod parse;
 pub mod routes;
+pub mod services_demo;
 pub mod sheets;
 
 use axum::Router;

@@ -96,9 +96,9 @@ pub async fn populate(
         return Ok(Vec::new());
     }
     let township = townships[0].0.clone();
-    let vault = personal::vault_for(data_dir).map_err(internal)?;
+    let sealer = personal::ring_for(data_dir).map_err(internal)?;
     let now = OffsetDateTime::now_utc();
-    let mut s = Services::new(Ctx::new(db.clone()), vault, Arc::new(Throttles::off()));
+    let mut s = Services::new(Ctx::new(db.clone()), sealer, Arc::new(Throttles::off()));
     let op = Caller {
         principal: Principal::Operator,
         audit: kesu_store::Actor::system(),

@@ -1,172 +1,130 @@
-//! The services' personal data at rest: AES-256-GCM per value (the field's name as associated
-//! data, a fresh nonce each time) and HMAC-SHA256 blind indexes, both under keys derived from
-//! one root key.
+//! The services' personal data at rest, under the installation's key ring (`kesu_pii`):
+//! SM4-GCM (or AES-256-GCM) per value with the field as bound context, and blind indexes under
+//! the services' own purpose key, so bookers' and volunteers' phones cannot be joined with the
+//! citizens' ledger on their indexes.
 //!
-//! **Interim.** The citizens' ledger brings the shared personal-data crate (SM4-GCM or
-//! AES-GCM, key rotation, reveal auditing); when it lands, [`Vault`] is replaced by its type
-//! behind the same [`Sealer`] trait and nothing else in the services changes. Until then the
-//! root key comes from `KESU_PII_KEY` (64 hex digits), else from `pii.key` in the data directory
-//! (created, readable by the owner only, on first use). Values sealed under one key cannot be
-//! opened under another: keep the key file with the database's backups, and apart from them.
+//! The ring is the one the citizens' ledger uses: `KESU_KEYS` (the key file's JSON) or else
+//! `<data dir>/keys.json` (readable by its owner only; created on first use, as `kesu demo`
+//! does). When the server's state carries the ring it loaded, [`ring_for`] gives way to it.
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use hmac::{Hmac, Mac};
+use kesu_pii::{BlindIndexer, KeyRing, Suite};
 use kesu_services::ServicesError;
 use kesu_services::personal::{Field, Sealer};
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// The version byte in front of every sealed value.
-const FORMAT: u8 = 1;
+/// The blind-index purpose of the services' phones.
+pub const PHONE_INDEX: &str = "services.phone";
+/// The environment variable that may hold the key file's JSON.
+pub const KEYS_VAR: &str = "KESU_KEYS";
+/// The key file in the data directory.
+pub const KEY_FILE: &str = "keys.json";
 
-/// The keys of the services' personal data.
-pub struct Vault {
-    cipher: Aes256Gcm,
-    blind_key: [u8; 32],
-}
-
-impl std::fmt::Debug for Vault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Vault(…)")
-    }
-}
-
-fn derive(root: &[u8; 32], label: &str) -> [u8; 32] {
-    // HMAC as a one-block key derivation: independent keys for encryption and indexes.
-    let mut m =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(root).unwrap_or_else(|_| unreachable_hmac());
-    m.update(label.as_bytes());
-    m.finalize().into_bytes().into()
-}
-
-/// HMAC takes keys of any length; this never runs.
-fn unreachable_hmac() -> Hmac<Sha256> {
-    <Hmac<Sha256> as KeyInit>::new(&Default::default())
-}
-
-fn broken(msg: &str) -> ServicesError {
+fn broken(msg: impl std::fmt::Display) -> ServicesError {
     ServicesError::invalid(
         "personal",
         format!("个人信息加解密失败：{msg} (personal data)"),
     )
 }
 
-impl Vault {
-    /// A vault under `root`.
-    pub fn new(root: [u8; 32]) -> Vault {
-        let enc = derive(&root, "kesu.services.encryption.v1");
-        let cipher = <Aes256Gcm as KeyInit>::new(&enc.into());
-        Vault {
-            cipher,
-            blind_key: derive(&root, "kesu.services.blind-index.v1"),
-        }
-    }
+/// The services' sealer over a key ring.
+pub struct RingSealer {
+    ring: Arc<KeyRing>,
+    phones: BlindIndexer,
+}
 
-    /// A vault with a random key (tests; data sealed with it dies with the process).
-    pub fn ephemeral() -> Result<Vault, ServicesError> {
-        let mut root = [0u8; 32];
-        getrandom::fill(&mut root).map_err(|e| broken(&e.to_string()))?;
-        Ok(Vault::new(root))
+impl std::fmt::Debug for RingSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RingSealer")
+            .field("ring", &self.ring)
+            .finish()
     }
 }
 
-impl Sealer for Vault {
+impl RingSealer {
+    pub fn new(ring: Arc<KeyRing>) -> RingSealer {
+        RingSealer {
+            phones: ring.blind_indexer(PHONE_INDEX),
+            ring,
+        }
+    }
+
+    /// A sealer under a fresh ring (tests; what it seals dies with the process).
+    pub fn ephemeral() -> Result<RingSealer, ServicesError> {
+        let ring = KeyRing::generate(Suite::Sm, "ephemeral").map_err(broken)?;
+        Ok(RingSealer::new(Arc::new(ring)))
+    }
+}
+
+impl Sealer for RingSealer {
     fn seal(&self, field: Field, plain: &str) -> kesu_services::Result<Vec<u8>> {
-        let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(|e| broken(&e.to_string()))?;
-        let ct = self
-            .cipher
-            .encrypt(
-                &nonce.into(),
-                Payload {
-                    msg: plain.as_bytes(),
-                    aad: field.as_str().as_bytes(),
-                },
-            )
-            .map_err(|_| broken("encrypt"))?;
-        let mut out = Vec::with_capacity(1 + 12 + ct.len());
-        out.push(FORMAT);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ct);
-        Ok(out)
+        self.ring.encrypt_str(field.as_str(), plain).map_err(broken)
     }
 
     fn open(&self, field: Field, sealed: &[u8]) -> kesu_services::Result<String> {
-        if sealed.len() < 1 + 12 + 16 || sealed[0] != FORMAT {
-            return Err(broken("格式不符"));
-        }
-        let nonce: [u8; 12] = sealed[1..13].try_into().map_err(|_| broken("nonce"))?;
-        let plain = self
-            .cipher
-            .decrypt(
-                &nonce.into(),
-                Payload {
-                    msg: &sealed[13..],
-                    aad: field.as_str().as_bytes(),
-                },
-            )
-            .map_err(|_| broken("密钥或字段不符 (wrong key or field)"))?;
-        String::from_utf8(plain).map_err(|_| broken("utf-8"))
+        self.ring
+            .decrypt_string(field.as_str(), sealed)
+            .map(|s| s.to_string())
+            .map_err(broken)
     }
 
     fn blind(&self, field: Field, normalised: &str) -> String {
-        let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.blind_key)
-            .unwrap_or_else(|_| unreachable_hmac());
-        m.update(field.as_str().as_bytes());
-        m.update(&[0]);
-        m.update(normalised.as_bytes());
-        let tag = m.finalize().into_bytes();
-        // 128 bits: a lookup key, not a secret; short enough for an index.
-        tag[..16].iter().map(|b| format!("{b:02x}")).collect()
+        // Only phones are looked up; the field still goes in, so a name never matches a phone.
+        let index = self
+            .phones
+            .index(&format!("{}\u{0}{normalised}", field.as_str()));
+        index.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
-/// The environment variable holding the root key (64 hex digits).
-pub const KEY_VAR: &str = "KESU_PII_KEY";
-/// The key file's name in the data directory.
-pub const KEY_FILE: &str = "pii.key";
-
-fn parse_hex(s: &str) -> Option<[u8; 32]> {
-    let s = s.trim();
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-/// The root key: `KESU_PII_KEY`, else `<data_dir>/pii.key` (created when missing).
-fn load_root(data_dir: &Path) -> Result<[u8; 32], ServicesError> {
-    if let Ok(v) = std::env::var(KEY_VAR)
-        && !v.trim().is_empty()
+/// The key ring of a data directory: `KESU_KEYS`, else `<dir>/keys.json` (created, mode 0600,
+/// when missing; refused when others may read it).
+fn load_ring(dir: &Path) -> Result<KeyRing, ServicesError> {
+    if let Ok(json) = std::env::var(KEYS_VAR)
+        && !json.trim().is_empty()
     {
-        return parse_hex(&v)
-            .ok_or_else(|| broken(&format!("{KEY_VAR} 应为 64 位十六进制 (64 hex digits)")));
+        return KeyRing::from_json(json.as_bytes()).map_err(broken);
     }
-    let path = data_dir.join(KEY_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse_hex(&text)
-            .ok_or_else(|| broken(&format!("{} 内容无效 (bad key file)", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut root = [0u8; 32];
-            getrandom::fill(&mut root).map_err(|e| broken(&e.to_string()))?;
-            let hex: String = root.iter().map(|b| format!("{b:02x}")).collect();
-            std::fs::create_dir_all(data_dir)
-                .map_err(|e| broken(&format!("{}: {e}", data_dir.display())))?;
-            write_private(&path, &hex)?;
-            Ok(root)
+    let path = dir.join(KEY_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            check_mode(&path)?;
+            KeyRing::from_json(&bytes).map_err(|e| broken(format!("{}: {e}", path.display())))
         }
-        Err(e) => Err(broken(&format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let today = time::OffsetDateTime::now_utc().date().to_string();
+            let ring = KeyRing::generate(Suite::Sm, &today).map_err(broken)?;
+            std::fs::create_dir_all(dir).map_err(|e| broken(format!("{}: {e}", dir.display())))?;
+            write_private(&path, ring.to_json().as_bytes())?;
+            Ok(ring)
+        }
+        Err(e) => Err(broken(format!("{}: {e}", path.display()))),
     }
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), ServicesError> {
+#[cfg(unix)]
+fn check_mode(path: &Path) -> Result<(), ServicesError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| broken(format!("{}: {e}", path.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(broken(format!(
+            "密钥文件 {} 其他用户可读，请执行 chmod 600 (key file readable by others)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_mode(_: &Path) -> Result<(), ServicesError> {
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ServicesError> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -177,23 +135,24 @@ fn write_private(path: &Path, text: &str) -> Result<(), ServicesError> {
     }
     let mut f = opts
         .open(path)
-        .map_err(|e| broken(&format!("{}: {e}", path.display())))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| broken(&format!("{}: {e}", path.display())))
+        .map_err(|e| broken(format!("{}: {e}", path.display())))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| broken(format!("{}: {e}", path.display())))
 }
 
-static VAULTS: Mutex<Option<HashMap<PathBuf, Arc<Vault>>>> = Mutex::new(None);
+static RINGS: Mutex<Option<HashMap<PathBuf, Arc<RingSealer>>>> = Mutex::new(None);
 
-/// The vault of a data directory (loaded once per process).
-pub fn vault_for(data_dir: &Path) -> Result<Arc<Vault>, ServicesError> {
-    let mut guard = VAULTS.lock().map_err(|_| broken("lock"))?;
+/// The services' sealer for a data directory's key ring (loaded once per process).
+pub fn ring_for(data_dir: &Path) -> Result<Arc<RingSealer>, ServicesError> {
+    let mut guard = RINGS.lock().map_err(|_| broken("lock"))?;
     let map = guard.get_or_insert_with(HashMap::new);
     if let Some(v) = map.get(data_dir) {
         return Ok(v.clone());
     }
-    let v = Arc::new(Vault::new(load_root(data_dir)?));
-    map.insert(data_dir.to_path_buf(), v.clone());
-    Ok(v)
+    let s = Arc::new(RingSealer::new(Arc::new(load_ring(data_dir)?)));
+    map.insert(data_dir.to_path_buf(), s.clone());
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -201,18 +160,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_value_opens_under_its_key_and_field_only() {
-        let v = Vault::ephemeral().unwrap();
+    fn a_value_opens_under_its_ring_and_field_only() {
+        let v = RingSealer::ephemeral().unwrap();
         let s = v.seal(Field::Phone, "13812345678").unwrap();
         assert_eq!(v.open(Field::Phone, &s).unwrap(), "13812345678");
         assert!(v.open(Field::Name, &s).is_err());
-        assert!(Vault::ephemeral().unwrap().open(Field::Phone, &s).is_err());
+        assert!(
+            RingSealer::ephemeral()
+                .unwrap()
+                .open(Field::Phone, &s)
+                .is_err()
+        );
         assert!(!String::from_utf8_lossy(&s).contains("138"));
     }
 
     #[test]
     fn equal_values_seal_differently_but_index_alike() {
-        let v = Vault::ephemeral().unwrap();
+        let v = RingSealer::ephemeral().unwrap();
         assert_ne!(
             v.seal(Field::Phone, "13812345678").unwrap(),
             v.seal(Field::Phone, "13812345678").unwrap()
@@ -228,21 +192,24 @@ mod tests {
     }
 
     #[test]
-    fn the_key_file_is_created_once_and_reused() {
-        let dir = std::env::temp_dir().join(format!("kesu-pii-test-{}", std::process::id()));
+    fn the_key_file_is_created_private_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("kesu-services-keys-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let a = Vault::new(load_root(&dir).unwrap());
+        let a = RingSealer::new(Arc::new(load_ring(&dir).unwrap()));
         let sealed = a.seal(Field::Name, "张三").unwrap();
-        let b = Vault::new(load_root(&dir).unwrap());
+        let b = RingSealer::new(Arc::new(load_ring(&dir).unwrap()));
         assert_eq!(b.open(Field::Name, &sealed).unwrap(), "张三");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join(KEY_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
+            let path = dir.join(KEY_FILE);
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(
+                load_ring(&dir).is_err(),
+                "a key file others can read is refused"
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -122,7 +122,7 @@ pub fn routes() -> crate::routes::Routes<AppState> {
 }
 
 /// The services' context for a request: the database and clock of the app, the personal-data
-/// vault of its data directory, and the process's public throttles (from the environment).
+/// key ring of its data directory, and the process's public throttles (from the environment).
 pub fn services(state: &AppState) -> Result<Services, AppError> {
     let mut ctx = kesu_app::Ctx::new(state.db.clone());
     ctx.fixed_now = *state.clock;
@@ -131,8 +131,8 @@ pub fn services(state: &AppState) -> Result<Services, AppError> {
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(kesu_store::default_data_dir);
-    let vault = personal::vault_for(&dir).map_err(|e| AppError::Unavailable(e.to_string()))?;
-    Ok(Services::new(ctx, vault, throttles()))
+    let sealer = personal::ring_for(&dir).map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(Services::new(ctx, sealer, throttles()))
 }
 
 /// The process's throttles: `KESU_PUBLIC_RATE` / `KESU_PUBLIC_PHONE_RATE` read once.
