@@ -591,9 +591,10 @@ async fn a_pupils_check_in_earns_a_credit_that_a_voided_check_in_takes_back() {
         let school = unit(&db, "431302", "娄星区第一小学").await;
         let office = user(&db, "admin_431302", Role::Admin, "431302", None).await;
         let teacher = user(&db, "tb_school", Role::Reporter, "431302", Some(school)).await;
-        let (pupil, code) = credits::add_pupil(&s, &teacher, school, "五年级", "2班", "王小明")
-            .await
-            .unwrap();
+        let (pupil, code) =
+            credits::add_pupil(&s, &teacher, Some(school), "五年级", "2班", "王小明")
+                .await
+                .unwrap();
         let (r, slot) = base_and_slot(&s, &office, 10).await;
         let mut b = booking(slot, 1);
         b.pupil_code = Some(code.clone());

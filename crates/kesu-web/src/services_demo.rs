@@ -357,7 +357,7 @@ pub async fn populate(
     .await?;
     // Pupils of the school, and the city's funding.
     for n in ["周小雨", "吴思远", "郑可欣"] {
-        credits::add_pupil(&s, &op, school.0, "五年级", "2班", n).await?;
+        credits::add_pupil(&s, &op, Some(school.0), "五年级", "2班", n).await?;
     }
     for (year, budget, spent) in [
         (today.year() - 1, 3_200_000.0, 2_950_000.0),

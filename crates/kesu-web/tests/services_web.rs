@@ -123,8 +123,11 @@ async fn the_api_books_until_full_then_answers_409_and_another_region_sees_404()
         assert!(v["error"]["message"].as_str().unwrap().contains("手机号"));
         let (st, _) = anon(&w, "POST", "/api/v1/public/bookings", Some(json!({"slot_id": "x"}))).await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
-        // The other county's office: the base and its slot do not exist for it.
+        // The other county's office: the published base is public, but its office page, its
+        // slots' booking lists and its forms do not exist for it.
         let (st, _) = w.call(&b, "GET", &format!("/api/v1/resources/{resource}"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _) = w.page(&b, &format!("/services/resources/{resource}")).await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         let (st, _) = w
             .call(&b, "POST", "/api/v1/slots", Some(json!({"resource_id": resource,

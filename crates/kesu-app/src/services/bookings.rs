@@ -81,13 +81,10 @@ pub(crate) async fn slots_of(s: &Services, resource_id: i64) -> Result<Vec<SlotV
         .collect())
 }
 
-/// The slot `id` if the caller may see it: a published base's or an activity's slot for
-/// everyone, any slot of its subtree for an office.
+/// The slot `id` if the caller may see it: a published base's or an activity's slot is public;
+/// any slot of its subtree is its office's.
 async fn visible_slot(s: &Services, caller: &Caller, id: i64) -> Result<slots::Slot> {
     let slot = slots::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
-    if super::reads(caller, &slot.region_code)? {
-        return Ok(slot);
-    }
     let public = match (slot.activity_id, slot.resource_id) {
         (Some(_), _) => true,
         (None, Some(r)) => catalogue::get(&s.ctx.db, r)
@@ -95,8 +92,7 @@ async fn visible_slot(s: &Services, caller: &Caller, id: i64) -> Result<slots::S
             .is_some_and(|r| r.published),
         _ => false,
     };
-    let office = matches!(&caller.principal, Principal::User(a) if a.role != kesu_core::authz::Role::Reporter);
-    if public && !office {
+    if public || super::reads(caller, &slot.region_code)? {
         Ok(slot)
     } else {
         Err(Error::NotFound)
@@ -119,8 +115,9 @@ pub struct NewSlot {
 
 /// Open a visit slot at a base (the base's office).
 pub async fn create_slot(s: &Services, caller: &Caller, input: &NewSlot) -> Result<i64> {
+    super::require_admin(caller)?;
+    super::catalogue::administered(s, caller, input.resource_id).await?;
     let r = super::catalogue::visible(s, caller, input.resource_id).await?;
-    administer(caller, &r.region_code)?;
     let kind = kesu_services::catalogue::ResourceKind::parse(&r.kind)?;
     if !kind.has_slots() {
         return Err(Error::invalid_field(
@@ -440,10 +437,16 @@ pub async fn cancel_by_code(s: &Services, caller: &Caller, code: &str) -> Result
     by_code(s, c.as_str()).await
 }
 
+/// Whether the caller administers booking `id` (404 out of its subtree, 403 for a reading role).
+pub async fn administered(s: &Services, caller: &Caller, id: i64) -> Result<()> {
+    let b = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
+    administer(caller, &b.region_code)
+}
+
 /// The office approves, rejects or cancels a booking of its subtree.
 pub async fn office_change(s: &Services, caller: &Caller, id: i64, ch: &Change) -> Result<()> {
+    administered(s, caller, id).await?;
     let b = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
-    administer(caller, &b.region_code)?;
     change(s, caller, b, ch, booking::Actor::Office).await
 }
 

@@ -104,15 +104,22 @@ async fn status_of(s: &Services, id: i64) -> Result<BaseStatus> {
     Ok(base_status(cert.as_ref(), &reviews, s.ctx.today()))
 }
 
-/// The entry `id` if the caller may see it: the public sees published entries, an office the
-/// entries of its subtree (published or not); anything else is "not found".
+/// The entry `id` if the caller may see it: a published entry is public (everyone reads the
+/// catalogue); an unpublished one only the offices of its subtree; anything else is "not found".
 pub(crate) async fn visible(s: &Services, caller: &Caller, id: i64) -> Result<store::Resource> {
     let r = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
-    if reads(caller, &r.region_code)? || (r.published && !is_office(caller)) {
+    if r.published || reads(caller, &r.region_code)? {
         Ok(r)
     } else {
         Err(Error::NotFound)
     }
+}
+
+/// The entry if the caller administers it (404 out of the caller's subtree, 403 for a reading
+/// role): what the office's forms check before reading their input.
+pub async fn administered(s: &Services, caller: &Caller, id: i64) -> Result<()> {
+    let r = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
+    administer(caller, &r.region_code)
 }
 
 /// Whether the caller is signed in with an office role (its view is its subtree, not the
@@ -141,6 +148,7 @@ async fn check_owner(s: &Services, region: &str, unit: Option<i64>) -> Result<()
 
 /// Add an entry to the catalogue (an office of its region).
 pub async fn create(s: &Services, caller: &Caller, input: &ResourceInput) -> Result<i64> {
+    super::require_admin(caller)?;
     let r = input.validate()?;
     administer(caller, r.region.as_str())?;
     check_owner(s, r.region.as_str(), r.owner_unit_id).await?;
@@ -196,8 +204,8 @@ pub async fn update(
     input: &ResourceInput,
     published: bool,
 ) -> Result<()> {
+    administered(s, caller, id).await?;
     let before = visible(s, caller, id).await?;
-    administer(caller, &before.region_code)?;
     let mut input = input.clone();
     input.kind = before.kind.clone();
     input.region = before.region_code.clone();
@@ -309,8 +317,8 @@ pub struct CertifyInput {
 
 /// Certify a base (a new batch is a new certification; the latest is in force).
 pub async fn certify(s: &Services, caller: &Caller, id: i64, input: &CertifyInput) -> Result<i64> {
+    administered(s, caller, id).await?;
     let r = visible(s, caller, id).await?;
-    administer(caller, &r.region_code)?;
     if r.kind != ResourceKind::Base.as_str() {
         return Err(Error::invalid_field(
             "kind",
@@ -352,8 +360,8 @@ pub async fn certify(s: &Services, caller: &Caller, id: i64, input: &CertifyInpu
 
 /// Record a base's review of a year (self-report, expert score, result and its day).
 pub async fn review(s: &Services, caller: &Caller, id: i64, r: &Review) -> Result<()> {
+    administered(s, caller, id).await?;
     let res = visible(s, caller, id).await?;
-    administer(caller, &res.region_code)?;
     r.validate()?;
     if store::certs(&s.ctx.db, id).await?.is_empty() {
         return Err(Error::Conflict(
@@ -400,6 +408,14 @@ pub struct Detail {
     pub slots: Vec<super::bookings::SlotView>,
     /// The self check-in link's key (offices administering it only).
     pub checkin_key: Option<String>,
+}
+
+/// A base's page for its office: the office of its subtree only (another region's entry, or a
+/// unit's reporter, 404 — they have the public page).
+pub async fn office_detail(s: &Services, caller: &Caller, id: i64) -> Result<Detail> {
+    let r = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
+    super::read(caller, &r.region_code)?;
+    detail(s, caller, id).await
 }
 
 pub async fn detail(s: &Services, caller: &Caller, id: i64) -> Result<Detail> {

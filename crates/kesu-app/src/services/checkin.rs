@@ -82,6 +82,7 @@ async fn view(s: &Services, a: activities::Activity) -> Result<ActivityView> {
 /// Put an activity on the calendar (the office of its region), with a registration slot when it
 /// has places.
 pub async fn create_activity(s: &Services, caller: &Caller, n: &NewActivity) -> Result<i64> {
+    super::require_admin(caller)?;
     let a = n.input.validate()?;
     administer(caller, a.region.as_str())?;
     if n.ends_at <= n.starts_at || n.ends_at - n.starts_at > Duration::days(31) {

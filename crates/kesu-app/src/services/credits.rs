@@ -43,11 +43,13 @@ fn may_manage(caller: &Caller, region: &str, school: i64) -> Result<bool> {
 pub async fn add_pupil(
     s: &Services,
     caller: &Caller,
-    school_unit_id: i64,
+    school_unit_id: Option<i64>,
     grade: &str,
     class_name: &str,
     name: &str,
 ) -> Result<(i64, String)> {
+    let school_unit_id = school_unit_id
+        .ok_or_else(|| Error::invalid_field("school_unit_id", "请选择学校 (school required)"))?;
     let school = kesu_store::units::get(&s.ctx.db, school_unit_id)
         .await
         .map_err(|_| Error::NotFound)?;
@@ -306,12 +308,21 @@ pub struct AwardInput {
     pub r#ref: Option<String>,
 }
 
+/// Whether the caller manages pupil `id` (its school's reporter, an admin over it): 404 out
+/// of view, 403 for a reading role.
+pub async fn authorize_manage(s: &Services, caller: &Caller, id: i64) -> Result<()> {
+    let p = visible(s, caller, id).await?;
+    if may_manage(caller, &p.region_code, p.school_unit_id)? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// A teacher's award or a test result for a pupil of the caller's school (or office).
 pub async fn award(s: &Services, caller: &Caller, a: &AwardInput) -> Result<i64> {
+    authorize_manage(s, caller, a.pupil_id).await?;
     let p = visible(s, caller, a.pupil_id).await?;
-    if !may_manage(caller, &p.region_code, p.school_unit_id)? {
-        return Err(Error::Forbidden);
-    }
     if a.kind == SourceKind::CheckIn {
         return Err(Error::invalid_field(
             "kind",
@@ -406,6 +417,7 @@ pub async fn void_source(s: &Services, caller: &Caller, id: i64, reason: &str) -
 /// Save a new version of a region's rules (its office) and re-run them over every pupil of the
 /// region: past sources count under the new rules, by appended entries.
 pub async fn set_rules(s: &Services, caller: &Caller, region: &str, rules: &Rules) -> Result<i32> {
+    super::require_admin(caller)?;
     let region = super::parse_region(region)?;
     let region = region.as_str();
     administer(caller, region)?;

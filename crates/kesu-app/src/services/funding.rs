@@ -10,6 +10,7 @@ use serde_json::json;
 
 /// Record (or correct) a region's funding for a year (the office of the region).
 pub async fn put(s: &Services, caller: &Caller, f: &Funding) -> Result<i64> {
+    super::require_admin(caller)?;
     let region = super::parse_region(&f.region)?;
     administer(caller, region.as_str())?;
     f.validate()?;

@@ -234,13 +234,26 @@ pub(crate) fn read(caller: &Caller, region: &str) -> Result<()> {
     }
 }
 
-/// The region an office caller works in ("" for the operator: everything). Public callers and
-/// reporters have none.
+/// The region an office caller works in ("" for the operator: everything). A unit's reporter is
+/// the wrong role for office lists (403); the public has none (404).
 pub(crate) fn office_region(caller: &Caller) -> Result<String> {
     match &caller.principal {
         Principal::Operator => Ok(String::new()),
         Principal::User(a) if a.role != Role::Reporter => Ok(a.region.as_str().to_string()),
-        _ => Err(Error::NotFound),
+        Principal::User(_) => Err(Error::Forbidden),
+        Principal::Public => Err(Error::NotFound),
+    }
+}
+
+/// Check, before anything in the request is read, that the caller is an office admin (creating
+/// catalogue entries, slots, activities, teams, volunteers, funding, rules): the wrong role is
+/// 403 whatever the input, and the object's region is checked once the input names it.
+pub fn require_admin(caller: &Caller) -> Result<()> {
+    match &caller.principal {
+        Principal::Operator => Ok(()),
+        Principal::User(a) if a.role == Role::Admin => Ok(()),
+        Principal::User(_) => Err(Error::Forbidden),
+        Principal::Public => Err(Error::NotFound),
     }
 }
 

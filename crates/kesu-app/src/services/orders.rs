@@ -235,6 +235,25 @@ async fn view(s: &Services, o: store::Order, parties: Vec<Party>) -> Result<Orde
     })
 }
 
+/// The caller's parties in order `id`, before a step's input is read: 404 when the order is not
+/// the caller's to see, 403 when it sees it but takes no part in it.
+pub async fn may_act(
+    s: &Services,
+    caller: &Caller,
+    id: i64,
+    asker_code: Option<&str>,
+) -> Result<Vec<Party>> {
+    let o = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
+    let p = parties(s, caller, &o, asker_code).await?;
+    if !p.is_empty() {
+        Ok(p)
+    } else if reads(caller, &o.region_code)? {
+        Err(Error::Forbidden)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
 /// An order, for its parties and the offices over its region.
 pub async fn get(
     s: &Services,

@@ -67,9 +67,10 @@ fn basis(feed: Feed) -> &'static str {
 
 /// The figures of `region` (default: the caller's office region).
 pub async fn stats(s: &Services, caller: &Caller, region: Option<&str>) -> Result<Stats> {
+    let own = office_region(caller)?;
     let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) => super::parse_region(r)?.as_str().to_string(),
-        None => office_region(caller)?,
+        None => own,
     };
     if region.is_empty() {
         return Err(Error::invalid_field(
@@ -167,6 +168,7 @@ pub async fn records(
     region: &str,
     period: &str,
 ) -> Result<Records> {
+    office_region(caller)?;
     let f = feed_of(feed_key)?;
     let region = super::parse_region(region)?.as_str().to_string();
     read(caller, &region)?;

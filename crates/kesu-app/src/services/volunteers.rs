@@ -24,6 +24,7 @@ pub struct TeamInput {
 
 /// Register a volunteer team (the office of its region).
 pub async fn create_team(s: &Services, caller: &Caller, t: &TeamInput) -> Result<i64> {
+    super::require_admin(caller)?;
     let region = super::parse_region(&t.region)?;
     administer(caller, region.as_str())?;
     let name = kesu_services::required_text("name", "服务队名称", &t.name, 60)?;
@@ -109,6 +110,7 @@ pub struct VolunteerInput {
 
 /// Register a volunteer (real name and phone, sealed); returns the id and volunteer number.
 pub async fn register(s: &Services, caller: &Caller, v: &VolunteerInput) -> Result<(i64, String)> {
+    super::require_admin(caller)?;
     let region = super::parse_region(&v.region)?;
     administer(caller, region.as_str())?;
     if let Some(t) = v.team_id {
@@ -194,6 +196,25 @@ async fn visible(s: &Services, caller: &Caller, id: i64) -> Result<store::Volunt
     } else {
         Err(Error::NotFound)
     }
+}
+
+/// Whether the caller may record volunteer `id`'s hours (404 out of view, 403 in view).
+pub async fn authorize_record(s: &Services, caller: &Caller, id: i64) -> Result<()> {
+    let v = visible(s, caller, id).await?;
+    if may_record(s, caller, &v).await? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Whether the caller may correct attendance record `id` (its volunteer's office).
+pub async fn authorize_correct(s: &Services, caller: &Caller, id: i64) -> Result<()> {
+    let old = store::attendance_record(&s.ctx.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let v = visible(s, caller, old.volunteer_id).await?;
+    administer(caller, &v.region_code)
 }
 
 /// Check a volunteer in (at an activity or for an order), now.

@@ -80,7 +80,8 @@ pub async fn resources(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ResourceForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -124,8 +125,10 @@ pub async fn create_resource(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    let c = user(&caller, ip);
+    kesu_app::services::require_admin(&c)?;
     let input = f.input()?;
-    let r = catalogue::create(&s, &user(&caller, ip), &input).await;
+    let r = catalogue::create(&s, &c, &input).await;
     match r {
         Ok(id) => Ok(crate::pages::redirect_with(
             &format!("/services/resources/{id}"),
@@ -172,7 +175,7 @@ pub async fn resource(
     Query(q): Query<ListQ>,
 ) -> PageResult {
     let s = services(&state)?;
-    let d = catalogue::detail(&s, &user(&caller, None), id).await?;
+    let d = catalogue::office_detail(&s, &user(&caller, None), id).await?;
     let can_edit = d.checkin_key.is_some();
     let checkin_url = d
         .checkin_key
@@ -212,15 +215,18 @@ pub async fn update_resource(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    let c = user(&caller, ip);
+    catalogue::administered(&s, &c, id).await?;
     let input = f.input()?;
-    let r = catalogue::update(&s, &user(&caller, ip), id, &input, f.published.is_some()).await;
+    let r = catalogue::update(&s, &c, id, &input, f.published.is_some()).await;
     done(
         &format!("/services/resources/{id}"),
         r.map(|_| "已保存".into()),
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CertifyForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -239,6 +245,7 @@ pub async fn certify(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    catalogue::administered(&s, &user(&caller, None), id).await?;
     let input = CertifyInput {
         level: f.level,
         batch: f.batch,
@@ -252,7 +259,8 @@ pub async fn certify(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ReviewForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -276,6 +284,7 @@ pub async fn review(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    catalogue::administered(&s, &user(&caller, None), id).await?;
     let year: i32 = f
         .year
         .trim()
@@ -307,7 +316,8 @@ pub async fn review(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SlotForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -325,6 +335,7 @@ pub async fn create_slot(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    catalogue::administered(&s, &user(&caller, None), id).await?;
     let input = NewSlot {
         resource_id: id,
         starts_at: parse_local(&f.start, "开始时间")?,
@@ -400,7 +411,8 @@ pub async fn bookings(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ChangeForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -429,6 +441,7 @@ pub async fn change_booking(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    bookings::administered(&s, &user(&caller, None), id).await?;
     let ch = match f.action.as_str() {
         "approve" => Change::Approve,
         "reject" => Change::Reject { reason: f.reason },
@@ -454,7 +467,8 @@ struct RevealPage {
     back: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RevealForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -539,7 +553,8 @@ pub async fn activities(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ActivityForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -571,6 +586,7 @@ pub async fn create_activity(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    kesu_app::services::require_admin(&user(&caller, None))?;
     let n = NewActivity {
         input: ActivityInput {
             title: f.title,
@@ -695,7 +711,8 @@ pub async fn activity(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ReasonForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -719,7 +736,8 @@ pub async fn cancel_activity(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct StaffCheckinForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -750,7 +768,8 @@ pub async fn staff_checkin(
     done(&format!("/services/activities/{id}"), r)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VoidForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,

@@ -75,7 +75,8 @@ struct RecordsPage {
     r: Records,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RecordsQ {
     feed: String,
     region: String,
@@ -147,7 +148,8 @@ pub async fn volunteers(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VolunteerForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -171,6 +173,7 @@ pub async fn register_volunteer(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    kesu_app::services::require_admin(&user(&caller, None))?;
     let input = volunteers::VolunteerInput {
         name: f.name,
         phone: f.phone,
@@ -185,7 +188,8 @@ pub async fn register_volunteer(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TeamForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -207,6 +211,7 @@ pub async fn create_team(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    kesu_app::services::require_admin(&user(&caller, None))?;
     let input = volunteers::TeamInput {
         name: f.name,
         region: f.region,
@@ -277,7 +282,8 @@ pub async fn volunteer(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AttendanceForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -299,6 +305,7 @@ pub async fn attendance(
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
     let c = user(&caller, ip);
+    volunteers::authorize_record(&s, &c, id).await?;
     let r = match f.action.as_str() {
         "in" => volunteers::check_in(&s, &c, id, opt_i64(&f.activity_id, "活动")?, None)
             .await
@@ -316,7 +323,8 @@ pub async fn attendance(
     done(&back, r)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CorrectForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -337,6 +345,7 @@ pub async fn correct(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    volunteers::authorize_correct(&s, &user(&caller, None), id).await?;
     let c = Correction {
         check_in: parse_local(&f.check_in, "签到时间")?,
         check_out: parse_local(&f.check_out, "签退时间")?,
@@ -379,7 +388,8 @@ pub async fn orders(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AskForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -504,7 +514,8 @@ pub async fn order(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct StepForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -547,6 +558,11 @@ pub struct StepFields {
 }
 
 impl StepFields {
+    /// The steps' names.
+    pub const NAMES: [&'static str; 8] = [
+        "dispatch", "reject", "claim", "return", "accept", "complete", "rate", "withdraw",
+    ];
+
     /// The rules' step called `name`.
     pub fn step(self, name: &str) -> Result<Step, AppError> {
         Ok(match name {
@@ -582,7 +598,11 @@ impl StepFields {
             "withdraw" => Step::Withdraw {
                 reason: self.reason,
             },
-            _ => return Err(AppError::NotFound),
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "未知的办理环节“{other}” (unknown step)"
+                )));
+            }
         })
     }
 }
@@ -596,6 +616,7 @@ pub async fn order_step(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    orders::may_act(&s, &user(&caller, None), id, None).await?;
     let step = StepFields {
         to: f.to,
         unit_id: opt_i64(&f.unit_id, "领单部门")?,
@@ -654,11 +675,12 @@ pub async fn credits(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PupilForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
-    school_unit_id: i64,
+    school_unit_id: Option<String>,
     #[serde(default)]
     grade: String,
     #[serde(default)]
@@ -678,7 +700,7 @@ pub async fn add_pupil(
     let r = credits::add_pupil(
         &s,
         &user(&caller, ip),
-        f.school_unit_id,
+        opt_i64(&f.school_unit_id, "学校")?,
         &f.grade,
         &f.class_name,
         &f.name,
@@ -690,7 +712,8 @@ pub async fn add_pupil(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RulesForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -710,6 +733,7 @@ pub async fn set_rules(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    kesu_app::services::require_admin(&user(&caller, None))?;
     let rules = Rules {
         version: 0,
         check_in: parse_f64(&f.check_in, "每次签到学分")?,
@@ -773,7 +797,8 @@ pub async fn pupil(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AwardForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -795,6 +820,7 @@ pub async fn award(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    credits::authorize_manage(&s, &user(&caller, None), id).await?;
     let kind = SourceKind::parse(&f.kind)
         .ok_or_else(|| AppError::Invalid("学分来源无效 (unknown kind)".into()))?;
     let a = credits::AwardInput {
@@ -812,7 +838,8 @@ pub async fn award(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VoidForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -871,7 +898,8 @@ pub async fn funding(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct FundingForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -891,6 +919,7 @@ pub async fn put_funding(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let s = services(&state)?;
+    kesu_app::services::require_admin(&user(&caller, None))?;
     let input = kesu_services::funding::Funding {
         region: f.region.trim().to_string(),
         year: f

@@ -199,7 +199,8 @@ pub async fn book_page(State(state): State<AppState>, Path(id): Path<i64>) -> Pa
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct BookForm {
     #[serde(default)]
     name: String,
@@ -447,7 +448,8 @@ pub async fn base_checkin_page(
     checkin_page(&state, Place::Base(id), q.k).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CheckinForm {
     #[serde(default)]
     code: String,
@@ -558,6 +560,7 @@ struct AskPage {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct AskForm {
     #[serde(default)]
     title: String,
@@ -682,7 +685,8 @@ pub async fn order(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct OrderStepForm {
     step: String,
     #[serde(default)]
