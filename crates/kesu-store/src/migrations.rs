@@ -37,6 +37,7 @@ pub const ALL: &[Embedded] = &[
     migration!(6, "0006_survey"),
     migration!(7, "0007_assessment"),
     migration!(8, "0008_audit_account_region"),
+    migration!(9, "0009_signin"),
     migration!(30, "0030_services_catalogue"),
     migration!(31, "0031_services_bookings"),
     migration!(32, "0032_services_volunteers_orders"),
