@@ -7,7 +7,7 @@ use crate::{Caller, Error, Principal, Result};
 use kesu_services::booking::{self, BookingRequest, BookingState, Change, SlotInput};
 use kesu_services::checkin::{Place, china_minute};
 use kesu_services::code::{self, Code};
-use kesu_services::personal::{self, Field};
+use kesu_services::personal;
 use kesu_store::audit;
 use kesu_store::services::{activities, bookings as store, catalogue, checkins, slots};
 use serde::Serialize;
@@ -492,21 +492,15 @@ pub async fn reveal(
 ) -> Result<(String, String)> {
     let b = store::get(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
     administer(caller, &b.region_code)?;
-    let purpose = kesu_services::required_text("purpose", "查看目的", purpose, 200)?;
     let (name, phone) = store::sealed(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
-    let name = s.sealer.open(Field::Name, &name)?;
-    let phone = s.sealer.open(Field::Phone, &phone)?;
-    let mut tx = s.ctx.db.begin().await?;
-    audit::record_in_region(
-        &mut tx,
-        &caller.audit,
-        Some(&b.region_code),
-        "services.booking.reveal",
-        &format!("service_booking:{id}"),
-        None,
-        Some(&json!({"purpose": purpose, "name": b.name_masked, "phone": b.phone_masked})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((name, phone))
+    let contact = super::Contact {
+        region: &b.region_code,
+        object: format!("service_booking:{id}"),
+        action: "services.booking.reveal",
+        name_sealed: &name,
+        phone_sealed: &phone,
+        name_masked: &b.name_masked,
+        phone_masked: &b.phone_masked,
+    };
+    super::reveal(s, caller, contact, purpose).await
 }

@@ -257,6 +257,48 @@ pub fn require_admin(caller: &Caller) -> Result<()> {
     }
 }
 
+/// A person's sealed contact as stored, and what the audit row may say of it.
+pub(crate) struct Contact<'a> {
+    pub region: &'a str,
+    /// `service_booking:7`
+    pub object: String,
+    /// `services.booking.reveal`
+    pub action: &'a str,
+    pub name_sealed: &'a [u8],
+    pub phone_sealed: &'a [u8],
+    pub name_masked: &'a str,
+    pub phone_masked: &'a str,
+}
+
+/// A name and phone in full, for the office that must call the person: the purpose is required
+/// and the reveal is audited (with the masks, never the values).
+pub(crate) async fn reveal(
+    s: &Services,
+    caller: &Caller,
+    c: Contact<'_>,
+    purpose: &str,
+) -> Result<(String, String)> {
+    use kesu_services::personal::Field;
+    let purpose = kesu_services::required_text("purpose", "查看目的", purpose, 200)?;
+    let out = (
+        s.sealer.open(Field::Name, c.name_sealed)?,
+        s.sealer.open(Field::Phone, c.phone_sealed)?,
+    );
+    let mut tx = s.ctx.db.begin().await?;
+    kesu_store::audit::record_in_region(
+        &mut tx,
+        &caller.audit,
+        Some(c.region),
+        c.action,
+        &c.object,
+        None,
+        Some(&serde_json::json!({"purpose": purpose, "name": c.name_masked, "phone": c.phone_masked})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
 /// `n` random bytes.
 pub(crate) fn random<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];

@@ -4,7 +4,7 @@
 use super::{Services, administer, random, who};
 use crate::{Caller, Error, Principal, Result};
 use kesu_services::code::{self, Code};
-use kesu_services::personal::{self, Field};
+use kesu_services::personal;
 use kesu_services::volunteer::{self, Attendance, Correction};
 use kesu_store::audit;
 use kesu_store::services::volunteers as store;
@@ -459,23 +459,15 @@ pub async fn reveal(
 ) -> Result<(String, String)> {
     let v = visible(s, caller, id).await?;
     administer(caller, &v.region_code)?;
-    let purpose = kesu_services::required_text("purpose", "查看目的", purpose, 200)?;
     let (name, phone) = store::sealed(&s.ctx.db, id).await?.ok_or(Error::NotFound)?;
-    let out = (
-        s.sealer.open(Field::Name, &name)?,
-        s.sealer.open(Field::Phone, &phone)?,
-    );
-    let mut tx = s.ctx.db.begin().await?;
-    audit::record_in_region(
-        &mut tx,
-        &caller.audit,
-        Some(&v.region_code),
-        "services.volunteer.reveal",
-        &format!("service_volunteer:{id}"),
-        None,
-        Some(&json!({"purpose": purpose, "name": v.name_masked, "phone": v.phone_masked})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(out)
+    let contact = super::Contact {
+        region: &v.region_code,
+        object: format!("service_volunteer:{id}"),
+        action: "services.volunteer.reveal",
+        name_sealed: &name,
+        phone_sealed: &phone,
+        name_masked: &v.name_masked,
+        phone_masked: &v.phone_masked,
+    };
+    super::reveal(s, caller, contact, purpose).await
 }

@@ -75,16 +75,7 @@ pub async fn tallies(db: &Db, feed: Feed, region: &str, until: Date) -> StoreRes
             .bind(&hi)
             .fetch_all(p)
             .await)?;
-            let spans: Vec<Span> = rows
-                .into_iter()
-                .map(|(id, region, from)| Span {
-                    id,
-                    region,
-                    from,
-                    to: None,
-                })
-                .collect();
-            Ok(tally::stocks(&spans, until))
+            Ok(standing(rows, until))
         }
         Feed::Teams => {
             let rows: Vec<(i64, String, OffsetDateTime)> = on_db!(db, |p| sqlx::query_as(
@@ -95,16 +86,8 @@ pub async fn tallies(db: &Db, feed: Feed, region: &str, until: Date) -> StoreRes
             .bind(&hi)
             .fetch_all(p)
             .await)?;
-            let spans: Vec<Span> = rows
-                .into_iter()
-                .map(|(id, region, at)| Span {
-                    id,
-                    region,
-                    from: china_date(at),
-                    to: None,
-                })
-                .collect();
-            Ok(tally::stocks(&spans, until))
+            let rows = rows.into_iter().map(|(id, r, at)| (id, r, china_date(at)));
+            Ok(standing(rows.collect(), until))
         }
         Feed::Activities { mobile } => {
             let rows = held_activities(db, &lo, &hi, mobile).await?;
@@ -240,6 +223,20 @@ pub async fn tallies(db: &Db, feed: Feed, region: &str, until: Date) -> StoreRes
             Ok(out)
         }
     }
+}
+
+/// Things registered on a day and standing since (volunteers, teams), counted per quarter.
+fn standing(rows: Vec<(i64, String, Date)>, until: Date) -> Vec<Tally> {
+    let spans: Vec<Span> = rows
+        .into_iter()
+        .map(|(id, region, from)| Span {
+            id,
+            region,
+            from,
+            to: None,
+        })
+        .collect();
+    tally::stocks(&spans, until)
 }
 
 /// Activities held (not cancelled) in `[lo, hi)`, optionally only those of a mobile facility.
