@@ -453,8 +453,10 @@ async fn another_regions_office_sees_nothing_and_a_viewer_changes_nothing() {
         let b = bookings::book(&s, &public(), &booking(slot, 1), None)
             .await
             .unwrap();
+        // The published base is public; its office page is not the other county's.
+        assert!(catalogue::get(&s, &other, r).await.is_ok());
         assert!(matches!(
-            catalogue::get(&s, &other, r).await,
+            catalogue::office_detail(&s, &other, r).await,
             Err(Error::NotFound)
         ));
         assert!(matches!(
