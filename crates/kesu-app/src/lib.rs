@@ -24,6 +24,7 @@ pub mod citizens;
 pub mod error;
 pub mod pdf_text;
 pub mod reporting;
+pub mod services;
 
 pub use error::{Error, Result};
 

@@ -28,6 +28,7 @@ pub mod migrations;
 pub mod plans;
 pub mod regions;
 pub mod reporting;
+pub mod services;
 pub mod survey;
 pub mod testing;
 pub mod units;
