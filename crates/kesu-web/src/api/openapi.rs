@@ -50,6 +50,12 @@ fn json_body(schema: Value) -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut doc = base_spec();
+    super::citizens::openapi::extend(&mut doc);
+    doc
+}
+
+fn base_spec() -> Value {
     let version = json!({"type": "object", "required": ["version"], "properties": {
         "version": {"type": "integer", "format": "int64", "description": "客户端看到的报告版本；过期则 409"},
         "reason": {"type": "string", "description": "退回原因（退回时必填）"}}});

@@ -74,6 +74,9 @@ pub async fn world(db: Db) -> World {
     let dir = tempfile::tempdir().unwrap();
     let mut state = AppState::new(db.clone(), dir.path().join("files"));
     state.clock = std::sync::Arc::new(Some(time::macros::datetime!(2025-04-10 02:00 UTC)));
+    state.keys = Some(std::sync::Arc::new(
+        kesu_pii::KeyRing::generate(kesu_pii::Suite::Sm, "2025-04-10").unwrap(),
+    ));
     let mut w = World {
         db: db.clone(),
         state,
@@ -222,6 +225,7 @@ impl World {
     }
 }
 
+pub mod citizens;
 pub mod fixture;
 pub mod objects;
 pub mod routes;

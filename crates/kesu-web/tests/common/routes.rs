@@ -41,6 +41,22 @@ pub enum Obj {
     AssessedUnit,
     /// An object of the services for citizens (`tests/common/services.rs`).
     Service(super::services::Kind),
+    /// A citizens' test (竞赛) of a county or the city.
+    Test,
+    /// A citizen's attempt, named by its token (`{token}`): the token is the key.
+    Attempt,
+    /// A ledger entry (台账条目).
+    Entry,
+    /// A move of a ledger entry between villages.
+    Move,
+    /// A question bank named in the form (`bank_id`).
+    BankInBody,
+    /// A village named in the form (`village`).
+    VillageInBody,
+    /// An account named in the form (`username`).
+    AccountInBody,
+    /// A person's data request (`action=export`, by ID number or phone in the form).
+    PersonRequest,
 }
 
 /// What the route asks of the caller once the object is in scope.
@@ -74,6 +90,13 @@ pub enum Need {
     AssessSelfRegion,
     /// The assessed unit's own reporter.
     AssessSelfUnit,
+    /// Office admins over the object; a reporter is refused before any object is looked up.
+    OfficeAdminister,
+    /// Office accounts over the object holding the reveal permission (查看完整个人信息); a
+    /// reporter is refused before any object is looked up.
+    Reveal,
+    /// Office accounts holding the reveal permission (the object is found through it).
+    RevealHolder,
 }
 
 /// How the request carries its input.
@@ -330,6 +353,109 @@ pub const ROUTES: &[Route] = &[
         Obj::Region,
         Administer,
         Multipart,
+    ),
+    // Citizens: the public test (no account; an attempt's token is its key) ...
+    r("GET", "/quiz", Obj::None, Public, Input::None),
+    r("GET", "/quiz/quiz.js", Obj::None, Public, Input::None),
+    r("GET", "/quiz/{id}", Obj::Test, Public, Input::None),
+    r("GET", "/quiz/{id}/regions", Obj::Test, Public, Input::None),
+    r("POST", "/quiz/{id}/start", Obj::Test, Public, Form),
+    r(
+        "GET",
+        "/quiz/attempt/{token}",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    r("POST", "/quiz/attempt/{token}", Obj::Attempt, Public, Form),
+    r(
+        "GET",
+        "/quiz/attempt/{token}/certificate",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    // ... the offices' tests and the ledger.
+    r("GET", "/citizens", Obj::None, OfficeRole, Input::None),
+    r("POST", "/citizens/banks", Obj::None, AdminRole, Multipart),
+    r(
+        "POST",
+        "/citizens/tests",
+        Obj::BankInBody,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "GET",
+        "/citizens/tests/{id}",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/citizens/tests/{id}/results.xlsx",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r("GET", "/ledger", Obj::None, OfficeRole, Input::None),
+    r(
+        "POST",
+        "/ledger/entries",
+        Obj::VillageInBody,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "GET",
+        "/ledger/entries/{id}",
+        Obj::Entry,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/remove",
+        Obj::Entry,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/move",
+        Obj::Entry,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/reveal",
+        Obj::Entry,
+        Reveal,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/moves/{id}",
+        Obj::Move,
+        OfficeAdminister,
+        Form,
+    ),
+    r("POST", "/ledger/residents", Obj::None, AdminRole, Multipart),
+    r(
+        "POST",
+        "/ledger/person",
+        Obj::PersonRequest,
+        RevealHolder,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/permissions",
+        Obj::AccountInBody,
+        OfficeAdminister,
+        Form,
     ),
     r(
         "GET",
@@ -773,6 +899,69 @@ pub const ROUTES: &[Route] = &[
         OfficeRole,
         Input::None,
     ),
+    r(
+        "GET",
+        "/api/v1/public/tests",
+        Obj::None,
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/tests/{id}",
+        Obj::Test,
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/tests/{id}/attempts",
+        Obj::Test,
+        Public,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/attempts/{token}",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/attempts/{token}/submit",
+        Obj::Attempt,
+        Public,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/quiz/tests/{id}/results",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/ledger/count",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/ledger/entries",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/ledger/entries/{id}/reveal",
+        Obj::Entry,
+        Reveal,
+        Json,
+    ),
 ];
 
 /// The routes the router really has, as (method, path): the paths from `kesu_web::routes::all`,
@@ -813,6 +1002,8 @@ pub struct Subject {
     pub role: Role,
     pub region: String,
     pub unit: Option<i64>,
+    /// Holds the reveal permission of citizens' personal data.
+    pub reveal: bool,
 }
 
 impl Subject {
@@ -847,6 +1038,7 @@ pub enum Expect {
 pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
     match route.need {
         Need::Any => return Expect::Any,
+        Need::Public if matches!(o.scope, Scope::Missing) => return Expect::NotFound,
         Need::Public => return Expect::Ok,
         _ => {}
     }
@@ -881,6 +1073,9 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             }
         }
         Scope::Region(code) => !s.reporter() && s.covers(code),
+        // A county sees its own villagers' part of a city's test.
+        Scope::Test(code) => !s.reporter() && (s.covers(code) || s.region.starts_with(code)),
+        Scope::Move { from, to } => !s.reporter() && (s.covers(from) || s.covers(to)),
         Scope::AssessedRegion { child, .. } => !s.reporter() && s.covers(child),
         Scope::AssessedUnit { unit, region, .. } => {
             if s.reporter() {
@@ -935,6 +1130,11 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             };
             allowed(s.office() && &s.region == child)
         }
+        Need::OfficeAdminister | Need::Reveal | Need::RevealHolder if s.reporter() => {
+            Expect::Forbidden
+        }
+        Need::OfficeAdminister => allowed(s.role == Role::Admin),
+        Need::Reveal | Need::RevealHolder => allowed(s.reveal),
         Need::AssessSelfUnit => {
             let unit = match &o.scope {
                 Scope::AssessedUnit { unit, .. } => *unit,
@@ -965,20 +1165,47 @@ pub fn body(route: &Route, csrf: &str, o: &Instance) -> (Option<String>, Vec<u8>
     let plan = o.plan_in_body.unwrap_or(0);
     match route.input {
         Input::None => (None, Vec::new()),
-        Input::Form => (
-            Some("application/x-www-form-urlencoded".into()),
-            format!(
-                "_csrf={csrf}&version=-1&content=x&reason=r&action=accept&plan_id={plan}\
-                 &period=never&due=2025-01-01&lock=2025-01-02&year=2025\
-                 &username=nobody-at-all&password=wrong&current=wrong&new=short&confirm=short"
+        Input::Form => {
+            let mut fields: Vec<(&str, String)> = vec![
+                ("_csrf", csrf.to_string()),
+                ("version", "-1".into()),
+                ("content", "x".into()),
+                // Too short for a reason to reveal, not a reason to remove an entry.
+                ("reason", "r".into()),
+                ("action", "accept".into()),
+                ("plan_id", plan.to_string()),
+                ("period", "never".into()),
+                ("due", "2025-01-01".into()),
+                ("lock", "2025-01-02".into()),
+                ("year", "2025".into()),
+                ("username", "nobody-at-all".into()),
+                ("password", "wrong".into()),
+                ("current", "wrong".into()),
+                ("new", "short".into()),
+                ("confirm", "short".into()),
+                ("field", "name".into()),
+                ("on", "2025-01-01".into()),
+                ("entered_on", "2025-01-01".into()),
+                ("opens_on", "2025-01-01".into()),
+                ("closes_on", "2025-01-02".into()),
+            ];
+            for (k, v) in &o.form {
+                match fields.iter_mut().find(|(f, _)| f == k) {
+                    Some(f) => f.1 = v.clone(),
+                    None => fields.push((k, v.clone())),
+                }
+            }
+            let text: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            (
+                Some("application/x-www-form-urlencoded".into()),
+                text.join("&").into_bytes(),
             )
-            .into_bytes(),
-        ),
+        }
         Input::Json => (
             Some("application/json".into()),
             serde_json::json!({"version": -1, "content": "x", "reason": "r", "plan_id": plan,
                 "period": "never", "due": "2025-01-01", "lock": "2025-01-02",
-                "username": "nobody-at-all", "password": "wrong"})
+                "username": "nobody-at-all", "password": "wrong", "field": "name"})
             .to_string()
             .into_bytes(),
         ),
@@ -1008,6 +1235,7 @@ pub fn subjects(x: &Scoped) -> Vec<Subject> {
                 role: *role,
                 region: region.clone(),
                 unit: *unit,
+                reveal: super::citizens::REVEALERS.contains(&name.as_str()),
             });
         }
     }
