@@ -3,6 +3,7 @@
 //! stdout, human messages to stderr.
 
 mod cmd;
+mod config;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -48,23 +49,46 @@ enum Command {
     Assess(cmd::assess::AssessArgs),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
+    /// 配置：检查生效的配置 (configuration)
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCmd),
     /// 演示：新建数据库并导入示例区划和五个示例方案 (demo)
     Demo(cmd::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    let serve = match &cli.command {
+        Command::Serve(a) => Some((a, &a.ops)),
+        _ => None,
+    };
+    let cfg = match config::load(&cli.global, serve) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("错误 (error): {e:#}");
+            return ExitCode::from(78); // EX_CONFIG
+        }
+    };
+    // What the file sets, every command uses (clap has already applied flags and variables;
+    // defaults stay each command's own, e.g. the demo's fresh directory).
+    if cfg.source("data_dir") == config::Source::File {
+        cli.global.data_dir = Some(cfg.data_dir.clone());
+    }
+    if cfg.source("database_url") == config::Source::File {
+        cli.global.database_url = Some(cfg.database_url.clone());
+    }
     let result = match cli.command {
         Command::Plan(c) => cmd::plan::run(&cli.global, c),
         Command::Survey(c) => cmd::survey::run(&cli.global, c),
         Command::Regions(c) => cmd::regions::run(&cli.global, c),
         Command::Units(c) => cmd::units::run(&cli.global, c),
         Command::User(c) => cmd::user::run(&cli.global, c),
-        Command::Serve(a) => cmd::serve::run(&cli.global, a),
+        Command::Serve(_) => cmd::serve::run(&cfg),
         Command::Indicators(a) => cmd::indicators::run(&cli.global, a),
         Command::Assess(a) => cmd::assess::run(&cli.global, a),
         Command::Report(c) => cmd::report::run(&cli.global, c),
         Command::Migrate => cmd::db::migrate(&cli.global),
+        Command::Config(c) => cmd::config::run(&cfg, c),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };
     match result {

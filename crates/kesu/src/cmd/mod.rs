@@ -1,6 +1,7 @@
 //! Subcommands. One file per command group; each `run` parses, calls a library, prints.
 
 pub mod assess;
+pub mod config;
 pub mod db;
 pub mod demo;
 pub mod indicators;
@@ -26,6 +27,12 @@ pub struct GlobalOpts {
     /// 数据库地址：sqlite://PATH 或 postgres://… (database URL)
     #[arg(long, global = true, env = "KESU_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// 配置文件 kesu.toml (configuration file; also KESU_CONFIG)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// 日志格式 pretty 或 json (log format; also KESU_LOG_FORMAT)
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
 }
 
 /// Exit status for an error: 65 (EX_DATAERR) for bad input data, 66 (EX_NOINPUT) for a missing
@@ -33,6 +40,9 @@ pub struct GlobalOpts {
 /// reached, 1 otherwise. Scripts can tell "your file is wrong" from "Kesu failed".
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
+        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
+            return 78; // EX_CONFIG
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::NotFound
         {
