@@ -27,6 +27,7 @@ pub mod migrations;
 pub mod plans;
 pub mod regions;
 pub mod reporting;
+pub mod stats;
 pub mod survey;
 pub mod testing;
 pub mod units;

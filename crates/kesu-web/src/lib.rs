@@ -18,6 +18,9 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod health;
+pub mod metrics;
+pub mod observe;
 pub mod pages;
 pub mod sheets;
 
@@ -51,6 +54,8 @@ pub struct AppState {
     /// pooled connections while they wait for the file lock (which starves readers and ends in
     /// timeouts under load). `None` on PostgreSQL.
     pub write_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// Metrics allow-list and trusted proxies (see [`observe`]).
+    pub observe: Arc<observe::Settings>,
 }
 
 impl AppState {
@@ -66,6 +71,7 @@ impl AppState {
             demo: false,
             clock: Arc::new(None),
             write_gate,
+            observe: Arc::default(),
         }
     }
 
@@ -86,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .route("/static/kesu.css", axum::routing::get(css))
         .route("/static/kesu.js", axum::routing::get(js))
+        .merge(health::routes())
         .layer(middleware::from_fn_with_state(state.clone(), one_writer))
         .layer(middleware::from_fn(same_origin))
         .layer(middleware::from_fn(security_headers))
@@ -93,6 +100,10 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             AppError::Internal("panic".into()).into_page()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::request,
+        ))
         .with_state(state)
 }
 

@@ -11,6 +11,7 @@
 use crate::cmd::GlobalOpts;
 use clap::Args;
 use ipnet::IpNet;
+pub use kesu_web::observe::LogFormat;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -91,15 +92,6 @@ impl Source {
             Source::Flag => "命令行 (flag)",
         }
     }
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One human-readable line per event (the default).
-    Pretty,
-    /// One JSON object per line, span fields flattened (for log collectors).
-    Json,
 }
 
 /// The effective configuration.
@@ -618,6 +610,14 @@ impl Config {
     /// Where `key`'s value came from.
     pub fn source(&self, key: &str) -> Source {
         self.sources.get(key).copied().unwrap_or(Source::Default)
+    }
+
+    /// What the web layer needs to know about the network around it.
+    pub fn web_settings(&self) -> kesu_web::observe::Settings {
+        kesu_web::observe::Settings {
+            metrics_allow: self.metrics_allow.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
     }
 
     pub fn source_label(s: Source) -> &'static str {

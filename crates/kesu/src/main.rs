@@ -69,6 +69,7 @@ fn main() -> ExitCode {
             return ExitCode::from(78); // EX_CONFIG
         }
     };
+    init_logging(&cfg);
     // What the file sets, every command uses (clap has already applied flags and variables;
     // defaults stay each command's own, e.g. the demo's fresh directory).
     if cfg.source("data_dir") == config::Source::File {
@@ -97,6 +98,15 @@ fn main() -> ExitCode {
             eprintln!("错误 (error): {e:#}");
             ExitCode::from(cmd::exit_code(&e))
         }
+    }
+}
+
+/// Log lines go to stderr (machine output of the commands is on stdout). `KESU_LOG` (or the
+/// file's `log_level`) filters, like `RUST_LOG`.
+fn init_logging(cfg: &config::Config) {
+    let subscriber = kesu_web::observe::subscriber(cfg.log_format, &cfg.log_level, std::io::stderr);
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        eprintln!("警告 (warning): 日志已初始化 (logging was already set up)");
     }
 }
 

@@ -22,6 +22,7 @@ pub fn run(cfg: &crate::config::Config) -> anyhow::Result<()> {
         let db = kesu_store::Db::open(&cfg.database_url).await?;
         let mut state = kesu_web::AppState::new(db.clone(), cfg.data_dir.join("files"));
         state.secure_cookies = cfg.secure_cookies;
+        state.observe = std::sync::Arc::new(cfg.web_settings());
         serve(state, cfg.bind).await?;
         db.close().await;
         Ok(())
