@@ -62,6 +62,7 @@ impl From<StoreError> for Error {
             StoreError::NotFound { .. } => Error::NotFound,
             StoreError::Conflict(m) => Error::Conflict(m),
             StoreError::Invalid(m) => Error::invalid(m),
+            StoreError::Unavailable(m) => Error::Unavailable(m),
             other => Error::Internal(other.to_string()),
         }
     }

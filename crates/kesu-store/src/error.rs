@@ -48,6 +48,11 @@ pub enum StoreError {
 
     #[error("数据库错误：{0} (database error)")]
     Db(#[from] sqlx::Error),
+
+    /// Something the operation needs is missing or failed outside the database (`pg_dump` not
+    /// installed, a dump that did not finish); the message says what to do.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// One bad row of an import file.

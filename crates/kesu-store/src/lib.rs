@@ -19,6 +19,8 @@ mod macros;
 pub mod accounts;
 pub mod assessment;
 pub mod audit;
+pub mod backup;
+pub mod copy;
 mod csvline;
 mod db;
 mod error;

@@ -49,6 +49,13 @@ enum Command {
     Assess(cmd::assess::AssessArgs),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
+    /// 备份数据库和证明材料到一个文件 (back up the database and evidence files)
+    Backup(cmd::backup::BackupArgs),
+    /// 从备份文件恢复到空数据库 (restore a backup into an empty database)
+    Restore(cmd::backup::RestoreArgs),
+    /// 数据库：迁移到 PostgreSQL (database operations)
+    #[command(subcommand)]
+    Db(cmd::db::DbCmd),
     /// 配置：检查生效的配置 (configuration)
     #[command(subcommand)]
     Config(cmd::config::ConfigCmd),
@@ -90,6 +97,9 @@ fn main() -> ExitCode {
         Command::Report(c) => cmd::report::run(&cli.global, c),
         Command::Migrate => cmd::db::migrate(&cli.global),
         Command::Config(c) => cmd::config::run(&cfg, c),
+        Command::Backup(a) => cmd::backup::backup(&cli.global, a),
+        Command::Restore(a) => cmd::backup::restore(&cli.global, a),
+        Command::Db(c) => cmd::db::run(&cli.global, c),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };
     match result {

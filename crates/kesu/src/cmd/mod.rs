@@ -1,6 +1,7 @@
 //! Subcommands. One file per command group; each `run` parses, calls a library, prints.
 
 pub mod assess;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -66,6 +67,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             return match s {
                 kesu_store::StoreError::BadUrl { .. } => 64,
                 kesu_store::StoreError::Connect { .. } => 69,
+                kesu_store::StoreError::Unavailable(_) => 69,
                 _ if s.is_bad_input() => 65,
                 _ => 1,
             };
