@@ -20,6 +20,7 @@
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
 pub mod error;
+pub mod jobs;
 pub mod ops;
 
 pub use error::{Error, Result};

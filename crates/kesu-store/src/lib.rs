@@ -29,6 +29,7 @@ pub mod migrations;
 pub mod plans;
 pub mod regions;
 pub mod reporting;
+pub mod scheduled;
 pub mod stats;
 pub mod survey;
 pub mod testing;

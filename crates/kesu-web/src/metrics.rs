@@ -58,6 +58,19 @@ fn describe() {
     describe_counter!(LOGIN_FAILURES, "Refused sign-ins by reason");
     describe_gauge!(POOL_CONNECTIONS, "Database connections by pool and state");
     describe_gauge!(POOL_MAX, "Most connections a pool opens");
+    describe_counter!(
+        kesu_app::jobs::RUNS,
+        "Scheduled job runs by job and outcome"
+    );
+    describe_histogram!(
+        kesu_app::jobs::SECONDS,
+        metrics::Unit::Seconds,
+        "Time a scheduled job ran"
+    );
+    describe_gauge!(
+        kesu_app::jobs::LAST_SUCCESS,
+        "Unix time of a scheduled job's last successful run"
+    );
     describe_histogram!(
         kesu_store::stats::WRITE_WAIT,
         metrics::Unit::Seconds,

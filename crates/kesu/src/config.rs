@@ -620,6 +620,21 @@ impl Config {
         }
     }
 
+    /// What `kesu serve` runs on a schedule: reminders, session sweeps, and the nightly backup
+    /// when `backup_at` is set.
+    pub fn jobs_plan(&self) -> kesu_app::jobs::Plan {
+        kesu_app::jobs::Plan {
+            backup: self.backup_at.map(|at| kesu_app::jobs::BackupPlan {
+                at,
+                dir: self.backup_dir.clone(),
+                keep: self.backup_keep,
+                url: self.database_url.clone(),
+                files_dir: self.data_dir.join("files"),
+            }),
+            ..kesu_app::jobs::Plan::default()
+        }
+    }
+
     pub fn source_label(s: Source) -> &'static str {
         s.label()
     }
