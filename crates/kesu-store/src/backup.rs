@@ -63,7 +63,7 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 /// `VACUUM INTO` while others keep reading and writing: written to a temporary name, synced,
 /// made private (0600), then renamed. It needs free space about the size of the database.
 pub async fn sqlite_snapshot(db: &Db, dest: &Path) -> StoreResult<()> {
-    let Db::Sqlite(p) = db else {
+    let Db::Sqlite(p, ..) = db else {
         return Err(StoreError::Invalid(
             "VACUUM INTO 只适用于 SQLite (SQLite only)".into(),
         ));
@@ -299,7 +299,7 @@ pub async fn postgres_restore(db: &Db, url: &str, dump: &Path) -> StoreResult<()
 /// PostgreSQL restore goes only into a database without any.
 pub async fn table_count(db: &Db) -> StoreResult<i64> {
     Ok(match db {
-        Db::Sqlite(p) => sqlx::query_scalar(
+        Db::Sqlite(p, ..) => sqlx::query_scalar(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         )
         .fetch_one(p)

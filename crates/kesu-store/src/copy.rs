@@ -494,7 +494,7 @@ pub async fn postgres_sums(c: &mut PgConnection, tables: &[Table]) -> StoreResul
 /// The tables of `db`, as its catalog describes them.
 pub async fn tables(db: &Db) -> StoreResult<Vec<Table>> {
     match db {
-        Db::Sqlite(p) => sqlite_tables(&mut *p.acquire().await?).await,
+        Db::Sqlite(p, ..) => sqlite_tables(&mut *p.acquire().await?).await,
         Db::Postgres(p) => postgres_tables(&mut *p.acquire().await?).await,
     }
 }
@@ -509,7 +509,7 @@ pub async fn checksums(db: &Db) -> StoreResult<Vec<TableSum>> {
 /// copy's.
 pub async fn checksums_with(db: &Db, tables: &[Table]) -> StoreResult<Vec<TableSum>> {
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, ..) => {
             let mut tx = p.begin().await?;
             let sums = sqlite_sums(&mut tx, tables).await?;
             tx.rollback().await?;
@@ -591,7 +591,7 @@ pub async fn sqlite_to_postgres(
     dst: &Db,
     progress: &mut (dyn FnMut(&str, u64) + Send),
 ) -> StoreResult<CopyReport> {
-    let (Db::Sqlite(sp), Db::Postgres(dp)) = (src, dst) else {
+    let (Db::Sqlite(sp, ..), Db::Postgres(dp)) = (src, dst) else {
         return Err(StoreError::Invalid(
             "只能从 SQLite 复制到 PostgreSQL (copy goes from SQLite to PostgreSQL)".into(),
         ));

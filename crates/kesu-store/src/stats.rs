@@ -34,7 +34,7 @@ impl PoolUse {
 /// The pool's connections right now (no query).
 pub fn pool_use(db: &Db) -> PoolUse {
     let (open, idle, max) = match db {
-        Db::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        Db::Sqlite(p, ..) => (p.size(), p.num_idle(), p.options().get_max_connections()),
         Db::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
     };
     PoolUse {

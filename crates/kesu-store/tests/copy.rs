@@ -14,7 +14,7 @@ use time::macros::datetime;
 
 fn pool(db: &Db) -> &sqlx::SqlitePool {
     match db {
-        Db::Sqlite(p) => p,
+        Db::Sqlite(p, ..) => p,
         Db::Postgres(_) => panic!("a SQLite source is expected"),
     }
 }
