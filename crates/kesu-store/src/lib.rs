@@ -28,6 +28,7 @@ pub mod indicators;
 pub mod migrations;
 pub mod plans;
 pub mod regions;
+pub mod replica;
 pub mod reporting;
 pub mod scheduled;
 pub mod stats;

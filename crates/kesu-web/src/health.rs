@@ -2,7 +2,8 @@
 //!
 //! - `/healthz`: the process answers (200), nothing else is checked — restart it if this fails.
 //! - `/readyz`: the database answers within two seconds and has exactly the migrations this
-//!   binary brings (200), else 503 — send it no traffic until this passes.
+//!   binary brings (200), else 503 — send it no traffic until this passes. With read replicas,
+//!   a primary that does not answer while a replica does is `read-only` (200: reads work).
 //! - `/metrics`: Prometheus text format, only for clients in the configured allow-list
 //!   (loopback by default); to anyone else it does not exist (404).
 
@@ -51,10 +52,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
         ),
         Err(e) => {
             tracing::warn!(cause = %crate::observe::chain(&e), "readiness: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"status": "not ready", "database": "unreachable"}),
-            )
+            // With a replica answering, the server still serves reads.
+            let replica = match &state.replicas {
+                Some(set) => set.pick(None).await.is_some(),
+                None => false,
+            };
+            if replica {
+                (
+                    StatusCode::OK,
+                    json!({"status": "read-only", "database": "unreachable", "replica": "ok"}),
+                )
+            } else {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"status": "not ready", "database": "unreachable"}),
+                )
+            }
         }
     };
     (status, axum::Json(body)).into_response()
@@ -67,7 +80,13 @@ async fn metrics(
     if !state.observe.may_scrape(client.and_then(|c| c.0.0)) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match crate::metrics::render(&[("primary", &state.db)]) {
+    let mut pools = vec![("primary".to_string(), state.db.clone())];
+    if let Some(set) = &state.replicas {
+        for (i, db) in set.pools().into_iter().enumerate() {
+            pools.push((format!("replica-{}", i + 1), db));
+        }
+    }
+    match crate::metrics::render(&pools) {
         Some(text) => (
             [(
                 header::CONTENT_TYPE,

@@ -22,6 +22,7 @@ pub mod health;
 pub mod metrics;
 pub mod observe;
 pub mod pages;
+pub mod replica;
 pub mod sheets;
 
 use axum::Router;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub write_gate: Option<Arc<tokio::sync::Semaphore>>,
     /// Metrics allow-list and trusted proxies (see [`observe`]).
     pub observe: Arc<observe::Settings>,
+    /// PostgreSQL read replicas, when configured (see [`replica`]).
+    pub replicas: Option<Arc<kesu_store::replica::Replicas>>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             clock: Arc::new(None),
             write_gate,
             observe: Arc::default(),
+            replicas: None,
         }
     }
 
@@ -100,6 +104,10 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             AppError::Internal("panic".into()).into_page()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            replica::route,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             observe::request,

@@ -59,6 +59,10 @@ fn describe() {
     describe_gauge!(POOL_CONNECTIONS, "Database connections by pool and state");
     describe_gauge!(POOL_MAX, "Most connections a pool opens");
     describe_counter!(
+        crate::replica::READS,
+        "Reads routed to the primary or a read replica"
+    );
+    describe_counter!(
         kesu_app::jobs::RUNS,
         "Scheduled job runs by job and outcome"
     );
@@ -110,13 +114,14 @@ pub fn login_outcome(status: StatusCode) {
 }
 
 /// The metrics in Prometheus' text format, with the pools read now.
-pub fn render(pools: &[(&'static str, &kesu_store::Db)]) -> Option<String> {
+pub fn render(pools: &[(String, kesu_store::Db)]) -> Option<String> {
     let h = handle()?;
     for (name, db) in pools {
         let u = kesu_store::stats::pool_use(db);
-        metrics::gauge!(POOL_CONNECTIONS, "pool" => *name, "state" => "busy").set(u.busy());
-        metrics::gauge!(POOL_CONNECTIONS, "pool" => *name, "state" => "idle").set(u.idle);
-        metrics::gauge!(POOL_MAX, "pool" => *name).set(u.max);
+        let pool = name.clone();
+        metrics::gauge!(POOL_CONNECTIONS, "pool" => pool.clone(), "state" => "busy").set(u.busy());
+        metrics::gauge!(POOL_CONNECTIONS, "pool" => pool.clone(), "state" => "idle").set(u.idle);
+        metrics::gauge!(POOL_MAX, "pool" => pool).set(u.max);
     }
     h.run_upkeep();
     Some(h.render())

@@ -612,12 +612,19 @@ impl Config {
         self.sources.get(key).copied().unwrap_or(Source::Default)
     }
 
-    /// What the web layer needs to know about the network around it.
-    pub fn web_settings(&self) -> kesu_web::observe::Settings {
-        kesu_web::observe::Settings {
+    /// Set what the web platform takes from the configuration: secure cookies, the metrics
+    /// allow-list and trusted proxies, the read replicas of `state.db`.
+    pub fn apply_to(&self, state: &mut kesu_web::AppState) -> anyhow::Result<()> {
+        state.secure_cookies = self.secure_cookies;
+        state.observe = std::sync::Arc::new(kesu_web::observe::Settings {
             metrics_allow: self.metrics_allow.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
+        });
+        if !self.read_database_urls.is_empty() {
+            let set = kesu_store::replica::Replicas::new(&state.db, &self.read_database_urls)?;
+            state.replicas = Some(std::sync::Arc::new(set));
         }
+        Ok(())
     }
 
     /// What `kesu serve` runs on a schedule: reminders, session sweeps, and the nightly backup

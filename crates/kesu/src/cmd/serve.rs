@@ -21,8 +21,7 @@ pub fn run(cfg: &crate::config::Config) -> anyhow::Result<()> {
     rt.block_on(async {
         let db = kesu_store::Db::open(&cfg.database_url).await?;
         let mut state = kesu_web::AppState::new(db.clone(), cfg.data_dir.join("files"));
-        state.secure_cookies = cfg.secure_cookies;
-        state.observe = std::sync::Arc::new(cfg.web_settings());
+        cfg.apply_to(&mut state)?;
         let _jobs = kesu_app::jobs::start(kesu_app::Ctx::new(db.clone()), cfg.jobs_plan());
         serve(state, cfg.bind).await?;
         db.close().await;
