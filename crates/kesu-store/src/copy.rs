@@ -448,47 +448,45 @@ impl Summer {
     }
 }
 
+/// A row's fields, each read as its column's kind by `read`.
+fn fields<R>(
+    row: &R,
+    t: &Table,
+    read: fn(&R, usize, Kind) -> Result<Field, sqlx::Error>,
+) -> StoreResult<Vec<Field>> {
+    t.columns
+        .iter()
+        .enumerate()
+        .map(|(i, (n, k))| read(row, i, *k).map_err(|e| decode_err(&t.name, n, e)))
+        .collect()
+}
+
+/// Row counts and checksums of `tables` on connection `$c`, rows read by `$read`: the one loop
+/// of [`sqlite_sums`] and [`postgres_sums`] (the connection types differ, not the steps).
+macro_rules! sums {
+    ($c:expr, $tables:expr, $postgres:expr, $read:expr) => {{
+        let mut out = Vec::new();
+        for t in $tables {
+            let mut sum = Summer::new(&t.name);
+            let mut rows = sqlx::query(sql(select_sql(t, $postgres))).fetch(&mut *$c);
+            while let Some(row) = rows.try_next().await? {
+                sum.add(&fields(&row, t, $read)?);
+            }
+            out.push(sum.finish());
+        }
+        Ok(out)
+    }};
+}
+
 /// Row counts and checksums of `tables` on a SQLite connection (inside a read transaction for
 /// a consistent view).
 pub async fn sqlite_sums(c: &mut SqliteConnection, tables: &[Table]) -> StoreResult<Vec<TableSum>> {
-    let mut out = Vec::new();
-    for t in tables {
-        let mut sum = Summer::new(&t.name);
-        let q = select_sql(t, false);
-        let mut rows = sqlx::query(sql(q)).fetch(&mut *c);
-        while let Some(row) = rows.try_next().await? {
-            let fields = t
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, (n, k))| sqlite_field(&row, i, *k).map_err(|e| decode_err(&t.name, n, e)))
-                .collect::<StoreResult<Vec<_>>>()?;
-            sum.add(&fields);
-        }
-        out.push(sum.finish());
-    }
-    Ok(out)
+    sums!(c, tables, false, sqlite_field)
 }
 
 /// Row counts and checksums of `tables` on a PostgreSQL connection.
 pub async fn postgres_sums(c: &mut PgConnection, tables: &[Table]) -> StoreResult<Vec<TableSum>> {
-    let mut out = Vec::new();
-    for t in tables {
-        let mut sum = Summer::new(&t.name);
-        let q = select_sql(t, true);
-        let mut rows = sqlx::query(sql(q)).fetch(&mut *c);
-        while let Some(row) = rows.try_next().await? {
-            let fields = t
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, (n, k))| pg_field(&row, i, *k).map_err(|e| decode_err(&t.name, n, e)))
-                .collect::<StoreResult<Vec<_>>>()?;
-            sum.add(&fields);
-        }
-        out.push(sum.finish());
-    }
-    Ok(out)
+    sums!(c, tables, true, pg_field)
 }
 
 /// The tables of `db`, as its catalog describes them.
@@ -652,14 +650,7 @@ pub async fn sqlite_to_postgres(
             let q = select_sql(t, false);
             let mut rows = sqlx::query(sql(q)).fetch(&mut *from);
             while let Some(row) = rows.try_next().await? {
-                let fields = t
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (n, k))| {
-                        sqlite_field(&row, i, *k).map_err(|e| decode_err(&t.name, n, e))
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
+                let fields = fields(&row, t, sqlite_field)?;
                 if fields
                     .iter()
                     .any(|f| matches!(f, Field::Text(s) if s.contains('\0')))

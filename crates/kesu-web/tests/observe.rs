@@ -86,21 +86,12 @@ async fn lead_slot(w: &World) -> kesu_store::reporting::Slot {
         .unwrap()
 }
 
-fn reporter_of(w: &World, unit: i64) -> String {
-    w.users
-        .iter()
-        .find(|(_, (r, _, u))| *r == kesu_core::authz::Role::Reporter && *u == Some(unit))
-        .unwrap()
-        .0
-        .clone()
-}
-
 #[tokio::test]
 async fn a_saved_report_has_the_request_id_in_its_response_log_line_and_audit_row() {
     kesu_store::testing::each_backend(|db| async move {
         let w = common::world(db).await;
         let slot = lead_slot(&w).await;
-        let cookie = w.login(&reporter_of(&w, slot.unit_id)).await;
+        let cookie = w.login(&w.reporter_of(slot.unit_id)).await;
         let mut id = String::new();
         let log = logged(LogFormat::Json, async {
             let req = Request::put(format!("/api/v1/reports/{}", slot.id))
@@ -165,7 +156,7 @@ async fn behind_a_trusted_proxy_the_audit_log_records_the_forwarded_client() {
             ..Settings::default()
         });
         let slot = lead_slot(&w).await;
-        let cookie = w.login(&reporter_of(&w, slot.unit_id)).await;
+        let cookie = w.login(&w.reporter_of(slot.unit_id)).await;
         let req = Request::put(format!("/api/v1/reports/{}", slot.id))
             .header(header::COOKIE, &cookie)
             .header(header::CONTENT_TYPE, "application/json")

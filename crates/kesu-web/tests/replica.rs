@@ -120,13 +120,7 @@ async fn reporter(w: &World) -> (String, i64) {
         .into_iter()
         .find(|s| s.role == "lead")
         .unwrap();
-    let user = w
-        .users
-        .iter()
-        .find(|(_, (r, _, u))| *r == kesu_core::authz::Role::Reporter && *u == Some(slot.unit_id))
-        .unwrap()
-        .0
-        .clone();
+    let user = w.reporter_of(slot.unit_id);
     (w.login(&user).await, slot.id)
 }
 
