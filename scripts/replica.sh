@@ -46,6 +46,7 @@ replica_start() {
   export KESU_TEST_PG_URL="postgres://kesu@localhost/postgres?host=$REPL_DIR/p"
   export KESU_TEST_PG_REPLICA_URL="postgres://kesu@localhost/postgres?host=$REPL_DIR/r"
   trap replica_stop EXIT
+  trap 'replica_stop; exit 143' INT TERM
   local standby
   standby=$(psql "$KESU_TEST_PG_REPLICA_URL" -Atc 'SELECT pg_is_in_recovery()')
   [ "$standby" = t ] || { echo "replica.sh: the replica is not a standby" >&2; return 1; }
