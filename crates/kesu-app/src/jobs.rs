@@ -69,6 +69,8 @@ pub struct Plan {
     /// Daily reminders, China time.
     pub reminders_at: Time,
     pub sessions_every: Duration,
+    /// A session unused this long has ended (the web's session limit).
+    pub session_idle: time::Duration,
     pub backup: Option<BackupPlan>,
 }
 
@@ -77,6 +79,7 @@ impl Default for Plan {
         Self {
             reminders_at: time::macros::time!(08:00),
             sessions_every: Duration::from_secs(3600),
+            session_idle: time::Duration::hours(12),
             backup: None,
         }
     }
@@ -126,18 +129,12 @@ async fn run_claimed(ctx: &Ctx, plan: &Plan, job: Job) -> Result<Outcome> {
     match job {
         Job::Reminders => {
             let today = ctx.today();
-            // Once harden-scope is merged: crate::reporting::send_due_soon_reminders(ctx).
-            let soon = kesu_store::reporting::remind_due_soon(
-                &ctx.db,
-                today,
-                kesu_core::report::WARN_DAYS,
-            )
-            .await?;
+            let soon = crate::reporting::send_due_soon_reminders(ctx).await?;
             let overdue = scheduled::remind_overdue(&ctx.db, today).await?;
             Ok(Outcome::Done(format!("due_soon={soon} overdue={overdue}")))
         }
         Job::Sessions => {
-            let n = scheduled::purge_sessions(&ctx.db, ctx.now()).await?;
+            let n = scheduled::purge_sessions(&ctx.db, ctx.now(), plan.session_idle).await?;
             Ok(Outcome::Done(format!("removed={n}")))
         }
         Job::Backup => {

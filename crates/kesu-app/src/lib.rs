@@ -19,9 +19,11 @@
 //! grows large gets a directory. No SQL here (that is `kesu-store`), no axum or askama (that is
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
+pub mod audit;
 pub mod error;
 pub mod jobs;
 pub mod ops;
+pub mod reporting;
 
 pub use error::{Error, Result};
 

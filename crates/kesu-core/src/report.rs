@@ -297,6 +297,13 @@ pub fn light(state: ReportState, submitted_on: Option<Date>, today: Date, due: D
     }
 }
 
+/// Whether an open report (not handed in) is due within [`WARN_DAYS`] days from `today`: the
+/// "due soon" reminder.
+pub fn due_soon(state: ReportState, today: Date, due: Date) -> bool {
+    let days = (due - today).whole_days();
+    state.editable() && (0..=WARN_DAYS).contains(&days)
+}
+
 /// Whether a slot counts as late: not handed in after the due date, or handed in after it.
 pub fn is_late(state: ReportState, submitted_on: Option<Date>, today: Date, due: Date) -> bool {
     if state.handed_in() {
@@ -344,6 +351,20 @@ mod tests {
         assert_eq!(b, date!(2024 - 06 - 30));
         let (_, b) = Period::parse("2024").unwrap().dates();
         assert_eq!(b, date!(2024 - 12 - 31));
+    }
+
+    #[test]
+    fn a_reminder_is_due_in_the_last_days_before_the_due_date_for_open_reports_only() {
+        let due = date!(2025 - 04 - 15);
+        assert!(due_soon(ReportState::Draft, date!(2025 - 04 - 12), due));
+        assert!(due_soon(ReportState::NotStarted, due, due));
+        assert!(!due_soon(ReportState::Draft, date!(2025 - 04 - 11), due));
+        assert!(!due_soon(ReportState::Draft, date!(2025 - 04 - 16), due));
+        assert!(!due_soon(
+            ReportState::Submitted,
+            date!(2025 - 04 - 14),
+            due
+        ));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub async fn open_sqlite_readonly(path: &Path) -> StoreResult<Db> {
             url: path.display().to_string(),
             source: e,
         })?;
-    Ok(Db::Sqlite(pool))
+    Ok(Db::Sqlite(pool, crate::db::WriteGate::new()))
 }
 
 /// How to reach the database of `url` with libpq's tools: environment variables (the password

@@ -53,6 +53,10 @@ pub enum StoreError {
     /// installed, a dump that did not finish); the message says what to do.
     #[error("{0}")]
     Unavailable(String),
+
+    /// A write waited its turn for SQLite's one writer longer than [`crate::db::WRITE_QUEUE`].
+    #[error("数据库繁忙，请稍后再试 (database busy)")]
+    Busy,
 }
 
 /// One bad row of an import file.

@@ -7,7 +7,7 @@
 macro_rules! on_db {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Sqlite($p, _) => $body,
             $crate::Db::Postgres(primary) => {
                 let routed = $crate::replica::reader(primary);
                 let $p = &routed;
@@ -22,7 +22,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c: &mut sqlx::SqliteConnection = &mut *t;
                 $body
             }

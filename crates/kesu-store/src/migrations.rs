@@ -36,6 +36,8 @@ pub const ALL: &[Embedded] = &[
     migration!(5, "0005_indicators"),
     migration!(6, "0006_survey"),
     migration!(7, "0007_assessment"),
+    migration!(8, "0008_audit_account_region"),
+    migration!(9, "0009_signin"),
 ];
 
 /// Which dialect a migrator is built for.

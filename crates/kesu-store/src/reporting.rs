@@ -13,6 +13,14 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+mod evidence;
+mod notifications;
+
+pub use evidence::{
+    Attachment, NewAttachment, add_attachment, attachment, attachments, remove_attachment,
+};
+pub use notifications::{Notification, mark_read, notifications, remind_due_soon, unread_count};
+
 /// China keeps one offset all year (+08:00): "today" and "submitted on" are dates there.
 pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Ok(o) => o,
@@ -452,7 +460,8 @@ pub struct ReportChange {
 
 /// Apply a transition to a report at `now`: check the version, the state rule and the dates, write the
 /// new state, content and values, the history row, the audit row and the notifications.
-/// Returns the new version.
+/// Returns the new version. One report only: a lead unit's acceptance that settles its
+/// cooperating units' input is [`accept_with_inputs`].
 pub async fn change(
     db: &Db,
     report_id: i64,
@@ -462,9 +471,9 @@ pub async fn change(
     by: &AuditActor,
 ) -> StoreResult<i64> {
     let mut tx = db.begin().await?;
-    let v = change_in(&mut tx, report_id, t, ch, now, by).await?;
+    let v = change_in(&mut tx, report_id, t, ch, Evidence::None, now, by).await?;
     tx.commit().await?;
-    Ok(v)
+    Ok(v.version)
 }
 
 /// Several changes in one transaction: all are made or none (the bulk-entry upload).
@@ -477,10 +486,90 @@ pub async fn change_many(
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(changes.len());
     for (id, t, ch) in changes {
-        out.push(change_in(&mut tx, *id, *t, ch, now, by).await?);
+        out.push(
+            change_in(&mut tx, *id, *t, ch, Evidence::None, now, by)
+                .await?
+                .version,
+        );
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// Accept a lead unit's report and, in the same transaction, each of `inputs` (its cooperating
+/// or responsible units' reports on the same task and round) that is still submitted: each
+/// through the same transition, with its own history row, audit row and notification. The
+/// caller has chosen `inputs` among the reports the reviewer may review; reports of another
+/// task or round, lead reports and reports no longer submitted are left as they are. Returns
+/// the lead report's new version and the ids of the inputs accepted.
+pub async fn accept_with_inputs(
+    db: &Db,
+    lead_id: i64,
+    ch: &ReportChange,
+    inputs: &[i64],
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<(i64, Vec<i64>)> {
+    let mut tx = db.begin().await?;
+    let lead = slot_in(&mut tx, lead_id).await?;
+    let v = change_in(
+        &mut tx,
+        lead_id,
+        Transition::Accept,
+        ch,
+        Evidence::None,
+        now,
+        by,
+    )
+    .await?;
+    let mut settled = Vec::new();
+    for id in inputs {
+        let s = slot_in(&mut tx, *id).await?;
+        if s.round_id != lead.round_id
+            || s.task_id != lead.task_id
+            || s.role == "lead"
+            || s.state() != ReportState::Submitted
+        {
+            continue;
+        }
+        let input = ReportChange {
+            expected_version: s.version,
+            reason: Some(format!(
+                "随牵头单位（{}）的报告一并通过 (accepted with the lead unit's report)",
+                lead.unit_name
+            )),
+            ..Default::default()
+        };
+        change_in(
+            &mut tx,
+            *id,
+            Transition::Accept,
+            &input,
+            Evidence::None,
+            now,
+            by,
+        )
+        .await?;
+        settled.push(*id);
+    }
+    tx.commit().await?;
+    Ok((v.version, settled))
+}
+
+/// What a change does to the report's evidence files besides its state and content.
+enum Evidence<'a> {
+    None,
+    /// A file whose bytes the caller has stored by hash.
+    Add(&'a NewAttachment),
+    /// An attachment of the report, by id.
+    Remove(i64),
+}
+
+/// What [`change_in`] did.
+struct Changed {
+    version: i64,
+    /// The attachment added, if any.
+    attachment: Option<i64>,
 }
 
 async fn change_in(
@@ -488,15 +577,18 @@ async fn change_in(
     report_id: i64,
     t: Transition,
     ch: &ReportChange,
+    evidence: Evidence<'_>,
     now: OffsetDateTime,
     by: &AuditActor,
-) -> StoreResult<i64> {
+) -> StoreResult<Changed> {
     let today = china_date(now);
     // Read inside the transaction: a second pooled connection per writer would starve the
     // pool under load.
     let s = slot_in(tx, report_id).await?;
     let round = round_in(tx, s.round_id).await?;
     let from = s.state();
+    // Adding or removing evidence is writing the report: the rule of a save (editable state,
+    // not past the lock date without an exception).
     let to = report::apply(
         from,
         t,
@@ -580,6 +672,11 @@ async fn change_in(
             .map(|r| r.rows_affected()))?;
         }
     }
+    let file = evidence::apply(tx, report_id, &evidence, now, by).await?;
+    let history_action = match &file {
+        Some(f) => f.action.to_string(),
+        None => format!("{t:?}").to_lowercase(),
+    };
     let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
         "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
     )
@@ -601,7 +698,7 @@ async fn change_in(
     .bind(version)
     .bind(now)
     .bind(&by.name)
-    .bind(format!("{t:?}").to_lowercase())
+    .bind(&history_action)
     .bind(from.as_str())
     .bind(to.as_str())
     .bind(&ch.reason)
@@ -611,22 +708,6 @@ async fn change_in(
     .await
     .map(|r| r.rows_affected())
     })?;
-    // A lead unit's report accepted: its cooperating units' submitted reports are settled too.
-    if t == Transition::Accept && s.role == "lead" {
-        on_tx!(&mut *tx, |c| sqlx::query(
-            "UPDATE report SET state = $1, version = version + 1, updated_at = $2, updated_by = $3
-             WHERE round_id = $4 AND task_id = $5 AND role <> 'lead' AND state = $6"
-        )
-        .bind(ReportState::Accepted.as_str())
-        .bind(now)
-        .bind(&by.name)
-        .bind(s.round_id)
-        .bind(s.task_id)
-        .bind(ReportState::Submitted.as_str())
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    }
     let note = match t {
         Transition::Return => Some((
             "report_returned",
@@ -682,19 +763,25 @@ async fn change_in(
         .map(|r| r.rows_affected()))?;
     }
     let before = json!({"state": from.as_str(), "version": s.version, "content": old_content});
-    let after = json!({"state": to.as_str(), "version": version, "content": new_content,
+    let mut after = json!({"state": to.as_str(), "version": version, "content": new_content,
         "values": values_json, "reason": ch.reason});
+    if let (Some(f), Some(obj)) = (&file, after.as_object_mut()) {
+        obj.insert("attachment".into(), f.detail.clone());
+    }
     audit::record_in_region(
         tx,
         by,
         Some(&s.region_code),
-        &format!("report.{}", format!("{t:?}").to_lowercase()),
+        &format!("report.{history_action}"),
         &format!("report:{report_id}"),
         Some(&before),
         Some(&after),
     )
     .await?;
-    Ok(version)
+    Ok(Changed {
+        version,
+        attachment: file.filter(|f| f.action == "attach").map(|f| f.id),
+    })
 }
 
 /// Let a unit submit after the lock date (an office's exception), audited.
@@ -721,178 +808,6 @@ pub async fn grant_exception(db: &Db, report_id: i64, by: &AuditActor) -> StoreR
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// An evidence file of a report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Attachment {
-    pub id: i64,
-    pub report_id: i64,
-    pub sha256: String,
-    pub file_name: String,
-    pub mime: String,
-    pub size: i64,
-    pub uploaded_by: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-from_row!(Attachment {
-    id: i64,
-    report_id: i64,
-    sha256: String,
-    file_name: String,
-    mime: String,
-    size: i64,
-    uploaded_by: String,
-    at: OffsetDateTime,
-});
-
-/// Record an evidence file (its bytes are already stored by hash by the caller).
-pub async fn add_attachment(
-    db: &Db,
-    report_id: i64,
-    sha256: &str,
-    file_name: &str,
-    mime: &str,
-    size: i64,
-    by: &AuditActor,
-) -> StoreResult<i64> {
-    let s = slot(db, report_id).await?;
-    if !s.state().editable() {
-        return Err(StoreError::Conflict(format!(
-            "报告当前状态为“{}”，不能添加附件 (report not editable)",
-            s.state().zh()
-        )));
-    }
-    let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
-        "INSERT INTO attachment (report_id, sha256, file_name, mime, size, uploaded_by, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
-    )
-    .bind(report_id)
-    .bind(sha256)
-    .bind(file_name)
-    .bind(mime)
-    .bind(size)
-    .bind(&by.name)
-    .bind(now)
-    .fetch_one(&mut *c)
-    .await)?;
-    audit::record_in_region(
-        &mut tx,
-        by,
-        Some(&s.region_code),
-        "report.attach",
-        &format!("report:{report_id}"),
-        None,
-        Some(&json!({"attachment": id, "file": file_name, "sha256": sha256, "size": size})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-pub async fn attachments(db: &Db, report_id: i64) -> StoreResult<Vec<Attachment>> {
-    Ok(on_db!(db, |p| sqlx::query_as(
-        "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at
-         FROM attachment WHERE report_id = $1 ORDER BY id"
-    )
-    .bind(report_id)
-    .fetch_all(p)
-    .await)?)
-}
-
-pub async fn attachment(db: &Db, id: i64) -> StoreResult<Attachment> {
-    let a: Option<Attachment> = on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at FROM attachment WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(p)
-    .await
-    })?;
-    a.ok_or(StoreError::NotFound {
-        what: "附件",
-        key: id.to_string(),
-    })
-}
-
-/// A notification.
-#[derive(Debug, Clone, Serialize)]
-pub struct Notification {
-    pub id: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub kind: String,
-    pub message: String,
-    pub link: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub read_at: Option<OffsetDateTime>,
-}
-from_row!(Notification {
-    id: i64,
-    at: OffsetDateTime,
-    kind: String,
-    message: String,
-    link: Option<String>,
-    read_at: Option<OffsetDateTime>,
-});
-
-pub async fn notifications(db: &Db, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
-    Ok(on_db!(db, |p| sqlx::query_as(
-        "SELECT id, at, kind, message, link, read_at FROM notification WHERE user_id = $1
-         ORDER BY id DESC LIMIT $2"
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?)
-}
-
-pub async fn unread_count(db: &Db, user_id: i64) -> StoreResult<i64> {
-    Ok(on_db!(db, |p| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notification WHERE user_id = $1 AND read_at IS NULL"
-    )
-    .bind(user_id)
-    .fetch_one(p)
-    .await)?)
-}
-
-pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
-    on_db!(db, |p| sqlx::query(
-        "UPDATE notification SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL"
-    )
-    .bind(OffsetDateTime::now_utc())
-    .bind(user_id)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// "Due soon" reminders: for each open slot of a round due within `days` of `today`, one
-/// notification per account of its unit, at most once per round and unit.
-pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64> {
-    let now = OffsetDateTime::now_utc();
-    let horizon = today + time::Duration::days(days);
-    let n = on_db!(db, |p| {
-        sqlx::query(
-        "INSERT INTO notification (user_id, at, kind, message, link)
-         SELECT DISTINCT a.id, $1, 'due_soon', '填报即将截止：' || r.title || '，截止日期 ' || CAST(r.due_date AS TEXT), '/rounds/' || CAST(r.id AS TEXT)
-         FROM reporting_round r JOIN report rp ON rp.round_id = r.id JOIN app_user a ON a.unit_id = rp.unit_id
-         WHERE r.due_date >= $2 AND r.due_date <= $3 AND rp.state IN ('not_started', 'draft', 'returned')
-           AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.user_id = a.id AND n.kind = 'due_soon'
-                           AND n.link = '/rounds/' || CAST(r.id AS TEXT))"
-    )
-    .bind(now)
-    .bind(today)
-    .bind(horizon)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    Ok(n)
 }
 
 fn invalid(m: impl Into<String>) -> StoreError {

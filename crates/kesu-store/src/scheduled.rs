@@ -31,12 +31,18 @@ pub async fn remind_overdue(db: &Db, today: Date) -> StoreResult<u64> {
     Ok(n)
 }
 
-/// Delete the sessions that have ended (past their expiry); returns how many.
-pub async fn purge_sessions(db: &Db, now: OffsetDateTime) -> StoreResult<u64> {
+/// Delete the sessions that have ended — past their lifetime, or unused for `idle` — as of
+/// `now`; returns how many. (Signing in sweeps them too; this catches the quiet hours.)
+pub async fn purge_sessions(
+    db: &Db,
+    now: OffsetDateTime,
+    idle: time::Duration,
+) -> StoreResult<u64> {
     Ok(on_db!(db, |p| sqlx::query(
-        "DELETE FROM session WHERE expires_at <= $1"
+        "DELETE FROM session WHERE expires_at <= $1 OR last_seen <= $2"
     )
     .bind(now)
+    .bind(now - idle)
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?)

@@ -6,11 +6,12 @@
 use crate::{Db, StoreResult};
 use std::time::Duration;
 
-/// Histogram: seconds a write waited for its turn (SQLite's single writer; PostgreSQL's pool).
+/// Histogram: seconds a write waited for its turn at SQLite's single writer (the write gate of
+/// `Db::begin`).
 pub const WRITE_WAIT: &str = "kesu_db_write_wait_seconds";
 
-/// Record how long a write waited before its transaction began. `Db::begin` calls this with
-/// the time from asking for the write permit to holding it.
+/// Record how long a write waited before its transaction began: `Db::begin` calls this with
+/// the time from asking for SQLite's write permit to holding it (or giving up).
 pub fn write_waited(waited: Duration) {
     metrics::histogram!(WRITE_WAIT).record(waited.as_secs_f64());
 }

@@ -1,9 +1,8 @@
 //! What an operator sees of each request: a request id, one log line, metrics.
 //!
 //! [`request`] is the outermost middleware. For every request it
-//! 1. finds the client: the peer address, or — when the peer is a configured trusted proxy — the
-//!    nearest untrusted address of `X-Forwarded-For` (the `ConnectInfo` the handlers read is
-//!    replaced by it, so login throttling and the audit log see the real client);
+//! 1. finds the client ([`crate::client_ip::resolve`]: the peer, or behind a trusted proxy the
+//!    nearest untrusted address of `X-Forwarded-For`), for the metrics allow-list;
 //! 2. mints a request id (an incoming `x-request-id` is kept only from a trusted proxy), makes it
 //!    available to the handlers through [`request_id`] (audit rows, error pages) and returns it
 //!    in the `x-request-id` response header;
@@ -16,7 +15,7 @@
 
 use crate::AppState;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
@@ -34,13 +33,11 @@ pub const UNMATCHED: &str = "<unmatched>";
 /// Routes asked by machines on a schedule, logged at `debug` when they succeed.
 const PROBES: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
-/// The network settings of the server (from the configuration).
+/// Who may read `/metrics` (from the configuration).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Who may read `/metrics` (client addresses); loopback by default.
+    /// Client addresses allowed to read `/metrics`; loopback by default.
     pub metrics_allow: Vec<IpNet>,
-    /// Reverse proxies whose `X-Forwarded-For` and `x-request-id` are believed; none by default.
-    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Default for Settings {
@@ -50,16 +47,11 @@ impl Default for Settings {
                 .iter()
                 .filter_map(|s| s.parse().ok())
                 .collect(),
-            trusted_proxies: Vec::new(),
         }
     }
 }
 
 impl Settings {
-    fn trusts(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|n| n.contains(&ip))
-    }
-
     /// May `client` read the metrics?
     pub fn may_scrape(&self, client: Option<IpAddr>) -> bool {
         client.is_some_and(|ip| self.metrics_allow.iter().any(|n| n.contains(&ip)))
@@ -84,22 +76,13 @@ pub async fn request(State(state): State<AppState>, mut req: Request, next: Next
     let started = Instant::now();
     // Install the recorder before the first thing is counted.
     let _ = crate::metrics::handle();
-    let settings = &state.observe;
+    let trusted = &state.trusted_proxies;
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let from_proxy = peer.is_some_and(|p| settings.trusts(p.ip()));
-    let client = peer.map(|p| match from_proxy {
-        true => forwarded_client(req.headers(), settings).unwrap_or(p.ip()),
-        false => p.ip(),
-    });
-    if let (Some(p), Some(c)) = (peer, client)
-        && c != p.ip()
-    {
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::new(c, 0)));
-    }
+    let from_proxy = peer.is_some_and(|p| trusted.contains(p.ip()));
+    let client = peer.map(|p| crate::client_ip::resolve(p.ip(), req.headers(), trusted));
     req.extensions_mut().insert(Client(client));
     let incoming = from_proxy
         .then(|| req.headers().get(REQUEST_ID_HEADER))
@@ -156,25 +139,6 @@ pub fn login_refusal(status: StatusCode) -> Option<&'static str> {
         StatusCode::TOO_MANY_REQUESTS => Some("locked_or_throttled"),
         _ => None,
     }
-}
-
-/// The client behind trusted proxies: walking `X-Forwarded-For` from the right (the hop nearest
-/// to us), the first address that is not itself a trusted proxy. Anything left of it was written
-/// by the client and proves nothing.
-fn forwarded_client(headers: &HeaderMap, settings: &Settings) -> Option<IpAddr> {
-    let hops: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        .ok()?;
-    hops.iter()
-        .rev()
-        .find(|ip| !settings.trusts(**ip))
-        .or(hops.first())
-        .copied()
 }
 
 /// An id we accept from a proxy: short, and made of characters that are safe in a log line and
@@ -264,29 +228,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn settings(proxies: &[&str]) -> Settings {
-        Settings {
-            trusted_proxies: proxies.iter().map(|p| p.parse().unwrap()).collect(),
-            ..Settings::default()
-        }
-    }
-
-    fn xff(v: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", v.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn the_client_is_the_nearest_address_no_trusted_proxy_wrote() {
-        let s = settings(&["10.0.0.0/8"]);
-        // The client claims 1.1.1.1; our proxy 10.0.0.2 saw 203.0.113.9.
-        let got = forwarded_client(&xff("1.1.1.1, 203.0.113.9, 10.0.0.2"), &s);
-        assert_eq!(got, Some("203.0.113.9".parse().unwrap()));
-        assert_eq!(forwarded_client(&xff("garbage"), &s), None);
-        assert_eq!(forwarded_client(&HeaderMap::new(), &s), None);
-    }
 
     #[test]
     fn metrics_are_for_loopback_unless_configured() {

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, PageError};
+use crate::routes::Routes;
 use askama::Template;
 use axum::Router;
 use axum::http::header;
@@ -17,7 +18,12 @@ use serde::Deserialize;
 type PageResult = Result<Response, PageError>;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    listed().into()
+}
+
+/// The page routes with their paths ([`crate::routes::all`]).
+pub fn listed() -> Routes<AppState> {
+    Routes::new()
         .route("/", get(rounds::home))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
@@ -45,6 +51,7 @@ pub fn routes() -> Router<AppState> {
             post(reports::upload_attachment),
         )
         .route("/attachments/{id}", get(reports::download_attachment))
+        .route("/attachments/{id}/delete", post(reports::remove_attachment))
         .route("/notifications", get(notifications::notifications))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/audit", get(audit::audit))
@@ -63,7 +70,7 @@ mod rounds;
 mod session;
 
 pub use audit::AuditQuery;
-pub use reports::{do_attach, do_transition, size_text};
+pub use reports::{do_attach, do_transition, parse_version, size_text};
 pub use rounds::{Counts, do_open_round, visible_rounds, visible_slots};
 pub use session::{LoginForm, do_login};
 

@@ -80,42 +80,30 @@ async fn the_session_sweep_removes_ended_sessions_only() {
     kesu_store::testing::each_backend(|db| async move {
         let w = common::world(db).await;
         let live = w.login("a_admin").await;
-        let user = kesu_store::accounts::user_by_name(&w.db, "a_viewer")
-            .await
-            .unwrap()
-            .unwrap();
-        // A session that ends in an hour (creating one sweeps those already ended).
-        kesu_store::accounts::create_session(
-            &w.db,
-            user.id,
-            &"0".repeat(64),
-            "csrf",
-            None,
-            time::Duration::hours(1),
-        )
-        .await
-        .unwrap();
-        // Two hours later: that one has ended, the twelve-hour sign-in has not.
-        let ctx = ctx_at(
-            &w.db,
-            time::OffsetDateTime::now_utc() + time::Duration::hours(2),
-        );
-        let r = done(
-            jobs::run(&ctx, &Plan::default(), Job::Sessions)
-                .await
-                .unwrap(),
-        );
-        assert_eq!(r, "removed=1");
-        let (s, _) = w.page(&live, "/").await;
-        assert_eq!(s, StatusCode::OK, "the live session still works");
+        w.login("a_viewer").await;
+        let plan = Plan {
+            session_idle: kesu_web::auth::SESSIONS.idle,
+            ..Plan::default()
+        };
+        // Now: both sessions are in use; nothing goes.
+        let now = Ctx::new(w.db.clone());
         assert_eq!(
-            done(
-                jobs::run(&ctx, &Plan::default(), Job::Sessions)
-                    .await
-                    .unwrap()
-            ),
+            done(jobs::run(&now, &plan, Job::Sessions).await.unwrap()),
             "removed=0"
         );
+        let (s, _) = w.page(&live, "/").await;
+        assert_eq!(s, StatusCode::OK);
+        // A day without use later: both have ended and are swept; the cookie no longer works.
+        let later = ctx_at(
+            &w.db,
+            time::OffsetDateTime::now_utc() + time::Duration::hours(24),
+        );
+        assert_eq!(
+            done(jobs::run(&later, &plan, Job::Sessions).await.unwrap()),
+            "removed=2"
+        );
+        let (s, _) = w.page(&live, "/").await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "back to the sign-in page");
     })
     .await;
 }

@@ -137,10 +137,8 @@ async fn a_request_id_sent_by_a_stranger_is_replaced_and_one_from_our_proxy_is_k
         };
         let res = send(&w, from("203.0.113.7:4000", forged())).await;
         assert_ne!(request_id(&res), "chosen-by-the-client");
-        w.state.observe = Arc::new(Settings {
-            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
-            ..Settings::default()
-        });
+        w.state.trusted_proxies =
+            Arc::new(kesu_web::client_ip::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap());
         let res = send(&w, from("10.0.0.2:4000", forged())).await;
         assert_eq!(request_id(&res), "chosen-by-the-client");
     })
@@ -151,10 +149,8 @@ async fn a_request_id_sent_by_a_stranger_is_replaced_and_one_from_our_proxy_is_k
 async fn behind_a_trusted_proxy_the_audit_log_records_the_forwarded_client() {
     kesu_store::testing::each_backend(|db| async move {
         let mut w = common::world(db).await;
-        w.state.observe = Arc::new(Settings {
-            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
-            ..Settings::default()
-        });
+        w.state.trusted_proxies =
+            Arc::new(kesu_web::client_ip::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap());
         let slot = lead_slot(&w).await;
         let cookie = w.login(&w.reporter_of(slot.unit_id)).await;
         let req = Request::put(format!("/api/v1/reports/{}", slot.id))
@@ -398,7 +394,6 @@ async fn metrics_name_requests_latencies_and_login_failures_for_loopback_only() 
         // Allowed once configured.
         w.state.observe = Arc::new(Settings {
             metrics_allow: vec!["192.0.2.0/24".parse().unwrap()],
-            ..Settings::default()
         });
         assert_eq!(
             send(&w, scrape("192.0.2.10:9")).await.status(),

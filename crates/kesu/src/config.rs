@@ -618,8 +618,16 @@ impl Config {
         state.secure_cookies = self.secure_cookies;
         state.observe = std::sync::Arc::new(kesu_web::observe::Settings {
             metrics_allow: self.metrics_allow.clone(),
-            trusted_proxies: self.trusted_proxies.clone(),
         });
+        let proxies: Vec<String> = self
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        state.trusted_proxies = std::sync::Arc::new(
+            kesu_web::client_ip::TrustedProxies::parse(&proxies)
+                .map_err(|e| anyhow::anyhow!("trusted_proxies：{e}"))?,
+        );
         if !self.read_database_urls.is_empty() {
             let set = kesu_store::replica::Replicas::new(&state.db, &self.read_database_urls)?;
             state.replicas = Some(std::sync::Arc::new(set));
@@ -638,6 +646,7 @@ impl Config {
                 url: self.database_url.clone(),
                 files_dir: self.data_dir.join("files"),
             }),
+            session_idle: kesu_web::auth::SESSIONS.idle,
             ..kesu_app::jobs::Plan::default()
         }
     }

@@ -1,11 +1,13 @@
 //! One unit's report in a round: `/reports/{id}` (the page, save and submit), the reviewer's
 //! return / accept / unlock, the admin's exception for filing after the lock date, and evidence
-//! attachments (upload to `/reports/{id}/attachments`, download from `/attachments/{id}`).
-//! [`do_transition`] and [`do_attach`] are shared with the API.
+//! attachments (upload to `/reports/{id}/attachments`, download from `/attachments/{id}`, remove
+//! with `/attachments/{id}/delete`). What the page shows comes from `kesu_app::reporting::view`
+//! (other units' reports only where the caller may open them). [`do_transition`] and
+//! [`do_attach`] are shared with the API.
 
 use super::{
-    CsrfForm, FlashQuery, Layout, PageResult, UserBar, audit_actor, check_csrf, light_class,
-    local_time, redirect_with, render, role_zh,
+    CsrfForm, FlashQuery, Layout, PageResult, UserBar, check_csrf, light_class, local_time,
+    redirect_with, render, role_zh,
 };
 use crate::auth::{Caller, ClientIp};
 use crate::error::AppError;
@@ -87,6 +89,8 @@ fn action_zh(a: &str) -> &'static str {
         "return" => "退回",
         "accept" => "通过",
         "unlock" => "解锁",
+        "attach" => "添加附件",
+        "detach" => "删除附件",
         _ => "修改",
     }
 }
@@ -105,14 +109,14 @@ pub(super) async fn report_page(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> PageResult {
-    let slot = access::report(&state, &caller, id, Action::Read).await?;
-    let r = reporting::round(&state.db, slot.round_id).await?;
+    let v = kesu_app::reporting::view(&access::ctx(&state), &access::app_caller(&caller, None), id)
+        .await?;
+    let (slot, r) = (v.slot, v.round);
     let l = Layout::new(&state, &caller).await?.with_flash(q.msg);
     let today = state.today();
     let st = slot.state();
-    let (content, return_reason) = reporting::content(&state.db, id).await?;
-    let values = reporting::values(&state.db, id)
-        .await?
+    let values = v
+        .values
         .into_iter()
         .map(|v| ValueView {
             target_id: v.target_id,
@@ -121,19 +125,19 @@ pub(super) async fn report_page(
             value_text: v.value.map(kesu_core::plan::fmt_num).unwrap_or_default(),
         })
         .collect();
-    let mut siblings = Vec::new();
-    for s in reporting::sibling_slots(&state.db, &slot).await? {
-        let (c, _) = reporting::content(&state.db, s.id).await?;
-        siblings.push(SiblingView {
-            role_zh: role_zh(&s.role),
-            state_zh: state_zh(&s.state),
-            content: (s.state().handed_in() && !c.is_empty()).then_some(c),
-            unit_name: s.unit_name,
-            state: s.state,
-        });
-    }
-    let attachments = reporting::attachments(&state.db, id)
-        .await?
+    let siblings = v
+        .siblings
+        .into_iter()
+        .map(|s| SiblingView {
+            role_zh: role_zh(&s.slot.role),
+            state_zh: state_zh(&s.slot.state),
+            content: s.content,
+            unit_name: s.slot.unit_name,
+            state: s.slot.state,
+        })
+        .collect();
+    let attachments = v
+        .attachments
         .into_iter()
         .map(|a| AttachmentView {
             id: a.id,
@@ -143,8 +147,8 @@ pub(super) async fn report_page(
             uploaded_by: a.uploaded_by,
         })
         .collect();
-    let history = reporting::history(&state.db, id)
-        .await?
+    let history = v
+        .history
         .into_iter()
         .map(|e| EventView {
             at: local_time(e.at),
@@ -177,8 +181,8 @@ pub(super) async fn report_page(
         state_zh: st.zh(),
         light: light_class(report::light(st, slot.submitted_on(), today, r.due_date)),
         late: report::is_late(st, slot.submitted_on(), today, r.due_date),
-        return_reason,
-        content,
+        return_reason: v.return_reason,
+        content: v.content,
         values,
         siblings,
         attachments,
@@ -199,14 +203,8 @@ pub async fn do_transition(
     change: ReportChange,
     ip: Option<String>,
 ) -> Result<i64, AppError> {
-    let action = match t {
-        Transition::Save | Transition::Submit => Action::Report,
-        Transition::Return | Transition::Accept => Action::Review,
-        Transition::Unlock => Action::Administer,
-    };
-    access::report(state, caller, id, action).await?;
-    let by = audit_actor(caller, ip);
-    Ok(reporting::change(&state.db, id, t, &change, state.now(), &by).await?)
+    let c = access::app_caller(caller, ip);
+    Ok(kesu_app::reporting::change(&access::ctx(state), &c, id, t, &change).await?)
 }
 
 /// Read the `value_<target id>` fields of a report form.
@@ -312,37 +310,44 @@ pub(super) async fn grant_exception(
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
-    access::report(&state, &caller, id, Action::Administer).await?;
-    let by = audit_actor(&caller, ip.clone());
-    reporting::grant_exception(&state.db, id, &by).await?;
+    let c = access::app_caller(&caller, ip);
+    kesu_app::reporting::grant_exception(&access::ctx(&state), &c, id).await?;
     Ok(redirect_with(
         &format!("/reports/{id}"),
         "已准许该单位在锁定后补报",
     ))
 }
 
-/// Store an uploaded evidence file for a report the caller may write. Shared by page and API.
+/// Store an uploaded evidence file for a report the caller may write, whose version the caller
+/// saw as `version` (a stale tab is refused like a stale save). Returns the attachment's id.
+/// Shared by page and API.
 pub async fn do_attach(
     state: &AppState,
     caller: &Caller,
     id: i64,
+    version: i64,
     file: files::Upload,
     ip: Option<String>,
 ) -> Result<i64, AppError> {
+    // Scope first: nothing of an out-of-scope caller's file is kept.
     access::report(state, caller, id, Action::Report).await?;
     let stored = files::store(&state.files_dir, &file).await?;
-    let by = audit_actor(caller, ip);
-    let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
-    Ok(reporting::add_attachment(
-        &state.db,
-        id,
-        &stored.sha256,
-        &file.name,
-        stored.mime,
-        size,
-        &by,
-    )
-    .await?)
+    let new = reporting::NewAttachment {
+        sha256: stored.sha256,
+        file_name: file.name,
+        mime: stored.mime.to_string(),
+        size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+    };
+    let c = access::app_caller(caller, ip);
+    let (aid, _) = kesu_app::reporting::attach(&access::ctx(state), &c, id, version, &new).await?;
+    Ok(aid)
+}
+
+/// The version a form or multipart body says its tab saw.
+pub fn parse_version(v: &str) -> Result<i64, AppError> {
+    v.trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("缺少版本号 (no version)".into()))
 }
 
 pub(super) async fn upload_attachment(
@@ -354,11 +359,34 @@ pub(super) async fn upload_attachment(
 ) -> PageResult {
     let form = files::read_form(multipart).await?;
     check_csrf(&caller, form.field("_csrf"))?;
+    let version = parse_version(form.field("version"))?;
     let Some(file) = form.file else {
         return Err(AppError::Invalid("请选择要上传的文件 (no file)".into()).into());
     };
-    do_attach(&state, &caller, id, file, ip.clone()).await?;
+    do_attach(&state, &caller, id, version, file, ip.clone()).await?;
     Ok(redirect_with(&format!("/reports/{id}"), "附件已上传"))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct DetachForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub(super) async fn remove_attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<DetachForm>,
+) -> PageResult {
+    check_csrf(&caller, &f.csrf)?;
+    let version = parse_version(&f.version)?;
+    let c = access::app_caller(&caller, ip);
+    let (report, _) = kesu_app::reporting::detach(&access::ctx(&state), &c, id, version).await?;
+    Ok(redirect_with(&format!("/reports/{report}"), "附件已删除"))
 }
 
 pub(super) async fn download_attachment(
@@ -366,12 +394,12 @@ pub(super) async fn download_attachment(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let a = match reporting::attachment(&state.db, id).await {
-        Ok(a) => a,
-        Err(kesu_store::StoreError::NotFound { .. }) => return Err(AppError::NotFound.into()),
-        Err(e) => return Err(e.into()),
-    };
-    access::report(&state, &caller, a.report_id, Action::Read).await?;
+    let a = kesu_app::reporting::attachment(
+        &access::ctx(&state),
+        &access::app_caller(&caller, None),
+        id,
+    )
+    .await?;
     let bytes = files::load(&state.files_dir, &a.sha256).await?;
     Ok(super::file_response(
         bytes,

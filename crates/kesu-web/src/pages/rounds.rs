@@ -97,20 +97,21 @@ fn period_label(code: &str) -> String {
         .unwrap_or_else(|_| code.to_string())
 }
 
-/// The rounds the caller may see, each with its counts.
+/// The rounds the caller may see.
 pub async fn visible_rounds(state: &AppState, caller: &Caller) -> Result<Vec<Round>, AppError> {
-    Ok(match (caller.actor.role, caller.actor.unit_id) {
-        (Role::Reporter, Some(u)) => reporting::rounds_of_unit(&state.db, u).await?,
-        (Role::Reporter, None) => Vec::new(),
-        _ => reporting::rounds_in(&state.db, caller.actor.region.as_str()).await?,
-    })
+    Ok(kesu_app::reporting::rounds(&access::ctx(state), &access::app_caller(caller, None)).await?)
 }
 
-async fn round_lines(state: &AppState, rounds: Vec<Round>) -> Result<Vec<RoundLine>, AppError> {
+/// Each round with the counts of the reports the caller may open in it.
+async fn round_lines(
+    state: &AppState,
+    caller: &Caller,
+    rounds: Vec<Round>,
+) -> Result<Vec<RoundLine>, AppError> {
     let today = state.today();
     let mut out = Vec::with_capacity(rounds.len());
     for r in rounds {
-        let slots = reporting::slots(&state.db, r.id).await?;
+        let slots = visible_slots(state, caller, &r).await?;
         out.push(RoundLine {
             counts: Counts::of(&slots, today, r.due_date),
             id: r.id,
@@ -161,7 +162,7 @@ pub(super) async fn home(
         }
     }
     if caller.actor.role != Role::Reporter {
-        rounds = round_lines(&state, visible_rounds(&state, &caller).await?).await?;
+        rounds = round_lines(&state, &caller, visible_rounds(&state, &caller).await?).await?;
     }
     render(&HomePage {
         user: l.user,
@@ -190,7 +191,7 @@ pub(super) async fn rounds(
     Query(q): Query<FlashQuery>,
 ) -> PageResult {
     let l = Layout::new(&state, &caller).await?.with_flash(q.msg);
-    let rounds = round_lines(&state, visible_rounds(&state, &caller).await?).await?;
+    let rounds = round_lines(&state, &caller, visible_rounds(&state, &caller).await?).await?;
     let plans = if caller.actor.role == Role::Admin {
         plans::plans_in_scope(&state, &caller)
             .await?
@@ -338,29 +339,19 @@ struct RoundPage {
     has_unit: bool,
 }
 
-/// The slots of a round the caller may see: all of them for the office roles, the own unit's
-/// (and, for a lead unit, its cooperating units' on the same tasks) for a reporter.
+/// The reports of a round the caller may open (`kesu_core::visibility`): an office's in its
+/// subtree, a unit's own and, for a lead unit, its cooperating units' on the same tasks.
 pub async fn visible_slots(
     state: &AppState,
     caller: &Caller,
     round: &Round,
 ) -> Result<Vec<Slot>, AppError> {
-    let all = reporting::slots(&state.db, round.id).await?;
-    if caller.actor.role != Role::Reporter {
-        return Ok(all);
-    }
-    let Some(unit) = caller.actor.unit_id else {
-        return Ok(Vec::new());
-    };
-    let led: Vec<i64> = all
-        .iter()
-        .filter(|s| s.unit_id == unit && s.role == "lead")
-        .map(|s| s.task_id)
-        .collect();
-    Ok(all
-        .into_iter()
-        .filter(|s| s.unit_id == unit || led.contains(&s.task_id))
-        .collect())
+    Ok(kesu_app::reporting::round_slots(
+        &access::ctx(state),
+        &access::app_caller(caller, None),
+        round,
+    )
+    .await?)
 }
 
 pub(super) async fn round(
@@ -487,7 +478,7 @@ pub(super) async fn late_xlsx(
         return Err(AppError::Forbidden.into());
     }
     let today = state.today();
-    let late: Vec<Slot> = reporting::slots(&state.db, id)
+    let late: Vec<Slot> = visible_slots(&state, &caller, &r)
         .await?
         .into_iter()
         .filter(|s| report::is_late(s.state(), s.submitted_on(), today, r.due_date))
@@ -535,6 +526,6 @@ pub(super) async fn upload_template(
         return Err(AppError::Invalid("请选择要上传的文件 (no file)".into()).into());
     };
     let by = audit_actor(&caller, ip.clone());
-    let outcome = sheets::apply_upload(&state, &caller, &r, &file.bytes, dry_run, &by).await?;
+    let outcome = sheets::apply_upload(&state, &caller, &r, file.bytes, dry_run, &by).await?;
     Ok(redirect_with(&format!("/rounds/{id}"), &outcome))
 }

@@ -232,3 +232,6 @@ impl World {
 }
 
 pub mod fixture;
+pub mod objects;
+pub mod routes;
+pub mod scope;

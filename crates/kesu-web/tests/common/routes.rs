@@ -1,0 +1,697 @@
+//! Every route of the router with who may reach it, written out again from the rules (not read
+//! from the code): the specification the authorisation matrix checks the server against, and
+//! the parameters the content-leak test fills in. A route the router has and this table does
+//! not fails both tests: a new route needs a line here saying what it is about and who may
+//! reach it.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "shared by several test binaries; a failed set-up fails the test"
+)]
+
+use super::objects::{Instance, Scope};
+use super::scope::Scoped;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use kesu_core::authz::Role;
+use std::collections::BTreeSet;
+use tower::ServiceExt;
+
+/// What a route's path (or form) names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Obj {
+    None,
+    Plan,
+    /// A plan named in the request body (`plan_id`), not the path.
+    PlanInBody,
+    Round,
+    Task,
+    Report,
+    Attachment,
+    Unit,
+    Region,
+    Wave,
+    Snapshot,
+    /// A plan and one of its targets (`/dashboard/plans/{id}/indicators/{target}`).
+    Target,
+    /// A region's assessment of a child region (`{code}`, `{child}`).
+    AssessedRegion,
+    /// A region's assessment of a unit of its plan (`{code}`, `{unit}`).
+    AssessedUnit,
+}
+
+/// What the route asks of the caller once the object is in scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, signed in or not.
+    Public,
+    /// Anyone; the answer depends on the body (sign-in).
+    Any,
+    /// Any account.
+    SignedIn,
+    /// Any account, ending its session (a page's answer is a redirect to the sign-in page).
+    SignOut,
+    /// Admins (of their own subtree's data).
+    AdminRole,
+    /// The office roles; a reporter is refused before any object is looked up (403).
+    OfficeRole,
+    /// Whoever may see the object.
+    Read,
+    /// A report's own unit, or an admin over it.
+    WriteReport,
+    /// Reviewers and admins over the object.
+    Review,
+    /// Admins over the object.
+    Administer,
+    /// A reporter (its own unit's reports in the object).
+    ReporterOnly,
+    /// Reviewers and admins of the assessing region.
+    AssessReview,
+    /// The assessed region's own admin or reviewer.
+    AssessSelfRegion,
+    /// The assessed unit's own reporter.
+    AssessSelfUnit,
+}
+
+/// How the request carries its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    None,
+    Form,
+    Multipart,
+    Json,
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub obj: Obj,
+    pub need: Need,
+    pub input: Input,
+}
+
+const fn r(method: &'static str, path: &'static str, obj: Obj, need: Need, input: Input) -> Route {
+    Route {
+        method,
+        path,
+        obj,
+        need,
+        input,
+    }
+}
+
+use Input::{Form, Json, Multipart};
+use Need::*;
+
+/// Every route. Writes send a stale version (-1) or an invalid value after the checks, so that
+/// a caller who may write gets a conflict or a refusal of the input (409/422), never a change
+/// that would alter what the next caller sees.
+pub const ROUTES: &[Route] = &[
+    r("GET", "/", Obj::None, SignedIn, Input::None),
+    r("GET", "/login", Obj::None, Public, Input::None),
+    r("POST", "/login", Obj::None, Any, Form),
+    r("POST", "/logout", Obj::None, SignOut, Form),
+    r("GET", "/account/password", Obj::None, SignedIn, Input::None),
+    r("POST", "/account/password", Obj::None, SignedIn, Form),
+    r("GET", "/plans", Obj::None, SignedIn, Input::None),
+    r("GET", "/survey", Obj::None, OfficeRole, Input::None),
+    r("GET", "/survey/{id}", Obj::Wave, OfficeRole, Input::None),
+    r("GET", "/plans/{id}", Obj::Plan, Read, Input::None),
+    r("GET", "/rounds", Obj::None, SignedIn, Input::None),
+    r("POST", "/rounds", Obj::PlanInBody, Administer, Form),
+    r("GET", "/rounds/{id}", Obj::Round, Read, Input::None),
+    r(
+        "GET",
+        "/rounds/{id}/late.xlsx",
+        Obj::Round,
+        Review,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/rounds/{id}/template.xlsx",
+        Obj::Round,
+        ReporterOnly,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/rounds/{id}/upload",
+        Obj::Round,
+        ReporterOnly,
+        Multipart,
+    ),
+    r("GET", "/reports/{id}", Obj::Report, Read, Input::None),
+    r("POST", "/reports/{id}", Obj::Report, WriteReport, Form),
+    r("POST", "/reports/{id}/review", Obj::Report, Review, Form),
+    r(
+        "POST",
+        "/reports/{id}/exception",
+        Obj::Report,
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/reports/{id}/attachments",
+        Obj::Report,
+        WriteReport,
+        Multipart,
+    ),
+    r(
+        "GET",
+        "/attachments/{id}",
+        Obj::Attachment,
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/attachments/{id}/delete",
+        Obj::Attachment,
+        WriteReport,
+        Form,
+    ),
+    r("GET", "/notifications", Obj::None, SignedIn, Input::None),
+    r("POST", "/notifications/read", Obj::None, SignedIn, Form),
+    r("GET", "/audit", Obj::None, AdminRole, Input::None),
+    r("GET", "/audit.xlsx", Obj::None, AdminRole, Input::None),
+    r("GET", "/dashboard", Obj::None, SignedIn, Input::None),
+    r("GET", "/dashboard/plans/{id}", Obj::Plan, Read, Input::None),
+    r(
+        "GET",
+        "/dashboard/plans/{id}/indicators.xlsx",
+        Obj::Plan,
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/dashboard/plans/{id}/indicators/{target}",
+        Obj::Target,
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/annual.html",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/annual.xlsx",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/annual.pdf",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/publish",
+        Obj::Region,
+        Administer,
+        Form,
+    ),
+    r("GET", "/public/{code}", Obj::Region, Public, Input::None),
+    r(
+        "GET",
+        "/public/{code}/{id}",
+        Obj::Snapshot,
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/public/{code}/{id}/report.html",
+        Obj::Snapshot,
+        Public,
+        Input::None,
+    ),
+    r("GET", "/dashboard/units/{id}", Obj::Unit, Read, Input::None),
+    r(
+        "GET",
+        "/dashboard/groups/{key}",
+        Obj::None,
+        SignedIn,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/assessment",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/assessment/{year}/review/{child}",
+        Obj::AssessedRegion,
+        AssessReview,
+        Form,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/assessment/{year}/self/{child}",
+        Obj::AssessedRegion,
+        AssessSelfRegion,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/assessment/{year}/self/{child}",
+        Obj::AssessedRegion,
+        AssessSelfRegion,
+        Form,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/assessment/{year}/units/review/{unit}",
+        Obj::AssessedUnit,
+        AssessReview,
+        Form,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/assessment/{year}/units/self/{unit}",
+        Obj::AssessedUnit,
+        AssessSelfUnit,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/assessment/{year}/units/self/{unit}",
+        Obj::AssessedUnit,
+        AssessSelfUnit,
+        Form,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/assessment/scheme",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/assessment/scheme",
+        Obj::Region,
+        Administer,
+        Form,
+    ),
+    r(
+        "GET",
+        "/dashboard/regions/{code}/assessment/scheme.json",
+        Obj::Region,
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/dashboard/regions/{code}/assessment/scheme/upload",
+        Obj::Region,
+        Administer,
+        Multipart,
+    ),
+    r(
+        "GET",
+        "/api/v1/openapi.json",
+        Obj::None,
+        Public,
+        Input::None,
+    ),
+    r("POST", "/api/v1/login", Obj::None, Any, Json),
+    r("POST", "/api/v1/logout", Obj::None, SignOut, Json),
+    r("GET", "/api/v1/me", Obj::None, SignedIn, Input::None),
+    r("GET", "/api/v1/plans", Obj::None, SignedIn, Input::None),
+    r(
+        "GET",
+        "/api/v1/plans/{id}/tasks",
+        Obj::Plan,
+        Read,
+        Input::None,
+    ),
+    r("GET", "/api/v1/tasks/{id}", Obj::Task, Read, Input::None),
+    r("GET", "/api/v1/rounds", Obj::None, SignedIn, Input::None),
+    r("POST", "/api/v1/rounds", Obj::PlanInBody, Administer, Json),
+    r(
+        "GET",
+        "/api/v1/rounds/{id}/matrix",
+        Obj::Round,
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/reports/{id}",
+        Obj::Report,
+        Read,
+        Input::None,
+    ),
+    r(
+        "PUT",
+        "/api/v1/reports/{id}",
+        Obj::Report,
+        WriteReport,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/submit",
+        Obj::Report,
+        WriteReport,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/return",
+        Obj::Report,
+        Review,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/accept",
+        Obj::Report,
+        Review,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/unlock",
+        Obj::Report,
+        Administer,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/attachments",
+        Obj::Report,
+        WriteReport,
+        Multipart,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/attachments/{id}",
+        Obj::Attachment,
+        WriteReport,
+        Json,
+    ),
+    r("GET", "/api/v1/audit", Obj::None, AdminRole, Input::None),
+];
+
+/// The routes the router really has, as (method, path): the paths from `kesu_web::routes::all`,
+/// the methods from asking each path with a method no route has (405 lists the allowed ones).
+pub async fn router_routes(state: &kesu_web::AppState) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for path in kesu_web::routes::all() {
+        let uri = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let req = Request::builder()
+            .method(Method::from_bytes(b"PROBE").unwrap())
+            .uri(if uri.is_empty() { "/".to_string() } else { uri })
+            .body(Body::empty())
+            .unwrap();
+        let res = kesu_web::router(state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "probing {path} for its methods"
+        );
+        let allow = res.headers().get(header::ALLOW).unwrap().to_str().unwrap();
+        for m in allow.split(',').map(str::trim) {
+            if m != "HEAD" {
+                out.insert((m.to_string(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Who asks.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub name: String,
+    pub role: Role,
+    pub region: String,
+    pub unit: Option<i64>,
+}
+
+impl Subject {
+    fn covers(&self, code: &str) -> bool {
+        code.starts_with(self.region.as_str())
+    }
+    fn reporter(&self) -> bool {
+        self.role == Role::Reporter
+    }
+    fn office(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Reviewer)
+    }
+}
+
+/// The answer a caller should get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Served: a page, a file, a redirect after a write, or a refusal of the input itself
+    /// (400, 409, 422) — anything but 401/403/404 and 5xx.
+    Ok,
+    Forbidden,
+    NotFound,
+    /// Not signed in: 401 (API) or a redirect to the sign-in page.
+    SignIn,
+    /// Anything below 500.
+    Any,
+    /// Signed out: 200 (API) or the redirect to the sign-in page.
+    SignedOut,
+}
+
+/// What `s` (`None`: a stranger) should get from `route` on `o`, by the rules.
+pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
+    match route.need {
+        Need::Any => return Expect::Any,
+        Need::Public => return Expect::Ok,
+        _ => {}
+    }
+    let Some(s) = s else { return Expect::SignIn };
+    let visible = match &o.scope {
+        Scope::Nothing | Scope::Public => true,
+        Scope::Missing => false,
+        Scope::Owned { region, units } => {
+            if s.reporter() {
+                s.unit.is_some_and(|u| units.contains(&u))
+            } else {
+                s.covers(region)
+            }
+        }
+        Scope::Report {
+            region,
+            unit,
+            lead,
+            leads,
+        } => {
+            if s.reporter() {
+                s.unit == Some(*unit) || (!lead && s.unit.is_some_and(|u| leads.contains(&u)))
+            } else {
+                s.covers(region)
+            }
+        }
+        Scope::Unit { region, id } => {
+            if s.reporter() {
+                s.unit == Some(*id)
+            } else {
+                s.covers(region)
+            }
+        }
+        Scope::Region(code) => !s.reporter() && s.covers(code),
+        Scope::AssessedRegion { child, .. } => !s.reporter() && s.covers(child),
+        Scope::AssessedUnit { unit, region, .. } => {
+            if s.reporter() {
+                s.unit == Some(*unit)
+            } else {
+                s.covers(region)
+            }
+        }
+    };
+    let allowed = |ok: bool| {
+        if !visible {
+            Expect::NotFound
+        } else if ok {
+            Expect::Ok
+        } else {
+            Expect::Forbidden
+        }
+    };
+    match route.need {
+        Need::SignOut => Expect::SignedOut,
+        Need::Public | Need::Any | Need::SignedIn => Expect::Ok,
+        Need::AdminRole => {
+            if s.role == Role::Admin {
+                Expect::Ok
+            } else {
+                Expect::Forbidden
+            }
+        }
+        Need::OfficeRole if s.reporter() => Expect::Forbidden,
+        Need::OfficeRole | Need::Read => allowed(true),
+        Need::WriteReport => {
+            let own = match &o.scope {
+                Scope::Report { unit, .. } => s.unit == Some(*unit),
+                _ => false,
+            };
+            allowed((s.reporter() && own) || s.role == Role::Admin)
+        }
+        Need::Review => allowed(s.office()),
+        Need::Administer => allowed(s.role == Role::Admin),
+        Need::ReporterOnly => allowed(s.reporter()),
+        Need::AssessReview => {
+            let code = match &o.scope {
+                Scope::AssessedRegion { code, .. } | Scope::AssessedUnit { code, .. } => code,
+                _ => unreachable!("an assessment route"),
+            };
+            allowed(s.office() && s.covers(code))
+        }
+        Need::AssessSelfRegion => {
+            let child = match &o.scope {
+                Scope::AssessedRegion { child, .. } => child,
+                _ => unreachable!("a region's assessment"),
+            };
+            allowed(s.office() && &s.region == child)
+        }
+        Need::AssessSelfUnit => {
+            let unit = match &o.scope {
+                Scope::AssessedUnit { unit, .. } => *unit,
+                _ => unreachable!("a unit's assessment"),
+            };
+            allowed(s.reporter() && s.unit == Some(unit))
+        }
+    }
+}
+
+/// Whether a status is the expected answer.
+pub fn answers(e: Expect, status: StatusCode, location: Option<&str>) -> bool {
+    let to_login =
+        status == StatusCode::SEE_OTHER && location.is_some_and(|l| l.starts_with("/login"));
+    let s = status.as_u16();
+    match e {
+        Expect::Any => s < 500,
+        Expect::SignedOut => s == 200 || to_login,
+        Expect::SignIn => s == 401 || to_login,
+        Expect::Forbidden => s == 403,
+        Expect::NotFound => s == 404,
+        Expect::Ok => s < 500 && !matches!(s, 401 | 403 | 404) && !to_login,
+    }
+}
+
+/// The body a route's input needs, with a stale version and values refused after the checks.
+pub fn body(route: &Route, csrf: &str, o: &Instance) -> (Option<String>, Vec<u8>) {
+    let plan = o.plan_in_body.unwrap_or(0);
+    match route.input {
+        Input::None => (None, Vec::new()),
+        Input::Form => (
+            Some("application/x-www-form-urlencoded".into()),
+            format!(
+                "_csrf={csrf}&version=-1&content=x&reason=r&action=accept&plan_id={plan}\
+                 &period=never&due=2025-01-01&lock=2025-01-02&year=2025\
+                 &username=nobody-at-all&password=wrong&current=wrong&new=short&confirm=short"
+            )
+            .into_bytes(),
+        ),
+        Input::Json => (
+            Some("application/json".into()),
+            serde_json::json!({"version": -1, "content": "x", "reason": "r", "plan_id": plan,
+                "period": "never", "due": "2025-01-01", "lock": "2025-01-02",
+                "username": "nobody-at-all", "password": "wrong"})
+            .to_string()
+            .into_bytes(),
+        ),
+        Input::Multipart => {
+            let b = "kesuMATRIX";
+            let mut body = Vec::new();
+            for (k, v) in [("_csrf", csrf), ("version", "-1")] {
+                body.extend_from_slice(
+                    format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                        .as_bytes(),
+                );
+            }
+            body.extend_from_slice(format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 matrix\r\n--{b}--\r\n").as_bytes());
+            (Some(format!("multipart/form-data; boundary={b}")), body)
+        }
+    }
+}
+
+/// The subjects: the city office, county A's office and units, county A's unit on the city
+/// task, and county B's admin.
+pub fn subjects(x: &Scoped) -> Vec<Subject> {
+    let mut out = Vec::new();
+    for (name, (role, region, unit)) in &x.w.users {
+        if name.starts_with("a_") || name == "city_admin" || name == "b_admin" {
+            out.push(Subject {
+                name: name.clone(),
+                role: *role,
+                region: region.clone(),
+                unit: *unit,
+            });
+        }
+    }
+    out
+}
+
+/// The form token of a session, from a page's hidden field.
+pub async fn csrf(x: &Scoped, cookie: &str) -> String {
+    let (_, html) = x.w.page(cookie, "/account/password").await;
+    let i = html.find("name=\"_csrf\" value=\"").unwrap() + "name=\"_csrf\" value=\"".len();
+    html[i..i + 64].to_string()
+}
+
+/// Send a request; status, Location and body bytes.
+pub async fn send(
+    x: &Scoped,
+    cookie: Option<&str>,
+    method: &str,
+    path: &str,
+    content_type: Option<String>,
+    body: Vec<u8>,
+) -> (StatusCode, Option<String>, Vec<u8>, Option<String>) {
+    use http_body_util::BodyExt;
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    if let Some(ct) = content_type {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    let res = kesu_web::router(x.w.state.clone())
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let (location, ct) = {
+        let h = res.headers();
+        let get = |k| {
+            h.get(k)
+                .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        (get(header::LOCATION), get(header::CONTENT_TYPE))
+    };
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, location, bytes, ct)
+}
