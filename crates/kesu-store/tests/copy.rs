@@ -77,8 +77,8 @@ async fn awkward_rows(db: &Db) {
         .unwrap();
     }
     sqlx::query(
-        "INSERT INTO app_user (username, display_name, role, region_code, unit_id, password_hash, failed_logins, locked_until, active, created_at)
-         VALUES ('u1', '用户 一', 'viewer', '431302', 2, '$argon2id$x', 3, $1, $2, $1)",
+        "INSERT INTO app_user (username, display_name, role, region_code, unit_id, password_hash, active, created_at)
+         VALUES ('u1', '用户 一', 'viewer', '431302', 2, '$argon2id$x', $2, $1)",
     )
     .bind(at)
     .bind(false)
