@@ -213,6 +213,8 @@ async fn with_the_primary_gone_reads_go_on_and_writes_answer_503() {
     s.set.recheck_primary();
     for (who, path) in [
         (&admin, "/dashboard".to_string()),
+        (&admin, format!("/dashboard/plans/{}", s.w.plans[A])),
+        (&admin, format!("/dashboard/regions/{A}")),
         (&rep, format!("/reports/{report}")),
         (&rep, format!("/api/v1/reports/{report}")),
     ] {
