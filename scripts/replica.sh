@@ -83,27 +83,30 @@ wait_http() {  # $1 = url, $2 = pid, $3 = log
 }
 
 replica_load() {
-  local users=${USERS:-200} secs=${SECS:-60} bin data primary replica port pid
+  local users=${USERS:-200} secs=${SECS:-60} bin data primary replica port pid db
   cargo build --release --quiet --bin kesu
   bin="${CARGO_TARGET_DIR:-target}/release/kesu"
   data=$(mktemp -d)
-  psql "$KESU_TEST_PG_URL" -qc 'CREATE DATABASE kesu_load' >/dev/null
-  primary=$(replica_db_url "$KESU_TEST_PG_URL" kesu_load)
-  replica=$(replica_db_url "$KESU_TEST_PG_REPLICA_URL" kesu_load)
-  "$bin" --data-dir "$data" --database-url "$primary" demo --no-serve >/dev/null 2>"$data/demo.log" \
-    || { cat "$data/demo.log" >&2; return 1; }
   for label in primary-only with-replica; do
+    # A fresh demo for each run, so that neither starts from the other's writes.
+    db="kesu_load_${label//-/_}"
+    psql "$KESU_TEST_PG_URL" -qc "CREATE DATABASE $db" >/dev/null
+    primary=$(replica_db_url "$KESU_TEST_PG_URL" "$db")
+    replica=$(replica_db_url "$KESU_TEST_PG_REPLICA_URL" "$db")
+    rm -rf "$data/$label" && mkdir -p "$data/$label"
+    "$bin" --data-dir "$data/$label" --database-url "$primary" demo --no-serve >/dev/null 2>"$data/demo.log" \
+      || { cat "$data/demo.log" >&2; return 1; }
     port=$(free_port)
     local extra=()
     [ "$label" = with-replica ] && extra=(--read-database-url "$replica")
-    "$bin" --data-dir "$data" --database-url "$primary" serve --bind "127.0.0.1:$port" "${extra[@]}" \
+    "$bin" --data-dir "$data/$label" --database-url "$primary" serve --bind "127.0.0.1:$port" "${extra[@]}" \
       >"$data/$label.log" 2>&1 &
     pid=$!
     wait_http "http://127.0.0.1:$port/readyz" "$pid" "$data/$label.log" || return 1
-    echo "== $label: $users users, ${secs}s" >&2
-    node e2e/load.mjs "http://127.0.0.1:$port" "$data/demo-accounts.json" "$users" "$secs" || status=1
+    echo "== $label: $users users, ${secs}s (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
+    node e2e/load.mjs "http://127.0.0.1:$port" "$data/$label/demo-accounts.json" "$users" "$secs" || status=1
     if [ "$label" = with-replica ]; then
-      replica_primary_stop_check "$port" "$data" || status=1
+      replica_primary_stop_check "$port" "$data/$label" || status=1
     fi
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done

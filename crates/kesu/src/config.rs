@@ -137,7 +137,14 @@ impl Raw {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect(),
-            Raw::Many(v) => v.clone(),
+            // Repeated flags, each of which may itself be a comma-separated list.
+            Raw::Many(v) => v
+                .iter()
+                .flat_map(|s| s.split(','))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
         }
     }
 
@@ -711,6 +718,13 @@ mod tests {
         let env = |k: &str| (k == "KESU_TRUSTED_PROXIES").then(|| "10.1.0.1, ::1".to_string());
         let c = resolve(None, &env, &Flags::default()).unwrap();
         assert_eq!(c.trusted_proxies.len(), 2);
+        let mut flags = Flags::default();
+        flags.set_list(
+            "trusted_proxies",
+            &["10.0.0.0/8,192.168.0.1".into(), "::1".into()],
+        );
+        let c = resolve(None, &no_env, &flags).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
     }
 
     #[test]
