@@ -135,6 +135,8 @@ pub fn render(t: &impl Template) -> PageResult {
 pub struct ErrorPage {
     pub status: u16,
     pub message: String,
+    /// The request's id, for the user to quote to the administrator.
+    pub request_id: Option<String>,
 }
 
 /// Refuse a form whose `_csrf` token is not this session's.
@@ -154,6 +156,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn audit_actor(caller: &Caller, ip: Option<String>) -> kesu_store::Actor {
     let mut a = kesu_store::Actor::new(caller.actor.username.clone());
     a.ip = ip;
+    a.request_id = crate::observe::request_id();
     a
 }
 

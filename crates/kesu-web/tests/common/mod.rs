@@ -217,6 +217,15 @@ impl World {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// The user name of a reporter of `unit`.
+    pub fn reporter_of(&self, unit: i64) -> String {
+        self.users
+            .iter()
+            .find(|(_, (r, _, u))| *r == Role::Reporter && *u == Some(unit))
+            .map(|(name, _)| name.clone())
+            .expect("every unit of the fixture has a reporter")
+    }
+
     /// The report slots of a county's round.
     pub async fn slots(&self, county: &str) -> Vec<kesu_store::reporting::Slot> {
         kesu_store::reporting::slots(&self.db, self.rounds[county])
