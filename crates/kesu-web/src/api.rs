@@ -140,6 +140,9 @@ struct OpenRoundBody {
     period: String,
     due: String,
     lock: String,
+    /// Ask for 县级初审.
+    #[serde(default)]
+    county_check: bool,
 }
 
 async fn open_round(
@@ -149,16 +152,14 @@ async fn open_round(
     b: Result<Json<OpenRoundBody>, JsonRejection>,
 ) -> ApiResult {
     let b = body(b)?;
-    let id = pages::do_open_round(
-        &state,
-        &caller,
-        b.plan_id,
-        &b.period,
-        &b.due,
-        &b.lock,
-        ip.clone(),
-    )
-    .await?;
+    let form = kesu_app::reporting::rounds::RoundForm {
+        plan_id: b.plan_id,
+        period: b.period,
+        due: b.due,
+        lock: b.lock,
+        county_check: b.county_check,
+    };
+    let id = pages::do_open_round(&state, &caller, &form, ip.clone()).await?;
     let r = reporting::round(&state.db, id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!(r))).into_response())
 }

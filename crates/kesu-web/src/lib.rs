@@ -89,6 +89,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/kesu.js", axum::routing::get(js))
         .layer(middleware::from_fn_with_state(state.clone(), one_writer))
         .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::errors::in_layout,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
