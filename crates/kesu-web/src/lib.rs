@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod pages;
+pub mod parse;
 pub mod routes;
 pub mod sheets;
 

@@ -54,10 +54,10 @@ pub(crate) fn check_parts(archive: &mut Archive<'_>, limits: &Limits) -> Result<
             };
             match event {
                 Event::Start(e) => {
-                    scan.element(&e)?;
+                    scan.element(&e, true)?;
                     scan.open()?;
                 }
-                Event::Empty(e) => scan.element(&e)?,
+                Event::Empty(e) => scan.element(&e, false)?,
                 Event::End(e) => scan.close(e.local_name().as_ref()),
                 Event::DocType(_) => {
                     return Err(scan.bad("不允许 DTD 声明 (DTD not allowed)".into()));
@@ -144,8 +144,8 @@ impl<'l> Scan<'l> {
         }
     }
 
-    /// A start or empty element.
-    fn element(&mut self, e: &BytesStart<'_>) -> Result<()> {
+    /// A start (`opens`) or empty element.
+    fn element(&mut self, e: &BytesStart<'_>, opens: bool) -> Result<()> {
         let local = e.local_name();
         let name = local.as_ref();
         if self.root == Root::Unknown {
@@ -181,7 +181,7 @@ impl<'l> Scan<'l> {
                     ));
                 }
             }
-            (_, "sheetData") => self.in_sheet_data = true,
+            (_, "sheetData") => self.in_sheet_data = opens,
             (_, "dimension") => {
                 // Form only: the declared range is never used to size anything.
                 if let Some(r) = attr(e, "ref") {

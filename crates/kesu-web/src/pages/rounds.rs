@@ -630,6 +630,6 @@ pub(super) async fn upload_template(
         return Err(AppError::Invalid("请选择要上传的文件 (no file)".into()).into());
     };
     let by = audit_actor(&caller, ip.clone());
-    let outcome = sheets::apply_upload(&state, &caller, &r, &file.bytes, dry_run, &by).await?;
+    let outcome = sheets::apply_upload(&state, &caller, &r, file.bytes, dry_run, &by).await?;
     Ok(redirect_with(&format!("/rounds/{id}"), &outcome))
 }
