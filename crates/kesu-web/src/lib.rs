@@ -18,6 +18,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod ole;
 pub mod pages;
 pub mod parse;
 pub mod routes;
