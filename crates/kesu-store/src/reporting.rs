@@ -13,10 +13,12 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+pub mod discipline;
 mod evidence;
 mod notifications;
 mod rounds;
 
+pub use discipline::LateOrReturned;
 pub use evidence::{
     Attachment, FormWrite, NewAttachment, add_attachment, attachment, attachments,
     remove_attachment, write_form,

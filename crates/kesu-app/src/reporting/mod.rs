@@ -180,6 +180,32 @@ pub fn is_round_office(caller: &Caller, r: &Round) -> bool {
     }
 }
 
+/// The late and returned reports of round `r` among those the caller may open: the same
+/// query as the annual report's list (`kesu_store::reporting::discipline`).
+pub async fn late_in_round(
+    ctx: &Ctx,
+    caller: &Caller,
+    r: &Round,
+) -> Result<Vec<reporting::LateOrReturned>> {
+    let seen: std::collections::BTreeSet<i64> = round_slots(ctx, caller, r)
+        .await?
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let scope = reporting::discipline::Scope {
+        region: "",
+        round: Some(r.id),
+        year: None,
+    };
+    Ok(
+        reporting::discipline::late_or_returned(&ctx.db, &scope, ctx.today())
+            .await?
+            .into_iter()
+            .filter(|l| seen.contains(&l.report_id))
+            .collect(),
+    )
+}
+
 /// The reports of a round the caller may open.
 pub async fn round_slots(ctx: &Ctx, caller: &Caller, round: &Round) -> Result<Vec<Slot>> {
     Ok(visible(caller, reporting::slots(&ctx.db, round.id).await?))

@@ -156,16 +156,15 @@ pub(super) async fn office_news(
 pub async fn unread_count_of(db: &Db, user_id: i64, kinds: &[&str]) -> StoreResult<i64> {
     let mut n = 0;
     for kind in kinds {
-        let k: i64 =
-            on_db!(db, |p| {
-                sqlx::query_scalar(
+        let k: i64 = on_db!(db, |p| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM notification WHERE user_id = $1 AND read_at IS NULL AND kind = $2"
         )
         .bind(user_id)
         .bind(*kind)
         .fetch_one(p)
         .await
-            })?;
+        })?;
         n += k;
     }
     Ok(n)

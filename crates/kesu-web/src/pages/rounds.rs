@@ -372,7 +372,16 @@ async fn round_page(
         .iter()
         .filter(|s| kesu_app::reporting::worklist::awaits(&caller.actor, &r, s))
         .count();
-    let c = Counts::of(&slots, today, r.due_date);
+    let mut c = Counts::of(&slots, today, r.due_date);
+    // 逾期 from the query the annual report lists late reports with.
+    let late_ids: std::collections::BTreeSet<i64> =
+        kesu_app::reporting::late_in_round(&access::ctx(state), &app_caller, &r)
+            .await?
+            .into_iter()
+            .filter(|l| l.late)
+            .map(|l| l.report_id)
+            .collect();
+    c.late = late_ids.len();
     let base = format!("/rounds/{id}");
     let link = |label, n, query: &str, class| CountLink {
         label,
@@ -418,7 +427,7 @@ async fn round_page(
         if s.state().handed_in() {
             u.done += 1;
         }
-        if report::is_late(s.state(), s.submitted_on(), today, r.due_date) {
+        if late_ids.contains(&s.id) {
             u.late += 1;
         }
     }
@@ -441,7 +450,7 @@ async fn round_page(
     let mut index: BTreeMap<i64, usize> = BTreeMap::new();
     for s in slots {
         let st = s.state();
-        let late = report::is_late(st, s.submitted_on(), today, r.due_date);
+        let late = late_ids.contains(&s.id);
         if filter.unit.is_some_and(|u| u != s.unit_id)
             || filter.state.as_deref().is_some_and(|f| f != s.state)
             || (filter.late && !late)
