@@ -48,6 +48,10 @@ pub enum StoreError {
 
     #[error("数据库错误：{0} (database error)")]
     Db(#[from] sqlx::Error),
+
+    /// A write waited its turn for SQLite's one writer longer than [`crate::db::WRITE_QUEUE`].
+    #[error("数据库繁忙，请稍后再试 (database busy)")]
+    Busy,
 }
 
 /// One bad row of an import file.

@@ -618,7 +618,7 @@ static MEMO: std::sync::LazyLock<std::sync::Mutex<HashMap<MemoKey, Memo>>> =
 /// keeps that address taken.
 fn pool_id(db: &Db) -> (usize, std::sync::Arc<dyn std::any::Any + Send + Sync>) {
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             let o = p.connect_options();
             (std::sync::Arc::as_ptr(&o) as *const () as usize, o)
         }
@@ -868,7 +868,7 @@ async fn led_or_cooperating(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<b
         }};
     }
     let n = match db {
-        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+        Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
         Db::Postgres(p) => run!(sqlx::Postgres, p),
     };
     Ok(n > 0)
@@ -898,7 +898,7 @@ async fn fetch_reports(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<Vec<Ob
         }};
     }
     Ok(match db {
-        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+        Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
         Db::Postgres(p) => run!(sqlx::Postgres, p),
     })
 }
@@ -2395,7 +2395,7 @@ async fn history_update(
         }};
     }
     match tx {
-        crate::Tx::Sqlite(t) => run!(sqlx::Sqlite, &mut **t),
+        crate::Tx::Sqlite(t, _) => run!(sqlx::Sqlite, &mut **t),
         crate::Tx::Postgres(t) => run!(sqlx::Postgres, &mut **t),
     }
     Ok(())
@@ -2416,7 +2416,7 @@ async fn history_values(tx: &mut crate::Tx, values: &[HistoryValue]) -> StoreRes
         }};
     }
     match tx {
-        crate::Tx::Sqlite(t) => run!(sqlx::Sqlite, &mut **t),
+        crate::Tx::Sqlite(t, _) => run!(sqlx::Sqlite, &mut **t),
         crate::Tx::Postgres(t) => run!(sqlx::Postgres, &mut **t),
     }
     Ok(())

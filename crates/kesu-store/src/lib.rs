@@ -32,5 +32,7 @@ pub mod testing;
 pub mod units;
 
 pub use audit::Actor;
-pub use db::{Backend, Db, Tx, default_data_dir, default_url, redact_url, resolve_url};
+pub use db::{
+    Backend, Db, Tx, WRITE_QUEUE, WriteGate, default_data_dir, default_url, redact_url, resolve_url,
+};
 pub use error::{BadRow, ImportErrors, StoreError, StoreResult};

@@ -37,6 +37,7 @@ pub const ALL: &[Embedded] = &[
     migration!(6, "0006_survey"),
     migration!(7, "0007_assessment"),
     migration!(8, "0008_audit_account_region"),
+    migration!(9, "0009_signin"),
     migration!(14, "0014_round_review"),
     migration!(15, "0015_unit_contacts"),
 ];

@@ -55,6 +55,12 @@ async fn post_file(
         format!("--{b}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n")
             .as_bytes(),
     );
+    // The version the page showed (a fresh report's is 0): evidence changes the report, so it
+    // carries the stale-tab check like a save.
+    body.extend_from_slice(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n0\r\n")
+            .as_bytes(),
+    );
     body.extend_from_slice(
         format!(
             "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n"

@@ -345,7 +345,7 @@ async fn five_wrong_passwords_lock_the_account_for_a_while() {
         let log = kesu_store::accounts::login_log(&w.db, Some("a_viewer"), 10)
             .await
             .unwrap();
-        assert_eq!(log.first().map(|e| e.outcome.as_str()), Some("locked_out"));
+        assert_eq!(log.first().map(|e| e.outcome.as_str()), Some("throttled"));
     })
     .await;
 }

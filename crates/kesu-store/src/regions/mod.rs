@@ -194,7 +194,7 @@ async fn subtree_at(
     // cost dominates. One aggregated string per query and a split in Rust is several times
     // faster. Names cannot hold tabs or newlines (the import refuses control characters).
     let packed: Option<String> = match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             sqlx::query_scalar(
                 "SELECT group_concat(code || char(9) || name || char(9) || edition, char(10) ORDER BY code)
                  FROM (SELECT code, name, edition FROM region

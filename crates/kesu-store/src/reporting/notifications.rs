@@ -50,15 +50,18 @@ pub async fn unread_count(db: &Db, user_id: i64) -> StoreResult<i64> {
 }
 
 pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
-    on_db!(db, |p| sqlx::query(
+    // Through the write transaction, so that on SQLite it queues for the write permit instead
+    // of racing other writers for the file lock.
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE notification SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL"
     )
     .bind(OffsetDateTime::now_utc())
     .bind(user_id)
-    .execute(p)
+    .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Store "due soon" reminders: for each open slot of a round due within `days` of `today`, one

@@ -89,6 +89,7 @@ fn outcome_zh(o: &str) -> &'static str {
         "ok" => "成功",
         "bad_password" => "密码错误",
         "locked_out" => "账户锁定中",
+        "throttled" => "尝试过于频繁",
         _ => "用户名不存在",
     }
 }

@@ -898,13 +898,12 @@ async fn annual_pdf(
         return Err(AppError::Unavailable(annual::NO_PRINTER.into()).into());
     }
     let html = annual::html(&a)?;
-    // Chromium runs for about a second: off the async workers.
-    let bytes = tokio::task::spawn_blocking(move || annual::pdf_bytes(&html))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Internal)?;
+    // Bounded: few prints at once, each in limited time, the same page printed once.
+    let bytes = crate::print::PRINTER
+        .pdf(&a.region_code, a.year, html)
+        .await?;
     Ok(super::file_response(
-        bytes,
+        bytes.to_vec(),
         "application/pdf",
         &format!("{}{}年度监测评估报告.pdf", a.region_name, a.year),
         "annual-report.pdf",

@@ -91,6 +91,7 @@ impl ErrorPage {
 fn title(status: u16) -> &'static str {
     match status {
         403 => "没有权限",
+        408 => "请求超时",
         404 => "页面不存在或无权查看",
         409 => "操作未能完成",
         413 => "文件太大",

@@ -13,6 +13,15 @@ pub struct ServeArgs {
     /// 在 HTTPS 反向代理之后运行时设置：会话 Cookie 带 Secure 标记 (behind TLS)
     #[arg(long)]
     pub secure_cookies: bool,
+    /// 可信反向代理的地址或网段（可重复，或以逗号分隔）：仅对来自这些地址的连接采信
+    /// X-Forwarded-For 中最右侧的非代理地址作为客户端地址 (trusted reverse proxies, e.g. 10.0.0.0/8)
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "ADDR|CIDR",
+        value_delimiter = ',',
+        env = "KESU_TRUSTED_PROXIES"
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The data directory the options select (evidence files live under it).
@@ -23,11 +32,14 @@ pub fn data_dir(g: &GlobalOpts) -> std::path::PathBuf {
 }
 
 pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
+    let trusted = kesu_web::client_ip::TrustedProxies::parse(&a.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("--trusted-proxy：{e}"))?;
     let rt = super::db::runtime()?;
     rt.block_on(async {
         let db = kesu_store::Db::open(&super::db::url(g)).await?;
         let mut state = kesu_web::AppState::new(db.clone(), data_dir(g).join("files"));
         state.secure_cookies = a.secure_cookies;
+        state.trusted_proxies = std::sync::Arc::new(trusted);
         serve(state, a.bind).await?;
         db.close().await;
         Ok(())

@@ -158,7 +158,7 @@ struct SavedForeignKey {
 /// All of it is DDL inside the import's transaction, so a failure or a crash restores everything.
 async fn drop_indexes(tx: &mut Tx) -> StoreResult<Vec<SavedForeignKey>> {
     match tx {
-        Tx::Sqlite(t) => {
+        Tx::Sqlite(t, _) => {
             sqlx::query("DROP INDEX region_name")
                 .execute(&mut **t)
                 .await?;
@@ -195,7 +195,7 @@ async fn drop_indexes(tx: &mut Tx) -> StoreResult<Vec<SavedForeignKey>> {
 
 async fn restore_indexes(tx: &mut Tx, fks: Vec<SavedForeignKey>) -> StoreResult<()> {
     match tx {
-        Tx::Sqlite(t) => {
+        Tx::Sqlite(t, _) => {
             sqlx::query("CREATE INDEX region_name ON region (name)")
                 .execute(&mut **t)
                 .await?;
@@ -291,7 +291,7 @@ async fn write_rows(
     table_empty: bool,
 ) -> StoreResult<()> {
     match tx {
-        Tx::Sqlite(t) => {
+        Tx::Sqlite(t, _) => {
             // The name index takes rows in random order: with SQLite's default 2 MB page cache a
             // national import spills pages to the WAL over and over. A large cache for this
             // connection keeps the B-trees in memory until commit.

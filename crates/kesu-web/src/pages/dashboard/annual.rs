@@ -693,58 +693,6 @@ pub fn xlsx(a: &Annual) -> Result<Vec<u8>, AppError> {
     export::workbook(&sheets)
 }
 
-/// Where to find a headless Chromium that prints PDFs. Debian's `chromium-headless-shell` is
-/// preferred: it prints in a third of a second where the full browser takes two.
-pub fn printer() -> Option<&'static std::path::Path> {
-    [
-        "/usr/bin/chromium-headless-shell",
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-    ]
-    .into_iter()
-    .map(std::path::Path::new)
-    .find(|p| p.exists())
-}
-
-/// Why there is no PDF without Chromium, and what to do instead.
-pub const NO_PRINTER: &str = "找不到 chromium，无法生成 PDF；请安装 chromium-headless-shell 或 chromium（Debian: apt install chromium-headless-shell fonts-noto-cjk），或改为输出 .html 后用浏览器打印 (chromium not found)";
-
-/// The report printed to PDF bytes (A4, as the page's print styles say), through a temporary
-/// directory of its own.
-pub fn pdf_bytes(html: &str) -> Result<Vec<u8>, String> {
-    let dir = tempfile::tempdir().map_err(|e| format!("无法创建临时目录：{e} (no temp dir)"))?;
-    let (page, out) = (
-        dir.path().join("report.html"),
-        dir.path().join("report.pdf"),
-    );
-    std::fs::write(&page, html).map_err(|e| format!("无法写入临时文件：{e} (cannot write)"))?;
-    pdf(&page, &out)?;
-    std::fs::read(&out).map_err(|e| format!("无法读取生成的 PDF：{e} (cannot read)"))
-}
-
-/// Print an HTML file to PDF with headless Chromium (A4, as the page's print styles say).
-fn pdf(html_path: &std::path::Path, pdf_path: &std::path::Path) -> Result<(), String> {
-    let chromium = printer().ok_or_else(|| NO_PRINTER.to_string())?;
-    let url = format!("file://{}", html_path.display());
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf_path.display()),
-            &url,
-        ])
-        .output()
-        .map_err(|e| format!("无法运行 {}：{e} (cannot run chromium)", chromium.display()))?;
-    if !out.status.success() || !pdf_path.exists() {
-        return Err(format!(
-            "chromium 生成 PDF 失败 (chromium failed)：{}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ));
-    }
-    Ok(())
-}
+// Printing (Chromium, bounded in number, time and repeats) is `crate::print`'s; these names
+// stay here for the CLI's `kesu report annual -o FILE.pdf`.
+pub use crate::print::{NO_PRINTER, pdf_bytes, printer};
