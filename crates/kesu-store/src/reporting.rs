@@ -483,6 +483,8 @@ async fn change_in(
     .fetch_one(&mut *c)
     .await)?;
     let new_content = ch.content.clone().unwrap_or(old_content.clone());
+    // The values before the change, for the audit row's "before".
+    let old_values = values_of(tx, report_id).await?;
     let submitted_at = if t == Transition::Submit {
         Some(now)
     } else {
@@ -549,17 +551,7 @@ async fn change_in(
         Some(f) => f.action.to_string(),
         None => format!("{t:?}").to_lowercase(),
     };
-    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
-    )
-    .bind(report_id)
-    .fetch_all(&mut *c)
-    .await)?;
-    let values_json: Value = values
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    let values_json = values_of(tx, report_id).await?;
     let version = s.version + 1;
     on_tx!(&mut *tx, |c| {
         sqlx::query(
@@ -642,7 +634,8 @@ async fn change_in(
         .map(|r| r.rows_affected()))?;
     }
     notifications::office_news(tx, &round, &s, t, from, now).await?;
-    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content});
+    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content,
+        "values": old_values});
     let mut after = json!({"state": to.as_str(), "version": version, "content": new_content,
         "values": values_json, "reason": ch.reason});
     if let (Some(f), Some(obj)) = (&file, after.as_object_mut()) {
@@ -662,6 +655,21 @@ async fn change_in(
         version,
         attachment: file.filter(|f| f.action == "attach").map(|f| f.id),
     })
+}
+
+/// A report's values by target id, as the history and the audit log keep them.
+async fn values_of(tx: &mut crate::Tx, report_id: i64) -> StoreResult<Value> {
+    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
+    )
+    .bind(report_id)
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(values
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into())
 }
 
 /// Let a unit submit after the lock date (an office's exception), audited.

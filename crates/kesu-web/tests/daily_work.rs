@@ -572,7 +572,7 @@ async fn error_pages_are_inside_the_layout_with_a_back_link_that_needs_no_script
 }
 
 #[tokio::test]
-async fn after_a_review_the_reviewer_lands_on_the_next_report_waiting() {
+async fn after_a_review_the_reviewer_sees_the_outcome_and_the_next_report_waiting() {
     kesu_store::testing::each_backend(|db| async move {
         let x = scoped(db).await;
         let first = common::scope::lead_report(&x.w, A, 0).await;
@@ -591,13 +591,21 @@ async fn after_a_review_the_reviewer_lands_on_the_next_report_waiting() {
             ),
         )
         .await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
         assert!(
-            loc.starts_with(&format!("/reports/{}?msg=", second.id)),
+            loc.starts_with(&format!("/reports/{}?msg=", first.id)),
             "{loc}"
         );
-        assert!(loc.ends_with("#review"));
-        let (s, loc) = post_form(
+        let (_, html) = x.w.page(&r, &format!("/reports/{}", first.id)).await;
+        assert_eq!(state_of(&html), "已通过");
+        assert!(
+            html.contains(&format!(
+                "href=\"/reports/{}#review\">下一份待审核 ›",
+                second.id
+            )),
+            "{html}"
+        );
+        let (s, _) = post_form(
             &x,
             &r,
             &format!("/reports/{}/review", second.id),
@@ -608,10 +616,8 @@ async fn after_a_review_the_reviewer_lands_on_the_next_report_waiting() {
         )
         .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
-        assert!(
-            loc.starts_with(&format!("/rounds/{}?msg=", x.w.rounds[A])),
-            "{loc}"
-        );
+        let (_, html) = x.w.page(&r, &format!("/reports/{}", second.id)).await;
+        assert!(html.contains("本轮已没有等待您审核的报告"), "{html}");
     })
     .await;
 }

@@ -138,7 +138,10 @@ fn value_text(key: &str, v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "（空）".into(),
         Some(Value::Bool(b)) => if *b { "是" } else { "否" }.into(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .map(kesu_core::plan::fmt_num)
+            .unwrap_or_else(|| n.to_string()),
         Some(Value::String(s)) if key == "state" => ReportState::parse(s)
             .map(|st| st.zh().to_string())
             .unwrap_or_else(|| s.clone()),
@@ -225,11 +228,20 @@ fn changes(
     if b == a || UNSHOWN.contains(&key) || (is_empty(b) && is_empty(a)) {
         return;
     }
-    if let (Some(Value::Object(bo)), Some(Value::Object(ao))) = (b, a) {
+    // An object on either side (the values by target) is compared key by key; a missing side
+    // counts as an empty object.
+    let empty = serde_json::Map::new();
+    let as_map = |v: Option<&'_ Value>| match v {
+        Some(Value::Object(o)) => Some(o.clone()),
+        None | Some(Value::Null) => Some(empty.clone()),
+        _ => None,
+    };
+    let objects = matches!(b, Some(Value::Object(_))) || matches!(a, Some(Value::Object(_)));
+    if let (true, Some(bo), Some(ao)) = (objects, as_map(b), as_map(a)) {
         let keys = bo.keys().chain(ao.keys().filter(|k| !bo.contains_key(*k)));
         for k in keys {
             let sub = format!("{label}·{}", field_zh(k));
-            changes(k, &sub, bo.get(k), ao.get(k), true, true, out);
+            changes(k, &sub, bo.get(k), ao.get(k), had_before, has_after, out);
         }
         return;
     }
@@ -284,6 +296,20 @@ mod tests {
         assert_eq!(
             (d[0].before.as_deref(), d[0].after.as_deref()),
             (Some("3"), Some("4"))
+        );
+    }
+
+    #[test]
+    fn values_that_were_not_recorded_before_are_new_values_not_json() {
+        let d = diff(
+            Some(&json!({"content": "x"})),
+            Some(&json!({"content": "x", "values": {"1": 420.0, "2": null}})),
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].field, "指标数值·1");
+        assert_eq!(
+            (d[0].before.as_deref(), d[0].after.as_deref()),
+            (Some("（空）"), Some("420"))
         );
     }
 

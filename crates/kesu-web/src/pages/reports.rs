@@ -43,6 +43,12 @@ struct ValueView {
     error: Option<String>,
 }
 
+/// The next report waiting for the reviewer.
+struct NextView {
+    id: i64,
+    label: String,
+}
+
 struct AttachmentView {
     id: i64,
     file_name: String,
@@ -96,6 +102,8 @@ struct ReportPage {
     review: Option<ReviewView>,
     /// The report waits for the county's check before the caller (the round's office) decides.
     awaits_county: bool,
+    /// For a reviewer of the round: the next report waiting for them, or none left (`Some(None)`).
+    next: Option<Option<NextView>>,
     can_admin: bool,
     can_unlock: bool,
 }
@@ -246,6 +254,23 @@ async fn page(
         error: typed.review_error.clone(),
     });
     let awaits_county = v.review == Some(Step::Office) && st == ReportState::Submitted;
+    // A reviewer who has nothing to do here is shown the next report waiting for them.
+    let next = match (&v.review, &review) {
+        (Some(_), None) => Some(
+            kesu_app::reporting::worklist::next_pending(
+                &access::ctx(state),
+                &access::app_caller(caller, None),
+                slot.round_id,
+                id,
+            )
+            .await?
+            .map(|n| NextView {
+                id: n.id,
+                label: format!("{} {} {}", n.unit_name, n.task_path, n.task_title),
+            }),
+        ),
+        _ => None,
+    };
     let can_admin = v.review.is_some_and(|s| s != Step::County)
         && caller.actor.role == Role::Admin
         && access::report(state, caller, id, Action::Administer)
@@ -279,6 +304,7 @@ async fn page(
         can_edit,
         review,
         awaits_county,
+        next,
         can_unlock: can_admin && st == ReportState::Accepted,
         can_admin,
         slot,
@@ -518,9 +544,8 @@ pub(super) async fn review_report(
     };
     let c = access::app_caller(&caller, ip);
     let ctx = access::ctx(&state);
-    let slot = match kesu_app::reporting::change(&ctx, &c, id, t, &change).await {
-        Ok(_) => reporting::slot(&state.db, id).await?,
-        Err(e) => {
+    if let Err(e) = kesu_app::reporting::change(&ctx, &c, id, t, &change).await {
+        {
             let e = form_error(e)?;
             let typed = Typed {
                 review_reason: Some(typed_reason),
@@ -529,30 +554,15 @@ pub(super) async fn review_report(
             };
             return refused(&state, &caller, id, typed).await;
         }
-    };
+    }
     let done = match t {
         Transition::Accept => "已通过",
         Transition::Forward => "已通过初审，报送上级审核",
         Transition::Unlock => "已解锁",
         _ => "已退回",
     };
-    if t == Transition::Unlock {
-        return Ok(redirect_with(&format!("/reports/{id}"), done));
-    }
-    // On to the next report waiting for this reviewer in the same round.
-    match kesu_app::reporting::worklist::next_pending(&ctx, &c, slot.round_id, id).await? {
-        Some(next) => Ok(redirect_with(
-            &format!("/reports/{}#review", next.id),
-            &format!(
-                "{done}。下一份待审核：{} {} {}",
-                next.unit_name, next.task_path, next.task_title
-            ),
-        )),
-        None => Ok(redirect_with(
-            &format!("/rounds/{}", slot.round_id),
-            &format!("{done}。本轮已没有等待您审核的报告"),
-        )),
-    }
+    // Back to the report with its new state; the page links the next one waiting.
+    Ok(redirect_with(&format!("/reports/{id}#next"), done))
 }
 
 pub(super) async fn grant_exception(
