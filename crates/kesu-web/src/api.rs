@@ -44,6 +44,7 @@ pub fn listed() -> Routes<AppState> {
         .route("/reports/{id}/submit", post(submit))
         .route("/reports/{id}/return", post(return_report))
         .route("/reports/{id}/accept", post(accept))
+        .route("/reports/{id}/forward", post(forward))
         .route("/reports/{id}/unlock", post(unlock))
         .route("/reports/{id}/attachments", post(attach))
         .route("/attachments/{id}", axum::routing::delete(detach))
@@ -318,6 +319,17 @@ async fn accept(
     b: Result<Json<VersionBody>, JsonRejection>,
 ) -> ApiResult {
     review(state, caller, id, Transition::Accept, ip, b).await
+}
+
+/// 县级初审通过: the county office passes its county's report up to the round's office.
+async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    b: Result<Json<VersionBody>, JsonRejection>,
+) -> ApiResult {
+    review(state, caller, id, Transition::Forward, ip, b).await
 }
 
 async fn unlock(

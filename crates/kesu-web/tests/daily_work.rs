@@ -269,6 +269,19 @@ async fn a_county_does_not_check_another_countys_report() {
         )
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // Its own office passes it up through the API.
+        let b = x.w.login("b_admin").await;
+        let (s, v) = x
+            .w
+            .call(
+                &b,
+                "POST",
+                &format!("/api/v1/reports/{b_report}/forward"),
+                Some(serde_json::json!({"version": 1})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["report"]["state"], "prereviewed");
     })
     .await;
 }
@@ -974,6 +987,29 @@ async fn the_audit_log_is_paged_and_speaks_chinese() {
         assert!(second.contains("rel=\"prev\""));
         let (_, only) = x.w.page(&a, "/audit?action=report.submit").await;
         assert!(!only.contains("报告：保存草稿</td>"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_leaders_summary_gives_the_literacy_share_with_its_interval() {
+    kesu_store::testing::each_backend(|db| async move {
+        let x = scoped(db).await;
+        // County A has a survey wave: 15%, interval 13%–17%.
+        let v = x.w.login("a_viewer").await;
+        let (s, html) = x.w.page(&v, "/").await;
+        assert_eq!(s, StatusCode::OK);
+        let summary = &html[html.find("id=\"summary\"").unwrap()..];
+        assert!(summary.contains("<b class=\"big\">15%</b>"), "{summary}");
+        assert!(summary.contains("95%置信区间 13%–17%"), "{summary}");
+        assert!(
+            summary.contains("报送率") && summary.contains("（0/"),
+            "{summary}"
+        );
+        assert!(
+            !html.contains("id=\"todos\""),
+            "a leader has no review to-do"
+        );
     })
     .await;
 }

@@ -70,6 +70,9 @@ pub enum Need {
     /// A round's dates and closing: admins of the round's office (not a county office that
     /// follows a city round).
     AdministerRound,
+    /// 县级初审通过: the county office, in a round that asks for it. No round of these tests
+    /// does, so whoever sees the report is refused.
+    CountyCheck,
     /// The office roles (not a reporter) on an object they see.
     OfficeRead,
     /// Admins over the object.
@@ -432,6 +435,13 @@ pub const ROUTES: &[Route] = &[
     ),
     r(
         "POST",
+        "/api/v1/reports/{id}/forward",
+        Obj::Report,
+        CountyCheck,
+        Json,
+    ),
+    r(
+        "POST",
         "/api/v1/reports/{id}/unlock",
         Obj::Report,
         AdministerReport,
@@ -612,6 +622,7 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
         }
         Need::Review => allowed(s.office()),
         Need::OfficeRead => allowed(!s.reporter()),
+        Need::CountyCheck => allowed(false),
         Need::ReviewReport | Need::AdministerReport => {
             let round = match &o.scope {
                 Scope::Report { round_region, .. } => round_region,
