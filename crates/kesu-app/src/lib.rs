@@ -20,7 +20,9 @@
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
 pub mod audit;
+pub mod citizens;
 pub mod error;
+pub mod pdf_text;
 pub mod reporting;
 
 pub use error::{Error, Result};

@@ -40,6 +40,7 @@ pub const ALL: &[Embedded] = &[
     migration!(9, "0009_signin"),
     migration!(14, "0014_round_review"),
     migration!(15, "0015_unit_contacts"),
+    migration!(20, "0020_citizens"),
 ];
 
 /// Which dialect a migrator is built for.

@@ -3,6 +3,7 @@
 //! The same rules as the pages: the caller comes from the session cookie, every object is loaded
 //! through [`crate::access`], out of scope is 404. Errors are `{"error": {"code", "message"}}`.
 
+pub mod citizens;
 pub mod openapi;
 
 use crate::auth::{self, Caller, ClientIp};
@@ -49,6 +50,7 @@ pub fn listed() -> Routes<AppState> {
         .route("/reports/{id}/attachments", post(attach))
         .route("/attachments/{id}", axum::routing::delete(detach))
         .route("/audit", get(audit))
+        .merge(citizens::routes())
         .fallback(not_found)
 }
 

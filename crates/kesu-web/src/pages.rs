@@ -62,9 +62,11 @@ pub fn listed() -> Routes<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
+        .merge(citizens::routes())
         .fallback(errors::not_found)
 }
 
+pub mod citizens;
 pub mod dashboard;
 pub mod errors;
 pub mod plans;

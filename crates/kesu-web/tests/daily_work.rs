@@ -271,9 +271,8 @@ async fn a_county_does_not_check_another_countys_report() {
         assert_eq!(s, StatusCode::NOT_FOUND);
         // Its own office passes it up through the API.
         let b = x.w.login("b_admin").await;
-        let (s, v) = x
-            .w
-            .call(
+        let (s, v) =
+            x.w.call(
                 &b,
                 "POST",
                 &format!("/api/v1/reports/{b_report}/forward"),
