@@ -128,7 +128,7 @@ pub fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
     } else if kesu_workbook::is_zip(bytes) {
         zip_kind(bytes, name).ok().flatten()
     } else if crate::ole::is_compound(bytes) {
-        crate::ole::kind(bytes).ok().flatten()
+        crate::ole::kind(bytes, name).ok().flatten()
     } else {
         None
     }
@@ -147,7 +147,7 @@ pub fn check(bytes: &[u8], name: &str) -> Result<&'static str, AppError> {
             .map_err(|e| AppError::Invalid(format!("文件“{name}”不能接受：{e}")))?;
     }
     if crate::ole::is_compound(bytes) {
-        crate::ole::kind(bytes)
+        crate::ole::kind(bytes, name)
             .map_err(|e| AppError::Invalid(format!("文件“{name}”不能接受：{e}")))?;
     }
     sniff(bytes, name).ok_or_else(|| {

@@ -113,16 +113,23 @@ pub fn entry_names(bytes: &[u8]) -> Result<Vec<String>, OleError> {
 }
 
 /// The kind of a compound file by its streams: Word (.doc; WPS 文字 .wps) or Excel (.xls; WPS
-/// 表格 .et); `None` for any other compound file (an installer, a PowerPoint file, …).
-pub fn kind(bytes: &[u8]) -> Result<Option<&'static str>, OleError> {
+/// 表格 .et). A well-formed compound file named .wps or .et whose streams are another
+/// generation's (Works' `CONTENTS`, older Kingsoft layouts) is taken by its name; any other
+/// compound file (an installer, a PowerPoint file, …) is `None`.
+pub fn kind(bytes: &[u8], name: &str) -> Result<Option<&'static str>, OleError> {
     let names = entry_names(bytes)?;
     let has = |n: &str| names.iter().any(|e| e.eq_ignore_ascii_case(n));
     if has("Macros") || has("_VBA_PROJECT_CUR") || has("_VBA_PROJECT") {
         return Err(OleError::Macros);
     }
+    let lower = name.to_lowercase();
     Ok(if has("WordDocument") {
         Some("application/msword")
     } else if has("Workbook") || has("Book") {
+        Some("application/vnd.ms-excel")
+    } else if lower.ends_with(".wps") {
+        Some("application/vnd.ms-works")
+    } else if lower.ends_with(".et") {
         Some("application/vnd.ms-excel")
     } else {
         None
@@ -179,27 +186,32 @@ pub(crate) mod tests {
     #[test]
     fn word_and_excel_are_told_apart_by_their_streams() {
         let doc = compound(&["WordDocument", "1Table", "\u{5}SummaryInformation"]);
-        assert_eq!(kind(&doc), Ok(Some("application/msword")));
+        assert_eq!(kind(&doc, "a.doc"), Ok(Some("application/msword")));
         let xls = compound(&["Workbook"]);
-        assert_eq!(kind(&xls), Ok(Some("application/vnd.ms-excel")));
+        assert_eq!(kind(&xls, "a.xls"), Ok(Some("application/vnd.ms-excel")));
         let et = compound(&["Book"]);
-        assert_eq!(kind(&et), Ok(Some("application/vnd.ms-excel")));
-        assert_eq!(kind(&compound(&["Contents"])), Ok(None));
+        assert_eq!(kind(&et, "a.et"), Ok(Some("application/vnd.ms-excel")));
+        assert_eq!(kind(&compound(&["Contents"]), "setup.msi"), Ok(None));
+        // A Works-style word-processing file: a well-formed compound file named .wps.
+        assert_eq!(
+            kind(&compound(&["CONTENTS"]), "通知.wps"),
+            Ok(Some("application/vnd.ms-works"))
+        );
     }
 
     #[test]
     fn files_saved_by_an_office_suite_are_recognised() {
         // Written by LibreOffice as "Word 97–2003" and "Excel 97–2003".
         let doc = include_bytes!("../tests/data/evidence.doc");
-        assert_eq!(kind(doc), Ok(Some("application/msword")));
+        assert_eq!(kind(doc, "a.doc"), Ok(Some("application/msword")));
         let xls = include_bytes!("../tests/data/evidence.xls");
-        assert_eq!(kind(xls), Ok(Some("application/vnd.ms-excel")));
+        assert_eq!(kind(xls, "a.xls"), Ok(Some("application/vnd.ms-excel")));
     }
 
     #[test]
     fn a_document_with_macros_is_refused() {
         let doc = compound(&["WordDocument", "Macros"]);
-        assert_eq!(kind(&doc), Err(OleError::Macros));
+        assert_eq!(kind(&doc, "a.doc"), Err(OleError::Macros));
     }
 
     #[test]
@@ -207,16 +219,16 @@ pub(crate) mod tests {
         let mut doc = compound(&["WordDocument"]);
         // Sector 1 (the directory) points at itself.
         doc[512 + 4..512 + 8].copy_from_slice(&1u32.to_le_bytes());
-        assert!(matches!(kind(&doc), Err(OleError::Damaged(_))));
+        assert!(matches!(kind(&doc, "a.doc"), Err(OleError::Damaged(_))));
     }
 
     #[test]
     fn truncated_and_garbage_files_are_refused() {
         let doc = compound(&["WordDocument"]);
-        assert!(kind(&doc[..600]).is_err());
-        assert!(kind(&SIGNATURE).is_err());
+        assert!(kind(&doc[..600], "a.doc").is_err());
+        assert!(kind(&SIGNATURE, "a.doc").is_err());
         let mut junk = SIGNATURE.to_vec();
         junk.extend(std::iter::repeat_n(0xFFu8, 4096));
-        assert!(kind(&junk).is_err());
+        assert!(kind(&junk, "a.doc").is_err());
     }
 }
