@@ -146,7 +146,22 @@ fn value_text(key: &str, v: Option<&Value>) -> String {
             .map(|st| st.zh().to_string())
             .unwrap_or_else(|| s.clone()),
         Some(Value::String(s)) => shorten(s),
-        Some(other) => shorten(&other.to_string()),
+        Some(other) => shorten(&nested_text(other)),
+    }
+}
+
+/// An object or list deeper in a row, in words: `名称：甲；数量：3`, `甲、乙`.
+fn nested_text(v: &Value) -> String {
+    match v {
+        Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| format!("{}：{}", field_zh(k), nested_text(v)))
+            .collect::<Vec<_>>()
+            .join("；"),
+        Value::Array(a) => a.iter().map(nested_text).collect::<Vec<_>>().join("、"),
+        Value::String(s) => s.clone(),
+        Value::Null => "（空）".into(),
+        other => value_text("", Some(other)),
     }
 }
 
@@ -311,6 +326,20 @@ mod tests {
             (d[0].before.as_deref(), d[0].after.as_deref()),
             (Some("（空）"), Some("420"))
         );
+    }
+
+    #[test]
+    fn deeper_objects_read_as_words_not_json() {
+        let d = diff(
+            None,
+            Some(&json!({"attachment": {"file": "a.pdf", "size": 12}, "tags": ["甲", "乙"]})),
+        );
+        let text: Vec<String> = d.iter().filter_map(|c| c.after.clone()).collect();
+        assert!(
+            text.iter().all(|t| !t.contains('{') && !t.contains('"')),
+            "{text:?}"
+        );
+        assert!(text.contains(&"甲、乙".to_string()), "{text:?}");
     }
 
     #[test]
