@@ -26,6 +26,7 @@ pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod observe;
+pub mod ole;
 pub mod pages;
 pub mod parse;
 pub mod print;
@@ -112,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/kesu.js", axum::routing::get(js))
         .merge(health::routes())
         .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::errors::in_layout,
+        ))
         .layer(middleware::from_fn(deadlines::middleware))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(

@@ -22,11 +22,19 @@ pub enum Scope {
         region: String,
         units: Vec<i64>,
     },
+    /// A round: its region, the units with reports in it and their regions.
+    Round {
+        region: String,
+        units: Vec<i64>,
+        unit_regions: Vec<String>,
+    },
     Report {
         region: String,
         unit: i64,
         lead: bool,
         leads: Vec<i64>,
+        /// The region of the report's round (its office reviews it).
+        round_region: String,
     },
     Unit {
         region: String,
@@ -123,18 +131,14 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
         Obj::Round => {
             let mut out = Vec::new();
             for (region, id) in [(A, w.rounds[A]), (B, w.rounds[B]), (CITY, x.city_round)] {
-                let units = kesu_store::reporting::slots(&w.db, id)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.unit_id)
-                    .collect();
+                let slots = kesu_store::reporting::slots(&w.db, id).await.unwrap();
                 out.push(
                     Instance::new(
                         format!("round of {region}"),
-                        Scope::Owned {
+                        Scope::Round {
                             region: region.into(),
-                            units,
+                            units: slots.iter().map(|s| s.unit_id).collect(),
+                            unit_regions: slots.iter().map(|s| s.region_code.clone()).collect(),
                         },
                     )
                     .with("id", id),
@@ -401,6 +405,9 @@ pub async fn report_instance(x: &Scoped, id: i64) -> Instance {
     let leads = kesu_store::reporting::lead_units(&x.w.db, s.round_id, s.task_id)
         .await
         .unwrap();
+    let round = kesu_store::reporting::round(&x.w.db, s.round_id)
+        .await
+        .unwrap();
     Instance::new(
         format!("{} report of {} ({})", s.role, s.unit_name, s.region_code),
         Scope::Report {
@@ -408,6 +415,7 @@ pub async fn report_instance(x: &Scoped, id: i64) -> Instance {
             unit: s.unit_id,
             lead: s.role == "lead",
             leads,
+            round_region: round.region_code,
         },
     )
     .with("id", id)
