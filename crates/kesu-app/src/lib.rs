@@ -21,6 +21,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod pdf_text;
 pub mod reporting;
 
 pub use error::{Error, Result};
