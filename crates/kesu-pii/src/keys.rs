@@ -179,6 +179,36 @@ pub struct KeyRing {
     keys: Vec<DataKey>,
     index_algorithm: IndexAlgorithm,
     index_key: Zeroizing<Vec<u8>>,
+    nonces: std::sync::Mutex<Nonces>,
+}
+
+/// Random nonces drawn from the operating system 4 KiB at a time: one system call per 341
+/// encryptions instead of one each (a million-row import encrypts three million values).
+struct Nonces {
+    buf: [u8; 4092],
+    pos: usize,
+}
+
+impl Nonces {
+    fn new() -> Self {
+        Nonces {
+            buf: [0; 4092],
+            pos: 4092,
+        }
+    }
+
+    fn next(&mut self) -> Result<[u8; NONCE]> {
+        if self.pos + NONCE > self.buf.len() {
+            getrandom::fill(&mut self.buf).map_err(|_| PiiError::Random)?;
+            self.pos = 0;
+        }
+        let mut n = [0u8; NONCE];
+        n.copy_from_slice(&self.buf[self.pos..self.pos + NONCE]);
+        // A nonce is handed out once: wipe it from the buffer.
+        self.buf[self.pos..self.pos + NONCE].fill(0);
+        self.pos += NONCE;
+        Ok(n)
+    }
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -249,6 +279,7 @@ impl KeyRing {
             keys: vec![key],
             index_algorithm: suite.index(),
             index_key: random(32)?,
+            nonces: std::sync::Mutex::new(Nonces::new()),
         })
     }
 
@@ -295,6 +326,7 @@ impl KeyRing {
             keys,
             index_algorithm: file.index.algorithm,
             index_key,
+            nonces: std::sync::Mutex::new(Nonces::new()),
         })
     }
 
@@ -374,8 +406,15 @@ impl KeyRing {
     /// Encrypts `plaintext` with the current key; `context` (table and column) is bound to it.
     pub fn encrypt(&self, context: &str, plaintext: &[u8]) -> Result<Vec<u8>> {
         let key = self.current_key();
-        let mut nonce = [0u8; NONCE];
-        getrandom::fill(&mut nonce).map_err(|_| PiiError::Random)?;
+        let nonce = match self.nonces.lock() {
+            Ok(mut n) => n.next()?,
+            // Another thread panicked holding the lock: draw this nonce directly.
+            Err(_) => {
+                let mut n = [0u8; NONCE];
+                getrandom::fill(&mut n).map_err(|_| PiiError::Random)?;
+                n
+            }
+        };
         let header = [
             FORMAT,
             key.algorithm.code(),
@@ -599,6 +638,15 @@ mod tests {
             r.encrypt_str("c", "x").unwrap(),
             r.encrypt_str("c", "x").unwrap()
         );
+    }
+
+    #[test]
+    fn nonces_never_repeat_across_buffer_refills() {
+        let r = ring(Suite::Sm);
+        let nonces: std::collections::HashSet<Vec<u8>> = (0..1000)
+            .map(|_| r.encrypt_str("c", "x").unwrap()[HEADER..HEADER + NONCE].to_vec())
+            .collect();
+        assert_eq!(nonces.len(), 1000);
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod macros;
 pub mod accounts;
 pub mod assessment;
 pub mod audit;
+pub mod citizens;
 mod csvline;
 mod db;
 mod error;

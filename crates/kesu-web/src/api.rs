@@ -8,6 +8,7 @@
 //! [`types::ErrorBody`]: `{"error": {"code", "message", "field"?}}`.
 
 mod audit;
+pub mod citizens;
 mod extract;
 pub mod openapi;
 mod plans;
@@ -50,6 +51,7 @@ pub fn listed() -> Routes<AppState> {
         .routes(routes!(reports::attach))
         .routes(routes!(reports::detach))
         .routes(routes!(audit::search))
+        .merge(citizens::routes())
         .fallback(not_found)
 }
 

@@ -416,6 +416,9 @@ pub async fn populate(
             }
         }
     }
+    if let Some((_, region, _)) = plans.iter().find(|p| p.1 == "4313").or(plans.first()) {
+        crate::pages::citizens::demo::seed(db, region, today).await?;
+    }
     Ok(DemoSummary {
         accounts: accounts_out,
         rounds,

@@ -61,6 +61,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<client_ip::TrustedProxies>,
     /// Sign-in refusals remembered in this process (see [`signin::Refusals`]).
     pub signin: Arc<signin::Refusals>,
+    /// The key ring for citizens' personal data (`kesu keys`); `None`: those pages answer 503.
+    pub keys: Option<Arc<kesu_pii::KeyRing>>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             clock: Arc::new(None),
             trusted_proxies: Arc::new(client_ip::TrustedProxies::default()),
             signin: Arc::new(signin::Refusals::default()),
+            keys: None,
         }
     }
 

@@ -57,8 +57,10 @@ pub fn listed() -> Routes<AppState> {
         .route("/audit", get(audit::audit))
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
+        .merge(citizens::routes())
 }
 
+pub mod citizens;
 pub mod dashboard;
 pub mod plans;
 pub mod survey;

@@ -46,6 +46,15 @@ enum Command {
     Report(cmd::report::ReportCmd),
     /// 年度考核：按考核方案为各县市区或责任单位计分、排名 (assessment)
     Assess(cmd::assess::AssessArgs),
+    /// 个人信息加密密钥 (encryption keys for personal data)
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
+    /// 具备科学素质公民动态台账 (the ledger of literate citizens)
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCmd),
+    /// 网络科学素质测试：题库与结果 (the online literacy test)
+    #[command(subcommand)]
+    Quiz(cmd::quiz::QuizCmd),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
     /// 演示：新建数据库并导入示例区划和五个示例方案 (demo)
@@ -64,6 +73,9 @@ fn main() -> ExitCode {
         Command::Indicators(a) => cmd::indicators::run(&cli.global, a),
         Command::Assess(a) => cmd::assess::run(&cli.global, a),
         Command::Report(c) => cmd::report::run(&cli.global, c),
+        Command::Keys(c) => cmd::keys::run(&cli.global, c),
+        Command::Ledger(c) => cmd::ledger::run(&cli.global, c),
+        Command::Quiz(c) => cmd::quiz::run(&cli.global, c),
         Command::Migrate => cmd::db::migrate(&cli.global),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };

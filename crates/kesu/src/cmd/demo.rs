@@ -87,6 +87,7 @@ pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
             return Ok(());
         }
         let mut state = kesu_web::AppState::new(db.clone(), dir.join("files"));
+        state.keys = Some(super::keys::load_or_init_in(&dir)?);
         state.demo = true;
         super::serve::serve(state, a.bind).await?;
         db.close().await;

@@ -38,6 +38,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
     rt.block_on(async {
         let db = kesu_store::Db::open(&super::db::url(g)).await?;
         let mut state = kesu_web::AppState::new(db.clone(), data_dir(g).join("files"));
+        state.keys = super::keys::load_optional(g)?;
         state.secure_cookies = a.secure_cookies;
         state.trusted_proxies = std::sync::Arc::new(trusted);
         serve(state, a.bind).await?;
