@@ -9,6 +9,7 @@
 //! openapi` rewrites it), so any change of the API shows in review as a change of that file.
 
 use super::types::ErrorBody;
+use super::types::citizens::CountBy;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -40,9 +41,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "rounds", description = "填报轮次与状态矩阵 (reporting rounds and their status)"),
         (name = "reports", description = "进展报告、审核与佐证材料 (reports, review, evidence)"),
         (name = "audit", description = "审计日志 (the audit log)"),
+        (name = "citizens", description = "公民科学素质网络测试与台账 (the public online test and the citizens' ledger)"),
         (name = "meta", description = "本文档 (this document)"),
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, CountBy)),
     modifiers(&Shared),
 )]
 struct Base;

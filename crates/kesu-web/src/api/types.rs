@@ -13,23 +13,30 @@ use serde_json::Value;
 use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod citizens;
+
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// Integers of request bodies. JSON Schema counts `3.0` as the integer 3, and so do we: a
 /// client that writes every number as a float is not refused.
 mod whole {
     use serde::{Deserialize, Deserializer, de::Error};
+    use serde_json::Number;
+
+    /// The integer a JSON number stands for, if it is a whole one.
+    pub fn of(n: &Number) -> Option<i64> {
+        if let Some(i) = n.as_i64() {
+            return Some(i);
+        }
+        // Within ±2^63 a whole float converts exactly.
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.223_372_036_854_776e18)
+            .map(|f| f as i64)
+    }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        let n = serde_json::Number::deserialize(d)?;
-        if let Some(i) = n.as_i64() {
-            return Ok(i);
-        }
-        match n.as_f64() {
-            // Within ±2^63 the float converts exactly (a whole number).
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.223_372_036_854_776e18 => Ok(f as i64),
-            _ => Err(D::Error::custom(format!("{n} 不是整数 (not an integer)"))),
-        }
+        let n = Number::deserialize(d)?;
+        of(&n).ok_or_else(|| D::Error::custom(format!("{n} 不是整数 (not an integer)")))
     }
 }
 
