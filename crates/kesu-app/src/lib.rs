@@ -20,6 +20,7 @@
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
 pub mod audit;
+pub mod bulk;
 pub mod citizens;
 pub mod error;
 pub mod pdf_text;

@@ -4,9 +4,11 @@
 //! - [`region`]: administrative division codes (统计用区划代码) and their levels.
 //! - [`authz`]: roles and per-object scope checks (数据权限).
 //! - [`report`]: reporting periods, report states and their transitions (进展填报).
+//! - [`bulk`]: whether a bulk-entry upload may be applied (批量填报).
 //! - [`visibility`]: who may open a report and read audit rows: the one rule every list applies.
 
 pub mod authz;
+pub mod bulk;
 pub mod plan;
 pub mod plan_diff;
 pub mod region;
