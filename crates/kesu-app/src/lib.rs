@@ -24,7 +24,9 @@ pub mod bulk;
 pub mod citizens;
 pub mod error;
 pub mod pdf_text;
+pub mod plans;
 pub mod reporting;
+pub mod rounds;
 
 pub use error::{Error, Result};
 

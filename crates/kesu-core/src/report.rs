@@ -228,6 +228,22 @@ pub struct RoundDates {
     pub lock: Date,
 }
 
+/// A round whose lock date is before its due date: it would lock before anyone is late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("锁定日期不能早于截止日期 (the lock date must not be before the due date)")]
+pub struct LockBeforeDue;
+
+impl RoundDates {
+    /// The dates of a new round, if they make sense (the lock date not before the due date).
+    pub fn new(due: Date, lock: Date) -> Result<RoundDates, LockBeforeDue> {
+        if lock < due {
+            Err(LockBeforeDue)
+        } else {
+            Ok(RoundDates { due, lock })
+        }
+    }
+}
+
 /// Apply `t` to a report in state `from` on day `today`. `exception` is the office's permission
 /// to submit after the lock date; `reason` is the return reason.
 pub fn apply(

@@ -84,14 +84,9 @@ impl Round {
 const ROUND_COLS: &str = "r.id, r.plan_id, p.title AS plan_title, r.region_code, r.period, r.title, r.due_date, r.lock_date, r.opened_by, r.opened_at, r.demo";
 
 /// Open a round: one slot per (task, assigned unit) of the plan. Users of every unit with a slot
-/// are notified. Refused when the plan already has a round for the period, or the lock date is
-/// before the due date.
+/// are notified. Refused when the plan already has a round for the period. (Whether the dates
+/// make sense is the caller's rule: `kesu_core::report::RoundDates::new`.)
 pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i64> {
-    if r.lock < r.due {
-        return Err(invalid(
-            "锁定日期不能早于截止日期 (the lock date must not be before the due date)",
-        ));
-    }
     let now = OffsetDateTime::now_utc();
     let mut tx = db.begin().await?;
     let plan: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(

@@ -2,10 +2,9 @@
 
 use super::extract::Id;
 use super::types::{ErrorBody, PlanList, Task, TaskList};
-use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::pages::plans;
+use crate::{AppState, access};
 use axum::Json;
 use axum::extract::State;
 
@@ -20,7 +19,8 @@ pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<PlanList>, ApiError> {
-    let list = plans::plans_in_scope(&state, &caller).await?;
+    let list =
+        kesu_app::plans::list(&access::ctx(&state), &access::app_caller(&caller, None)).await?;
     Ok(Json(PlanList {
         plans: list.into_iter().map(Into::into).collect(),
     }))
@@ -42,8 +42,9 @@ pub(super) async fn tasks(
     caller: Caller,
     Id(id): Id,
 ) -> Result<Json<TaskList>, ApiError> {
-    let plan = plans::plan_in_scope(&state, &caller, id).await?;
-    let tasks = plans::tasks_for(&state, &caller, &plan).await?;
+    let (ctx, c) = (access::ctx(&state), access::app_caller(&caller, None));
+    let plan = kesu_app::plans::plan(&ctx, &c, id).await?;
+    let tasks = kesu_app::plans::tasks(&ctx, &c, &plan).await?;
     Ok(Json(TaskList {
         plan_id: id,
         tasks: tasks.into_iter().map(Into::into).collect(),
@@ -65,6 +66,8 @@ pub(super) async fn task(
     Id(id): Id,
 ) -> Result<Json<Task>, ApiError> {
     Ok(Json(
-        plans::task_in_scope(&state, &caller, id).await?.into(),
+        kesu_app::plans::task(&access::ctx(&state), &access::app_caller(&caller, None), id)
+            .await?
+            .into(),
     ))
 }

@@ -49,10 +49,15 @@ pub(super) async fn open(
     ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<OpenRoundRequest>,
 ) -> ApiResult {
-    let id =
-        pages::do_open_round(&state, &caller, b.plan_id, &b.period, &b.due, &b.lock, ip).await?;
-    let r = kesu_store::reporting::round(&state.db, id).await?;
-    Ok((StatusCode::CREATED, Json(Round::from(r))).into_response())
+    let r = kesu_app::rounds::OpenRound {
+        plan_id: b.plan_id,
+        period: b.period,
+        due: b.due,
+        lock: b.lock,
+    };
+    let c = access::app_caller(&caller, ip);
+    let round = kesu_app::rounds::open(&access::ctx(&state), &c, &r).await?;
+    Ok((StatusCode::CREATED, Json(Round::from(round))).into_response())
 }
 
 /// 填报状态矩阵 (a round's status matrix)

@@ -5,8 +5,8 @@
 //! [`visible_slots`], [`do_open_round`] and [`Counts`] are shared with the API.
 
 use super::{
-    FlashQuery, Layout, PageResult, UserBar, audit_actor, check_csrf, light_class, parse_date,
-    plans, redirect_with, render, role_zh, xlsx_response,
+    FlashQuery, Layout, PageResult, UserBar, audit_actor, check_csrf, light_class, plans,
+    redirect_with, render, role_zh, xlsx_response,
 };
 use crate::auth::{Caller, ClientIp, MaybeCaller};
 use crate::error::AppError;
@@ -231,19 +231,16 @@ pub async fn do_open_round(
     lock: &str,
     ip: Option<String>,
 ) -> Result<i64, AppError> {
-    let plan = plans::plan_in_scope(state, caller, plan_id).await?;
-    if !access::administers(caller, &plan.region_code)? {
-        return Err(AppError::Forbidden);
-    }
-    let period = Period::parse(period).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let new = reporting::NewRound {
+    let r = kesu_app::rounds::OpenRound {
         plan_id,
-        period,
-        due: parse_date(due, "截止日期")?,
-        lock: parse_date(lock, "锁定日期")?,
-        demo: false,
+        period: period.to_string(),
+        due: due.to_string(),
+        lock: lock.to_string(),
     };
-    Ok(reporting::open_round(&state.db, &new, &audit_actor(caller, ip)).await?)
+    let c = access::app_caller(caller, ip);
+    Ok(kesu_app::rounds::open(&access::ctx(state), &c, &r)
+        .await?
+        .id)
 }
 
 pub(super) async fn open_round(
