@@ -24,10 +24,12 @@ pub mod audit;
 pub mod bulk;
 pub mod citizens;
 pub mod error;
+pub mod jobs;
+pub mod ops;
 pub mod pdf_text;
 pub mod plans;
 pub mod reporting;
-pub mod rounds;
+pub mod services;
 
 pub use error::{Error, Result};
 

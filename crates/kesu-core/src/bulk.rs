@@ -160,6 +160,7 @@ mod tests {
     const DATES: RoundDates = RoundDates {
         due: date!(2025 - 04 - 15),
         lock: date!(2025 - 04 - 30),
+        closed: false,
     };
 
     fn now(state: ReportState) -> ReportNow {

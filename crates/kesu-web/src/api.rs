@@ -14,6 +14,7 @@ pub mod openapi;
 mod plans;
 mod reports;
 mod rounds;
+pub mod services;
 mod session;
 pub mod types;
 
@@ -47,11 +48,13 @@ pub fn listed() -> Routes<AppState> {
         .routes(routes!(reports::submit))
         .routes(routes!(reports::return_report))
         .routes(routes!(reports::accept))
+        .routes(routes!(reports::forward))
         .routes(routes!(reports::unlock))
         .routes(routes!(reports::attach))
         .routes(routes!(reports::detach))
         .routes(routes!(audit::search))
         .merge(citizens::routes())
+        .merge(services::routes())
         .fallback(not_found)
 }
 

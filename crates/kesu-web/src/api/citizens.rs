@@ -99,8 +99,13 @@ async fn start(
     State(state): State<AppState>,
     Id(id): Id,
     ClientIp(ip): ClientIp,
-    ApiJson(b): ApiJson<StartAttemptRequest>,
+    b: Result<ApiJson<StartAttemptRequest>, ApiError>,
 ) -> ApiResult<AttemptStarted> {
+    // An unknown test is 404 whatever the body.
+    quiz::public_test(&ctx(&state), id)
+        .await
+        .map_err(AppError::from)?;
+    let ApiJson(b) = b?;
     crate::pages::citizens::public::check_start_throttle(ip.as_deref(), &b.phone)?;
     let keys = keys(&state)?;
     let s = quiz::start(
@@ -185,9 +190,14 @@ async fn submit(
     State(state): State<AppState>,
     t: Result<Path<String>, axum::extract::rejection::PathRejection>,
     ClientIp(ip): ClientIp,
-    ApiJson(b): ApiJson<SubmitAnswersRequest>,
+    b: Result<ApiJson<SubmitAnswersRequest>, ApiError>,
 ) -> ApiResult<AttemptResult> {
     let t = token(t)?;
+    // An unknown attempt is 404 whatever the body.
+    quiz::paper(&ctx(&state), &t)
+        .await
+        .map_err(AppError::from)?;
+    let ApiJson(b) = b?;
     crate::pages::citizens::public::check_submit_throttle(ip.as_deref())?;
     if b.answers.iter().any(|a| a.len() > 5) {
         return Err(
@@ -251,7 +261,10 @@ async fn count(
         Some("group") => true,
         Some(_) => return Err(AppError::Invalid("by 只能是 group (by=group)".into()).into()),
     };
-    let c = ledger::count(&ctx(&state), &app_caller(&caller, None), &q.region, by)
+    let region = q
+        .region
+        .unwrap_or_else(|| caller.actor.region.as_str().to_string());
+    let c = ledger::count(&ctx(&state), &app_caller(&caller, None), &region, by)
         .await
         .map_err(AppError::from)?;
     Ok(Json(LedgerCount {
@@ -279,11 +292,14 @@ async fn entries(
     ApiQuery(q): ApiQuery<EntriesParams>,
 ) -> ApiResult<Vec<LedgerEntry>> {
     let keys = keys(&state)?;
+    let region = q
+        .region
+        .unwrap_or_else(|| caller.actor.region.as_str().to_string());
     let list = ledger::list(
         &ctx(&state),
         &app_caller(&caller, None),
         &keys,
-        &q.region,
+        &region,
         q.page,
     )
     .await

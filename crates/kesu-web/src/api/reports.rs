@@ -1,4 +1,4 @@
-//! Reports: reading one, its transitions (save, submit, return, accept, unlock) and its
+//! Reports: reading one, its transitions (save, submit, return, accept, forward, unlock) and its
 //! evidence files. Every change carries the version the client saw; a stale one is 409.
 
 use super::ApiResult;
@@ -192,6 +192,31 @@ pub(super) async fn accept(
     ApiJson(b): ApiJson<ReviewRequest>,
 ) -> Result<Json<ReportDetail>, ApiError> {
     transition(&state, &caller, id, Transition::Accept, review(b), ip).await
+}
+
+/// 县级初审通过 (forward)
+///
+/// In a round with 县级初审, the county office passes its county's submitted report up to the
+/// round's office, which then accepts or returns it.
+#[utoipa::path(
+    post, path = "/reports/{id}/forward", tag = "reports", operation_id = "forward_report",
+    params(("id" = i64, Path, description = "报告编号 (report id)", example = 1)),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "已报送上级 (passed up)", body = ReportDetail),
+        (status = 403, description = "不是该区县的审核人 (not the county's reviewer)", body = ErrorBody),
+        (status = 404, description = "未找到或不在权限范围内 (not found or out of scope)", body = ErrorBody),
+        (status = 409, description = "版本过期或状态不允许 (stale version or state)", body = ErrorBody),
+    ),
+)]
+pub(super) async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<ReviewRequest>,
+) -> Result<Json<ReportDetail>, ApiError> {
+    transition(&state, &caller, id, Transition::Forward, review(b), ip).await
 }
 
 /// 解锁 (unlock)

@@ -49,14 +49,15 @@ pub(super) async fn open(
     ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<OpenRoundRequest>,
 ) -> ApiResult {
-    let r = kesu_app::rounds::OpenRound {
+    let form = kesu_app::reporting::rounds::RoundForm {
         plan_id: b.plan_id,
         period: b.period,
         due: b.due,
         lock: b.lock,
+        county_check: b.county_check,
     };
-    let c = access::app_caller(&caller, ip);
-    let round = kesu_app::rounds::open(&access::ctx(&state), &c, &r).await?;
+    let id = pages::do_open_round(&state, &caller, &form, ip).await?;
+    let round = kesu_store::reporting::round(&state.db, id).await?;
     Ok((StatusCode::CREATED, Json(Round::from(round))).into_response())
 }
 

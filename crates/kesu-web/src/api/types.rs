@@ -82,6 +82,9 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "due")]
     pub field: Option<String>,
+    /// The request's id, as in the `x-request-id` header and the server's log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// 已完成: an action that answers nothing else.
@@ -151,6 +154,9 @@ pub enum ReportState {
     Draft,
     /// 已提交.
     Submitted,
+    /// 已初审: the county office passed it up (县级初审); waiting for the round's office.
+    #[serde(rename = "prereviewed")]
+    PreReviewed,
     /// 已退回.
     Returned,
     /// 已通过.
@@ -164,6 +170,7 @@ impl From<kesu_core::report::ReportState> for ReportState {
             S::NotStarted => ReportState::NotStarted,
             S::Draft => ReportState::Draft,
             S::Submitted => ReportState::Submitted,
+            S::PreReviewed => ReportState::PreReviewed,
             S::Returned => ReportState::Returned,
             S::Accepted => ReportState::Accepted,
         }
@@ -427,6 +434,13 @@ pub struct Round {
     pub opened_at: OffsetDateTime,
     /// Demonstration data.
     pub demo: bool,
+    /// Whether the round asks for 县级初审 (a county's units are checked by the county office
+    /// first).
+    pub county_check: bool,
+    /// When the office closed the round (no unit writes after that), and who.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    pub closed_by: Option<String>,
 }
 
 impl From<kesu_store::reporting::Round> for Round {
@@ -443,6 +457,9 @@ impl From<kesu_store::reporting::Round> for Round {
             opened_by: r.opened_by,
             opened_at: r.opened_at,
             demo: r.demo,
+            county_check: r.county_check,
+            closed_at: r.closed_at,
+            closed_by: r.closed_by,
         }
     }
 }
@@ -462,6 +479,9 @@ pub struct OpenRoundRequest {
     /// The lock date; not before `due`.
     #[schema(format = Date, example = "2025-04-30")]
     pub lock: String,
+    /// Ask for 县级初审: the county offices check their counties' reports first.
+    #[serde(default)]
+    pub county_check: bool,
 }
 
 /// A round's status matrix (填报状态矩阵): its reports the caller may open.
@@ -481,6 +501,8 @@ pub struct Counts {
     pub not_started: u64,
     pub draft: u64,
     pub submitted: u64,
+    /// 已初审 (县级初审 passed, waiting for the round's office).
+    pub prereviewed: u64,
     pub returned: u64,
     pub accepted: u64,
     pub late: u64,
@@ -493,6 +515,7 @@ impl From<crate::pages::Counts> for Counts {
             not_started: n(c.not_started),
             draft: n(c.draft),
             submitted: n(c.submitted),
+            prereviewed: n(c.prereviewed),
             returned: n(c.returned),
             accepted: n(c.accepted),
             late: n(c.late),
@@ -846,6 +869,9 @@ mod tests {
             opened_by: "a".into(),
             opened_at: datetime!(2026-01-02 03:04:05 UTC),
             demo: false,
+            county_check: false,
+            closed_at: None,
+            closed_by: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["due_date"], "2026-01-15");

@@ -39,6 +39,24 @@ pub enum Obj {
     AssessedRegion,
     /// A region's assessment of a unit of its plan (`{code}`, `{unit}`).
     AssessedUnit,
+    /// An object of the services for citizens (`tests/common/services.rs`).
+    Service(super::services::Kind),
+    /// A citizens' test (竞赛) of a county or the city.
+    Test,
+    /// A citizen's attempt, named by its token (`{token}`): the token is the key.
+    Attempt,
+    /// A ledger entry (台账条目).
+    Entry,
+    /// A move of a ledger entry between villages.
+    Move,
+    /// A question bank named in the form (`bank_id`).
+    BankInBody,
+    /// A village named in the form (`village`).
+    VillageInBody,
+    /// An account named in the form (`username`).
+    AccountInBody,
+    /// A person's data request (`action=export`, by ID number or phone in the form).
+    PersonRequest,
 }
 
 /// What the route asks of the caller once the object is in scope.
@@ -62,6 +80,19 @@ pub enum Need {
     WriteReport,
     /// Reviewers and admins over the object.
     Review,
+    /// A report's review: reviewers and admins of the round's office (or above it); a county
+    /// office reads its county's reports in a city round but does not review them.
+    ReviewReport,
+    /// A report's administration (unlock, exception): admins of the round's office.
+    AdministerReport,
+    /// A round's dates and closing: admins of the round's office (not a county office that
+    /// follows a city round).
+    AdministerRound,
+    /// 县级初审通过: the county office, in a round that asks for it. No round of these tests
+    /// does, so whoever sees the report is refused.
+    CountyCheck,
+    /// The office roles (not a reporter) on an object they see.
+    OfficeRead,
     /// Admins over the object.
     Administer,
     /// A reporter (its own unit's reports in the object).
@@ -72,6 +103,13 @@ pub enum Need {
     AssessSelfRegion,
     /// The assessed unit's own reporter.
     AssessSelfUnit,
+    /// Office admins over the object; a reporter is refused before any object is looked up.
+    OfficeAdminister,
+    /// Office accounts over the object holding the reveal permission (查看完整个人信息); a
+    /// reporter is refused before any object is looked up.
+    Reveal,
+    /// Office accounts holding the reveal permission (the object is found through it).
+    RevealHolder,
 }
 
 /// How the request carries its input.
@@ -101,6 +139,7 @@ const fn r(method: &'static str, path: &'static str, obj: Obj, need: Need, input
     }
 }
 
+use super::services::Kind as Svc;
 use Input::{Form, Json, Multipart};
 use Need::*;
 
@@ -109,6 +148,7 @@ use Need::*;
 /// that would alter what the next caller sees.
 pub const ROUTES: &[Route] = &[
     r("GET", "/", Obj::None, SignedIn, Input::None),
+    r("GET", "/review", Obj::None, OfficeRole, Input::None),
     r("GET", "/login", Obj::None, Public, Input::None),
     r("POST", "/login", Obj::None, Any, Form),
     r("POST", "/logout", Obj::None, SignOut, Form),
@@ -122,12 +162,34 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/rounds", Obj::PlanInBody, Administer, Form),
     r("GET", "/rounds/{id}", Obj::Round, Read, Input::None),
     r(
+        "POST",
+        "/rounds/{id}/dates",
+        Obj::Round,
+        AdministerRound,
+        Form,
+    ),
+    r(
+        "POST",
+        "/rounds/{id}/close",
+        Obj::Round,
+        AdministerRound,
+        Form,
+    ),
+    r(
+        "GET",
+        "/rounds/{id}/chase",
+        Obj::Round,
+        OfficeRead,
+        Input::None,
+    ),
+    r(
         "GET",
         "/rounds/{id}/late.xlsx",
         Obj::Round,
-        Review,
+        OfficeRead,
         Input::None,
     ),
+    r("POST", "/units/{id}/contact", Obj::Unit, Administer, Form),
     r(
         "GET",
         "/rounds/{id}/template.xlsx",
@@ -144,12 +206,18 @@ pub const ROUTES: &[Route] = &[
     ),
     r("GET", "/reports/{id}", Obj::Report, Read, Input::None),
     r("POST", "/reports/{id}", Obj::Report, WriteReport, Form),
-    r("POST", "/reports/{id}/review", Obj::Report, Review, Form),
+    r(
+        "POST",
+        "/reports/{id}/review",
+        Obj::Report,
+        ReviewReport,
+        Form,
+    ),
     r(
         "POST",
         "/reports/{id}/exception",
         Obj::Report,
-        Administer,
+        AdministerReport,
         Form,
     ),
     r(
@@ -328,6 +396,109 @@ pub const ROUTES: &[Route] = &[
         Administer,
         Multipart,
     ),
+    // Citizens: the public test (no account; an attempt's token is its key) ...
+    r("GET", "/quiz", Obj::None, Public, Input::None),
+    r("GET", "/quiz/quiz.js", Obj::None, Public, Input::None),
+    r("GET", "/quiz/{id}", Obj::Test, Public, Input::None),
+    r("GET", "/quiz/{id}/regions", Obj::Test, Public, Input::None),
+    r("POST", "/quiz/{id}/start", Obj::Test, Public, Form),
+    r(
+        "GET",
+        "/quiz/attempt/{token}",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    r("POST", "/quiz/attempt/{token}", Obj::Attempt, Public, Form),
+    r(
+        "GET",
+        "/quiz/attempt/{token}/certificate",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    // ... the offices' tests and the ledger.
+    r("GET", "/citizens", Obj::None, OfficeRole, Input::None),
+    r("POST", "/citizens/banks", Obj::None, AdminRole, Multipart),
+    r(
+        "POST",
+        "/citizens/tests",
+        Obj::BankInBody,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "GET",
+        "/citizens/tests/{id}",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/citizens/tests/{id}/results.xlsx",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r("GET", "/ledger", Obj::None, OfficeRole, Input::None),
+    r(
+        "POST",
+        "/ledger/entries",
+        Obj::VillageInBody,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "GET",
+        "/ledger/entries/{id}",
+        Obj::Entry,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/remove",
+        Obj::Entry,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/move",
+        Obj::Entry,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/reveal",
+        Obj::Entry,
+        Reveal,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/moves/{id}",
+        Obj::Move,
+        OfficeAdminister,
+        Form,
+    ),
+    r("POST", "/ledger/residents", Obj::None, AdminRole, Multipart),
+    r(
+        "POST",
+        "/ledger/person",
+        Obj::PersonRequest,
+        RevealHolder,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/permissions",
+        Obj::AccountInBody,
+        OfficeAdminister,
+        Form,
+    ),
     r(
         "GET",
         "/api/v1/openapi.json",
@@ -381,21 +552,28 @@ pub const ROUTES: &[Route] = &[
         "POST",
         "/api/v1/reports/{id}/return",
         Obj::Report,
-        Review,
+        ReviewReport,
         Json,
     ),
     r(
         "POST",
         "/api/v1/reports/{id}/accept",
         Obj::Report,
-        Review,
+        ReviewReport,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/forward",
+        Obj::Report,
+        CountyCheck,
         Json,
     ),
     r(
         "POST",
         "/api/v1/reports/{id}/unlock",
         Obj::Report,
-        Administer,
+        AdministerReport,
         Json,
     ),
     r(
@@ -413,6 +591,426 @@ pub const ROUTES: &[Route] = &[
         Json,
     ),
     r("GET", "/api/v1/audit", Obj::None, AdminRole, Input::None),
+    // Services for citizens: the public pages and API need no account (`Any` where the answer
+    // depends on a code, a venue key or the body); office objects belong to their county's
+    // offices, a pupil's also to its school.
+    r("GET", "/s", Obj::None, Public, Input::None),
+    r("GET", "/s/checkin.js", Obj::None, Public, Input::None),
+    r(
+        "GET",
+        "/s/resources/{id}",
+        Obj::Service(Svc::Resource),
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/s/resources/{id}/checkin",
+        Obj::Service(Svc::Resource),
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/s/resources/{id}/checkin",
+        Obj::Service(Svc::Resource),
+        Any,
+        Form,
+    ),
+    r(
+        "GET",
+        "/s/slots/{id}/book",
+        Obj::Service(Svc::Slot),
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/s/slots/{id}/book",
+        Obj::Service(Svc::Slot),
+        Any,
+        Form,
+    ),
+    r(
+        "GET",
+        "/s/bookings/{code}",
+        Obj::Service(Svc::BookingCode),
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/s/bookings/{code}/qr.svg",
+        Obj::Service(Svc::BookingCode),
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/s/bookings/{code}/cancel",
+        Obj::Service(Svc::BookingCode),
+        Any,
+        Form,
+    ),
+    r("GET", "/s/activities", Obj::None, Public, Input::None),
+    r(
+        "GET",
+        "/s/activities/{id}",
+        Obj::Service(Svc::Activity),
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/s/activities/{id}/checkin",
+        Obj::Service(Svc::Activity),
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/s/activities/{id}/checkin",
+        Obj::Service(Svc::Activity),
+        Any,
+        Form,
+    ),
+    r("GET", "/s/orders/new", Obj::None, Public, Input::None),
+    r("POST", "/s/orders/new", Obj::None, Any, Form),
+    r(
+        "GET",
+        "/s/orders/{code}",
+        Obj::Service(Svc::OrderCode),
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/s/orders/{code}",
+        Obj::Service(Svc::OrderCode),
+        Any,
+        Form,
+    ),
+    r("GET", "/s/credits", Obj::None, Public, Input::None),
+    r("GET", "/services", Obj::None, SignedIn, Input::None),
+    r(
+        "GET",
+        "/services/stats/records",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/services/resources",
+        Obj::None,
+        SignedIn,
+        Input::None,
+    ),
+    r("POST", "/services/resources", Obj::None, AdminRole, Form),
+    r(
+        "GET",
+        "/services/resources/{id}",
+        Obj::Service(Svc::Resource),
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/services/resources/{id}",
+        Obj::Service(Svc::Resource),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/resources/{id}/certify",
+        Obj::Service(Svc::Resource),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/resources/{id}/review",
+        Obj::Service(Svc::Resource),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/resources/{id}/slots",
+        Obj::Service(Svc::Resource),
+        Administer,
+        Form,
+    ),
+    r(
+        "GET",
+        "/services/slots/{id}",
+        Obj::Service(Svc::Slot),
+        Read,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/services/bookings",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/services/bookings/{id}/change",
+        Obj::Service(Svc::Booking),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/bookings/{id}/reveal",
+        Obj::Service(Svc::Booking),
+        Administer,
+        Form,
+    ),
+    r(
+        "GET",
+        "/services/activities",
+        Obj::None,
+        SignedIn,
+        Input::None,
+    ),
+    r("POST", "/services/activities", Obj::None, AdminRole, Form),
+    r(
+        "GET",
+        "/services/activities/{id}",
+        Obj::Service(Svc::Activity),
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/services/activities/{id}/cancel",
+        Obj::Service(Svc::Activity),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/activities/{id}/checkin",
+        Obj::Service(Svc::Activity),
+        Read,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/checkins/{id}/void",
+        Obj::Service(Svc::Checkin),
+        Administer,
+        Form,
+    ),
+    r(
+        "GET",
+        "/services/volunteers",
+        Obj::None,
+        SignedIn,
+        Input::None,
+    ),
+    r("POST", "/services/volunteers", Obj::None, AdminRole, Form),
+    r("POST", "/services/teams", Obj::None, AdminRole, Form),
+    r(
+        "GET",
+        "/services/volunteers/{id}",
+        Obj::Service(Svc::Volunteer),
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/services/volunteers/{id}/attendance",
+        Obj::Service(Svc::Volunteer),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/attendance/{id}/correct",
+        Obj::Service(Svc::Attendance),
+        Administer,
+        Form,
+    ),
+    r("GET", "/services/orders", Obj::None, SignedIn, Input::None),
+    r("POST", "/services/orders", Obj::None, SignedIn, Form),
+    r(
+        "GET",
+        "/services/orders/{id}",
+        Obj::Service(Svc::Order),
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/services/orders/{id}",
+        Obj::Service(Svc::Order),
+        Administer,
+        Form,
+    ),
+    r("GET", "/services/credits", Obj::None, SignedIn, Input::None),
+    r("POST", "/services/credits", Obj::None, SignedIn, Form),
+    r(
+        "POST",
+        "/services/credits/rules",
+        Obj::None,
+        AdminRole,
+        Form,
+    ),
+    r(
+        "GET",
+        "/services/credits/pupils/{id}",
+        Obj::Service(Svc::Pupil),
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/services/credits/pupils/{id}",
+        Obj::Service(Svc::Pupil),
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/services/credits/sources/{id}/void",
+        Obj::Service(Svc::CreditSource),
+        Administer,
+        Form,
+    ),
+    r(
+        "GET",
+        "/services/funding",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r("POST", "/services/funding", Obj::None, AdminRole, Form),
+    r("GET", "/api/v1/resources", Obj::None, Public, Input::None),
+    r("POST", "/api/v1/resources", Obj::None, AdminRole, Json),
+    r(
+        "GET",
+        "/api/v1/resources/{id}",
+        Obj::Service(Svc::Resource),
+        Public,
+        Input::None,
+    ),
+    r("POST", "/api/v1/slots", Obj::None, AdminRole, Json),
+    r(
+        "GET",
+        "/api/v1/slots/{id}",
+        Obj::Service(Svc::Slot),
+        Public,
+        Input::None,
+    ),
+    r("GET", "/api/v1/activities", Obj::None, Public, Input::None),
+    r("POST", "/api/v1/activities", Obj::None, AdminRole, Json),
+    r("POST", "/api/v1/public/bookings", Obj::None, Any, Json),
+    r(
+        "GET",
+        "/api/v1/public/bookings/{code}",
+        Obj::Service(Svc::BookingCode),
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/bookings/{code}/cancel",
+        Obj::Service(Svc::BookingCode),
+        Any,
+        Json,
+    ),
+    r("POST", "/api/v1/public/checkins", Obj::None, Any, Json),
+    r("POST", "/api/v1/checkins", Obj::None, SignedIn, Json),
+    r("POST", "/api/v1/orders", Obj::None, Any, Json),
+    r(
+        "GET",
+        "/api/v1/orders/{id}",
+        Obj::Service(Svc::Order),
+        Any,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/orders/{id}/{step}",
+        Obj::Service(Svc::Order),
+        Any,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/services/stats",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/tests",
+        Obj::None,
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/tests/{id}",
+        Obj::Test,
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/tests/{id}/attempts",
+        Obj::Test,
+        Public,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/attempts/{token}",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/attempts/{token}/submit",
+        Obj::Attempt,
+        Public,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/quiz/tests/{id}/results",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/ledger/count",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/ledger/entries",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/ledger/entries/{id}/reveal",
+        Obj::Entry,
+        Reveal,
+        Json,
+    ),
 ];
 
 /// The routes the router really has, as (method, path): the paths from `kesu_web::routes::all`,
@@ -453,6 +1051,8 @@ pub struct Subject {
     pub role: Role,
     pub region: String,
     pub unit: Option<i64>,
+    /// Holds the reveal permission of citizens' personal data.
+    pub reveal: bool,
 }
 
 impl Subject {
@@ -487,6 +1087,7 @@ pub enum Expect {
 pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
     match route.need {
         Need::Any => return Expect::Any,
+        Need::Public if matches!(o.scope, Scope::Missing) => return Expect::NotFound,
         Need::Public => return Expect::Ok,
         _ => {}
     }
@@ -501,11 +1102,24 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
                 s.covers(region)
             }
         }
+        // A round: an office over its region or over one of its reports' units (本区填报情况).
+        Scope::Round {
+            region,
+            units,
+            unit_regions,
+        } => {
+            if s.reporter() {
+                s.unit.is_some_and(|u| units.contains(&u))
+            } else {
+                s.covers(region) || unit_regions.iter().any(|r| s.covers(r))
+            }
+        }
         Scope::Report {
             region,
             unit,
             lead,
             leads,
+            ..
         } => {
             if s.reporter() {
                 s.unit == Some(*unit) || (!lead && s.unit.is_some_and(|u| leads.contains(&u)))
@@ -521,6 +1135,9 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             }
         }
         Scope::Region(code) => !s.reporter() && s.covers(code),
+        // A county sees its own villagers' part of a city's test.
+        Scope::Test(code) => !s.reporter() && (s.covers(code) || s.region.starts_with(code)),
+        Scope::Move { from, to } => !s.reporter() && (s.covers(from) || s.covers(to)),
         Scope::AssessedRegion { child, .. } => !s.reporter() && s.covers(child),
         Scope::AssessedUnit { unit, region, .. } => {
             if s.reporter() {
@@ -559,6 +1176,27 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             allowed((s.reporter() && own) || s.role == Role::Admin)
         }
         Need::Review => allowed(s.office()),
+        Need::OfficeRead => allowed(!s.reporter()),
+        Need::CountyCheck => allowed(false),
+        Need::ReviewReport | Need::AdministerReport => {
+            let round = match &o.scope {
+                Scope::Report { round_region, .. } => round_region,
+                _ => unreachable!("a report route"),
+            };
+            let role = if route.need == Need::ReviewReport {
+                s.office()
+            } else {
+                s.role == Role::Admin
+            };
+            allowed(role && s.covers(round))
+        }
+        Need::AdministerRound => {
+            let region = match &o.scope {
+                Scope::Round { region, .. } => region,
+                _ => unreachable!("a round route"),
+            };
+            allowed(s.role == Role::Admin && s.covers(region))
+        }
         Need::Administer => allowed(s.role == Role::Admin),
         Need::ReporterOnly => allowed(s.reporter()),
         Need::AssessReview => {
@@ -575,6 +1213,11 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             };
             allowed(s.office() && &s.region == child)
         }
+        Need::OfficeAdminister | Need::Reveal | Need::RevealHolder if s.reporter() => {
+            Expect::Forbidden
+        }
+        Need::OfficeAdminister => allowed(s.role == Role::Admin),
+        Need::Reveal | Need::RevealHolder => allowed(s.reveal),
         Need::AssessSelfUnit => {
             let unit = match &o.scope {
                 Scope::AssessedUnit { unit, .. } => *unit,
@@ -605,20 +1248,47 @@ pub fn body(route: &Route, csrf: &str, o: &Instance) -> (Option<String>, Vec<u8>
     let plan = o.plan_in_body.unwrap_or(0);
     match route.input {
         Input::None => (None, Vec::new()),
-        Input::Form => (
-            Some("application/x-www-form-urlencoded".into()),
-            format!(
-                "_csrf={csrf}&version=-1&content=x&reason=r&action=accept&plan_id={plan}\
-                 &period=never&due=2025-01-01&lock=2025-01-02&year=2025\
-                 &username=nobody-at-all&password=wrong&current=wrong&new=short&confirm=short"
+        Input::Form => {
+            let mut fields: Vec<(&str, String)> = vec![
+                ("_csrf", csrf.to_string()),
+                ("version", "-1".into()),
+                ("content", "x".into()),
+                // Too short for a reason to reveal, not a reason to remove an entry.
+                ("reason", "r".into()),
+                ("action", "accept".into()),
+                ("plan_id", plan.to_string()),
+                ("period", "never".into()),
+                ("due", "2025-01-01".into()),
+                ("lock", "2025-01-02".into()),
+                ("year", "2025".into()),
+                ("username", "nobody-at-all".into()),
+                ("password", "wrong".into()),
+                ("current", "wrong".into()),
+                ("new", "short".into()),
+                ("confirm", "short".into()),
+                ("field", "name".into()),
+                ("on", "2025-01-01".into()),
+                ("entered_on", "2025-01-01".into()),
+                ("opens_on", "2025-01-01".into()),
+                ("closes_on", "2025-01-02".into()),
+            ];
+            for (k, v) in &o.form {
+                match fields.iter_mut().find(|(f, _)| f == k) {
+                    Some(f) => f.1 = v.clone(),
+                    None => fields.push((k, v.clone())),
+                }
+            }
+            let text: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            (
+                Some("application/x-www-form-urlencoded".into()),
+                text.join("&").into_bytes(),
             )
-            .into_bytes(),
-        ),
+        }
         Input::Json => (
             Some("application/json".into()),
             serde_json::json!({"version": -1, "content": "x", "reason": "r", "plan_id": plan,
                 "period": "never", "due": "2025-01-01", "lock": "2025-01-02",
-                "username": "nobody-at-all", "password": "wrong"})
+                "username": "nobody-at-all", "password": "wrong", "field": "name"})
             .to_string()
             .into_bytes(),
         ),
@@ -648,6 +1318,7 @@ pub fn subjects(x: &Scoped) -> Vec<Subject> {
                 role: *role,
                 region: region.clone(),
                 unit: *unit,
+                reveal: super::citizens::REVEALERS.contains(&name.as_str()),
             });
         }
     }

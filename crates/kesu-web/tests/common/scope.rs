@@ -38,11 +38,18 @@ pub struct Scoped {
     pub waves: BTreeMap<String, i64>,
     /// county code → a published snapshot
     pub snapshots: BTreeMap<String, i64>,
+    /// county code → the services' objects
+    pub services: super::services::Fixture,
+    /// The citizens' tests, attempts, ledger entries and moves.
+    pub citizens: super::citizens::Citizens,
 }
 
 /// The province, the city and its two counties.
 pub async fn store_regions(db: &Db) {
-    let csv = "code,name\n43,湖南省\n4313,娄底市\n431302,娄星区\n431321,双峰县\n";
+    let csv = format!(
+        "code,name\n43,湖南省\n4313,娄底市\n431302,娄星区\n431321,双峰县\n{}",
+        super::citizens::VILLAGE_ROWS
+    );
     kesu_store::regions::import_seed_csv(db, &Actor::new("t"), csv.as_bytes(), "r.csv", "2023")
         .await
         .unwrap();
@@ -118,7 +125,11 @@ pub async fn scoped(db: Db) -> Scoped {
         .unwrap();
         snapshots.insert(county.to_string(), snapshot);
     }
+    let services = super::services::fixture(&w).await;
+    let citizens = super::citizens::citizens(&w).await;
     Scoped {
+        services,
+        citizens,
         city_plan,
         city_task: task.id,
         city_target: task.targets[0].id,

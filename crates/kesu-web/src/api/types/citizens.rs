@@ -343,9 +343,10 @@ pub enum CountBy {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CountParams {
-    /// A region code in the caller's subtree.
+    /// A region code in the caller's subtree; the caller's own region when left out.
+    #[serde(default)]
     #[param(example = "4313")]
-    pub region: String,
+    pub region: Option<String>,
     /// `group`: also count by key group (anything else is refused, 422).
     #[serde(default)]
     #[param(value_type = Option<CountBy>)]
@@ -367,9 +368,10 @@ pub struct LedgerCount {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EntriesParams {
-    /// A region code in the caller's subtree.
+    /// A region code in the caller's subtree; the caller's own region when left out.
+    #[serde(default)]
     #[param(example = "431302001001")]
-    pub region: String,
+    pub region: Option<String>,
     /// 0, 1, 2 … (fixed-size pages).
     #[serde(default)]
     pub page: u32,
