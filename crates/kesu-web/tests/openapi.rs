@@ -161,13 +161,27 @@ fn operations_need_the_session_cookie_except_signing_in_and_the_document() {
     assert_eq!(d["security"], serde_json::json!([{"session": []}]));
     for (path, method, op) in operations(&d) {
         let open = op["security"] == serde_json::json!([{}]);
-        // The public online test is for citizens without an account.
+        let optional = op["security"] == serde_json::json!([{}, {"session": []}]);
+        // The public online test, bookings and check-ins are for citizens without an account.
         let expected_open =
             matches!(path.as_str(), "/login" | "/openapi.json") || path.starts_with("/public/");
+        // The catalogue, the calendar and service orders answer citizens and offices alike.
+        let expected_optional = matches!(
+            (method.as_str(), path.as_str()),
+            (
+                "get",
+                "/resources" | "/resources/{id}" | "/slots/{id}" | "/activities"
+            ) | ("post", "/orders" | "/orders/{id}/{step}")
+                | ("get", "/orders/{id}")
+        );
         assert_eq!(open, expected_open, "{method} {path}");
         assert_eq!(
+            optional, expected_optional,
+            "{method} {path}: session optional"
+        );
+        assert_eq!(
             op["responses"].get("401").is_some(),
-            !open || path == "/login",
+            !(open || optional) || path == "/login",
             "{method} {path}: 401 documented exactly where a session is needed (and for a wrong password)"
         );
         assert!(
@@ -212,6 +226,21 @@ fn dates_are_iso_strings_in_the_document() {
     assert_eq!(round["due_date"]["type"], "string");
     assert_eq!(round["due_date"]["format"], "date");
     assert_eq!(round["opened_at"]["format"], "date-time");
+    let stats = &d["components"]["schemas"]["Stats"]["properties"];
+    assert_eq!(stats["as_of"]["type"], "string");
+    assert_eq!(stats["as_of"]["format"], "date");
+}
+
+#[tokio::test]
+async fn services_dates_are_iso_strings() {
+    each_backend(|db| async move {
+        let w = common::world(db).await;
+        let cookie = w.login("a_admin").await;
+        let (s, v) = w.call(&cookie, "GET", "/api/v1/services/stats", None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["as_of"], "2025-04-10");
+    })
+    .await;
 }
 
 /// The router answers every documented operation (a handler, not the fallback, not 405), and
@@ -233,7 +262,10 @@ async fn the_router_serves_exactly_the_documented_operations() {
         for (path, item) in d["paths"].as_object().unwrap() {
             let uri = format!(
                 "/api/v1{}",
-                path.replace("{id}", "1").replace("{token}", "t")
+                path.replace("{id}", "1")
+                    .replace("{token}", "t")
+                    .replace("{code}", "K7Q-M3X-PAC")
+                    .replace("{step}", "claim")
             );
             for m in METHODS {
                 let req = Request::builder()

@@ -10,6 +10,7 @@
 
 use super::types::ErrorBody;
 use super::types::citizens::CountBy;
+use super::types::services::{OrderStep, ResourceKind};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -42,9 +43,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "reports", description = "进展报告、审核与佐证材料 (reports, review, evidence)"),
         (name = "audit", description = "审计日志 (the audit log)"),
         (name = "citizens", description = "公民科学素质网络测试与台账 (the public online test and the citizens' ledger)"),
+        (name = "services", description = "科普服务：资源、预约、活动、签到、点单与统计 (services: catalogue, bookings, activities, check-ins, orders, statistics)"),
         (name = "meta", description = "本文档 (this document)"),
     ),
-    components(schemas(ErrorBody, CountBy)),
+    components(schemas(ErrorBody, CountBy, OrderStep, ResourceKind)),
     modifiers(&Shared),
 )]
 struct Base;
@@ -93,10 +95,12 @@ fn add_error_answers(doc: &mut Document) {
             &mut item.patch,
         ];
         for op in ops.into_iter().flatten() {
+            // Open to all, or open with a session as one choice (`security: [{}, {session}]`):
+            // no 401 either way.
             let open = op
                 .security
                 .as_ref()
-                .is_some_and(|s| s.iter().all(is_empty_requirement));
+                .is_some_and(|s| s.iter().any(is_empty_requirement));
             let r = &mut op.responses.responses;
             if secured_by_default && !open {
                 r.entry("401".into()).or_insert_with(|| {

@@ -14,6 +14,7 @@ use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 
 pub mod citizens;
+pub mod services;
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
@@ -38,6 +39,16 @@ mod whole {
         let n = Number::deserialize(d)?;
         of(&n).ok_or_else(|| D::Error::custom(format!("{n} 不是整数 (not an integer)")))
     }
+
+    /// [`deserialize`] for an optional integer (`null` or left out: none).
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => of(&n)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("{n} 不是整数 (not an integer)"))),
+        }
+    }
 }
 
 /// An optional day of a query: ISO 8601, or empty (= not given), as the HTML forms send it.
@@ -55,6 +66,19 @@ fn day_or_empty() -> utoipa::openapi::schema::Schema {
                 .max_length(Some(0)),
         )
         .into()
+}
+
+/// An optional day of a body: ISO 8601, empty or `null` (= not given).
+fn day_empty_or_null() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOf, Type};
+    let utoipa::openapi::schema::Schema::OneOf(one) = day_or_empty() else {
+        return day_or_empty();
+    };
+    let mut items = one.items;
+    items.push(ObjectBuilder::new().schema_type(Type::Null).into());
+    let mut o = OneOf::new();
+    o.items = items;
+    o.into()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -374,6 +374,7 @@ pub struct EntriesParams {
     pub region: Option<String>,
     /// 0, 1, 2 … (fixed-size pages).
     #[serde(default)]
+    #[param(value_type = i64, minimum = 0, maximum = 4294967295.0)]
     pub page: u32,
 }
 
