@@ -19,12 +19,15 @@
 //! grows large gets a directory. No SQL here (that is `kesu-store`), no axum or askama (that is
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
+pub mod assessment;
 pub mod audit;
+pub mod bulk;
 pub mod citizens;
 pub mod error;
 pub mod jobs;
 pub mod ops;
 pub mod pdf_text;
+pub mod plans;
 pub mod reporting;
 pub mod services;
 
