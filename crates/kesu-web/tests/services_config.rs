@@ -10,7 +10,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{A, world};
-use kesu_app::services::personal::RingSealer;
+use kesu_app::services::personal::{self, RingSealer};
 use kesu_app::services::{Services, Throttles, bookings};
 use kesu_app::{Caller, Ctx, Principal};
 use kesu_store::testing::each_backend;
@@ -75,6 +75,56 @@ async fn a_booking_is_sealed_under_the_key_ring_the_server_loaded_for_citizens()
         let other = RingSealer::ephemeral().unwrap();
         assert!(
             bookings::reveal(&with(other), &operator(), id, "回访")
+                .await
+                .is_err()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_key_rotation_moves_the_services_personal_values_to_the_new_key_once() {
+    each_backend(|db| async move {
+        let w = world(db).await;
+        let (_, slot) = slot(&w, 5).await;
+        let (st, v) = book(&w, slot, "13800000001").await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().unwrap();
+        let old = w.state.keys.clone().unwrap();
+        let mut ring = kesu_pii::KeyRing::from_json(old.to_json().as_bytes()).unwrap();
+        ring.rotate(None, "2025-05-01").unwrap();
+        let ctx = Ctx::new(w.db.clone());
+        let r = personal::reencrypt_all(&ctx, &operator(), &ring)
+            .await
+            .unwrap();
+        assert_eq!(
+            r.values_reencrypted, 2,
+            "the booker's name and phone: {r:?}"
+        );
+        let stored = kesu_store::sealed::batch(&w.db, &kesu_store::services::SEALED[0], 0, 10)
+            .await
+            .unwrap();
+        assert!(
+            stored
+                .iter()
+                .flat_map(|(_, v)| v.iter().flatten())
+                .all(|ct| ring.is_current(ct))
+        );
+        let again = personal::reencrypt_all(&ctx, &operator(), &ring)
+            .await
+            .unwrap();
+        assert_eq!(again.values_reencrypted, 0);
+        let s = Services::new(
+            ctx,
+            Arc::new(RingSealer::new(Arc::new(ring))),
+            Arc::new(Throttles::off()),
+        );
+        let (_, phone) = bookings::reveal(&s, &operator(), id, "回访").await.unwrap();
+        assert_eq!(phone, "13800000001");
+        // Only the operator rotates.
+        let public = Caller::public(kesu_store::Actor::new("public"));
+        assert!(
+            personal::reencrypt_all(&s.ctx, &public, &old)
                 .await
                 .is_err()
         );

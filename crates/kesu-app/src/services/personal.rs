@@ -73,6 +73,86 @@ impl Sealer for RingSealer {
     }
 }
 
+/// What a rotation re-encrypted among the services' personal values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reencrypted {
+    pub rows_seen: u64,
+    pub values_reencrypted: u64,
+}
+
+/// After `KeyRing::rotate`: every booker's, volunteer's, asker's and pupil's sealed value under
+/// the ring's current key (the operator only; `kesu keys rotate` runs it after the citizens'
+/// ledger). Batches of rows, each written in its own audited transaction, so a rotation never
+/// holds the database long and one that stopped half-way is finished by running it again (values
+/// already under the current key are skipped).
+pub async fn reencrypt_all(
+    ctx: &crate::Ctx,
+    caller: &crate::Caller,
+    ring: &KeyRing,
+) -> crate::Result<Reencrypted> {
+    use crate::Error;
+    use kesu_store::sealed;
+    if caller.principal != crate::Principal::Operator {
+        return Err(Error::Forbidden);
+    }
+    let mut out = Reencrypted::default();
+    for spec in &kesu_store::services::SEALED {
+        // The field each column was sealed as is its encryption context.
+        let fields: Vec<Field> = spec
+            .columns
+            .iter()
+            .map(|c| {
+                if c.ends_with("phone_sealed") {
+                    Field::Phone
+                } else {
+                    Field::Name
+                }
+            })
+            .collect();
+        let mut after = 0;
+        loop {
+            let rows = sealed::batch(&ctx.db, spec, after, 1000).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            out.rows_seen += rows.len() as u64;
+            let mut changed = Vec::new();
+            for (id, values) in rows {
+                if values.iter().flatten().all(|ct| ring.is_current(ct)) {
+                    continue;
+                }
+                let mut new = Vec::with_capacity(values.len());
+                for (field, v) in fields.iter().zip(values) {
+                    new.push(match v {
+                        None => None,
+                        Some(ct) => {
+                            out.values_reencrypted += u64::from(!ring.is_current(&ct));
+                            Some(ring.reencrypt(field.as_str(), &ct).map_err(|e| {
+                                Error::Internal(format!("{}#{id}: {e}", spec.table))
+                            })?)
+                        }
+                    });
+                }
+                changed.push((id, new));
+            }
+            if !changed.is_empty() {
+                let mut tx = ctx.db.begin().await?;
+                sealed::update(&mut tx, spec, &changed).await?;
+                kesu_store::audit::record(
+                    &mut tx,
+                    &caller.audit,
+                    "services.keys.reencrypt",
+                    &format!("{}:*", spec.table),
+                    None,
+                    Some(&serde_json::json!({"rows": changed.len(), "key": ring.current_id()})),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
