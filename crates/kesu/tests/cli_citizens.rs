@@ -336,3 +336,97 @@ async fn a_key_file_others_can_read_is_refused() {
     assert!(!again.status.success(), "init never overwrites a key file");
     r.t.cleanup().await;
 }
+
+/// A valid 身份证号 (GB 11643 check digit) for the `i`-th person of a generated file.
+fn generated_id(i: u32) -> String {
+    let birth = time::macros::date!(1960 - 01 - 01) + time::Duration::days(i64::from(i / 1000));
+    let body = format!(
+        "430102{:04}{:02}{:02}{:03}",
+        birth.year(),
+        birth.month() as u8,
+        birth.day(),
+        i % 1000
+    );
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_the_ledger_as_it_was() {
+    use std::io::BufRead;
+    const ROWS: u32 = 200_000;
+    for t in backends().await {
+        let mut r = Run {
+            t,
+            data: tempfile::tempdir().unwrap(),
+            inputs: tempfile::tempdir().unwrap(),
+            printed: String::new(),
+        };
+        kesu_store::regions::import_seed_csv(
+            &r.t.db,
+            &kesu_store::Actor::new("t"),
+            REGIONS.as_bytes(),
+            "r.csv",
+            "2023",
+        )
+        .await
+        .unwrap();
+        ok(&r.kesu(&["keys", "init"]));
+        let rows: Vec<(&str, &str, &str)> = (0..3).map(|i| (NAMES[i], IDS[i], PHONES[i])).collect();
+        std::fs::write(r.input("ledger.csv"), ledger_csv(&rows)).unwrap();
+        ok(&r.kesu(&["ledger", "import", r.input("ledger.csv").to_str().unwrap()]));
+        let mut big = String::from("姓名,身份证号,手机号,村(社区)代码,人群,依据,日期\n");
+        for i in 0..ROWS {
+            big.push_str(&format!(
+                "某人,{},139{i:08},43130200100{},农民,乙村台账,2025-03-01\n",
+                generated_id(i),
+                1 + i % 2
+            ));
+        }
+        std::fs::write(r.input("big.csv"), big).unwrap();
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kesu"))
+            .env("KESU_DATABASE_URL", r.t.url())
+            .env("KESU_DATA_DIR", r.data.path())
+            .env_remove("KESU_KEYS")
+            .args(["ledger", "import", r.input("big.csv").to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until rows are being written, then kill -9.
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut writing = false;
+        for line in stderr.lines() {
+            if line.unwrap().contains("已写入") {
+                writing = true;
+                break;
+            }
+        }
+        assert!(writing, "the import ended before it could be killed");
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(status.signal(), Some(9), "killed, not finished: {status}");
+        }
+
+        let count = ok(&r.kesu(&["ledger", "count", "--region", "43", "--format", "json"]));
+        let v: serde_json::Value = serde_json::from_str(&count).unwrap();
+        assert_eq!(v["count"], 3, "{}", r.t.name());
+        let stored = kesu_store::citizens::ledger::entries(&r.t.db, "43", 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 3, "no row of the killed import is stored");
+        // The database is not left locked: the next import runs.
+        let again = ok(&r.kesu(&["ledger", "import", r.input("ledger.csv").to_str().unwrap()]));
+        assert!(again.contains("\"added\": 0"), "{again}");
+        r.t.cleanup().await;
+    }
+}
