@@ -347,13 +347,12 @@ fn generated_id(i: u32) -> String {
         birth.day(),
         i % 1000
     );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    let mut first17 = [0u8; 17];
+    first17.copy_from_slice(body.as_bytes());
+    format!(
+        "{body}{}",
+        kesu_pii::id_number::check_character(&first17) as char
+    )
 }
 
 #[tokio::test]
@@ -427,6 +426,55 @@ async fn an_import_killed_midway_leaves_the_ledger_as_it_was() {
         // The database is not left locked: the next import runs.
         let again = ok(&r.kesu(&["ledger", "import", r.input("ledger.csv").to_str().unwrap()]));
         assert!(again.contains("\"added\": 0"), "{again}");
+        r.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_file_with_some_people_already_in_reports_them_by_row_and_adds_the_others() {
+    for t in backends().await {
+        let mut r = Run {
+            t,
+            data: tempfile::tempdir().unwrap(),
+            inputs: tempfile::tempdir().unwrap(),
+            printed: String::new(),
+        };
+        kesu_store::regions::import_seed_csv(
+            &r.t.db,
+            &kesu_store::Actor::new("t"),
+            REGIONS.as_bytes(),
+            "r.csv",
+            "2023",
+        )
+        .await
+        .unwrap();
+        ok(&r.kesu(&["keys", "init"]));
+        std::fs::write(
+            r.input("first.csv"),
+            ledger_csv(&[(NAMES[0], IDS[0], PHONES[0])]),
+        )
+        .unwrap();
+        ok(&r.kesu(&["ledger", "import", r.input("first.csv").to_str().unwrap()]));
+        // Row 2 is new, row 3 already in the ledger, row 4 new.
+        std::fs::write(
+            r.input("mixed.csv"),
+            ledger_csv(&[
+                (NAMES[1], IDS[1], PHONES[1]),
+                (NAMES[0], IDS[0], PHONES[0]),
+                (NAMES[2], IDS[2], PHONES[2]),
+            ]),
+        )
+        .unwrap();
+        let out = ok(&r.kesu(&["ledger", "import", r.input("mixed.csv").to_str().unwrap()]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["added"], 2, "{out}");
+        assert_eq!(
+            v["already"],
+            serde_json::json!([{"row": 3, "same_as_row": null}])
+        );
+        let count = ok(&r.kesu(&["ledger", "count", "--region", "43", "--format", "json"]));
+        let c: serde_json::Value = serde_json::from_str(&count).unwrap();
+        assert_eq!(c["count"], 3);
         r.t.cleanup().await;
     }
 }

@@ -459,11 +459,10 @@ fn demo_id_number(area: &str, i: u32) -> String {
         birth.day(),
         i % 1000
     );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    let mut first17 = [0u8; 17];
+    first17.copy_from_slice(body.as_bytes());
+    format!(
+        "{body}{}",
+        kesu_pii::id_number::check_character(&first17) as char
+    )
 }
