@@ -466,8 +466,13 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// `2025-06-30`, `2025/6/30`, `2025.6.30` or `2025年6月30日`.
+/// `2025-06-30`, `2025/6/30`, `2025.6.30` or `2025年6月30日`; or a five-digit Excel serial
+/// day (`45838`), which is what a date cell of a workbook holds (1927–2173).
 pub fn parse_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    if s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return crate::table::excel_date(s.parse().ok()?);
+    }
     let parts: Vec<&str> = s
         .trim()
         .trim_end_matches('日')

@@ -2,10 +2,10 @@
 //! (the sheet's row number; the CSV line), and [`RowError`]s that name row, column and reason.
 //!
 //! Rows are handed to a visitor one at a time, so a million-row ledger file is never held as
-//! strings all at once. Reading is bounded by what is really in the file: a row cap, a column
-//! cap, and calamine's streaming cell reader (never `worksheet_range`, which allocates by the
-//! dimensions a file *claims*). When the shared bounded reader `kesu-workbook` lands, the xlsx
-//! arm moves onto it.
+//! strings all at once. Reading is bounded by what is really in the file, through the shared
+//! bounded reader `kesu-workbook`: a workbook's archive and XML parts are checked before any
+//! cell is read, cells are streamed (never allocated by the dimensions a file *claims*), and a
+//! CSV file's lines are capped; then a row cap and a column cap of our own.
 
 use crate::error::{CitizensError, Result};
 use serde::Serialize;
@@ -61,6 +61,31 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The bounded reader's caps for a file of this kind. A ledger workbook may hold Excel's
+    /// million rows: its sheet and shared strings are larger than a hand-filled form's.
+    fn workbook(&self) -> kesu_workbook::Limits {
+        let base = kesu_workbook::Limits {
+            max_columns: self.max_columns,
+            ..Default::default()
+        };
+        if self.max_rows <= Self::BANK.max_rows {
+            return kesu_workbook::Limits {
+                max_rows: self.max_rows.saturating_add(1),
+                ..base
+            };
+        }
+        const MIB: u64 = 1024 * 1024;
+        kesu_workbook::Limits {
+            max_file_bytes: 256 * MIB,
+            max_entry_bytes: 1024 * MIB,
+            max_total_bytes: 1536 * MIB,
+            max_shared_strings: 8_000_000,
+            max_shared_string_bytes: 256 * MIB,
+            max_cells: u64::from(self.max_columns) * 1_048_576,
+            ..base
+        }
+    }
+
     /// A question bank: a few thousand items at most.
     pub const BANK: Limits = Limits {
         max_rows: 20_000,
@@ -98,6 +123,15 @@ fn each_csv_row(
     visit: &mut impl FnMut(u32, &[String]) -> bool,
 ) -> Result<()> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    kesu_workbook::check_text(
+        bytes,
+        &kesu_workbook::Limits {
+            // Blank lines are not rows: the row cap is ours, below.
+            max_rows: u32::MAX,
+            ..limits.workbook()
+        },
+    )
+    .map_err(|e| CitizensError::File(e.to_string()))?;
     // A cut in the middle of a character at the end of the sample is not an error.
     if std::str::from_utf8(&bytes[..bytes.len().min(4096)]).is_err_and(|e| e.error_len().is_some())
     {
@@ -157,17 +191,14 @@ fn each_xlsx_row(
     limits: Limits,
     visit: &mut impl FnMut(u32, &[String]) -> bool,
 ) -> Result<()> {
-    use calamine::Reader;
-    let bad = |e: &dyn std::fmt::Display| {
-        CitizensError::File(format!("无法读取 .xlsx 工作簿 (unreadable workbook): {e}"))
-    };
-    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let bad = |e: kesu_workbook::WorkbookError| CitizensError::File(e.to_string());
+    let mut wb = kesu_workbook::Workbook::open(bytes, &limits.workbook()).map_err(bad)?;
     let name = wb
         .sheet_names()
         .first()
         .cloned()
         .ok_or_else(|| CitizensError::File("工作簿没有工作表 (no sheet)".into()))?;
-    let mut cells_reader = wb.worksheet_cells_reader(&name).map_err(|e| bad(&e))?;
+    let mut cells_reader = wb.cells(&name).map_err(bad)?;
     let mut current: Option<u32> = None;
     let mut cells: Vec<String> = Vec::new();
     let mut count = 0u32;
@@ -187,28 +218,20 @@ fn each_xlsx_row(
         cells.clear();
         Ok(go_on)
     };
-    while let Some(cell) = cells_reader.next_cell().map_err(|e| bad(&e))? {
-        let (row, col) = cell.get_position();
-        if col >= limits.max_columns {
-            return Err(CitizensError::File(format!(
-                "第 {} 行超过 {} 列上限 (too many columns)",
-                row + 1,
-                limits.max_columns
-            )));
-        }
-        if current != Some(row) {
+    while let Some(cell) = cells_reader.next_cell().map_err(bad)? {
+        if current != Some(cell.row) {
             if let Some(r) = current
                 && !flush(r, &mut cells, &mut count)?
             {
                 return Ok(());
             }
-            current = Some(row);
+            current = Some(cell.row);
         }
-        let col = col as usize;
+        let col = cell.col as usize;
         if cells.len() <= col {
             cells.resize(col + 1, String::new());
         }
-        cells[col] = cell_text(cell.get_value());
+        cells[col] = cell_text(&cell.value);
     }
     if let Some(r) = current {
         flush(r, &mut cells, &mut count)?;
@@ -216,28 +239,23 @@ fn each_xlsx_row(
     Ok(())
 }
 
-fn cell_text(d: &calamine::DataRef<'_>) -> String {
-    use calamine::DataRef as D;
-    match d {
-        D::String(s) => s.trim().to_string(),
-        D::SharedString(s) => s.trim().to_string(),
-        D::Int(i) => i.to_string(),
-        D::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        D::Float(f) => f.to_string(),
-        D::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        D::DateTime(dt) => excel_date(dt.as_f64()),
-        D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
-        D::Error(_) | D::Empty => String::new(),
+/// A cell as the text a person typed: whole numbers without a decimal point (an ID number or
+/// a code typed as a number), an error value as empty. A date cell comes as its Excel serial
+/// day; [`crate::ledger::parse_date`] reads that.
+fn cell_text(v: &kesu_workbook::Value<'_>) -> String {
+    use kesu_workbook::Value as V;
+    match v {
+        V::Text(t) => t.trim().to_string(),
+        V::Number(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        V::Number(f) => f.to_string(),
+        V::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        V::Error(_) => String::new(),
     }
 }
 
-/// An Excel serial day (1900 system) as `YYYY-MM-DD`.
-fn excel_date(serial: f64) -> String {
-    let epoch = time::macros::date!(1899 - 12 - 30);
-    epoch
-        .checked_add(time::Duration::days(serial.floor() as i64))
-        .map(|d| d.to_string())
-        .unwrap_or_default()
+/// An Excel serial day (1900 system) as a date.
+pub(crate) fn excel_date(serial: i64) -> Option<time::Date> {
+    time::macros::date!(1899 - 12 - 30).checked_add(time::Duration::days(serial))
 }
 
 /// Where each wanted column is in the header row.

@@ -158,3 +158,19 @@ fn a_long_csv_whose_first_4096_bytes_end_inside_a_character_reads() {
     }
     assert_eq!(parse_bank(csv.as_bytes()).unwrap().len(), 200);
 }
+
+#[test]
+fn a_workbook_with_a_cell_far_below_a_banks_rows_is_refused_by_the_bounded_reader() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1_000_000, 0, "远处的一格").unwrap();
+    let err = parse_bank(&wb.save_to_buffer().unwrap()).unwrap_err();
+    assert!(matches!(err, CitizensError::File(_)), "{err}");
+    assert!(
+        err.to_string().contains("A1000001"),
+        "names the cell: {err}"
+    );
+}

@@ -203,3 +203,49 @@ fn a_good_item_discriminates_and_a_miskeyed_one_is_flagged() {
     assert!(s[1].discrimination.unwrap() < 0.0);
     assert!(s[1].flags.iter().any(|f| f.contains("区分度为负")));
 }
+
+#[test]
+fn a_date_cell_of_a_workbook_reads_as_its_date() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in [
+        "姓名",
+        "身份证号",
+        "手机号",
+        "村(社区)代码",
+        "人群",
+        "依据",
+        "日期",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in [
+        "张三",
+        "11010519491231002X",
+        "13800138000",
+        "431302001001",
+        "农民",
+        "甲村台账",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    ws.write_number_with_format(1, 6, 45838.0, &date_format)
+        .unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let mut rows = Vec::new();
+    kesu_citizens::table::each_row(&bytes, kesu_citizens::table::Limits::LEDGER, |n, cells| {
+        rows.push((n, cells.to_vec()));
+        true
+    })
+    .unwrap();
+    let r = parse_ledger_row(rows[1].0, &cols(), &rows[1].1, date!(2026 - 01 - 01)).unwrap();
+    assert_eq!(r.row, 2);
+    assert_eq!(r.date, date!(2025 - 06 - 30));
+}

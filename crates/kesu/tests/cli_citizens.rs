@@ -336,3 +336,145 @@ async fn a_key_file_others_can_read_is_refused() {
     assert!(!again.status.success(), "init never overwrites a key file");
     r.t.cleanup().await;
 }
+
+/// A valid 身份证号 (GB 11643 check digit) for the `i`-th person of a generated file.
+fn generated_id(i: u32) -> String {
+    let birth = time::macros::date!(1960 - 01 - 01) + time::Duration::days(i64::from(i / 1000));
+    let body = format!(
+        "430102{:04}{:02}{:02}{:03}",
+        birth.year(),
+        birth.month() as u8,
+        birth.day(),
+        i % 1000
+    );
+    let mut first17 = [0u8; 17];
+    first17.copy_from_slice(body.as_bytes());
+    format!(
+        "{body}{}",
+        kesu_pii::id_number::check_character(&first17) as char
+    )
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_the_ledger_as_it_was() {
+    use std::io::BufRead;
+    const ROWS: u32 = 200_000;
+    for t in backends().await {
+        let mut r = Run {
+            t,
+            data: tempfile::tempdir().unwrap(),
+            inputs: tempfile::tempdir().unwrap(),
+            printed: String::new(),
+        };
+        kesu_store::regions::import_seed_csv(
+            &r.t.db,
+            &kesu_store::Actor::new("t"),
+            REGIONS.as_bytes(),
+            "r.csv",
+            "2023",
+        )
+        .await
+        .unwrap();
+        ok(&r.kesu(&["keys", "init"]));
+        let rows: Vec<(&str, &str, &str)> = (0..3).map(|i| (NAMES[i], IDS[i], PHONES[i])).collect();
+        std::fs::write(r.input("ledger.csv"), ledger_csv(&rows)).unwrap();
+        ok(&r.kesu(&["ledger", "import", r.input("ledger.csv").to_str().unwrap()]));
+        let mut big = String::from("姓名,身份证号,手机号,村(社区)代码,人群,依据,日期\n");
+        for i in 0..ROWS {
+            big.push_str(&format!(
+                "某人,{},139{i:08},43130200100{},农民,乙村台账,2025-03-01\n",
+                generated_id(i),
+                1 + i % 2
+            ));
+        }
+        std::fs::write(r.input("big.csv"), big).unwrap();
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kesu"))
+            .env("KESU_DATABASE_URL", r.t.url())
+            .env("KESU_DATA_DIR", r.data.path())
+            .env_remove("KESU_KEYS")
+            .args(["ledger", "import", r.input("big.csv").to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until rows are being written, then kill -9.
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut writing = false;
+        for line in stderr.lines() {
+            if line.unwrap().contains("已写入") {
+                writing = true;
+                break;
+            }
+        }
+        assert!(writing, "the import ended before it could be killed");
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(status.signal(), Some(9), "killed, not finished: {status}");
+        }
+
+        let count = ok(&r.kesu(&["ledger", "count", "--region", "43", "--format", "json"]));
+        let v: serde_json::Value = serde_json::from_str(&count).unwrap();
+        assert_eq!(v["count"], 3, "{}", r.t.name());
+        let stored = kesu_store::citizens::ledger::entries(&r.t.db, "43", 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 3, "no row of the killed import is stored");
+        // The database is not left locked: the next import runs.
+        let again = ok(&r.kesu(&["ledger", "import", r.input("ledger.csv").to_str().unwrap()]));
+        assert!(again.contains("\"added\": 0"), "{again}");
+        r.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_file_with_some_people_already_in_reports_them_by_row_and_adds_the_others() {
+    for t in backends().await {
+        let mut r = Run {
+            t,
+            data: tempfile::tempdir().unwrap(),
+            inputs: tempfile::tempdir().unwrap(),
+            printed: String::new(),
+        };
+        kesu_store::regions::import_seed_csv(
+            &r.t.db,
+            &kesu_store::Actor::new("t"),
+            REGIONS.as_bytes(),
+            "r.csv",
+            "2023",
+        )
+        .await
+        .unwrap();
+        ok(&r.kesu(&["keys", "init"]));
+        std::fs::write(
+            r.input("first.csv"),
+            ledger_csv(&[(NAMES[0], IDS[0], PHONES[0])]),
+        )
+        .unwrap();
+        ok(&r.kesu(&["ledger", "import", r.input("first.csv").to_str().unwrap()]));
+        // Row 2 is new, row 3 already in the ledger, row 4 new.
+        std::fs::write(
+            r.input("mixed.csv"),
+            ledger_csv(&[
+                (NAMES[1], IDS[1], PHONES[1]),
+                (NAMES[0], IDS[0], PHONES[0]),
+                (NAMES[2], IDS[2], PHONES[2]),
+            ]),
+        )
+        .unwrap();
+        let out = ok(&r.kesu(&["ledger", "import", r.input("mixed.csv").to_str().unwrap()]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["added"], 2, "{out}");
+        assert_eq!(
+            v["already"],
+            serde_json::json!([{"row": 3, "same_as_row": null}])
+        );
+        let count = ok(&r.kesu(&["ledger", "count", "--region", "43", "--format", "json"]));
+        let c: serde_json::Value = serde_json::from_str(&count).unwrap();
+        assert_eq!(c["count"], 3);
+        r.t.cleanup().await;
+    }
+}

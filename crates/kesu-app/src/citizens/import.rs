@@ -1,9 +1,10 @@
 //! `kesu ledger import`: a village sheet (.xlsx or .csv with 姓名, 身份证号, 手机号, 村(社区)代码,
 //! 人群, 依据, 日期) into the ledger, all or nothing.
 //!
-//! One transaction for the whole file. A reader thread parses, checks, encrypts and indexes
-//! rows and hands batches to the writer (this task), which inserts them while the next batch is
-//! prepared; the two cores work at once. Every bad row is collected; if there is any, the
+//! One transaction for the whole file, in a pipeline: a reader thread parses and checks rows
+//! and de-duplicates them on the ID number's blind index (in file order, so the first of two
+//! rows is the one kept); [`SEALERS`] threads encrypt and index them; the writer (this task)
+//! inserts each batch while the next ones are prepared. Every bad row is collected; if there is any, the
 //! transaction is rolled back and the errors are returned — nothing is stored. A person already
 //! in the ledger (or twice in the file) is reported by row and not added again, so the same
 //! file imported twice adds nothing. A process killed mid-import leaves an uncommitted
@@ -11,7 +12,7 @@
 
 use super::{ID_INDEX, KeyRing, LEDGER_ID, LEDGER_NAME, LEDGER_PHONE, PHONE_INDEX, may_write};
 use crate::{Caller, Ctx, Error, Principal, Result};
-use kesu_citizens::ledger::{LEDGER_COLUMNS, parse_ledger_row};
+use kesu_citizens::ledger::{LEDGER_COLUMNS, LedgerRow, parse_ledger_row};
 use kesu_citizens::table::{self, Columns, Limits, RowError};
 use kesu_store::citizens::ledger::{self as store, NewEntry};
 use serde::Serialize;
@@ -43,6 +44,16 @@ pub struct AlreadyIn {
     pub same_as_row: Option<u32>,
 }
 
+/// Threads that encrypt and index checked rows. Sealing is most of the CPU work outside the
+/// database; two keep up with SQLite's writer on a two-core machine.
+const SEALERS: usize = 2;
+
+/// Checked rows on their way to a sealer.
+struct Checked {
+    rows: Vec<(LedgerRow, [u8; 16])>,
+}
+
+/// Sealed rows on their way to the writer.
 struct Prepared {
     rows: Vec<u32>,
     entries: Vec<NewEntry>,
@@ -62,6 +73,7 @@ pub async fn import(
     keys: Arc<KeyRing>,
     file_name: &str,
     bytes: Vec<u8>,
+    mut progress: impl FnMut(u64),
 ) -> Result<ImportOutcome> {
     // Whose villages the rows may name: the operator any, an office admin its own.
     let scope = match &caller.principal {
@@ -88,21 +100,52 @@ pub async fn import(
         .collect();
     let today = ctx.today();
 
-    let (tx_batches, mut rx_batches) = tokio::sync::mpsc::channel::<Prepared>(64);
+    let file_bytes = bytes.len() as u64;
     let batch = store::import_batch_size(&ctx.db);
+    // Bounded queues: the file is read no faster than the database writes.
+    let (tx_checked, rx_checked) = std::sync::mpsc::sync_channel::<Checked>(4 * SEALERS);
+    let (tx_sealed, mut rx_sealed) = tokio::sync::mpsc::channel::<Prepared>(4);
+    let reader_keys = keys.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        read(bytes, &keys, &villages, &scope, today, batch, tx_batches)
+        read(
+            bytes,
+            &reader_keys,
+            &villages,
+            &scope,
+            today,
+            batch,
+            tx_checked,
+        )
     });
+    let rx_checked = Arc::new(std::sync::Mutex::new(rx_checked));
+    let sealers: Vec<_> = (0..SEALERS)
+        .map(|_| {
+            let (keys, input, out) = (keys.clone(), rx_checked.clone(), tx_sealed.clone());
+            tokio::task::spawn_blocking(move || seal(&keys, &input, &out))
+        })
+        .collect();
+    drop(tx_sealed);
 
     let mut tx = ctx.db.begin().await?;
-    let import_id = store::import_start(&mut tx, &caller.audit, file_name, &hash).await?;
+    let import_id =
+        store::import_start(&mut tx, &caller.audit, file_name, &hash, file_bytes).await?;
     let mut added = 0u64;
+    let mut written = 0u64;
     let mut already: Vec<AlreadyIn> = Vec::new();
-    while let Some(batch) = rx_batches.recv().await {
-        let inserted = store::import_batch(&mut tx, import_id, &batch.entries).await?;
-        for (row, ok) in batch.rows.iter().zip(inserted) {
+    // What the import adds per village and key group, for the tallies.
+    let mut tallies: HashMap<(String, String), i64> = HashMap::new();
+    while let Some(batch) = rx_sealed.recv().await {
+        written += batch.rows.len() as u64;
+        let places: Vec<(String, String)> = batch
+            .entries
+            .iter()
+            .map(|e| (e.region_code.clone(), e.key_group.clone()))
+            .collect();
+        let inserted = store::import_batch(&mut tx, import_id, batch.entries).await?;
+        for ((row, ok), place) in batch.rows.iter().zip(inserted).zip(places) {
             if ok {
                 added += 1;
+                *tallies.entry(place).or_default() += 1;
             } else {
                 already.push(AlreadyIn {
                     row: *row,
@@ -110,10 +153,19 @@ pub async fn import(
                 });
             }
         }
+        progress(written);
     }
-    let end = reader
+    let mut end = reader
         .await
         .map_err(|e| Error::Internal(format!("import reader: {e}")))?;
+    for s in sealers {
+        if let Err(e) = s
+            .await
+            .map_err(|e| Error::Internal(format!("import sealer: {e}")))?
+        {
+            end.fatal.get_or_insert(e);
+        }
+    }
     if let Some(message) = end.fatal {
         store::import_release(&mut tx).await?;
         tx.rollback().await?;
@@ -133,6 +185,10 @@ pub async fn import(
         end.rows,
         added,
         already.len() as u64,
+        &tallies
+            .into_iter()
+            .map(|((region, group), n)| (region, group, n))
+            .collect::<Vec<_>>(),
     )
     .await?;
     tx.commit().await?;
@@ -144,7 +200,7 @@ pub async fn import(
     }))
 }
 
-/// The reader thread: parse, check, encrypt, index, batch. After the first bad row it stops
+/// The reader thread: parse, check, de-duplicate, batch. After the first bad row it stops
 /// sending (the import will be refused) but keeps checking, to name every bad row.
 fn read(
     bytes: Vec<u8>,
@@ -153,10 +209,9 @@ fn read(
     scope: &str,
     today: time::Date,
     batch_size: usize,
-    out: tokio::sync::mpsc::Sender<Prepared>,
+    out: std::sync::mpsc::SyncSender<Checked>,
 ) -> ReaderEnd {
     let ids = keys.blind_indexer(ID_INDEX);
-    let phones = keys.blind_indexer(PHONE_INDEX);
     let mut columns: Option<Columns> = None;
     let mut end = ReaderEnd {
         rows: 0,
@@ -165,9 +220,8 @@ fn read(
         fatal: None,
     };
     let mut seen: HashMap<[u8; 16], u32> = HashMap::new();
-    let mut batch = Prepared {
+    let mut batch = Checked {
         rows: Vec::with_capacity(batch_size),
-        entries: Vec::with_capacity(batch_size),
     };
     let result = table::each_row(&bytes, Limits::LEDGER, |row, cells| {
         let Some(cols) = &columns else {
@@ -216,45 +270,16 @@ fn read(
         if !end.errors.is_empty() {
             return true;
         }
-        let sealed = (|| -> kesu_pii::Result<NewEntry> {
-            Ok(NewEntry {
-                region_code: r.village.as_str().to_string(),
-                key_group: r.group.as_str().to_string(),
-                name_ct: keys.encrypt_str(LEDGER_NAME, r.name.expose())?,
-                id_ct: keys.encrypt_str(LEDGER_ID, r.id_number.as_str())?,
-                id_idx: idx.to_vec(),
-                phone_ct: r
-                    .phone
-                    .as_ref()
-                    .map(|p| keys.encrypt_str(LEDGER_PHONE, p.as_str()))
-                    .transpose()?,
-                phone_idx: r.phone.as_ref().map(|p| phones.index(p.as_str()).to_vec()),
-                basis: "import".to_string(),
-                basis_ref: r.document.clone(),
-                score: None,
-                entered_on: r.date,
-            })
-        })();
-        match sealed {
-            Ok(e) => {
-                batch.rows.push(row);
-                batch.entries.push(e);
-            }
-            Err(e) => {
-                end.fatal = Some(e.to_string());
-                return false;
-            }
-        }
-        if batch.entries.len() == batch_size {
+        batch.rows.push((r, idx));
+        if batch.rows.len() == batch_size {
             let full = std::mem::replace(
                 &mut batch,
-                Prepared {
+                Checked {
                     rows: Vec::with_capacity(batch_size),
-                    entries: Vec::with_capacity(batch_size),
                 },
             );
-            if out.blocking_send(full).is_err() {
-                // The writer stopped (a database error): it reports that.
+            if out.send(full).is_err() {
+                // The sealers stopped (an encryption error): they report it.
                 return false;
             }
         }
@@ -266,8 +291,64 @@ fn read(
     if columns.is_none() && end.fatal.is_none() {
         end.fatal = Some("文件为空 (empty file)".into());
     }
-    if end.errors.is_empty() && end.fatal.is_none() && !batch.entries.is_empty() {
-        let _ = out.blocking_send(batch);
+    if end.errors.is_empty() && end.fatal.is_none() && !batch.rows.is_empty() {
+        let _ = out.send(batch);
     }
     end
+}
+
+/// A sealer thread: encrypts name, ID number and phone and indexes the phone, for batches
+/// taken from the reader until it is done. An error (the random source failing) is returned
+/// and stops the import.
+fn seal(
+    keys: &KeyRing,
+    input: &std::sync::Mutex<std::sync::mpsc::Receiver<Checked>>,
+    out: &tokio::sync::mpsc::Sender<Prepared>,
+) -> std::result::Result<(), String> {
+    let phones = keys.blind_indexer(PHONE_INDEX);
+    loop {
+        // The lock is held only to take one batch.
+        let next = match input.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return Err("import sealer: a sealer thread panicked".into()),
+        };
+        let Ok(batch) = next else {
+            return Ok(());
+        };
+        // In index order: the ID index's B-tree is then walked forwards within a batch.
+        let mut batch = batch;
+        batch.rows.sort_unstable_by_key(|r| r.1);
+        let mut prepared = Prepared {
+            rows: Vec::with_capacity(batch.rows.len()),
+            entries: Vec::with_capacity(batch.rows.len()),
+        };
+        for (r, idx) in batch.rows {
+            let entry = (|| -> kesu_pii::Result<NewEntry> {
+                Ok(NewEntry {
+                    region_code: r.village.as_str().to_string(),
+                    key_group: r.group.as_str().to_string(),
+                    name_ct: keys.encrypt_str(LEDGER_NAME, r.name.expose())?,
+                    id_ct: keys.encrypt_str(LEDGER_ID, r.id_number.as_str())?,
+                    id_idx: idx.to_vec(),
+                    phone_ct: r
+                        .phone
+                        .as_ref()
+                        .map(|p| keys.encrypt_str(LEDGER_PHONE, p.as_str()))
+                        .transpose()?,
+                    phone_idx: r.phone.as_ref().map(|p| phones.index(p.as_str()).to_vec()),
+                    basis: "import".to_string(),
+                    basis_ref: r.document,
+                    score: None,
+                    entered_on: r.date,
+                })
+            })()
+            .map_err(|e| e.to_string())?;
+            prepared.rows.push(r.row);
+            prepared.entries.push(entry);
+        }
+        if out.blocking_send(prepared).is_err() {
+            // The writer stopped (a database error): it reports that.
+            return Ok(());
+        }
+    }
 }

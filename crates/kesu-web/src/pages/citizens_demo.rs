@@ -338,3 +338,131 @@ pub fn bank_csv() -> String {
     }
     s
 }
+
+/// What [`seed_ledger`] stored.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoLedger {
+    pub entries: u64,
+    pub villages: usize,
+}
+
+/// The demo's ledger: [`LEDGER_PEOPLE`] generated people (valid 身份证号, phone numbers of the
+/// unassigned 199 0000 range) in the first villages of `region`, imported through the same
+/// use case as `kesu ledger import`, and the 18–69 population of those villages and of every
+/// region above them, so that the ledger page shows coverage beside the survey estimate. The
+/// population file is written to `dir` (it holds no personal data).
+pub async fn seed_ledger(
+    db: &kesu_store::Db,
+    keys: std::sync::Arc<kesu_pii::KeyRing>,
+    region: &str,
+    today: Date,
+    dir: &std::path::Path,
+) -> Result<DemoLedger, AppError> {
+    let villages: Vec<String> = kesu_store::regions::subtree(
+        db,
+        Some(region),
+        Some(kesu_core::region::RegionLevel::Village),
+        Some(DEMO_VILLAGES as i64),
+    )
+    .await?
+    .into_iter()
+    .map(|r| r.code)
+    .collect();
+    if villages.is_empty() {
+        return Ok(DemoLedger {
+            entries: 0,
+            villages: 0,
+        });
+    }
+    let entered = today - Duration::days(30);
+    let mut csv = String::from("姓名,身份证号,手机号,村(社区)代码,人群,依据,日期\n");
+    for i in 0..LEDGER_PEOPLE {
+        let village = &villages[i as usize % villages.len()];
+        let group = ["农民", "产业工人", "老年人", "领导干部和公务员", "其他"][i as usize % 5];
+        let name = format!(
+            "{}{}",
+            ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"][i as usize % 8],
+            ["明", "芳", "伟", "秀英", "军", "丽", "强", "桂兰", "平"][i as usize % 9]
+        );
+        csv.push_str(&format!(
+            "{name},{},1990000{i:04},{village},{group},{}台账{}年第1号,{entered}\n",
+            demo_id_number(&village[..6], i),
+            &village[..9],
+            today.year()
+        ));
+    }
+    let ctx = kesu_app::Ctx::new(db.clone());
+    let mut caller = kesu_app::Caller::operator();
+    caller.audit = kesu_store::Actor::system();
+    let entries = match kesu_app::citizens::import::import(
+        &ctx,
+        &caller,
+        keys,
+        "演示台账.csv",
+        csv.into_bytes(),
+        |_| {},
+    )
+    .await?
+    {
+        kesu_app::citizens::import::ImportOutcome::Imported(r) => r.added,
+        kesu_app::citizens::import::ImportOutcome::Refused(rows) => {
+            return Err(AppError::Internal(format!(
+                "demo ledger: {}",
+                kesu_citizens::RowError::summary(&rows)
+            )));
+        }
+    };
+    // 18–69 residents: a village about 700, and each level above the sum of ten of its children.
+    let mut pop = String::from("code,year,population,male_18-69,female_18-69\n");
+    let mut codes: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for v in &villages {
+        for len in [2, 4, 6, 9, 12] {
+            codes.insert(v[..len].to_string());
+        }
+    }
+    for code in codes {
+        let scale: i64 = match code.len() {
+            12 => 1,
+            9 => 10,
+            6 => 100,
+            4 => 1_000,
+            _ => 10_000,
+        };
+        pop.push_str(&format!(
+            "{code},{},{},{},{}\n",
+            today.year(),
+            1_000 * scale,
+            360 * scale,
+            340 * scale
+        ));
+    }
+    let path = dir.join("demo-population.csv");
+    std::fs::write(&path, pop).map_err(|e| AppError::Internal(format!("demo population: {e}")))?;
+    kesu_store::regions::import_population(db, &kesu_store::Actor::system(), &path).await?;
+    Ok(DemoLedger {
+        entries,
+        villages: villages.len(),
+    })
+}
+
+/// People in the demo ledger.
+pub const LEDGER_PEOPLE: u32 = 300;
+const DEMO_VILLAGES: usize = 12;
+
+/// A valid 身份证号 (GB 11643 check digit) for the `i`-th demo person, born in `area`.
+fn demo_id_number(area: &str, i: u32) -> String {
+    let birth = time::macros::date!(1958 - 03 - 01) + Duration::days(i64::from(i) * 37);
+    let body = format!(
+        "{area}{:04}{:02}{:02}{:03}",
+        birth.year(),
+        birth.month() as u8,
+        birth.day(),
+        i % 1000
+    );
+    let mut first17 = [0u8; 17];
+    first17.copy_from_slice(body.as_bytes());
+    format!(
+        "{body}{}",
+        kesu_pii::id_number::check_character(&first17) as char
+    )
+}

@@ -165,6 +165,14 @@ async fn build(
             .await
             .map_err(|e| anyhow::anyhow!("科普服务演示数据：{e}"))?,
     );
+    // The citizens' ledger is sealed with the key ring, made here (kept in the data directory).
+    let keys = super::keys::load_or_init_in(dir)?;
+    if let Some((_, region, _)) = for_demo.iter().find(|p| p.1 == "4313").or(for_demo.first()) {
+        let l = kesu_web::pages::citizens::demo::seed_ledger(db, keys, region, today, dir)
+            .await
+            .map_err(|e| anyhow::anyhow!("台账演示数据：{e}"))?;
+        eprintln!("台账：{} 人，{} 个村（社区）", l.entries, l.villages);
+    }
     let accounts_file = dir.join("demo-accounts.json");
     std::fs::write(&accounts_file, serde_json::to_vec_pretty(&demo.accounts)?)
         .with_context(|| format!("无法写入 {}", accounts_file.display()))?;

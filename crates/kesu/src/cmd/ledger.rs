@@ -148,6 +148,7 @@ fn run_import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
             keys,
             &name,
             bytes,
+            progress(),
         )
         .await;
         db.close().await;
@@ -187,6 +188,19 @@ fn run_import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         }
     }
 }
+
+/// Prints the rows written so far to stderr every [`PROGRESS_EVERY`] rows: a large import
+/// takes a while, and the line says it is moving (nothing is committed until the end).
+fn progress() -> impl FnMut(u64) {
+    let mut next = PROGRESS_EVERY;
+    move |written| {
+        if written >= next {
+            eprintln!("已写入 {written} 行，尚未提交 (rows written, not yet committed)");
+            next = (written / PROGRESS_EVERY + 1) * PROGRESS_EVERY;
+        }
+    }
+}
+const PROGRESS_EVERY: u64 = 50_000;
 
 fn count(g: &GlobalOpts, a: CountArgs) -> anyhow::Result<()> {
     with_ctx(g, |ctx| async move {

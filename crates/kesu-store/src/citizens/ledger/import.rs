@@ -1,0 +1,266 @@
+//! A ledger import's SQL: one transaction for a whole file, the entries inserted in large
+//! batches, the per-village tallies and one audit row at the end.
+
+use super::NewEntry;
+use crate::{Actor, Db, StoreResult, Tx, audit};
+use serde_json::json;
+use std::collections::HashSet;
+use time::OffsetDateTime;
+
+/// SQLite's page cache for the connection of a large import: about four times the file (a
+/// row of the file becomes a row of ciphertext and two index keys), between the default and
+/// 2 GiB. The ID-number index takes its keys in random order (they are HMACs); with the
+/// default 2 MB cache every insert reads and spills index pages, and a spilled page is read
+/// back from the WAL. With this one the whole import stays in memory until the commit.
+fn import_cache_kib(file_bytes: u64) -> i64 {
+    (file_bytes.saturating_mul(4) / 1024).clamp(DEFAULT_CACHE_KIB as u64, 2 * 1024 * 1024) as i64
+}
+const DEFAULT_CACHE_KIB: i64 = 2000;
+
+async fn sqlite_cache(tx: &mut Tx, kib: i64) -> StoreResult<()> {
+    if let Tx::Sqlite(t, _) = tx {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Starts an import of one file of `file_bytes` bytes (inside the caller's transaction).
+/// Returns its id.
+pub async fn import_start(
+    tx: &mut Tx,
+    actor: &Actor,
+    file_name: &str,
+    file_hash: &str,
+    file_bytes: u64,
+) -> StoreResult<i64> {
+    sqlite_cache(tx, import_cache_kib(file_bytes)).await?;
+    Ok(on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO ledger_import (file_name, file_hash, rows, added, already, imported_by, imported_at)
+         VALUES ($1, $2, 0, 0, 0, $3, $4) RETURNING id"
+    )
+    .bind(file_name)
+    .bind(file_hash)
+    .bind(&actor.name)
+    .bind(OffsetDateTime::now_utc())
+    .fetch_one(&mut *c)
+    .await
+    })?)
+}
+
+/// Rows per INSERT statement in an import. SQLite: 11 parameters a row, 22,000 in all, under
+/// its 32,766; PostgreSQL: 13 a row, 26,000, under its 65,535.
+pub fn import_batch_size(_db: &Db) -> usize {
+    2000
+}
+
+/// Inserts a batch of an import; a person already active in the ledger is skipped. Returns, per
+/// entry of `batch`, whether it was added.
+pub async fn import_batch(
+    tx: &mut Tx,
+    import_id: i64,
+    batch: Vec<NewEntry>,
+) -> StoreResult<Vec<bool>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = OffsetDateTime::now_utc();
+    match tx {
+        Tx::Sqlite(t, _) => import_batch_sqlite(t, import_id, now, batch).await,
+        Tx::Postgres(t) => import_batch_postgres(t, import_id, now, &batch).await,
+    }
+}
+
+/// SQLite: one INSERT … ON CONFLICT DO NOTHING without `RETURNING`; only when some rows were
+/// skipped, one indexed look-up of which were added. sqlx hands every returned row from
+/// SQLite's worker thread to the caller through a small channel, a thread hand-over per row;
+/// without rows the statement is one hand-over. No other writer can add the same person in
+/// between: the transaction holds SQLite's write lock since `import_start`. Placeholders are
+/// anonymous `?`: sqlx resolves each numbered one (`$7`) by a scan over all of a statement's
+/// names, which makes a statement of 20,000 parameters quadratic.
+async fn import_batch_sqlite(
+    t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    import_id: i64,
+    now: OffsetDateTime,
+    batch: Vec<NewEntry>,
+) -> StoreResult<Vec<bool>> {
+    let n = batch.len();
+    let indexes: Vec<Vec<u8>> = batch.iter().map(|e| e.id_idx.clone()).collect();
+    // The import's id and time once, the rows' own values as a VALUES list (`WHERE true`
+    // tells SQLite's parser that ON CONFLICT is not a join's ON).
+    let mut sql = String::with_capacity(400 + n * 26);
+    sql.push_str(
+        "INSERT INTO ledger_entry (import_id, created_at, region_code, key_group, name_ct, id_ct, id_idx,
+            phone_ct, phone_idx, basis, basis_ref, score, entered_on, status)
+         SELECT ?, ?, column1, column2, column3, column4, column5, column6, column7, column8,
+            column9, column10, column11, 'active' FROM (VALUES ",
+    );
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        push_marks(&mut sql, 11);
+        sql.push(')');
+    }
+    sql.push_str(") WHERE true ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(import_id)
+        .bind(now);
+    for e in batch {
+        q = q
+            .bind(e.region_code)
+            .bind(e.key_group)
+            .bind(e.name_ct)
+            .bind(e.id_ct)
+            .bind(e.id_idx)
+            .bind(e.phone_ct)
+            .bind(e.phone_idx)
+            .bind(e.basis)
+            .bind(e.basis_ref)
+            .bind(e.score)
+            .bind(e.entered_on);
+    }
+    let inserted = q.execute(&mut **t).await?.rows_affected() as usize;
+    if inserted == n {
+        return Ok(vec![true; n]);
+    }
+    if inserted == 0 {
+        return Ok(vec![false; n]);
+    }
+    let mut sql = String::with_capacity(120 + n * 2);
+    sql.push_str(
+        "SELECT id_idx FROM ledger_entry WHERE status = 'active' AND import_id = ? AND id_idx IN (",
+    );
+    push_marks(&mut sql, n);
+    sql.push(')');
+    let mut q = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql)).bind(import_id);
+    for i in &indexes {
+        q = q.bind(i.clone());
+    }
+    let added: HashSet<Vec<u8>> = q.fetch_all(&mut **t).await?.into_iter().collect();
+    Ok(indexes.iter().map(|i| added.contains(i)).collect())
+}
+
+/// `n` anonymous placeholders, comma-separated.
+fn push_marks(sql: &mut String, n: usize) {
+    for k in 0..n {
+        if k > 0 {
+            sql.push(',');
+        }
+        sql.push('?');
+    }
+}
+
+/// PostgreSQL: one INSERT … ON CONFLICT DO NOTHING RETURNING (rows come back over the socket
+/// in one response; a concurrent import of the same person is skipped, not an error).
+async fn import_batch_postgres(
+    t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    import_id: i64,
+    now: OffsetDateTime,
+    batch: &[NewEntry],
+) -> StoreResult<Vec<bool>> {
+    let mut sql = String::with_capacity(200 + batch.len() * 90);
+    sql.push_str(
+        "INSERT INTO ledger_entry (import_id, created_at, region_code, key_group, name_ct, id_ct, id_idx,
+            phone_ct, phone_idx, basis, basis_ref, score, entered_on, status) VALUES ",
+    );
+    for i in 0..batch.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("($1, $2");
+        for k in 0..11 {
+            sql.push_str(&format!(", ${}", 3 + i * 11 + k));
+        }
+        sql.push_str(", 'active')");
+    }
+    sql.push_str(" ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING RETURNING id_idx");
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(import_id)
+        .bind(now);
+    for e in batch {
+        q = q
+            .bind(&e.region_code)
+            .bind(&e.key_group)
+            .bind(&e.name_ct)
+            .bind(&e.id_ct)
+            .bind(&e.id_idx)
+            .bind(&e.phone_ct)
+            .bind(&e.phone_idx)
+            .bind(&e.basis)
+            .bind(&e.basis_ref)
+            .bind(e.score)
+            .bind(e.entered_on);
+    }
+    let added: Vec<Vec<u8>> = q.fetch_all(&mut **t).await?;
+    let added: HashSet<Vec<u8>> = added.into_iter().collect();
+    Ok(batch.iter().map(|e| added.contains(&e.id_idx)).collect())
+}
+
+/// Gives the connection its usual page cache back (called by [`import_finish`], and before
+/// rolling back a refused import).
+pub async fn import_release(tx: &mut Tx) -> StoreResult<()> {
+    sqlite_cache(tx, DEFAULT_CACHE_KIB).await
+}
+
+/// Ends an import: its counts, the per-village tallies of what it added, one audit row.
+pub async fn import_finish(
+    tx: &mut Tx,
+    actor: &Actor,
+    import_id: i64,
+    rows: u64,
+    added: u64,
+    already: u64,
+    tallies: &[(String, String, i64)],
+) -> StoreResult<()> {
+    import_release(tx).await?;
+    on_tx!(&mut *tx, |c| sqlx::query(
+        "UPDATE ledger_import SET rows = $1, added = $2, already = $3 WHERE id = $4"
+    )
+    .bind(rows as i32)
+    .bind(added as i32)
+    .bind(already as i32)
+    .bind(import_id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    // The tallies of what the import added, counted by the caller as the batches went in
+    // (counting them here again would read every row of the import back).
+    let sqlite = tx.backend() == crate::Backend::Sqlite;
+    for chunk in tallies.chunks(500) {
+        let mut sql = String::from("INSERT INTO ledger_count (region_code, key_group, n) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            if sqlite {
+                sql.push_str("(?, ?, ?)");
+            } else {
+                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+            }
+        }
+        sql.push_str(
+            " ON CONFLICT (region_code, key_group) DO UPDATE SET n = ledger_count.n + excluded.n",
+        );
+        on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (region, group, n) in chunk {
+                q = q.bind(region).bind(group).bind(n);
+            }
+            q.execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    audit::record(
+        tx,
+        actor,
+        "ledger.import",
+        &format!("ledger_import:{import_id}"),
+        None,
+        Some(&json!({"rows": rows, "added": added, "already": already})),
+    )
+    .await?;
+    Ok(())
+}
