@@ -13,13 +13,17 @@
 //! - [`rollup`]: roll-up along the region tree (village → township → county → city → province)
 //!   with drill-down to children and sources.
 //! - [`mod@assess`]: the assessment (考核): a configurable scheme, scores, ranking with ties, the
-//!   commendation and 不升反降 lists.
+//!   commendation and 不升反降 lists; [`inputs`]: which computed fact feeds which item, and the
+//!   precedence of computed, entered and file inputs.
+//! - [`literacy`]: the literacy-share goal, which recorded survey figures stand for a region.
 //! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
 
 pub mod actual;
 pub mod assess;
 pub mod coverage;
 pub mod indicator;
+pub mod inputs;
+pub mod literacy;
 pub mod progress;
 pub mod rollup;
 pub mod svg;

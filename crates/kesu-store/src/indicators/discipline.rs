@@ -1,0 +1,131 @@
+//! Reporting discipline: reports late or returned in a year.
+
+use super::cache::{data_version, memo_get, memo_put};
+use crate::regions::prefix_end;
+use crate::{Db, StoreResult};
+use serde::Serialize;
+use time::Date;
+
+/// A report that was late or sent back in a year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LateOrReturned {
+    pub report_id: i64,
+    pub plan_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub region_code: String,
+    pub task_path: String,
+    pub task_title: String,
+    pub period: String,
+    pub due_date: Date,
+    pub submitted_on: Option<Date>,
+    pub state: String,
+    pub late: bool,
+    /// How many times the office returned it.
+    pub returned: i64,
+}
+
+struct DisciplineRow {
+    report_id: i64,
+    plan_id: i64,
+    unit_id: i64,
+    unit_name: String,
+    region_code: String,
+    task_path: String,
+    task_title: String,
+    period: String,
+    due_date: Date,
+    submitted_at: Option<time::OffsetDateTime>,
+    state: String,
+    returned: i64,
+}
+from_row!(DisciplineRow {
+    report_id: i64,
+    plan_id: i64,
+    unit_id: i64,
+    unit_name: String,
+    region_code: String,
+    task_path: String,
+    task_title: String,
+    period: String,
+    due_date: Date,
+    submitted_at: Option<time::OffsetDateTime>,
+    state: String,
+    returned: i64,
+});
+
+/// Reports of the rounds of `year` (any period in it, any plan, demo rounds left out) from
+/// units in `region`'s subtree that were late (submitted after the due date, or not
+/// submitted and past it on `today`) or returned at least once. The return reasons stay out:
+/// they are internal.
+pub async fn late_or_returned(
+    db: &Db,
+    region: &str,
+    year: i32,
+    today: Date,
+) -> StoreResult<Vec<LateOrReturned>> {
+    let version = data_version(db).await?;
+    let key = format!("late/{region}/{year}/{today}");
+    if let Some(v) = memo_get::<Vec<LateOrReturned>>(db, &key, version) {
+        return Ok((*v).clone());
+    }
+    let hi = prefix_end(region);
+    // A city's year is tens of thousands of reports, nearly all on time: SQL keeps only those
+    // that may be late or were returned (not handed in, handed in after the due day as stored,
+    // or with a return event); the exact rule, in China's calendar, is applied below.
+    let rows: Vec<DisciplineRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT rp.id AS report_id, r.plan_id, rp.unit_id, u.name AS unit_name, rp.region_code,
+                t.path AS task_path, t.title AS task_title, r.period, r.due_date, rp.submitted_at,
+                rp.state,
+                (SELECT COUNT(*) FROM report_event e WHERE e.report_id = rp.id AND e.action = 'return') AS returned
+         FROM reporting_round r
+         JOIN report rp ON rp.round_id = r.id
+         JOIN unit u ON u.id = rp.unit_id
+         JOIN task t ON t.id = rp.task_id
+         WHERE rp.region_code >= $1 AND rp.region_code < $2 AND r.period LIKE $3 AND r.demo = $4
+           AND (rp.state NOT IN ('submitted', 'accepted') OR rp.submitted_at > r.due_date
+                OR EXISTS (SELECT 1 FROM report_event e
+                           WHERE e.report_id = rp.id AND e.action = 'return'))"
+    )
+    .bind(region)
+    .bind(&hi)
+    .bind(format!("{year}%"))
+    .bind(false)
+    .fetch_all(p)
+    .await
+    })?;
+    let mut out: Vec<LateOrReturned> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let state = kesu_core::report::ReportState::parse(&r.state)?;
+            let submitted_on = r.submitted_at.map(crate::reporting::china_date);
+            let late = kesu_core::report::is_late(state, submitted_on, today, r.due_date);
+            (late || r.returned > 0).then_some(LateOrReturned {
+                report_id: r.report_id,
+                plan_id: r.plan_id,
+                unit_id: r.unit_id,
+                unit_name: r.unit_name,
+                region_code: r.region_code,
+                task_path: r.task_path,
+                task_title: r.task_title,
+                period: r.period,
+                due_date: r.due_date,
+                submitted_on,
+                state: r.state,
+                late,
+                returned: r.returned,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.region_code, &a.unit_name, &a.period, &a.task_path).cmp(&(
+            &b.region_code,
+            &b.unit_name,
+            &b.period,
+            &b.task_path,
+        ))
+    });
+    memo_put(db, &key, version, std::sync::Arc::new(out.clone()));
+    Ok(out)
+}

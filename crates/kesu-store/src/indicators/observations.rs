@@ -1,0 +1,199 @@
+//! Observations: accepted report values by target, region and report, with the
+//! lead-over-cooperating rule applied.
+
+use crate::regions::prefix_end;
+use crate::{Db, StoreError, StoreResult};
+use kesu_core::report::Period;
+use kesu_indicators::Observation;
+use kesu_indicators::actual::SharedCode;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use time::Date;
+
+/// Which observations to load.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationFilter {
+    /// Only reports of units in this region subtree.
+    pub region: Option<String>,
+    /// Only this unit's reports.
+    pub unit_id: Option<i64>,
+    /// Only rounds whose period ends on or before this day.
+    pub until: Option<Date>,
+}
+
+/// One accepted value for one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetObservation {
+    pub target_id: i64,
+    pub observation: Observation,
+}
+
+pub(super) struct ObsRow {
+    pub(super) target_id: i64,
+    pub(super) report_id: i64,
+    pub(super) unit_id: i64,
+    /// 1 lead, 2 cooperating, 0 otherwise (an integer: one string less per row).
+    pub(super) role: i32,
+    pub(super) region_code: String,
+    pub(super) round_id: i64,
+    pub(super) value: f64,
+}
+from_row!(ObsRow {
+    target_id: i64,
+    report_id: i64,
+    unit_id: i64,
+    role: i32,
+    region_code: String,
+    round_id: i64,
+    value: f64,
+});
+
+/// The accepted report values of a plan's targets, by target, region and report.
+///
+/// A task's lead unit consolidates its cooperating units' input: when a lead unit's report
+/// gives a value for a target in a period, the cooperating units' values for it in that period
+/// are left out, so that the same work is not counted twice. Units with no role ("responsible",
+/// and the villages of a per-entity target) always count.
+pub async fn observations(
+    db: &Db,
+    plan_id: i64,
+    filter: &ObservationFilter,
+) -> StoreResult<Vec<TargetObservation>> {
+    let (lo, hi) = match filter.region.as_deref() {
+        Some(r) if !r.is_empty() => (r.to_string(), prefix_end(r)),
+        _ => (String::new(), ":".to_string()),
+    };
+    let rounds: Vec<(i64, String)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, period FROM reporting_round WHERE plan_id = $1"
+    )
+    .bind(plan_id)
+    .fetch_all(p)
+    .await)?;
+    let mut period_of: HashMap<i64, Period> = HashMap::with_capacity(rounds.len());
+    for (id, code) in rounds {
+        let p = Period::parse(&code)
+            .map_err(|e| StoreError::Invalid(format!("填报轮次 {id} 的期间无法识别：{e}")))?;
+        period_of.insert(id, p);
+    }
+    // A city's villages over five years are hundreds of thousands of rows: no sort in SQL
+    // (done below, in byte order whatever the collation), integers rather than strings.
+    let rows: Vec<ObsRow> = on_db!(db, |p| sqlx::query_as(
+        "SELECT v.target_id, v.report_id, rp.unit_id,
+                CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role,
+                rp.region_code, rp.round_id, v.value
+         FROM reporting_round r
+         JOIN report rp ON rp.round_id = r.id
+         JOIN report_value v ON v.report_id = rp.id
+         WHERE r.plan_id = $1 AND rp.state = 'accepted' AND v.value IS NOT NULL
+           AND rp.region_code >= $2 AND rp.region_code < $3
+           AND ($4 IS NULL OR rp.unit_id = $4)"
+    )
+    .bind(plan_id)
+    .bind(&lo)
+    .bind(&hi)
+    .bind(filter.unit_id)
+    .fetch_all(p)
+    .await)?;
+    let led: BTreeSet<(i64, i64)> = rows
+        .iter()
+        .filter(|r| r.role == 1)
+        .map(|r| (r.target_id, r.round_id))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    // One shared code per region: a village's twenty reports hold one copy of its code.
+    let mut codes: HashMap<String, SharedCode> = HashMap::new();
+    for r in rows {
+        if r.role == 2 && led.contains(&(r.target_id, r.round_id)) {
+            continue;
+        }
+        let Some(period) = period_of.get(&r.round_id).copied() else {
+            continue;
+        };
+        if filter.until.is_some_and(|u| period.dates().1 > u) {
+            continue;
+        }
+        out.push(TargetObservation {
+            target_id: r.target_id,
+            observation: Observation {
+                report_id: r.report_id,
+                unit_id: r.unit_id,
+                region_code: codes
+                    .entry(r.region_code)
+                    .or_insert_with_key(|k| SharedCode::from(k.as_str()))
+                    .clone(),
+                period,
+                value: r.value,
+                accepted: true,
+            },
+        });
+    }
+    // By target, then region (byte order, whatever the server's collation): the roll-up looks
+    // regions up in order and a region's subtree is one slice.
+    out.sort_unstable_by(|a, b| {
+        (
+            a.target_id,
+            a.observation.region_code.as_str(),
+            a.observation.report_id,
+        )
+            .cmp(&(
+                b.target_id,
+                b.observation.region_code.as_str(),
+                b.observation.report_id,
+            ))
+    });
+    Ok(out)
+}
+
+/// Whether any of these reports of the plan is a lead or cooperating unit's (whatever its state).
+pub(super) async fn led_or_cooperating(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<bool> {
+    macro_rules! run {
+        ($dbt:ty, $p:expr) => {{
+            let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(
+                "SELECT COUNT(*) FROM report rp JOIN reporting_round r ON r.id = rp.round_id
+                 WHERE rp.role IN ('lead', 'cooperating') AND r.plan_id = ",
+            );
+            qb.push_bind(plan_id);
+            qb.push(" AND rp.id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            sep.push_unseparated(")");
+            qb.build_query_scalar::<i64>().fetch_one($p).await?
+        }};
+    }
+    let n = match db {
+        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, p),
+    };
+    Ok(n > 0)
+}
+
+/// The accepted values of some reports of a plan (the observation query for an id list).
+pub(super) async fn fetch_reports(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<Vec<ObsRow>> {
+    macro_rules! run {
+        ($dbt:ty, $p:expr) => {{
+            let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(
+                "SELECT v.target_id, v.report_id, rp.unit_id,
+                        CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role,
+                        rp.region_code, rp.round_id, v.value
+                 FROM reporting_round r
+                 JOIN report rp ON rp.round_id = r.id
+                 JOIN report_value v ON v.report_id = rp.id
+                 WHERE rp.state = 'accepted' AND v.value IS NOT NULL AND r.plan_id = ",
+            );
+            qb.push_bind(plan_id);
+            qb.push(" AND rp.id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            sep.push_unseparated(")");
+            qb.build_query_as::<ObsRow>().fetch_all($p).await?
+        }};
+    }
+    Ok(match db {
+        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, p),
+    })
+}
