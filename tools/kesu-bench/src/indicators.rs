@@ -1,4 +1,4 @@
-//! `kesu indicators bench` (hidden): a 重庆-sized region with five years of quarterly reports,
+//! `kesu-bench indicators`: a region of the NBS division tables (a city, a province, the whole
 //! and the time the dashboards, the roll-up and the annual report take on it.
 //!
 //! Builds, in a fresh SQLite database (or the one given): the full division tree of a province
@@ -11,7 +11,6 @@
 //! a real server on 127.0.0.1 (login, plan dashboard, drill-down at the city and a county, the
 //! region page, the annual report). Prints a Markdown table (p50, p95, max).
 
-use super::super::GlobalOpts;
 use anyhow::Context;
 use clap::Args;
 use kesu_core::RegionLevel;
@@ -168,18 +167,21 @@ fn get(addr: std::net::SocketAddr, cookie: &str, path: &str) -> anyhow::Result<u
     Ok(body.len())
 }
 
-pub fn run(g: &GlobalOpts, a: BenchArgs) -> anyhow::Result<()> {
+pub fn run(database_url: Option<&str>, a: BenchArgs) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("kesu-bench-indicators-{}", std::process::id()));
-    let url = match &g.database_url {
-        Some(u) => u.clone(),
+    let url = match database_url {
+        Some(u) => u.to_string(),
         None => {
             std::fs::create_dir_all(&tmp)?;
             kesu_store::default_url(&tmp)
         }
     };
-    let rt = super::super::db::runtime()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     let result = rt.block_on(bench(&url, &a, &tmp));
-    if g.database_url.is_none() {
+    if database_url.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
