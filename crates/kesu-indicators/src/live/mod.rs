@@ -39,9 +39,16 @@ use std::collections::HashMap;
 use target::LiveTarget;
 
 /// The tree of a plan's region and the populations of the years asked about.
+///
+/// A national plan (region code `""`) has no region of its own in the tree: a virtual root,
+/// numbered after the tree's nodes, stands above the provinces.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub tree: RegionTree,
+    /// The virtual national root, when the plan's region is the whole country.
+    pub nation: Option<u32>,
+    /// The national root's children: the tree's top nodes, in code order.
+    top: Vec<u32>,
     /// Per node: its index among the internal nodes of the root's subtree, or `NONE`.
     pub slot: Vec<u32>,
     /// The internal nodes of the root's subtree, deepest first.
@@ -63,22 +70,75 @@ pub(crate) struct Pops {
     pub tree: Vec<Option<f64>>,
 }
 
+/// The name of the national root.
+const NATION: &str = "全国";
+
 impl Shared {
     pub fn children(&self, n: u32) -> &[u32] {
-        self.tree.child_ids(n as usize)
+        if Some(n) == self.nation {
+            &self.top
+        } else {
+            self.tree.child_ids(n as usize)
+        }
     }
 
+    /// The region code as a key; 0 for the national root (no observation has it).
     pub fn key(&self, n: u32) -> u64 {
-        self.tree.keys[n as usize]
+        self.tree.keys.get(n as usize).copied().unwrap_or(0)
     }
 
+    pub fn code(&self, n: u32) -> String {
+        if Some(n) == self.nation {
+            String::new()
+        } else {
+            key_code(self.key(n))
+        }
+    }
+
+    pub fn name(&self, n: u32) -> Option<String> {
+        if Some(n) == self.nation {
+            Some(NATION.to_string())
+        } else {
+            self.tree.names[n as usize].clone()
+        }
+    }
+
+    /// 0 for the nation, 1 for a province … 5 for a village.
+    pub fn depth(&self, n: u32) -> u8 {
+        if Some(n) == self.nation {
+            0
+        } else {
+            level_of(self.key(n)).depth()
+        }
+    }
+
+    /// The node's level (a province for the national root, which has none of its own).
     pub fn level(&self, n: u32) -> RegionLevel {
-        level_of(self.key(n))
+        if Some(n) == self.nation {
+            RegionLevel::Province
+        } else {
+            level_of(self.key(n))
+        }
+    }
+
+    pub fn leaves(&self, n: u32) -> u32 {
+        if Some(n) == self.nation {
+            self.top.iter().map(|&c| self.tree.leaves[c as usize]).sum()
+        } else {
+            self.tree.leaves[n as usize]
+        }
     }
 
     pub fn parent(&self, n: u32) -> Option<u32> {
+        if Some(n) == self.nation {
+            return None;
+        }
         let p = self.tree.parent[n as usize];
-        (p != NONE && self.in_root[p as usize]).then_some(p)
+        if p != NONE && self.in_root[p as usize] {
+            Some(p)
+        } else {
+            self.nation
+        }
     }
 
     /// The node an observation of `code` belongs to: the region, else its nearest ancestor in
@@ -95,6 +155,9 @@ impl Shared {
 
     /// The node of exactly `code`, within the plan's region.
     pub fn node(&self, code: &str) -> Option<u32> {
+        if code.is_empty() {
+            return self.nation;
+        }
         let n = *self.tree.index.get(&code_key(code)?)?;
         self.in_root[n as usize].then_some(n)
     }
@@ -116,11 +179,11 @@ impl Shared {
     pub fn within_entity(&self, n: u32, level: RegionLevel) -> bool {
         let mut m = n;
         loop {
-            let l = self.level(m);
-            if l == level {
+            let d = self.depth(m);
+            if d == level.depth() {
                 return self.given[m as usize];
             }
-            if l.depth() < level.depth() {
+            if d < level.depth() {
                 return false;
             }
             match self.parent(m) {
@@ -156,17 +219,26 @@ impl LivePlan {
     pub fn new(regions: &[RegionInfo], root: &str, root_given: bool) -> LivePlan {
         let tree = RegionTree::new(regions);
         let n = tree.len();
+        let national = root.is_empty();
+        let nation = national.then_some(n as u32);
+        let total = n + usize::from(national);
         let root_node = code_key(root)
             .and_then(|k| tree.index.get(&k).copied())
             .unwrap_or(NONE);
-        let mut in_root = vec![false; n];
+        let mut in_root = vec![national; total];
         // Top-down (the reverse of deepest first): a node is in the root's subtree when its
         // parent is, or it is the root.
-        for &i in tree.bottom_up.iter().rev() {
-            let p = tree.parent[i as usize];
-            in_root[i as usize] = i == root_node || (p != NONE && in_root[p as usize]);
+        if !national {
+            for &i in tree.bottom_up.iter().rev() {
+                let p = tree.parent[i as usize];
+                in_root[i as usize] = i == root_node || (p != NONE && in_root[p as usize]);
+            }
         }
-        let mut slot = vec![NONE; n];
+        let mut top: Vec<u32> = (0..n as u32)
+            .filter(|&i| national && tree.parent[i as usize] == NONE)
+            .collect();
+        top.sort_unstable_by_key(|&i| tree.keys[i as usize]);
+        let mut slot = vec![NONE; total];
         let mut internal = Vec::new();
         for &i in &tree.bottom_up {
             let i = i as usize;
@@ -175,13 +247,20 @@ impl LivePlan {
                 internal.push(i as u32);
             }
         }
+        if let Some(v) = nation {
+            slot[v as usize] = internal.len() as u32;
+            internal.push(v);
+        }
         let mut given: Vec<bool> = tree.names.iter().map(Option::is_some).collect();
+        given.resize(total, false);
         if root_node != NONE && !root_given {
             given[root_node as usize] = false;
         }
         LivePlan {
             shared: Shared {
                 tree,
+                nation,
+                top,
                 slot,
                 internal,
                 in_root,
@@ -203,10 +282,12 @@ impl LivePlan {
 
     /// The populations of `year` (the latest on or before it, by code), for weighting shares.
     pub fn set_population(&mut self, year: i32, population: Population) {
-        let t = &self.shared.tree;
+        let sh = &self.shared;
+        let t = &sh.tree;
         let n = t.len();
-        let mut weight = vec![None; n];
-        let mut given = vec![None; n];
+        let total = sh.in_root.len();
+        let mut weight = vec![None; total];
+        let mut given = vec![None; total];
         for (code, &p) in &population {
             if let Some(&i) = code_key(code).and_then(|k| t.index.get(&k)) {
                 weight[i as usize] = Some(p).filter(|w| w.is_finite() && *w > 0.0);
@@ -219,16 +300,21 @@ impl LivePlan {
         }
         // As the roll-up's tree does: a region without one takes its children's sum when all
         // of them have one.
-        let mut sum = vec![0.0f64; n];
-        let mut complete = vec![true; n];
+        let mut sum = vec![0.0f64; total];
+        let mut complete = vec![true; total];
         let mut tree_pop = given;
-        for &i in &t.bottom_up {
+        let order = t.bottom_up.iter().copied().chain(sh.nation);
+        for i in order {
             let i = i as usize;
-            if t.child_start[i] != t.child_start[i + 1] && tree_pop[i].is_none() && complete[i] {
+            let parent = if i < n {
+                Some(t.parent[i]).filter(|p| *p != NONE).or(sh.nation)
+            } else {
+                None
+            };
+            if !sh.children(i as u32).is_empty() && tree_pop[i].is_none() && complete[i] {
                 tree_pop[i] = Some(sum[i]);
             }
-            let p = t.parent[i];
-            if p != NONE {
+            if let Some(p) = parent {
                 match tree_pop[i] {
                     Some(x) => sum[p as usize] += x,
                     None => complete[p as usize] = false,

@@ -156,14 +156,14 @@ impl LiveTarget {
             cov.add_coverage(&cf);
         }
         if let Some(level) = self.entity_level {
-            let l = sh.level(n);
-            if l == level && sh.given[n as usize] {
+            let d = sh.depth(n);
+            if d == level.depth() && sh.given[n as usize] {
                 let (v, _) = f.value(self.aggregation());
                 let t = &self.indicator.target;
                 f.entities = 1;
                 f.met = u32::from(v.is_some_and(|v| attainment(t.comparator, &t.value, v).met));
                 f.no_data = u32::from(v.is_none());
-            } else if l.depth() < level.depth() {
+            } else if d < level.depth() {
                 f.add_coverage(&cov);
             }
         }
@@ -242,7 +242,7 @@ impl LiveTarget {
             r.met = u32::from(own.is_some_and(|x| attainment(t.comparator, &t.value, x).met));
         }
         r.value = if matches!(self.indicator.kind, Kind::PerEntity { .. }) {
-            let leaves = sh.tree.leaves[n as usize];
+            let leaves = sh.leaves(n);
             (r.reporting > 0).then(|| f64::from(r.met) / f64::from(leaves))
         } else {
             match self.indicator.measure() {
@@ -375,7 +375,7 @@ impl LiveTarget {
         if key.coverage
             && !self
                 .entity_level
-                .is_some_and(|l| sh.level(key.node).depth() <= l.depth() && sh.within_entity(n, l))
+                .is_some_and(|l| sh.depth(key.node) <= l.depth() && sh.within_entity(n, l))
         {
             return;
         }
@@ -488,7 +488,7 @@ impl LiveTarget {
                 m = sh.parent(x);
             }
         }
-        dirty.sort_unstable_by_key(|&x| (std::cmp::Reverse(sh.level(x).depth()), x));
+        dirty.sort_unstable_by_key(|&x| (std::cmp::Reverse(sh.depth(x)), x));
         dirty.dedup();
         let flat_keys: Vec<Key> = self.flats.keys().copied().collect();
         for key in flat_keys {

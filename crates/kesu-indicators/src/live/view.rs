@@ -8,7 +8,7 @@ use crate::actual::Window;
 use crate::coverage::{Coverage, Entity, EntityKey, EntityResult};
 use crate::indicator::Kind;
 use crate::progress::{Facts, Found};
-use crate::rollup::{Drill, NodeSummary, key_code, rule_zh};
+use crate::rollup::{Drill, NodeSummary, rule_zh};
 use kesu_core::RegionLevel;
 use kesu_core::report::Period;
 use std::cell::RefCell;
@@ -82,10 +82,9 @@ impl<'a> View<'a> {
 
     fn summary(&self, t: &mut LiveTarget, n: u32, key: Key) -> NodeSummary {
         let r = t.roll_at(self.sh, n, key);
-        let tree = &self.sh.tree;
         NodeSummary {
-            code: key_code(self.sh.key(n)),
-            name: tree.names[n as usize].clone(),
+            code: self.sh.code(n),
+            name: self.sh.name(n),
             level: self.sh.level(n),
             value: r.value,
             own: r.own,
@@ -95,7 +94,7 @@ impl<'a> View<'a> {
                 .get(&self.year)
                 .and_then(|p| p.tree[n as usize]),
             unweighted: r.unweighted,
-            leaves: tree.leaves[n as usize],
+            leaves: self.sh.leaves(n),
             reporting_leaves: r.reporting,
             met: r.met,
         }
@@ -200,15 +199,15 @@ impl<'a> View<'a> {
             if out.len() >= limit {
                 break;
             }
-            let l = sh.level(n);
-            if l == level {
+            let d = sh.depth(n);
+            if d == level.depth() {
                 if sh.given[n as usize] {
                     let f = t.flat_at(sh, n, key);
                     if f.met == 0 {
                         out.push(EntityResult {
                             entity: Entity {
-                                key: EntityKey::Region(key_code(sh.key(n))),
-                                name: sh.tree.names[n as usize].clone().unwrap_or_default(),
+                                key: EntityKey::Region(sh.code(n)),
+                                name: sh.name(n).unwrap_or_default(),
                             },
                             actual: f.value(aggregation).0,
                             met: false,
@@ -217,7 +216,7 @@ impl<'a> View<'a> {
                 }
                 continue;
             }
-            if l.depth() > level.depth() {
+            if d > level.depth() {
                 continue;
             }
             let f = t.flat_at(sh, n, key);
