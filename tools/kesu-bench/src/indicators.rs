@@ -346,9 +346,9 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
     let prefix = a.prefix.as_str();
     timings.push(
         time_async(
-            "part: cached observations (version check)",
+            "part: sync (writes since the last view)",
             a.runs,
-            || async { Ok(ind::cached_observations(&db, plan_id).await?) },
+            || async { Ok(ind::sync(&db).await?) },
         )
         .await?,
     );
@@ -368,14 +368,6 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
         time_async("part: region tree rows of the city", a.runs, || async {
             Ok(ind::region_infos(&db, prefix, last).await?)
         })
-        .await?,
-    );
-    timings.push(
-        time_async(
-            "part: load (filter, populations, shares)",
-            a.runs,
-            || async { Ok(ind::load(&db, &q).await?) },
-        )
         .await?,
     );
     timings.push(

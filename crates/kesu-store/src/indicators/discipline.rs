@@ -1,6 +1,6 @@
 //! Reporting discipline: reports late or returned in a year.
 
-use super::cache::{data_version, memo_get, memo_put};
+use super::cache;
 use crate::regions::prefix_end;
 use crate::{Db, StoreResult};
 use serde::Serialize;
@@ -64,9 +64,9 @@ pub async fn late_or_returned(
     year: i32,
     today: Date,
 ) -> StoreResult<Vec<LateOrReturned>> {
-    let version = data_version(db).await?;
+    let g = cache::sync(db).await?;
     let key = format!("late/{region}/{year}/{today}");
-    if let Some(v) = memo_get::<Vec<LateOrReturned>>(db, &key, version) {
+    if let Some(v) = cache::kept::<Vec<LateOrReturned>>(db, &key, g.data) {
         return Ok((*v).clone());
     }
     let hi = prefix_end(region);
@@ -126,6 +126,7 @@ pub async fn late_or_returned(
             &b.task_path,
         ))
     });
-    memo_put(db, &key, version, std::sync::Arc::new(out.clone()));
+    let bytes = out.len() * 256;
+    cache::keep(db, &key, g.data, std::sync::Arc::new(out.clone()), bytes);
     Ok(out)
 }

@@ -1,24 +1,32 @@
 //! A plan's indicators evaluated for a region (and unit) on a day: the rows of the dashboards,
 //! the exports and `kesu indicators`.
+//!
+//! Most views are read from the plan's live state ([`super::cache`]): each target's figures at
+//! the region, kept current as reports change, and the report ids behind them. What the live
+//! state does not serve is evaluated from a list of observations, with the same rules: a
+//! unit's view (its own reports, read by unit), a region outside the plan's tree, the literacy
+//! goal (its recorded survey figures), a per-entity target over schools and a `Max` target.
 
-use super::cache::{
-    ObservationsByTarget, cached_entities, cached_observations, data_version, memo_get, memo_put,
-};
+use super::cache::{self, Generation, PlanLive};
+use super::observations::{ObservationFilter, observations};
 use super::plan_period;
 use super::records::{is_literacy_share, share_observations};
-use super::regions::populations;
+use super::regions::{EntityList, entities, entity_list, populations};
 use super::targets::{PlanTarget, plan_targets, tasks_of_unit};
-use crate::plans::{self, PlanRow};
+use crate::plans;
 use crate::{Db, StoreResult};
 use kesu_core::TargetValue;
 use kesu_core::report::Period;
-use kesu_indicators::actual::{self, Population};
+use kesu_indicators::actual::Population;
+use kesu_indicators::coverage::Entity;
 use kesu_indicators::progress::target_zh;
 use kesu_indicators::{
-    Context, Evaluation, Indicator, Light, Observation, Status, Window, evaluate, mean_progress,
+    Context, Evaluation, Facts, Indicator, Kind, Light, LivePlan, Observation, Status, Window,
+    evaluate, evaluate_facts, mean_progress,
 };
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use time::Date;
 
 /// What to evaluate.
@@ -176,112 +184,9 @@ pub struct PlanIndicators {
     pub indicators: Vec<IndicatorRow>,
 }
 
-/// Everything loaded once for evaluating a plan's indicators.
-pub struct Loaded {
-    pub plan: PlanRow,
-    pub region: String,
-    pub targets: Vec<PlanTarget>,
-    /// Observations per target id, in region order.
-    observations: HashMap<i64, Picked>,
-    all: std::sync::Arc<ObservationsByTarget>,
-    pub population: Population,
-    pub plan_period: [i32; 2],
-    pub day: Date,
-}
-
-/// Load a plan's targets (a unit's only, when the query names one) and their observations.
-pub async fn load(db: &Db, q: &Query) -> StoreResult<Loaded> {
-    let plan = plans::get(db, q.plan_id).await?;
-    let region = q.region.clone().unwrap_or_else(|| plan.region_code.clone());
-    let day = q.day();
-    let mut targets = plan_targets(db, q.plan_id).await?;
-    if let Some(u) = q.unit_id {
-        let tasks = tasks_of_unit(db, q.plan_id, u).await?;
-        targets.retain(|t| t.task_id.is_some_and(|id| tasks.contains(&id)));
-    }
-    let all = cached_observations(db, q.plan_id).await?;
-    // Periods that have ended by the day.
-    let by_day = Window {
-        from: Date::MIN,
-        to: day,
-    }
-    .months();
-    let mut observations: HashMap<i64, Picked> = HashMap::new();
-    for t in &targets {
-        let Some(list) = all.get(&t.target_id) else {
-            continue;
-        };
-        // Each list is in region order: the region's subtree is one slice, used in place when
-        // nothing else narrows it (the common case: no unit, no report after the day).
-        let lo = list.partition_point(|o| o.region_code.as_str() < region.as_str());
-        let hi = lo + list[lo..].partition_point(|o| o.region_code.starts_with(region.as_str()));
-        let keep =
-            |o: &Observation| q.unit_id.is_none_or(|u| o.unit_id == u) && by_day.contains(o.period);
-        let slice = &list[lo..hi];
-        let picked = if slice.iter().all(keep) {
-            Picked::Range(lo, hi)
-        } else {
-            Picked::Owned(slice.iter().filter(|o| keep(o)).cloned().collect())
-        };
-        observations.insert(t.target_id, picked);
-    }
-    // The literacy share goal: the survey figures the office recorded.
-    for t in targets
-        .iter()
-        .filter(|t| t.task_id.is_none() && is_literacy_share(&t.target))
-    {
-        let obs = share_observations(db, &region, day.year()).await?;
-        if !obs.is_empty() {
-            let mut list = observations
-                .remove(&t.target_id)
-                .map(|p| p.slice(&all, t.target_id).to_vec())
-                .unwrap_or_default();
-            list.extend(obs);
-            list.sort_by(|a, b| a.region_code.cmp(&b.region_code));
-            observations.insert(t.target_id, Picked::Owned(list));
-        }
-    }
-    let population = populations(db, &region, day.year()).await?;
-    let plan_period = plan_period(&plan);
-    Ok(Loaded {
-        plan,
-        region,
-        targets,
-        observations,
-        all,
-        population,
-        plan_period,
-        day,
-    })
-}
-
-/// A target's observations in a [`Loaded`]: a slice of the cached ones, or a filtered copy.
-enum Picked {
-    Range(usize, usize),
-    Owned(Vec<Observation>),
-}
-
-impl Picked {
-    fn slice<'a>(&'a self, all: &'a ObservationsByTarget, target: i64) -> &'a [Observation] {
-        match self {
-            Picked::Range(lo, hi) => all.get(&target).map_or(&[][..], |v| &v[*lo..*hi]),
-            Picked::Owned(v) => v,
-        }
-    }
-}
-
-impl Loaded {
-    /// The observations of a target in the query's scope, in region order.
-    pub fn observations(&self, target: i64) -> &[Observation] {
-        self.observations
-            .get(&target)
-            .map_or(&[][..], |p| p.slice(&self.all, target))
-    }
-}
-
-/// Evaluate a plan's indicators (kept while the data is unchanged; see [`data_version`]).
+/// Evaluate a plan's indicators (kept until the next write; see [`super::cache`]).
 pub async fn evaluate_plan(db: &Db, q: &Query) -> StoreResult<PlanIndicators> {
-    let version = data_version(db).await?;
+    let g = cache::sync(db).await?;
     let key = format!(
         "eval/{}/{}/{:?}/{:?}/{}",
         q.plan_id,
@@ -290,66 +195,260 @@ pub async fn evaluate_plan(db: &Db, q: &Query) -> StoreResult<PlanIndicators> {
         q.period.map(|p| p.code()),
         q.as_of
     );
-    if let Some(v) = memo_get::<PlanIndicators>(db, &key, version) {
+    if let Some(v) = cache::kept::<PlanIndicators>(db, &key, g.data) {
         return Ok((*v).clone());
     }
-    let out = evaluate_uncached(db, q, version).await?;
-    memo_put(db, &key, version, std::sync::Arc::new(out.clone()));
+    let out = compute(db, q, g).await?;
+    let bytes = out
+        .indicators
+        .iter()
+        .map(|r| 1024 + 8 * (r.sources.len() + r.records.len()) + r.explanation.len())
+        .sum();
+    cache::keep(db, &key, g.data, Arc::new(out.clone()), bytes);
     Ok(out)
 }
 
-async fn evaluate_uncached(db: &Db, q: &Query, version: i64) -> StoreResult<PlanIndicators> {
-    let l = load(db, q).await?;
-    let mut rows = Vec::with_capacity(l.targets.len());
-    let mut evaluations = Vec::with_capacity(l.targets.len());
-    for t in &l.targets {
+/// The day's cut: periods that have ended by it.
+fn ended_by(day: Date) -> kesu_indicators::actual::MonthSpan {
+    Window {
+        from: Date::MIN,
+        to: day,
+    }
+    .months()
+}
+
+/// Populations of a region's subtree in a year, kept while reference data is unchanged.
+pub(super) async fn population(
+    db: &Db,
+    region: &str,
+    year: i32,
+    g: Generation,
+) -> StoreResult<Arc<Population>> {
+    cache::reference(db, &format!("pop/{region}/{year}"), g, || async {
+        let p = populations(db, region, year).await?;
+        let bytes = p.len() * 64;
+        Ok((p, bytes))
+    })
+    .await
+}
+
+/// The entities of a per-entity target in a region, kept while reference data is unchanged.
+async fn cached_entities(
+    db: &Db,
+    region: &str,
+    entity: &str,
+    g: Generation,
+) -> StoreResult<Arc<Option<Vec<Entity>>>> {
+    cache::reference(db, &format!("entities/{region}/{entity}"), g, || async {
+        let e = entities(db, region, entity).await?;
+        let bytes = e.as_ref().map_or(0, |v| v.len() * 64);
+        Ok((e, bytes))
+    })
+    .await
+}
+
+/// Observations of a view read from the database (a unit's, or a region outside the plan's
+/// tree), by target.
+pub(super) async fn read_observations(
+    db: &Db,
+    plan_id: i64,
+    region: &str,
+    unit: Option<i64>,
+    day: Date,
+) -> StoreResult<HashMap<i64, Vec<Observation>>> {
+    let filter = ObservationFilter {
+        region: Some(region.to_string()),
+        unit_id: unit,
+        until: Some(day),
+    };
+    let mut out: HashMap<i64, Vec<Observation>> = HashMap::new();
+    for o in observations(db, plan_id, &filter).await? {
+        out.entry(o.target_id).or_default().push(o.observation);
+    }
+    Ok(out)
+}
+
+/// A target's observations at a region from the live plan, cut at the day.
+pub(super) fn live_observations(
+    pl: &PlanLive,
+    target: i64,
+    region: &str,
+    day: Date,
+) -> Vec<Observation> {
+    let cut = ended_by(day);
+    let mut v = pl.live.observations(target, region);
+    v.retain(|o| cut.contains(o.period));
+    v
+}
+
+/// Whether a target is evaluated from the live plan's figures.
+pub(super) fn is_live(t: &PlanTarget, ind: &Indicator) -> bool {
+    let level = match ind.kind.entity().map(entity_list) {
+        Some(EntityList::Regions(l)) => Some(l),
+        _ => None,
+    };
+    !literacy_goal(t) && LivePlan::supports(ind, level)
+}
+
+/// The literacy-share goal, evaluated on the survey figures the office recorded.
+fn literacy_goal(t: &PlanTarget) -> bool {
+    t.task_id.is_none() && is_literacy_share(&t.target)
+}
+
+async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicators> {
+    let plan = plans::get(db, q.plan_id).await?;
+    let region = q.region.clone().unwrap_or_else(|| plan.region_code.clone());
+    let day = q.day();
+    let year = day.year();
+    let plan_period = plan_period(&plan);
+    let pop = population(db, &region, year, g).await?;
+    // A unit's view reads its own reports; a region's view the plan's live state.
+    let slot = match q.unit_id {
+        None => Some(cache::plan(db, q.plan_id).await?),
+        Some(_) => None,
+    };
+    let mut guard = match &slot {
+        Some(s) => Some(s.lock().await),
+        None => None,
+    };
+    let mut live = guard
+        .as_deref_mut()
+        .and_then(Option::as_mut)
+        .filter(|pl| pl.live.contains(&region));
+    let mut targets = match &live {
+        Some(pl) => pl.targets.clone(),
+        None => plan_targets(db, q.plan_id).await?,
+    };
+    if let Some(u) = q.unit_id {
+        let tasks = tasks_of_unit(db, q.plan_id, u).await?;
+        targets.retain(|t| t.task_id.is_some_and(|id| tasks.contains(&id)));
+    }
+    let mut read = match live {
+        Some(_) => HashMap::new(),
+        None => read_observations(db, q.plan_id, &region, q.unit_id, day).await?,
+    };
+    if let Some(pl) = live.as_deref_mut()
+        && !pl.live.has_population(year)
+    {
+        let p = populations(db, &pl.region, year).await?;
+        pl.live.set_population(year, p);
+    }
+    let mut rows = Vec::with_capacity(targets.len());
+    let mut evaluations = Vec::with_capacity(targets.len());
+    for t in &targets {
         let ind = Indicator::from_target(&t.target);
-        let obs = l.observations(t.target_id);
+        let base = Context::new(plan_period, day);
+        if let Some(pl) = live.as_deref_mut().filter(|_| is_live(t, &ind))
+            && let Some(view) = pl.live.view(t.target_id, &region, day, year)
+        {
+            let mut ctx = base;
+            if let Some(b) = baseline(&ind, plan_period, &view) {
+                ctx = ctx.with_baseline(b);
+            }
+            let ev = evaluate_facts(&ind, &view, &ctx);
+            let ids = view.sources(&ev.window);
+            rows.push(row(t, &ind, &ev, ids.to_vec()));
+            evaluations.push(ev);
+            continue;
+        }
+        let mut obs = match live.as_deref() {
+            Some(pl) => live_observations(pl, t.target_id, &region, day),
+            None => read.remove(&t.target_id).unwrap_or_default(),
+        };
+        if literacy_goal(t) {
+            let records = share_observations(db, &region, year).await?;
+            if !records.is_empty() {
+                obs.extend(records);
+                obs.sort_by(|a, b| a.region_code.cmp(&b.region_code));
+            }
+        }
         let entities = match ind.kind.entity() {
-            Some(e) => Some(cached_entities(db, &l.region, e, version).await?),
+            Some(e) => Some(cached_entities(db, &region, e, g).await?),
             None => None,
         };
-        let mut ctx = Context::new(l.plan_period, l.day).with_population(&l.population);
+        let mut ctx = base.with_population(&pop);
         if let Some(e) = entities.as_deref().and_then(|e| e.as_deref()) {
             ctx = ctx.with_entities(e);
         }
         // A share is on track against the path from where it stood the year before the plan
         // (the 2020 survey for a 2021–2025 plan), when that figure is recorded.
-        if ind.kind == kesu_indicators::Kind::Share {
-            let before = Window::years(l.plan_period[0] - 1, l.plan_period[0] - 1);
-            if let Some(b) =
-                actual::actual(ind.aggregation, obs, &before, Some(&l.population)).value
-            {
-                ctx = ctx.with_baseline(b);
-            }
+        let list = ListOf {
+            ind: &ind,
+            obs: &obs,
+            pop: &pop,
+        };
+        if let Some(b) = baseline(&ind, plan_period, &list) {
+            ctx = ctx.with_baseline(b);
         }
-        let ev = evaluate(&ind, obs, &ctx);
-        rows.push(row(t, &ind, &ev));
+        let ev = evaluate(&ind, &obs, &ctx);
+        let ids = flat_ids(&ev);
+        rows.push(row(t, &ind, &ev, ids));
         evaluations.push(ev);
     }
+    drop(guard);
     let mp = mean_progress(&evaluations);
     Ok(PlanIndicators {
-        plan_id: l.plan.id,
-        plan_title: l.plan.title.clone(),
-        plan_region: l.plan.region_code.clone(),
-        region: l.region.clone(),
+        plan_id: plan.id,
+        plan_title: plan.title.clone(),
+        plan_region: plan.region_code.clone(),
+        region,
         unit_id: q.unit_id,
-        plan_period: l.plan_period,
+        plan_period,
         period: q.period.map(|p| p.code()),
-        as_of: l.day,
+        as_of: day,
         counts: StatusCounts::of(&rows),
         mean_progress: mp.mean,
         indicators: rows,
     })
 }
 
-fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation) -> IndicatorRow {
+/// A list of observations as facts, for the baseline of a share evaluated from a list.
+struct ListOf<'a> {
+    ind: &'a Indicator,
+    obs: &'a [Observation],
+    pop: &'a Population,
+}
+
+impl Facts for ListOf<'_> {
+    fn actual(&self, window: &Window) -> kesu_indicators::Found {
+        let a =
+            kesu_indicators::actual::actual(self.ind.aggregation, self.obs, window, Some(self.pop));
+        kesu_indicators::Found {
+            value: a.value,
+            used: a.sources.len(),
+            unweighted: a.unweighted,
+            sources: Vec::new(),
+        }
+    }
+
+    fn coverage(&self, _: &Window) -> Option<kesu_indicators::Coverage> {
+        None
+    }
+}
+
+/// A share's value the year before the plan, when known.
+fn baseline(ind: &Indicator, plan_period: [i32; 2], facts: &dyn Facts) -> Option<f64> {
+    if ind.kind != Kind::Share {
+        return None;
+    }
+    let before = Window::years(plan_period[0] - 1, plan_period[0] - 1);
+    facts.actual(&before).value
+}
+
+/// The report ids of an evaluation from a list: its sources and its coverage's.
+fn flat_ids(ev: &Evaluation) -> Vec<i64> {
     let mut ids: Vec<i64> = ev.sources.iter().map(|s| s.report_id).collect();
     if let Some(c) = &ev.coverage {
         ids.extend(c.sources.iter().map(|s| s.report_id));
     }
     ids.sort_unstable();
     ids.dedup();
+    ids
+}
+
+/// A target's row; `ids` are the report ids behind its value, ascending (a recorded figure's
+/// negated).
+fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation, ids: Vec<i64>) -> IndicatorRow {
     // Recorded survey figures carry their record id negated (see `share_observations`).
     let (mut records, sources): (Vec<i64>, Vec<i64>) = ids.into_iter().partition(|id| *id < 0);
     for r in &mut records {

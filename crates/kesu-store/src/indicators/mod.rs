@@ -35,13 +35,15 @@ pub mod targets;
 pub use assess::{
     AssessBy, AssessQuery, AssessmentReport, ExtraInputs, assess, assessed_bodies, year_end,
 };
-pub use cache::{ObservationsByTarget, cached_observations, data_version};
+pub use cache::{
+    Generation, Stats as CacheStats, set_budget as set_cache_budget, stats as cache_stats, sync,
+};
 pub use discipline::{LateOrReturned, late_or_returned};
 pub use drill::{DrillDown, NodeRow, drill};
 pub use enrol::expand_entities;
 pub use evaluate::{
-    CoverageRow, IndicatorRow, Loaded, PeriodRow, PlanIndicators, Query, SourceRef, StatusCounts,
-    evaluate_plan, load, progress_by_child,
+    CoverageRow, IndicatorRow, PeriodRow, PlanIndicators, Query, SourceRef, StatusCounts,
+    evaluate_plan, progress_by_child,
 };
 pub use history::{HistoryValue, import_history};
 pub use observations::{ObservationFilter, TargetObservation, observations};

@@ -1,5 +1,11 @@
 //! Observations: accepted report values by target, region and report, with the
 //! lead-over-cooperating rule applied.
+//!
+//! A task's lead unit consolidates its cooperating units' input: when a lead unit's report
+//! gives a value for a target in a round, the cooperating units' values for it in that round
+//! are left out, so that the same work is not counted twice. Units with no role
+//! ("responsible", and the villages of a per-entity target) always count. The rule is applied
+//! over the whole plan, whatever region or unit is looked at.
 
 use crate::regions::prefix_end;
 use crate::{Db, StoreError, StoreResult};
@@ -48,52 +54,45 @@ from_row!(ObsRow {
     value: f64,
 });
 
-/// The accepted report values of a plan's targets, by target, region and report.
-///
-/// A task's lead unit consolidates its cooperating units' input: when a lead unit's report
-/// gives a value for a target in a period, the cooperating units' values for it in that period
-/// are left out, so that the same work is not counted twice. Units with no role ("responsible",
-/// and the villages of a per-entity target) always count.
-pub async fn observations(
-    db: &Db,
-    plan_id: i64,
-    filter: &ObservationFilter,
-) -> StoreResult<Vec<TargetObservation>> {
-    let (lo, hi) = match filter.region.as_deref() {
-        Some(r) if !r.is_empty() => (r.to_string(), prefix_end(r)),
-        _ => (String::new(), ":".to_string()),
-    };
+const VALUES: &str = "SELECT v.target_id, v.report_id, rp.unit_id,
+        CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role,
+        rp.region_code, rp.round_id, v.value
+ FROM reporting_round r
+ JOIN report rp ON rp.round_id = r.id
+ JOIN report_value v ON v.report_id = rp.id
+ WHERE rp.state = 'accepted' AND v.value IS NOT NULL AND r.plan_id = $1";
+
+/// The period of each round of a plan.
+pub(super) async fn plan_rounds(db: &Db, plan_id: i64) -> StoreResult<HashMap<i64, Period>> {
     let rounds: Vec<(i64, String)> = on_db!(db, |p| sqlx::query_as(
         "SELECT id, period FROM reporting_round WHERE plan_id = $1"
     )
     .bind(plan_id)
     .fetch_all(p)
     .await)?;
-    let mut period_of: HashMap<i64, Period> = HashMap::with_capacity(rounds.len());
+    let mut out = HashMap::with_capacity(rounds.len());
     for (id, code) in rounds {
         let p = Period::parse(&code)
             .map_err(|e| StoreError::Invalid(format!("填报轮次 {id} 的期间无法识别：{e}")))?;
-        period_of.insert(id, p);
+        out.insert(id, p);
     }
-    // A city's villages over five years are hundreds of thousands of rows: no sort in SQL
-    // (done below, in byte order whatever the collation), integers rather than strings.
-    let rows: Vec<ObsRow> = on_db!(db, |p| sqlx::query_as(
-        "SELECT v.target_id, v.report_id, rp.unit_id,
-                CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role,
-                rp.region_code, rp.round_id, v.value
-         FROM reporting_round r
-         JOIN report rp ON rp.round_id = r.id
-         JOIN report_value v ON v.report_id = rp.id
-         WHERE r.plan_id = $1 AND rp.state = 'accepted' AND v.value IS NOT NULL
-           AND rp.region_code >= $2 AND rp.region_code < $3
-           AND ($4 IS NULL OR rp.unit_id = $4)"
-    )
-    .bind(plan_id)
-    .bind(&lo)
-    .bind(&hi)
-    .bind(filter.unit_id)
-    .fetch_all(p)
-    .await)?;
+    Ok(out)
+}
+
+/// Every accepted value of a plan (unsorted: a province's villages are millions of rows).
+pub(super) async fn all_rows(db: &Db, plan_id: i64) -> StoreResult<Vec<ObsRow>> {
+    Ok(on_db!(db, |p| sqlx::query_as(VALUES)
+        .bind(plan_id)
+        .fetch_all(p)
+        .await)?)
+}
+
+/// Rows as observations, the lead-over-cooperating rule applied among them (the rows must hold
+/// every lead report's values of the rounds whose cooperating values they hold).
+pub(super) fn to_observations(
+    rows: Vec<ObsRow>,
+    periods: &HashMap<i64, Period>,
+) -> Vec<TargetObservation> {
     let led: BTreeSet<(i64, i64)> = rows
         .iter()
         .filter(|r| r.role == 1)
@@ -106,12 +105,9 @@ pub async fn observations(
         if r.role == 2 && led.contains(&(r.target_id, r.round_id)) {
             continue;
         }
-        let Some(period) = period_of.get(&r.round_id).copied() else {
+        let Some(period) = periods.get(&r.round_id).copied() else {
             continue;
         };
-        if filter.until.is_some_and(|u| period.dates().1 > u) {
-            continue;
-        }
         out.push(TargetObservation {
             target_id: r.target_id,
             observation: Observation {
@@ -127,6 +123,61 @@ pub async fn observations(
             },
         });
     }
+    out
+}
+
+/// The accepted report values of a plan's targets, by target, region and report (see the
+/// module documentation for the lead-over-cooperating rule).
+pub async fn observations(
+    db: &Db,
+    plan_id: i64,
+    filter: &ObservationFilter,
+) -> StoreResult<Vec<TargetObservation>> {
+    let (lo, hi) = match filter.region.as_deref() {
+        Some(r) if !r.is_empty() => (r.to_string(), prefix_end(r)),
+        _ => (String::new(), ":".to_string()),
+    };
+    let periods = plan_rounds(db, plan_id).await?;
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{VALUES} AND rp.region_code >= $2 AND rp.region_code < $3 AND ($4 IS NULL OR rp.unit_id = $4)"
+    ));
+    let mut rows: Vec<ObsRow> = on_db!(db, |p| sqlx::query_as(sql)
+        .bind(plan_id)
+        .bind(&lo)
+        .bind(&hi)
+        .bind(filter.unit_id)
+        .fetch_all(p)
+        .await)?;
+    // The lead reports of the rounds of cooperating values, wherever their units are.
+    let rounds: BTreeSet<i64> = rows
+        .iter()
+        .filter(|r| r.role == 2)
+        .map(|r| r.round_id)
+        .collect();
+    if !rounds.is_empty() {
+        let have: BTreeSet<i64> = rows.iter().map(|r| r.report_id).collect();
+        let rounds: Vec<i64> = rounds.into_iter().collect();
+        let leads: Vec<i64> = lead_and_cooperating(db, &rounds)
+            .await?
+            .into_iter()
+            .filter(|r| r.2 == 1 && !have.contains(&r.0))
+            .map(|r| r.0)
+            .collect();
+        for chunk in leads.chunks(500) {
+            let extra = fetch_reports(db, plan_id, chunk).await?;
+            // Only to apply the rule: marked so as not to be kept.
+            rows.extend(extra.into_iter().map(|r| ObsRow { unit_id: -1, ..r }));
+        }
+    }
+    let mut out: Vec<TargetObservation> = to_observations(rows, &periods)
+        .into_iter()
+        .filter(|o| o.observation.unit_id != -1)
+        .filter(|o| {
+            filter
+                .until
+                .is_none_or(|u| o.observation.period.dates().1 <= u)
+        })
+        .collect();
     // By target, then region (byte order, whatever the server's collation): the roll-up looks
     // regions up in order and a region's subtree is one slice.
     out.sort_unstable_by(|a, b| {
@@ -144,14 +195,23 @@ pub async fn observations(
     Ok(out)
 }
 
-/// Whether any of these reports of the plan is a lead or cooperating unit's (whatever its state).
-pub(super) async fn led_or_cooperating(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<bool> {
+/// A report as the cache needs it: id, region, role (1 lead, 2 cooperating, 0 other), round.
+pub(super) type ReportKey = (i64, String, i32, i64);
+
+const REPORT_KEY: &str = "SELECT rp.id, rp.region_code,
+        CASE rp.role WHEN 'lead' THEN 1 WHEN 'cooperating' THEN 2 ELSE 0 END AS role, rp.round_id
+ FROM report rp";
+
+/// Which of these reports are the plan's, whatever their state.
+pub(super) async fn reports_of_plan(
+    db: &Db,
+    plan_id: i64,
+    ids: &[i64],
+) -> StoreResult<Vec<ReportKey>> {
     macro_rules! run {
         ($dbt:ty, $p:expr) => {{
-            let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(
-                "SELECT COUNT(*) FROM report rp JOIN reporting_round r ON r.id = rp.round_id
-                 WHERE rp.role IN ('lead', 'cooperating') AND r.plan_id = ",
-            );
+            let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(REPORT_KEY);
+            qb.push(" JOIN reporting_round r ON r.id = rp.round_id WHERE r.plan_id = ");
             qb.push_bind(plan_id);
             qb.push(" AND rp.id IN (");
             let mut sep = qb.separated(", ");
@@ -159,14 +219,37 @@ pub(super) async fn led_or_cooperating(db: &Db, plan_id: i64, ids: &[i64]) -> St
                 sep.push_bind(*id);
             }
             sep.push_unseparated(")");
-            qb.build_query_scalar::<i64>().fetch_one($p).await?
+            qb.build_query_as::<ReportKey>().fetch_all($p).await?
         }};
     }
-    let n = match db {
+    Ok(match db {
         Db::Sqlite(p) => run!(sqlx::Sqlite, p),
         Db::Postgres(p) => run!(sqlx::Postgres, p),
-    };
-    Ok(n > 0)
+    })
+}
+
+/// Every lead and cooperating report of some rounds, whatever their state.
+pub(super) async fn lead_and_cooperating(db: &Db, rounds: &[i64]) -> StoreResult<Vec<ReportKey>> {
+    let mut out = Vec::new();
+    for chunk in rounds.chunks(500) {
+        macro_rules! run {
+            ($dbt:ty, $p:expr) => {{
+                let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(REPORT_KEY);
+                qb.push(" WHERE rp.role IN ('lead', 'cooperating') AND rp.round_id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                sep.push_unseparated(")");
+                qb.build_query_as::<ReportKey>().fetch_all($p).await?
+            }};
+        }
+        out.extend(match db {
+            Db::Sqlite(p) => run!(sqlx::Sqlite, p),
+            Db::Postgres(p) => run!(sqlx::Postgres, p),
+        });
+    }
+    Ok(out)
 }
 
 /// The accepted values of some reports of a plan (the observation query for an id list).

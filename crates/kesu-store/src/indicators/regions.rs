@@ -3,6 +3,7 @@
 
 use crate::regions::prefix_end;
 use crate::{Db, StoreError, StoreResult, plans};
+use kesu_core::RegionLevel;
 use kesu_indicators::RegionInfo;
 use kesu_indicators::actual::Population;
 use kesu_indicators::coverage::{Entity, EntityKey};
@@ -30,14 +31,29 @@ pub async fn populations(db: &Db, region: &str, year: i32) -> StoreResult<Popula
 }
 
 /// The stored regions of `region`'s subtree (the region itself first) with their populations,
-/// for a [`RegionTree`]. Codes only seen in observations are implied by the tree.
+/// for a [`kesu_indicators::RegionTree`]. Codes only seen in observations are implied by the
+/// tree.
 pub async fn region_infos(db: &Db, region: &str, year: i32) -> StoreResult<Vec<RegionInfo>> {
+    Ok(tree_rows(db, region, year).await?.0)
+}
+
+/// [`region_infos`], and whether the region itself is stored (a region only named by a plan
+/// is put first all the same, named by its code).
+pub(super) async fn tree_rows(
+    db: &Db,
+    region: &str,
+    year: i32,
+) -> StoreResult<(Vec<RegionInfo>, bool)> {
     let pop = populations(db, region, year).await?;
     let mut regions = Vec::new();
-    if let Some(r) = crate::regions::get(db, region).await? {
+    let mut stored = false;
+    if !region.is_empty()
+        && let Some(r) = crate::regions::get(db, region).await?
+    {
         regions.push(r);
+        stored = true;
     }
-    regions.extend(crate::regions::subtree(db, Some(region), None, None).await?);
+    regions.extend(crate::regions::subtree(db, within(region), None, None).await?);
     let mut out: Vec<RegionInfo> = regions
         .into_iter()
         .map(|r| RegionInfo {
@@ -46,7 +62,7 @@ pub async fn region_infos(db: &Db, region: &str, year: i32) -> StoreResult<Vec<R
             name: r.name,
         })
         .collect();
-    if out.is_empty() || out[0].code != region {
+    if !stored {
         out.insert(
             0,
             RegionInfo {
@@ -56,55 +72,77 @@ pub async fn region_infos(db: &Db, region: &str, year: i32) -> StoreResult<Vec<R
             },
         );
     }
-    Ok(out)
+    Ok((out, stored))
 }
 
-/// The entities a per-entity target applies to in `region`: villages (村, 社区), townships
-/// (乡镇, 街道) or counties (县市区) from the region tree; schools from the unit registry.
-/// `None` when the entity is not one Kesu can list (每名辅导员): the target then has no data,
-/// with the reason stated.
-pub async fn entities(db: &Db, region: &str, entity: &str) -> StoreResult<Option<Vec<Entity>>> {
-    use kesu_core::RegionLevel;
-    let level = if entity.contains('村') || entity.contains("社区") {
-        Some(RegionLevel::Village)
+/// A region as a subtree bound: `None` for the whole country (`""`).
+fn within(region: &str) -> Option<&str> {
+    (!region.is_empty()).then_some(region)
+}
+
+/// What a per-entity target's entities are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EntityList {
+    /// Regions of a level: villages (村, 社区), townships (乡镇, 街道) or counties (县市区).
+    Regions(RegionLevel),
+    /// Schools from the unit registry.
+    Schools,
+    /// Not something Kesu can list (每名辅导员).
+    Unknown,
+}
+
+/// The entities named by a per-entity target's scope ("每个村", "每所中小学校").
+pub(super) fn entity_list(entity: &str) -> EntityList {
+    if entity.contains('村') || entity.contains("社区") {
+        EntityList::Regions(RegionLevel::Village)
     } else if entity.contains("乡镇") || entity.contains("街道") || entity.contains('镇') {
-        Some(RegionLevel::Township)
+        EntityList::Regions(RegionLevel::Township)
     } else if entity.contains("县") || entity.contains("区") {
-        Some(RegionLevel::County)
+        EntityList::Regions(RegionLevel::County)
+    } else if entity.contains("学校") || entity.contains('校') {
+        EntityList::Schools
     } else {
-        None
-    };
-    if let Some(level) = level {
-        let mut rs = crate::regions::subtree(db, Some(region), Some(level), None).await?;
-        // Judged at a region of that level (每个县区 at one county): the region itself.
-        if region.len() == level.code_len()
-            && let Some(r) = crate::regions::get(db, region).await?
-        {
-            rs.insert(0, r);
+        EntityList::Unknown
+    }
+}
+
+/// The entities a per-entity target applies to in `region` ([`entity_list`]): regions of a
+/// level from the region tree, schools from the unit registry. `None` when the entity is not
+/// one Kesu can list: the target then has no data, with the reason stated.
+pub async fn entities(db: &Db, region: &str, entity: &str) -> StoreResult<Option<Vec<Entity>>> {
+    match entity_list(entity) {
+        EntityList::Regions(level) => {
+            let mut rs = crate::regions::subtree(db, within(region), Some(level), None).await?;
+            // Judged at a region of that level (每个县区 at one county): the region itself.
+            if region.len() == level.code_len()
+                && let Some(r) = crate::regions::get(db, region).await?
+            {
+                rs.insert(0, r);
+            }
+            Ok(Some(
+                rs.into_iter()
+                    .map(|r| Entity {
+                        key: EntityKey::Region(r.code),
+                        name: r.name,
+                    })
+                    .collect(),
+            ))
         }
-        return Ok(Some(
-            rs.into_iter()
-                .map(|r| Entity {
-                    key: EntityKey::Region(r.code),
-                    name: r.name,
-                })
-                .collect(),
-        ));
+        EntityList::Schools => {
+            let units = crate::units::list(db, region).await?;
+            Ok(Some(
+                units
+                    .into_iter()
+                    .filter(|u| u.kind == "学校")
+                    .map(|u| Entity {
+                        key: EntityKey::Unit(u.id),
+                        name: u.name,
+                    })
+                    .collect(),
+            ))
+        }
+        EntityList::Unknown => Ok(None),
     }
-    if entity.contains("学校") || entity.contains('校') {
-        let units = crate::units::list(db, region).await?;
-        return Ok(Some(
-            units
-                .into_iter()
-                .filter(|u| u.kind == "学校")
-                .map(|u| Entity {
-                    key: EntityKey::Unit(u.id),
-                    name: u.name,
-                })
-                .collect(),
-        ));
-    }
-    Ok(None)
 }
 
 /// The names of regions by code (codes not stored are left out).
