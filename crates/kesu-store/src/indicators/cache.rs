@@ -99,8 +99,9 @@ struct Kept {
 
 /// One pool's cache.
 struct Pool {
-    /// Keeps the pool's options alive, so that no other pool reuses their address (the key).
-    _pool: Arc<dyn Any + Send + Sync>,
+    /// The pool's options: while they live no other pool has their address (the key); once
+    /// they are gone the entry is stale and dropped.
+    alive: std::sync::Weak<dyn Any + Send + Sync>,
     /// Serialises syncs, so that a view never reads a live plan a sync is still updating.
     sync: Arc<tokio::sync::Mutex<()>>,
     audit: Seen,
@@ -134,8 +135,8 @@ impl Pool {
 
 static POOLS: LazyLock<Mutex<HashMap<usize, Pool>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// The pool behind a `Db` (its options are shared by every clone of it), and a handle that
-/// keeps that address taken.
+/// The pool behind a `Db` (its options are shared by every clone of it, and live as long as
+/// the pool), and those options.
 fn pool_id(db: &Db) -> (usize, Arc<dyn Any + Send + Sync>) {
     match db {
         Db::Sqlite(p) => {
@@ -166,9 +167,12 @@ pub struct Generation {
 /// Learn of the writes since the last look (see the module documentation) and return the
 /// pool's generations.
 pub async fn sync(db: &Db) -> StoreResult<Generation> {
-    let (id, keep) = pool_id(db);
+    let (id, options) = pool_id(db);
     let lock = {
-        let pools = POOLS.lock().map_err(poisoned)?;
+        let mut pools = POOLS.lock().map_err(poisoned)?;
+        // Pools closed and dropped leave entries behind: drop them (their address may be
+        // reused by this very pool).
+        pools.retain(|_, p| p.alive.strong_count() > 0);
         pools.get(&id).map(|p| p.sync.clone())
     };
     let Some(lock) = lock else {
@@ -177,7 +181,7 @@ pub async fn sync(db: &Db) -> StoreResult<Generation> {
         let events = max_id(db, "report_event").await?;
         let mut pools = POOLS.lock().map_err(poisoned)?;
         let p = pools.entry(id).or_insert_with(|| Pool {
-            _pool: keep,
+            alive: Arc::downgrade(&options),
             sync: Arc::new(tokio::sync::Mutex::new(())),
             audit: Seen {
                 watermark: audit,
