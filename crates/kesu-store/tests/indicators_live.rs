@@ -184,11 +184,9 @@ async fn after_random_report_changes_the_kept_views_equal_a_fresh_reading() {
         let db = t.db.clone();
         let (plan, rounds, slots) = setup(&db).await;
         let mut task_targets: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-        for s in &slots {
-            if !task_targets.contains_key(&s.task_id) {
-                let ts = targets_of(&db, plan, s.task_id).await;
-                task_targets.insert(s.task_id, ts);
-            }
+        let tasks: std::collections::BTreeSet<i64> = slots.iter().map(|s| s.task_id).collect();
+        for task in tasks {
+            task_targets.insert(task, targets_of(&db, plan, task).await);
         }
         let all_targets: Vec<i64> = task_targets.values().flatten().copied().collect();
         let training = indicators::plan_targets(&db, plan)
