@@ -128,6 +128,10 @@ fn slots(regions: &[(String, bool)]) -> Vec<Slot> {
             }
         }
     }
+    // A national unit, reporting for the whole country.
+    for year in 2021..=2022 {
+        next(9_999, "", Period::Year { year }, &mut out);
+    }
     out
 }
 
@@ -336,10 +340,20 @@ fn check(
                 let d = view.drill(code, &window);
                 let fd = r.drill(code, &obs);
                 if code.is_empty() {
-                    // The flat tree has no national node; the live one sums the provinces.
+                    // The flat tree has no national node; the live one has the provinces below
+                    // it (and the national units' own reports at it).
                     let d = d.ok_or_else(|| TestCaseError::fail("no national drill"))?;
-                    let top = r.node("43");
-                    prop_assert!(close(d.node.value, top.and_then(|n| n.value)), "{what}");
+                    let top = r.node("43").and_then(|n| n.value);
+                    prop_assert_eq!(d.children.len(), 1);
+                    prop_assert!(close(d.children[0].value, top), "{what}");
+                    let own: Vec<i64> = d.sources.iter().map(|s| s.report_id).collect();
+                    let national = obs
+                        .iter()
+                        .filter(|o| o.region_code.is_empty() && window.contains(o.period))
+                        .count();
+                    if ind.aggregation == kesu_indicators::Aggregation::Sum {
+                        prop_assert_eq!(own.len(), national, "{}: national sources", &what);
+                    }
                     continue;
                 }
                 prop_assert_eq!(d.is_some(), fd.is_some(), "{}: drill", &what);

@@ -73,6 +73,15 @@ pub(crate) struct Pops {
 /// The name of the national root.
 const NATION: &str = "全国";
 
+/// The region code of an observation's key (key 0: the whole country, `""`).
+pub(crate) fn obs_code(key: u64) -> String {
+    if key == 0 {
+        String::new()
+    } else {
+        key_code(key)
+    }
+}
+
 impl Shared {
     pub fn children(&self, n: u32) -> &[u32] {
         if Some(n) == self.nation {
@@ -151,6 +160,16 @@ impl Shared {
             }
             k = parent_key(k)?;
         }
+    }
+
+    /// An observation's region: its key and node (a national plan's own units report for the
+    /// whole country, code `""`, key 0).
+    pub fn locate(&self, code: &str) -> Option<(u64, u32)> {
+        if code.is_empty() {
+            return self.nation.map(|n| (0, n));
+        }
+        let k = code_key(code)?;
+        Some((k, self.place(k)?))
     }
 
     /// The node of exactly `code`, within the plan's region.
@@ -362,8 +381,7 @@ impl LivePlan {
         if !o.accepted || !o.value.is_finite() {
             return None;
         }
-        let code = code_key(&o.region_code)?;
-        let node = self.shared.place(code)?;
+        let (code, node) = self.shared.locate(&o.region_code)?;
         Some((
             node,
             Obs {
@@ -403,7 +421,7 @@ impl LivePlan {
         }
         let gone: Vec<(u32, i64)> = reports
             .iter()
-            .filter_map(|(id, code)| Some((self.shared.place(code_key(code)?)?, *id)))
+            .filter_map(|(id, code)| Some((self.shared.locate(code)?.1, *id)))
             .collect();
         if let Some(t) = self.targets.get_mut(&target) {
             t.replace(&self.shared, &gone, placed);

@@ -6,7 +6,7 @@ use super::agg::{Flat, Obs, Roll, Span, own_flat, own_roll};
 use crate::actual::Observation;
 use crate::indicator::{Aggregation, Indicator, Kind, Measure};
 use crate::progress::attainment;
-use crate::rollup::{IntMap, NONE, key_code};
+use crate::rollup::{IntMap, NONE};
 use kesu_core::RegionLevel;
 use kesu_core::report::Period;
 use std::collections::HashMap;
@@ -301,7 +301,7 @@ impl LiveTarget {
     /// The observations used at node `n` itself in the roll-up, as sources.
     pub fn roll_sources(&self, n: u32, key: Key) -> Vec<crate::actual::Source> {
         let mut out = Vec::new();
-        let code_of = |c: u64| key_code(c);
+        let code_of = |c: u64| super::obs_code(c);
         own_roll(
             self.own(n),
             key.span,
@@ -531,7 +531,7 @@ impl LiveTarget {
                 out.push(Observation {
                     report_id: o.report,
                     unit_id: o.unit,
-                    region_code: key_code(o.code).into(),
+                    region_code: super::obs_code(o.code).into(),
                     period: o.period,
                     value: o.value,
                     accepted: true,

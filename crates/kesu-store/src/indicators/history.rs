@@ -12,6 +12,33 @@ pub struct HistoryValue {
     pub value: f64,
 }
 
+/// A report slot of a round, as a history import fills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistorySlot {
+    pub report_id: i64,
+    pub task_id: i64,
+    pub region_code: String,
+}
+
+/// The report slots of a round, in id order (lighter than `reporting::slots`: a round of a
+/// province's villages has a hundred thousand).
+pub async fn history_slots(db: &Db, round_id: i64) -> StoreResult<Vec<HistorySlot>> {
+    let rows: Vec<(i64, i64, String)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, task_id, region_code FROM report WHERE round_id = $1 ORDER BY id"
+    )
+    .bind(round_id)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(report_id, task_id, region_code)| HistorySlot {
+            report_id,
+            task_id,
+            region_code,
+        })
+        .collect())
+}
+
 /// Enter values from before Kesu (the office's own spreadsheets of past rounds) as accepted
 /// reports of a round, in one transaction with one audit row: each named slot becomes
 /// accepted with the given values. Refused as a whole when a slot is not of the round, a

@@ -45,7 +45,7 @@ pub use evaluate::{
     CoverageRow, IndicatorRow, PeriodRow, PlanIndicators, Query, SourceRef, StatusCounts,
     evaluate_plan, progress_by_child,
 };
-pub use history::{HistoryValue, import_history};
+pub use history::{HistorySlot, HistoryValue, history_slots, import_history};
 pub use observations::{ObservationFilter, TargetObservation, observations};
 pub(crate) use records::record_value_in;
 pub use records::{
