@@ -33,7 +33,7 @@ use super::regions::{EntityList, entity_list, tree_rows};
 use super::targets::{PlanTarget, plan_targets};
 use crate::{Db, StoreError, StoreResult, plans};
 use kesu_core::report::Period;
-use kesu_indicators::{Indicator, LivePlan, Observation};
+use kesu_indicators::{Indicator, LivePlan};
 use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -331,13 +331,7 @@ async fn load_plan(db: &Db, plan_id: i64) -> StoreResult<PlanLive> {
     let mut live = LivePlan::new(&infos, &plan.region_code, root_given);
     let periods = plan_rounds(db, plan_id).await?;
     let rows = super::observations::all_rows(db, plan_id).await?;
-    let mut by_target: HashMap<i64, Vec<Observation>> = HashMap::new();
-    for o in super::observations::to_observations(rows, &periods) {
-        by_target
-            .entry(o.target_id)
-            .or_default()
-            .push(o.observation);
-    }
+    let mut by_target = super::observations::by_target(rows, &periods);
     for t in &targets {
         let ind = Indicator::from_target(&t.target);
         let level = match ind.kind.entity().map(entity_list) {
@@ -388,13 +382,7 @@ async fn apply_reports(db: &Db, pl: &mut PlanLive, reports: &BTreeSet<i64>) -> S
     for chunk in ids.chunks(500) {
         rows.extend(fetch_reports(db, plan_id, chunk).await?);
     }
-    let mut by_target: HashMap<i64, Vec<Observation>> = HashMap::new();
-    for o in super::observations::to_observations(rows, &pl.periods) {
-        by_target
-            .entry(o.target_id)
-            .or_default()
-            .push(o.observation);
-    }
+    let mut by_target = super::observations::by_target(rows, &pl.periods);
     let gone: Vec<(i64, &str)> = changed.iter().map(|r| (r.0, r.1.as_str())).collect();
     let targets: Vec<i64> = pl.live.targets().collect();
     for t in targets {

@@ -518,7 +518,7 @@ pub async fn progress_by_child(
     region: &str,
     as_of: Date,
 ) -> StoreResult<Vec<(String, String, PlanIndicators)>> {
-    let children = crate::regions::children(db, Some(region)).await?;
+    let children = crate::regions::children(db, (!region.is_empty()).then_some(region)).await?;
     let mut out = Vec::with_capacity(children.len());
     for c in children {
         let mut q = Query::new(plan_id, as_of);

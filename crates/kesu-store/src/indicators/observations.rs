@@ -87,43 +87,73 @@ pub(super) async fn all_rows(db: &Db, plan_id: i64) -> StoreResult<Vec<ObsRow>> 
         .await)?)
 }
 
+/// [`to_observations`] by target (a province's millions of rows are not copied twice).
+pub(super) fn by_target(
+    rows: Vec<ObsRow>,
+    periods: &HashMap<i64, Period>,
+) -> HashMap<i64, Vec<Observation>> {
+    let led = led_rounds(&rows);
+    let mut out: HashMap<i64, Vec<Observation>> = HashMap::new();
+    let mut codes: HashMap<String, SharedCode> = HashMap::new();
+    for r in rows {
+        if let Some((target, o)) = observation(r, &led, periods, &mut codes) {
+            out.entry(target).or_default().push(o);
+        }
+    }
+    out
+}
+
+/// The (target, round) pairs a lead unit reported.
+fn led_rounds(rows: &[ObsRow]) -> BTreeSet<(i64, i64)> {
+    rows.iter()
+        .filter(|r| r.role == 1)
+        .map(|r| (r.target_id, r.round_id))
+        .collect()
+}
+
+/// A row as an observation of its target, unless a lead unit's report supersedes it or its
+/// round's period is unknown. Codes are shared: a village's twenty reports hold one copy.
+fn observation(
+    r: ObsRow,
+    led: &BTreeSet<(i64, i64)>,
+    periods: &HashMap<i64, Period>,
+    codes: &mut HashMap<String, SharedCode>,
+) -> Option<(i64, Observation)> {
+    if r.role == 2 && led.contains(&(r.target_id, r.round_id)) {
+        return None;
+    }
+    let period = periods.get(&r.round_id).copied()?;
+    Some((
+        r.target_id,
+        Observation {
+            report_id: r.report_id,
+            unit_id: r.unit_id,
+            region_code: codes
+                .entry(r.region_code)
+                .or_insert_with_key(|k| SharedCode::from(k.as_str()))
+                .clone(),
+            period,
+            value: r.value,
+            accepted: true,
+        },
+    ))
+}
+
 /// Rows as observations, the lead-over-cooperating rule applied among them (the rows must hold
 /// every lead report's values of the rounds whose cooperating values they hold).
 pub(super) fn to_observations(
     rows: Vec<ObsRow>,
     periods: &HashMap<i64, Period>,
 ) -> Vec<TargetObservation> {
-    let led: BTreeSet<(i64, i64)> = rows
-        .iter()
-        .filter(|r| r.role == 1)
-        .map(|r| (r.target_id, r.round_id))
-        .collect();
-    let mut out = Vec::with_capacity(rows.len());
-    // One shared code per region: a village's twenty reports hold one copy of its code.
+    let led = led_rounds(&rows);
     let mut codes: HashMap<String, SharedCode> = HashMap::new();
-    for r in rows {
-        if r.role == 2 && led.contains(&(r.target_id, r.round_id)) {
-            continue;
-        }
-        let Some(period) = periods.get(&r.round_id).copied() else {
-            continue;
-        };
-        out.push(TargetObservation {
-            target_id: r.target_id,
-            observation: Observation {
-                report_id: r.report_id,
-                unit_id: r.unit_id,
-                region_code: codes
-                    .entry(r.region_code)
-                    .or_insert_with_key(|k| SharedCode::from(k.as_str()))
-                    .clone(),
-                period,
-                value: r.value,
-                accepted: true,
-            },
-        });
-    }
-    out
+    rows.into_iter()
+        .filter_map(|r| observation(r, &led, periods, &mut codes))
+        .map(|(target_id, observation)| TargetObservation {
+            target_id,
+            observation,
+        })
+        .collect()
 }
 
 /// The accepted report values of a plan's targets, by target, region and report (see the

@@ -168,7 +168,7 @@ const PSEUDO_REGIONS: &[&str] = &[
 /// The child regions of `region`: stored ones (through a grouping level such as 重庆's
 /// 市辖区 and 县, to the districts and counties), else those implied by units and plans below it.
 pub async fn child_regions(db: &Db, region: &str) -> StoreResult<Vec<(String, String)>> {
-    let stored = crate::regions::children(db, Some(region)).await?;
+    let stored = crate::regions::children(db, within(region)).await?;
     if !stored.is_empty() {
         let mut out = Vec::new();
         for r in stored {
@@ -183,10 +183,15 @@ pub async fn child_regions(db: &Db, region: &str) -> StoreResult<Vec<(String, St
         }
         return Ok(out);
     }
-    let level = kesu_core::RegionCode::parse(region)
-        .map_err(|e| StoreError::Invalid(e.to_string()))?
-        .level();
-    let Some(child) = level.child() else {
+    // The country's children are the provinces.
+    let child = match region {
+        "" => Some(RegionLevel::Province),
+        r => kesu_core::RegionCode::parse(r)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .level()
+            .child(),
+    };
+    let Some(child) = child else {
         return Ok(Vec::new());
     };
     let n = child.code_len();
