@@ -36,6 +36,7 @@ pub const ALL: &[Embedded] = &[
     migration!(5, "0005_indicators"),
     migration!(6, "0006_survey"),
     migration!(7, "0007_assessment"),
+    migration!(12, "0012_indicator_indexes"),
 ];
 
 /// Which dialect a migrator is built for.

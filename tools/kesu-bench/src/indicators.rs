@@ -72,11 +72,11 @@ fn plan_text(name: &str) -> String {
 1.开展农民教育培训，累计培训农民50万人次以上。（各村民委员会负责）\n\
 2.实施乡村振兴人才培育计划，每个村至少培育1名创业创新带头人。（各村民委员会负责）\n\
 （二）基层科普能力提升工程\n\
-3.到2025年，认定各级各类科普基地400家以上。（科协负责）\n"
+3.到2025年，认定各级各类科普基地400家以上。（市科协负责）\n"
     )
 }
 
-/// `code,name` lines of the divisions under `prefix`, all five levels.
+/// `code,name` lines of the divisions under `prefix` (all five levels) and above it.
 fn divisions_csv(dir: &Path, prefix: &str) -> anyhow::Result<String> {
     let mut out = String::from("code,name\n");
     for file in [
@@ -95,7 +95,8 @@ fn divisions_csv(dir: &Path, prefix: &str) -> anyhow::Result<String> {
                 continue;
             };
             let code = code.trim_matches('"');
-            if code.starts_with(prefix) {
+            // The region's subtree, and its ancestors (a region is stored under its parent).
+            if code.starts_with(prefix) || (!code.is_empty() && prefix.starts_with(code)) {
                 out.push_str(code);
                 out.push(',');
                 out.push_str(name);
@@ -551,6 +552,55 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
             }
             let t = Instant::now();
             view(&db, &q, &county_q, &w, prefix, kind).await?;
+            samples.push(t.elapsed());
+        }
+        timings.push(Timing {
+            what: what.to_string(),
+            samples,
+        });
+    }
+
+    // The annual report's heaviest parts, each after a report (nothing kept).
+    let today = as_of;
+    let scheme = kesu_indicators_scheme()?;
+    for (what, part) in [
+        (
+            "part, after a report: late and returned reports of the year",
+            0,
+        ),
+        ("part, after a report: assessment of the children", 1),
+    ] {
+        let mut samples = Vec::new();
+        for i in 0..a.cold_runs.min(5) {
+            ind::import_history(
+                &db,
+                w.touched.0,
+                &[HistoryValue {
+                    report_id: w.touched.1,
+                    target_id: w.training,
+                    value: 500.0 + i as f64,
+                }],
+                &actor,
+            )
+            .await?;
+            let t = Instant::now();
+            if part == 0 {
+                ind::late_or_returned(&db, prefix, w.last, today).await?;
+            } else {
+                ind::assess(
+                    &db,
+                    &ind::AssessQuery {
+                        plan_id: w.plan_id,
+                        year: w.last,
+                        by: ind::AssessBy::Regions,
+                        scheme: &scheme,
+                        inputs: &ind::ExtraInputs::new(),
+                        today,
+                        top: 3,
+                    },
+                )
+                .await?;
+            }
             samples.push(t.elapsed());
         }
         timings.push(Timing {

@@ -63,6 +63,26 @@ pub struct AssessmentReport {
     pub share_target: Option<String>,
 }
 
+/// Whether any unit of the plan's tasks is located in `region`'s subtree (a province's
+/// villages are enrolled units: the first one answers).
+async fn has_assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResult<bool> {
+    let hi = prefix_end(region);
+    let one: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT tu.unit_id FROM task_unit tu JOIN task t ON t.id = tu.task_id
+             JOIN unit u ON u.id = tu.unit_id
+             WHERE t.plan_id = $1 AND t.removed_in IS NULL AND u.region_code >= $2 AND u.region_code < $3
+             LIMIT 1",
+        )
+        .bind(plan_id)
+        .bind(region)
+        .bind(&hi)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(one.is_some())
+}
+
 /// Units of the plan's tasks located in `region`'s subtree.
 async fn assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResult<Vec<i64>> {
     let hi = prefix_end(region);
@@ -154,7 +174,7 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
                     } else {
                         id.clone()
                     };
-                    if assigned_units_in(db, p.id, &scope).await?.is_empty() {
+                    if !has_assigned_units_in(db, p.id, &scope).await? {
                         continue;
                     }
                     let mut qq = Query::new(p.id, day);

@@ -127,7 +127,7 @@ pub struct IndicatorRow {
     pub status_zh: &'static str,
     pub light: Light,
     /// Report ids the value came from, ascending.
-    pub sources: Vec<i64>,
+    pub sources: SourceIds,
     /// Recorded survey figures the value came from ([`record_value`]), by record id.
     pub records: Vec<i64>,
     /// How the value is computed, in words.
@@ -136,6 +136,60 @@ pub struct IndicatorRow {
     pub explanation: String,
     pub coverage: Option<CoverageRow>,
     pub periods: Vec<PeriodRow>,
+}
+
+/// Report ids, ascending, shared rather than copied: a province's village-wide indicator has
+/// a million, and every view of it hands them on. Reads as a slice (`len`, `iter`, `contains`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SourceIds(Arc<Vec<i64>>);
+
+impl SourceIds {
+    pub fn new(ids: Vec<i64>) -> SourceIds {
+        SourceIds(Arc::new(ids))
+    }
+}
+
+impl From<Arc<Vec<i64>>> for SourceIds {
+    fn from(ids: Arc<Vec<i64>>) -> SourceIds {
+        SourceIds(ids)
+    }
+}
+
+impl std::ops::Deref for SourceIds {
+    type Target = [i64];
+    fn deref(&self) -> &[i64] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SourceIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl Serialize for SourceIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl PartialEq<Vec<i64>> for SourceIds {
+    fn eq(&self, other: &Vec<i64>) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<[i64]> for SourceIds {
+    fn eq(&self, other: &[i64]) -> bool {
+        self.0.as_slice() == other
+    }
+}
+
+impl<const N: usize> PartialEq<[i64; N]> for SourceIds {
+    fn eq(&self, other: &[i64; N]) -> bool {
+        self.0.as_slice() == other.as_slice()
+    }
 }
 
 /// Indicators by status.
@@ -347,7 +401,7 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
             }
             let ev = evaluate_facts(&ind, &view, &ctx);
             let ids = view.sources(&ev.window);
-            rows.push(row(t, &ind, &ev, ids.to_vec()));
+            rows.push(row(t, &ind, &ev, Ids::Shared(ids)));
             evaluations.push(ev);
             continue;
         }
@@ -382,7 +436,7 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         }
         let ev = evaluate(&ind, &obs, &ctx);
         let ids = flat_ids(&ev);
-        rows.push(row(t, &ind, &ev, ids));
+        rows.push(row(t, &ind, &ev, Ids::Listed(ids)));
         evaluations.push(ev);
     }
     drop(guard);
@@ -446,15 +500,29 @@ fn flat_ids(ev: &Evaluation) -> Vec<i64> {
     ids
 }
 
-/// A target's row; `ids` are the report ids behind its value, ascending (a recorded figure's
-/// negated).
-fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation, ids: Vec<i64>) -> IndicatorRow {
+/// The report ids behind a row's value, ascending.
+enum Ids {
+    /// Kept by the live plan: reports only.
+    Shared(Arc<Vec<i64>>),
+    /// From a list of observations: a recorded figure's id negated among them.
+    Listed(Vec<i64>),
+}
+
+/// A target's row.
+fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation, ids: Ids) -> IndicatorRow {
     // Recorded survey figures carry their record id negated (see `share_observations`).
-    let (mut records, sources): (Vec<i64>, Vec<i64>) = ids.into_iter().partition(|id| *id < 0);
-    for r in &mut records {
-        *r = -*r;
-    }
-    records.sort_unstable();
+    let (sources, records) = match ids {
+        Ids::Shared(ids) => (SourceIds::from(ids), Vec::new()),
+        Ids::Listed(ids) => {
+            let (mut records, sources): (Vec<i64>, Vec<i64>) =
+                ids.into_iter().partition(|id| *id < 0);
+            for r in &mut records {
+                *r = -*r;
+            }
+            records.sort_unstable();
+            (SourceIds::new(sources), records)
+        }
+    };
     IndicatorRow {
         target_id: t.target_id,
         task_id: t.task_id,

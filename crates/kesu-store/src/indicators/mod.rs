@@ -42,8 +42,8 @@ pub use discipline::{LateOrReturned, late_or_returned};
 pub use drill::{DrillDown, NodeRow, drill};
 pub use enrol::expand_entities;
 pub use evaluate::{
-    CoverageRow, IndicatorRow, PeriodRow, PlanIndicators, Query, SourceRef, StatusCounts,
-    evaluate_plan, progress_by_child,
+    CoverageRow, IndicatorRow, PeriodRow, PlanIndicators, Query, SourceIds, SourceRef,
+    StatusCounts, evaluate_plan, progress_by_child,
 };
 pub use history::{HistorySlot, HistoryValue, history_slots, import_history};
 pub use observations::{ObservationFilter, TargetObservation, observations};
