@@ -69,9 +69,11 @@ async fn has_assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResu
     let hi = prefix_end(region);
     let one: Option<i64> = on_db!(db, |p| {
         sqlx::query_scalar(
-            "SELECT tu.unit_id FROM task_unit tu JOIN task t ON t.id = tu.task_id
-             JOIN unit u ON u.id = tu.unit_id
-             WHERE t.plan_id = $1 AND t.removed_in IS NULL AND u.region_code >= $2 AND u.region_code < $3
+            // From the region's units (CROSS JOIN keeps SQLite's join order): a plan's tasks
+            // hold a whole province's villages, the region's units are few.
+            "SELECT tu.unit_id FROM unit u CROSS JOIN task_unit tu CROSS JOIN task t
+             WHERE tu.unit_id = u.id AND t.id = tu.task_id AND t.plan_id = $1
+               AND t.removed_in IS NULL AND u.region_code >= $2 AND u.region_code < $3
              LIMIT 1",
         )
         .bind(plan_id)
