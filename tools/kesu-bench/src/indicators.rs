@@ -43,6 +43,9 @@ pub struct BenchArgs {
     /// 冷视图（写入后第一次查看）的重复次数
     #[arg(long, default_value_t = 10)]
     pub cold_runs: usize,
+    /// 数据库中已有本测试的数据时直接计时（配合 --database-url，省去准备）
+    #[arg(long)]
+    pub reuse: bool,
 }
 
 /// A small deterministic hash for synthetic values.
@@ -409,9 +412,65 @@ async fn setup(db: &Db, a: &BenchArgs, tmp: &Path) -> anyhow::Result<World> {
     })
 }
 
+/// What an earlier run built in this database, found again.
+async fn found(db: &Db, a: &BenchArgs) -> anyhow::Result<Option<World>> {
+    let Some(plan) = kesu_store::plans::list(db, &a.prefix)
+        .await?
+        .into_iter()
+        .find(|p| {
+            p.region_code == a.prefix && p.title.contains("全民科学素质行动规划纲要实施方案")
+        })
+    else {
+        return Ok(None);
+    };
+    let targets = ind::plan_targets(db, plan.id).await?;
+    let find = |f: &dyn Fn(&ind::PlanTarget) -> bool| targets.iter().find(|t| f(t)).cloned();
+    let training = find(&|t| t.target.unit == "人次").context("no training target")?;
+    let leaders = find(&|t| t.target.per.is_some()).context("no per-village target")?;
+    let rounds: Vec<reporting::Round> = reporting::rounds_in(db, &a.prefix)
+        .await?
+        .into_iter()
+        .filter(|r| r.plan_id == plan.id)
+        .collect();
+    let last_round = rounds.first().context("no round")?;
+    let touched = ind::history_slots(db, last_round.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.region_code.len() == 12 && Some(s.task_id) == training.task_id)
+        .last()
+        .context("no village slot")?;
+    let within = (!a.prefix.is_empty()).then_some(a.prefix.as_str());
+    let counties =
+        kesu_store::regions::subtree(db, within, Some(RegionLevel::County), Some(1)).await?;
+    let villages = kesu_store::regions::subtree(db, within, Some(RegionLevel::Village), None)
+        .await?
+        .len();
+    let last = Period::parse(&last_round.period)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .dates()
+        .1
+        .year();
+    Ok(Some(World {
+        plan_id: plan.id,
+        training: training.target_id,
+        leaders: leaders.target_id,
+        touched: (last_round.id, touched.report_id),
+        county: counties.first().map(|c| c.code.clone()).unwrap_or_default(),
+        last,
+        villages,
+        values: 0,
+    }))
+}
+
 async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
     let db = Db::open(url).await?;
-    let w = setup(&db, a, tmp).await?;
+    let w = match found(&db, a).await? {
+        Some(w) if a.reuse => w,
+        Some(_) => anyhow::bail!(
+            "数据库中已有测试数据：加 --reuse 直接计时，或换一个新数据库 (already built)"
+        ),
+        None => setup(&db, a, tmp).await?,
+    };
     let actor = Actor::new("bench");
     let as_of = time::Date::from_calendar_date(w.last + 1, time::Month::January, 20)?;
     let prefix = a.prefix.as_str();
@@ -432,6 +491,12 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
         samples: vec![t.elapsed()],
     });
     let stats = ind::cache_stats(&db).await;
+    // A reused database's count is what the first view loaded.
+    let values = if w.values == 0 {
+        stats.observations
+    } else {
+        w.values
+    };
     timings.push(
         time_async(
             "part: sync (writes since the last view)",
@@ -622,7 +687,7 @@ async fn bench(url: &str, a: &BenchArgs, tmp: &Path) -> anyhow::Result<()> {
     db.close().await;
     println!(
         "| what ({} villages, {} accepted values) | runs | p50 | p95 | max |",
-        w.villages, w.values
+        w.villages, values
     );
     println!("| --- | --- | --- | --- | --- |");
     for t in &timings {
@@ -758,7 +823,13 @@ async fn pages(
         password_hash: kesu_web::auth::hash_password(password)
             .map_err(|e| anyhow::anyhow!("{e}"))?,
     };
-    kesu_store::accounts::add_user(db, &user, &actor).await?;
+    // A reused database (--reuse) has the account from its first run.
+    if kesu_store::accounts::user_by_name(db, &user.username)
+        .await?
+        .is_none()
+    {
+        kesu_store::accounts::add_user(db, &user, &actor).await?;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

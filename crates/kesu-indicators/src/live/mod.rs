@@ -57,6 +57,8 @@ pub(crate) struct Shared {
     /// Regions given (stored), not implied by a code below them: only they are entities.
     pub given: Vec<bool>,
     pub years: HashMap<i32, Pops>,
+    /// The tree's size in memory, estimated once.
+    tree_bytes: usize,
 }
 
 /// One year's populations.
@@ -214,13 +216,7 @@ impl Shared {
 
     fn bytes(&self) -> usize {
         let n = self.tree.len();
-        let names: usize = self
-            .tree
-            .names
-            .iter()
-            .map(|s| s.as_ref().map_or(0, String::capacity))
-            .sum();
-        n * 80 + names + self.years.len() * n * 32
+        self.tree_bytes + self.years.len() * n * 32
     }
 }
 
@@ -275,9 +271,16 @@ impl LivePlan {
         if root_node != NONE && !root_given {
             given[root_node as usize] = false;
         }
+        let names: usize = tree
+            .names
+            .iter()
+            .map(|s| s.as_ref().map_or(0, String::capacity))
+            .sum();
+        let tree_bytes = n * 80 + names;
         LivePlan {
             shared: Shared {
                 tree,
+                tree_bytes,
                 nation,
                 top,
                 slot,

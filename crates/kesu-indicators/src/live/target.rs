@@ -525,19 +525,29 @@ impl LiveTarget {
     /// The observations at or below `n`, in region order.
     pub fn observations(&self, sh: &Shared, n: u32) -> Vec<Observation> {
         let mut out = Vec::new();
-        let mut stack = vec![n];
-        while let Some(m) = stack.pop() {
-            for o in self.own(m) {
-                out.push(Observation {
-                    report_id: o.report,
-                    unit_id: o.unit,
-                    region_code: super::obs_code(o.code).into(),
-                    period: o.period,
-                    value: o.value,
-                    accepted: true,
-                });
+        let mut push = |list: &[Obs]| {
+            out.extend(list.iter().map(|o| Observation {
+                report_id: o.report,
+                unit_id: o.unit,
+                region_code: super::obs_code(o.code).into(),
+                period: o.period,
+                value: o.value,
+                accepted: true,
+            }))
+        };
+        if self.obs.len() < sh.leaves(n) as usize {
+            // Few nodes hold observations (a goal, a unit's target): look at those.
+            for (&m, list) in &self.obs {
+                if is_under(sh, m as u32, n) {
+                    push(list);
+                }
             }
-            stack.extend_from_slice(sh.children(m));
+        } else {
+            let mut stack = vec![n];
+            while let Some(m) = stack.pop() {
+                push(self.own(m));
+                stack.extend_from_slice(sh.children(m));
+            }
         }
         out.sort_by(|a, b| {
             (a.region_code.as_str(), a.report_id).cmp(&(b.region_code.as_str(), b.report_id))
