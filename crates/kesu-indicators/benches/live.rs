@@ -137,11 +137,11 @@ fn load_the_country_and_open_views() -> usize {
 fn one_report_changes_then_the_views_again(b: Bencher) {
     let mut live = load();
     views(&mut live);
-    let village = "411309014013";
     let mut v = 0.0;
     b.bench_local(|| {
         v += 1.0;
-        let report = 10_000_000 * 0 + 1;
+        // Target 0's first village report (ids as `load` numbers them).
+        let report = 1;
         let o = Observation {
             report_id: report,
             unit_id: 1,
@@ -153,7 +153,6 @@ fn one_report_changes_then_the_views_again(b: Bencher) {
             value: v,
             accepted: true,
         };
-        let _ = village;
         live.replace_reports(0, &[(report, "110101001001")], vec![o]);
         live.replace_reports(1, &[(report, "110101001001")], vec![]);
         views(&mut live)

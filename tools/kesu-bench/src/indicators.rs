@@ -436,8 +436,7 @@ async fn found(db: &Db, a: &BenchArgs) -> anyhow::Result<Option<World>> {
     let touched = ind::history_slots(db, last_round.id)
         .await?
         .into_iter()
-        .filter(|s| s.region_code.len() == 12 && Some(s.task_id) == training.task_id)
-        .last()
+        .rfind(|s| s.region_code.len() == 12 && Some(s.task_id) == training.task_id)
         .context("no village slot")?;
     let within = (!a.prefix.is_empty()).then_some(a.prefix.as_str());
     let counties =
