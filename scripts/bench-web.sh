@@ -3,12 +3,15 @@
 # reports through the JSON API for SECONDS, against `kesu demo` on SQLite and on PostgreSQL (a
 # throwaway cluster, scripts/pg.sh). e2e/load.mjs checks that no write was lost or duplicated and
 # prints p50/p99 latency and throughput as JSON. Figures go to docs/PERFORMANCE.md.
+# TRICKLERS strangers meanwhile trickle login bodies a byte a second (issue 10; default 3, 0 for
+# none): the writes must not wait for them.
 #
-#   bash scripts/bench-web.sh [USERS=200] [SECONDS=60]
+#   bash scripts/bench-web.sh [USERS=200] [SECONDS=60] [TRICKLERS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${1:-200}
 SECS=${2:-60}
+TRICKLERS=${3:-3}
 BIN=${KESU_BIN:-}
 if [ -z "$BIN" ]; then
   cargo build --release --quiet --bin kesu
@@ -31,8 +34,8 @@ run_one() {  # $1 = label, $2 = database URL or empty for SQLite
     kill -0 "$pid" 2>/dev/null || { cat "$data/demo.log" >&2; return 1; }
     sleep 0.2
   done
-  echo "== $1: $USERS users, ${SECS}s" >&2
-  node e2e/load.mjs "http://127.0.0.1:$port" "$data/demo-accounts.json" "$USERS" "$SECS" || status=1
+  echo "== $1: $USERS users, ${SECS}s, $TRICKLERS tricklers" >&2
+  node e2e/load.mjs "http://127.0.0.1:$port" "$data/demo-accounts.json" "$USERS" "$SECS" "$TRICKLERS" || status=1
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data"
 }

@@ -10,6 +10,14 @@ if [ -z "${KESU_TEST_PG_URL:-}" ] && [ -z "${KESU_NO_PG:-}" ]; then
   pg_start || echo "test.sh: running on SQLite only" >&2
 fi
 
+# Plans published as PDF are read through poppler's pdftotext (kesu_app::pdf_text); its tests
+# need it. Installed with apt when missing and possible (as root), else those tests say why.
+if ! command -v pdftotext >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "test.sh: installing poppler-utils (pdftotext)" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils) >/dev/null || \
+    echo "test.sh: poppler-utils install failed" >&2
+fi
+
 status=0
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@" || status=$?

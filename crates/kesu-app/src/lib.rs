@@ -19,7 +19,14 @@
 //! grows large gets a directory. No SQL here (that is `kesu-store`), no axum or askama (that is
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
+pub mod audit;
+pub mod citizens;
 pub mod error;
+pub mod jobs;
+pub mod ops;
+pub mod pdf_text;
+pub mod reporting;
+pub mod services;
 
 pub use error::{Error, Result};
 

@@ -4,12 +4,14 @@
 //! - [`region`]: administrative division codes (统计用区划代码) and their levels.
 //! - [`authz`]: roles and per-object scope checks (数据权限).
 //! - [`report`]: reporting periods, report states and their transitions (进展填报).
+//! - [`visibility`]: who may open a report and read audit rows: the one rule every list applies.
 
 pub mod authz;
 pub mod plan;
 pub mod plan_diff;
 pub mod region;
 pub mod report;
+pub mod visibility;
 
 pub use plan::{Comparator, Goal, Plan, PlanLevel, Target, TargetValue, Task};
 pub use region::{RegionCode, RegionCodeError, RegionLevel};

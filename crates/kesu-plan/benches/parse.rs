@@ -121,3 +121,93 @@ fn docx_of(text: &str) -> Vec<u8> {
         .and_then(|()| zip.finish());
     written.map(|c| c.into_inner()).unwrap_or_default()
 }
+
+/// A synthetic plan of 100 printed pages (LibreOffice's default A4 page; 460 KB, 155 000
+/// characters): sixteen parts of ten actions of ten numbered measures, each a paragraph of
+/// about 100 characters with its units and targets.
+fn hundred_pages() -> String {
+    let mut out = String::from(
+        "某某市全民科学素质行动规划纲要实施方案（2021—2025年）\n一、总体要求\n（一）指导思想\n以习近平新时代中国特色社会主义思想为指导。\n（二）主要目标\n到2025年，全市公民具备科学素质的比例超过15%。\n",
+    );
+    let cn = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    for p in 2..=17 {
+        let part = if p <= 10 {
+            cn[p - 1].to_string()
+        } else {
+            format!("十{}", cn[p - 11])
+        };
+        out.push_str(&format!("{part}、重点任务第{p}部分\n"));
+        for (a, action) in cn.iter().enumerate() {
+            out.push_str(&format!("（{action}）实施第{}项提升行动\n", a + 1));
+            for m in 1..=10 {
+                out.push_str(&format!(
+                    "{m}.推进科学教育改革与科普服务。深化科学教育改革，推动科普资源进校园、进社区、进农村，每年开展科普活动{m}0场次以上，培训科技辅导员{m}00人次。（牵头单位：市科协；配合单位：市教育局、市科技局、团市委）\n"
+                ));
+            }
+        }
+    }
+    out.push_str("十八、保障措施\n（一）加强组织领导。市全民科学素质工作领导小组统筹协调。\n");
+    out
+}
+
+/// The synthetic plan as pdftotext prints it: lines of 38 characters, paragraphs indented,
+/// a running header and a page number every 36 lines.
+fn as_pdf_text(text: &str) -> String {
+    let mut lines = Vec::new();
+    for para in text.lines() {
+        let chars: Vec<char> = para.chars().collect();
+        for (k, chunk) in chars.chunks(38).enumerate() {
+            let indent = if k == 0 { "    " } else { "  " };
+            lines.push(format!("{indent}{}", chunk.iter().collect::<String>()));
+        }
+    }
+    let mut out = String::new();
+    for (page, chunk) in lines.chunks(36).enumerate() {
+        out.push_str("          某某市全民科学素质行动规划纲要实施方案\n\n");
+        out.push_str(&chunk.join("\n"));
+        out.push_str(&format!("\n\n                    — {} —\n\u{0c}", page + 1));
+    }
+    out
+}
+
+/// About 100 pages of plain text, bytes to plan with source spans and doubts.
+#[divan::bench]
+fn hundred_pages_text(bencher: Bencher) {
+    let text = hundred_pages();
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| black_box(kesu_plan::read(black_box(text.as_bytes()), "plan.txt")));
+}
+
+/// The same as a .docx (a paragraph a line).
+#[divan::bench]
+fn hundred_pages_docx(bencher: Bencher) {
+    let docx = docx_of(&hundred_pages());
+    bencher
+        .counter(divan::counter::BytesCount::new(docx.len()))
+        .bench(|| black_box(kesu_plan::read(black_box(&docx), "plan.docx")));
+}
+
+/// The same as the text layer of its PDF (pages, headers, page numbers, broken lines).
+#[divan::bench]
+fn hundred_pages_pdf_text(bencher: Bencher) {
+    let text = as_pdf_text(&hundred_pages());
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| black_box(kesu_plan::read_pdf_text(black_box(&text))));
+}
+
+/// Its 任务分解表 (.xlsx, 1 600 rows) read back.
+#[divan::bench]
+fn hundred_pages_xlsx(bencher: Bencher) {
+    let plan = kesu_plan::parse_text(&hundred_pages()).unwrap_or_default();
+    assert_eq!(
+        plan.tasks.len(),
+        1600,
+        "the synthetic plan's measures are its tasks"
+    );
+    let xlsx = kesu_plan::xlsx::task_table(&plan).unwrap_or_default();
+    bencher
+        .counter(divan::counter::BytesCount::new(xlsx.len()))
+        .bench(|| black_box(kesu_plan::read(black_box(&xlsx), "plan.xlsx")));
+}

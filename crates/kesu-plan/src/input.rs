@@ -1,5 +1,6 @@
 //! Bytes to a [`Document`]: what kind of file it is, its text encoding (UTF-8, UTF-16,
-//! GB18030/GBK), .docx reading ([`docx`]) and saved web pages ([`html`]).
+//! GB18030/GBK), .docx reading ([`docx`]), saved web pages ([`html`]), Excel task tables
+//! ([`workbook`]) and the text layer of PDFs ([`pdf`]).
 //!
 //! The content decides, never the extension: a PNG renamed `.docx` is reported as a PNG image,
 //! a GBK file named `.txt` is read as GBK. Files that are not plan documents are refused with a
@@ -7,6 +8,8 @@
 
 mod docx;
 mod html;
+pub(crate) mod pdf;
+mod workbook;
 
 use crate::PlanError;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
@@ -37,6 +40,32 @@ pub enum Block {
 }
 
 impl Document {
+    /// The text a reviewer sees: one paragraph a line, a table row a line with its cells
+    /// separated by tabs (a cell's own line breaks become spaces).
+    pub fn source_text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            match block {
+                Block::Paragraph(p) => {
+                    out.push_str(p);
+                    out.push('\n');
+                }
+                Block::Table(rows) => {
+                    for row in rows {
+                        for (k, cell) in row.iter().enumerate() {
+                            if k > 0 {
+                                out.push('\t');
+                            }
+                            out.extend(cell.chars().map(|c| if c == '\n' { ' ' } else { c }));
+                        }
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// One paragraph per line of `text`. Lines end at `\n`, `\r\n` or `\r`, and also at a
     /// vertical tab or form feed (a manual line break pasted from Word, a page break from a PDF)
     /// and the Unicode line and paragraph separators; NULs are dropped. Split straight from
@@ -68,15 +97,10 @@ pub fn decode(bytes: &[u8], file_name: &str) -> Result<Document, PlanError> {
     }
     match sniff(bytes) {
         Sniffed::Docx => non_empty(docx::read(bytes)?),
+        Sniffed::Xlsx => non_empty(workbook::read(bytes)?),
         Sniffed::Refused(what) => Err(PlanError::Unsupported(refusal(what, file_name))),
         Sniffed::Text => {
-            if bytes.len() > MAX_TEXT_BYTES {
-                return Err(PlanError::Unsupported(format!(
-                    "文本文件过大：{} MB，超过 {} MB。一份方案的全文通常不足 1 MB，请确认选择的是方案文件 (text file too large for a plan)",
-                    bytes.len() / (1024 * 1024),
-                    MAX_TEXT_BYTES / (1024 * 1024)
-                )));
-            }
+            check_text_size(bytes.len())?;
             let text = decode_text(bytes)?;
             if text
                 .trim_matches(|c: char| c.is_whitespace() || c == '\0')
@@ -107,6 +131,18 @@ fn non_empty(doc: Document) -> Result<Document, PlanError> {
     }
 }
 
+/// Refuse text (a text file, a web page, a PDF's text layer) over [`MAX_TEXT_BYTES`].
+pub fn check_text_size(len: usize) -> Result<(), PlanError> {
+    if len > MAX_TEXT_BYTES {
+        return Err(PlanError::Unsupported(format!(
+            "文本文件过大：{} MB，超过 {} MB。一份方案的全文通常不足 1 MB，请确认选择的是方案文件 (text file too large for a plan)",
+            len / (1024 * 1024),
+            MAX_TEXT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
 /// Refuse inputs over [`MAX_INPUT_BYTES`]; callers holding a path check before reading it.
 pub fn check_size(len: u64) -> Result<(), PlanError> {
     if len > MAX_INPUT_BYTES as u64 {
@@ -122,6 +158,7 @@ pub fn check_size(len: u64) -> Result<(), PlanError> {
 /// What the first bytes say a file is.
 enum Sniffed {
     Docx,
+    Xlsx,
     Text,
     Refused(&'static str),
 }
@@ -190,14 +227,15 @@ fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return match docx::zip_kind(bytes) {
             docx::ZipKind::Docx => Sniffed::Docx,
-            docx::ZipKind::Xlsx => Sniffed::Refused(
-                "Excel 工作簿：请把任务分解表复制到 Word 文档 (.docx) 后再导入 (Excel workbooks are not read)",
-            ),
+            docx::ZipKind::Xlsx => Sniffed::Xlsx,
             docx::ZipKind::Pptx => Sniffed::Refused("PowerPoint 演示文稿 (presentation)"),
             docx::ZipKind::Odt => {
                 Sniffed::Refused("OpenDocument 文档 (.odt)：请另存为 .docx (save as .docx)")
             }
             docx::ZipKind::Other => Sniffed::Refused("ZIP 压缩包，不是 Word 文档 (zip archive)"),
+            docx::ZipKind::TooManyEntries => Sniffed::Refused(
+                "压缩包内文件过多（超过一万个），不是一份 Word 或 Excel 文档 (too many zip entries)",
+            ),
             docx::ZipKind::Broken => {
                 Sniffed::Refused("损坏的 ZIP/Word 文件，无法打开 (damaged zip or .docx)")
             }

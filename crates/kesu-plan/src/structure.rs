@@ -13,24 +13,44 @@
 
 mod assign;
 mod clean;
+mod doubts;
 mod labels;
 mod meta;
 mod table;
+mod text_table;
 mod tree;
 
-use crate::{Document, PlanError, targets};
+use crate::{Document, ParseOutput, PlanError, Span, targets};
 use assign::Units;
-use clean::Piece;
+use clean::{Piece, Src};
 use kesu_core::{Plan, Task};
 use tree::{Item, Outline};
 
-/// Parse a decoded document into a plan. [`PlanError::NoPlan`] when it has no tasks.
-pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
+/// Whether a line begins a paragraph of its own by what it says: a numbering label, a line of
+/// units by role, the start of an appendix (for text whose line breaks are not paragraphs).
+pub(crate) fn is_paragraph_start(line: &str) -> bool {
+    labels::starts_with_label(line) || clean::starts_with_role(line) || clean::is_marker(line)
+}
+
+/// Characters of Chinese text (ideographs, full-width punctuation).
+pub(crate) fn is_wide(c: char) -> bool {
+    clean::is_wide(c)
+}
+
+/// Whether a row of short cells names the columns of a task table.
+pub(crate) fn is_task_header(cells: &[String]) -> bool {
+    table::is_header(cells)
+}
+
+/// Read a decoded document: the plan, its source text, the tasks' spans and the doubts.
+/// [`PlanError::NoPlan`] when it has no tasks.
+pub fn read(doc: &Document) -> Result<ParseOutput, PlanError> {
+    let source = doc.source_text();
     let pieces = clean::pieces(&doc.blocks);
     let first_leads = pieces
         .iter()
-        .any(|p| matches!(p, Piece::Para(s) if assign::first_leads(s)));
-    let mut outline = tree::build(pieces, first_leads);
+        .any(|p| matches!(p, Piece::Para(s, _) if assign::first_leads(s)));
+    let mut outline = tree::build(pieces, first_leads, &source);
     tree::fold_inline_lists(&mut outline, first_leads);
     tree::expand_paragraphs(&mut outline, first_leads);
     if outline.items.len() <= outline.roots.len() {
@@ -39,12 +59,19 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
     let meta = meta::read(outline.items.first().map_or(&[][..], |r| &r.paras));
     let kinds = classify(&outline, first_leads);
     let units = own_units(&outline, &kinds, first_leads);
-    let (tasks, in_appendix) = tasks(&outline, &kinds, &units);
-    if tasks.is_empty() {
+    let found = tasks(&outline, &kinds, &units);
+    if found.tasks.is_empty() {
         return Err(PlanError::NoPlan);
     }
-    let goals = targets::extract_goals(&goal_text(&outline, &kinds, in_appendix), meta.period);
-    Ok(Plan {
+    let in_appendix = found.in_appendix;
+    let goal_text = goal_text(&outline, &kinds, in_appendix);
+    let goals = targets::extract_goals(&goal_text, meta.period);
+    let (tasks, spans): (Vec<Task>, Vec<Option<Span>>) = found
+        .tasks
+        .into_iter()
+        .map(|(task, src)| (task, src.map(|(start, end)| span(&source, start, end))))
+        .unzip();
+    let plan = Plan {
         title: meta.title,
         region: meta.region,
         level: meta.level,
@@ -52,7 +79,41 @@ pub fn parse(doc: &Document) -> Result<Plan, PlanError> {
         issuer: meta.issuer,
         goals,
         tasks,
+    };
+    let warnings = doubts::doubts(&doubts::Facts {
+        plan: &plan,
+        source: &source,
+        other_tables: &outline.other_tables,
+        in_appendix,
+        set_aside: found.set_aside,
+        unused_list: found.unused_list,
+        goal_text: &goal_text,
+    });
+    Ok(ParseOutput {
+        plan,
+        source,
+        spans,
+        warnings,
     })
+}
+
+/// A span of the source on character boundaries, without the spaces at its ends.
+fn span(source: &str, start: usize, end: usize) -> Span {
+    let floor = |mut i: usize| {
+        i = i.min(source.len());
+        while !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (start, end) = (floor(start), floor(end.max(start)));
+    let text = source.get(start..end).unwrap_or("");
+    let lead = text.len() - text.trim_start().len();
+    let trail = text.len() - text.trim_end().len();
+    Span {
+        start: start + lead,
+        end: (end - trail).max(start + lead),
+    }
 }
 
 /// What an item is, from its heading.
@@ -301,17 +362,60 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
             },
         })
         .collect();
+    // A 分工 line after the last item of an action ("工作分工：A牵头，B参与。") is the action's,
+    // whatever the items name themselves: it says so by its label.
+    let mut handed_up = vec![false; o.items.len()];
+    for (pid, parent) in o.items.iter().enumerate() {
+        if parent.label.is_empty() {
+            continue;
+        }
+        let Some(&last) = parent.children.last() else {
+            continue;
+        };
+        let Some(item) = o.items.get(last) else {
+            continue;
+        };
+        if item.row.is_some() || !item.children.is_empty() {
+            continue;
+        }
+        let mut block: Vec<&str> = Vec::new();
+        let mut own: Vec<&str> = Vec::new();
+        for (k, p) in item.paras.iter().enumerate() {
+            if k > 0 && assign::is_block_line(p) {
+                block.push(p);
+            } else {
+                own.push(p);
+            }
+        }
+        if block.is_empty() {
+            continue;
+        }
+        let join = |v: &[&str]| v.join("\n");
+        let u = assign::extract(&join(&block), first_leads);
+        if let Some(x) = units.get_mut(last) {
+            *x = assign::extract(&join(&own), first_leads);
+        }
+        if let Some(x) = units.get_mut(pid) {
+            x.append(u);
+        }
+        if let Some(h) = handed_up.get_mut(pid) {
+            *h = true;
+        }
+    }
     // A unit line after the last of several numbered items that name no units of their own
     // is the units of them all ("1.… 2.… 3.… 责任单位：…"), and so is a unit clause closing
     // the last item when none of the others names any.
     for (pid, parent) in o.items.iter().enumerate() {
-        if parent.label.is_empty() {
+        if parent.label.is_empty() || handed_up.get(pid).copied().unwrap_or(false) {
             continue;
         }
         let Some((&last, others)) = parent.children.split_last() else {
             continue;
         };
+        // Only where the items' parent names no units itself: under an action that has its
+        // own, a clause closing the last measure is that measure's.
         if others.is_empty()
+            || units.get(pid).is_some_and(|u| !u.is_empty())
             || others
                 .iter()
                 .any(|&c| units.get(c).is_none_or(|u| !u.is_empty()))
@@ -380,18 +484,28 @@ fn own_units(o: &Outline, kinds: &Kinds, first_leads: bool) -> Vec<Units> {
     units
 }
 
-/// The units of a task: its own, and for each role it lacks, the nearest enclosing item's
-/// (a task that names its own lead takes nothing from above).
+/// The units of a task. Without units of its own, those of the enclosing items, each role from
+/// the nearest that names it. With units of its own, those win ("a measure's own units win over
+/// its block"), except that a measure naming no lead takes the lead of the nearest enclosing
+/// item that names nothing but a lead: a section's "(牵头单位：…)" over measures that each name
+/// their "(责任单位：…)" divides the roles between the levels.
 fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
     let mut u = units.get(id).cloned().unwrap_or_default();
-    let own_lead = !u.lead.is_empty();
+    let own = !u.is_empty();
     let mut cur = o.items.get(id).and_then(|i| i.parent);
     while let Some(p) = cur {
         let Some(pu) = units.get(p) else { break };
-        if u.lead.is_empty() {
-            u.lead = pu.lead.clone();
-        }
-        if !own_lead {
+        if own {
+            if !pu.is_empty() {
+                if u.lead.is_empty() && pu.cooperating.is_empty() && pu.responsible.is_empty() {
+                    u.lead = pu.lead.clone();
+                }
+                break;
+            }
+        } else {
+            if u.lead.is_empty() {
+                u.lead = pu.lead.clone();
+            }
             if u.cooperating.is_empty() {
                 u.cooperating = pu.cooperating.clone();
             }
@@ -409,7 +523,7 @@ fn effective_units(o: &Outline, units: &[Units], id: usize) -> Units {
 /// when the body gives none (a notice whose plan is its 附件) or names no units where the
 /// appendix does (a plan whose 任务分工表 is attached). Also says whether they came from an
 /// appendix.
-fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
+fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> Found {
     let mut body = Vec::new();
     let mut appendix = Vec::new();
     for &root in &o.roots {
@@ -434,26 +548,114 @@ fn tasks(o: &Outline, kinds: &Kinds, units: &[Units]) -> (Vec<Task>, bool) {
             }
         }
     }
+    // Where the document assigns units, a leaf without any is kept only when it stands where
+    // tasks with units stand (as deep, numbered alike): a measure whose 分工 was left out is
+    // still a task, a stray paragraph elsewhere is not.
+    let shape = |id: usize| {
+        let mut depth = 0;
+        let mut cur = Some(id);
+        while let Some(i) = cur {
+            depth += 1;
+            cur = o.items.get(i).and_then(|it| it.parent);
+        }
+        let style = o.items.get(id).map_or(0, |it| label_shape(&it.label));
+        (depth, style)
+    };
     let pick = |mut list: Vec<(usize, Units)>| {
         if list.iter().any(|(_, u)| !u.is_empty()) {
-            list.retain(|(_, u)| !u.is_empty());
+            let shapes: Vec<(usize, u8)> = list
+                .iter()
+                .filter(|(_, u)| !u.is_empty())
+                .map(|(id, _)| shape(*id))
+                .collect();
+            list.retain(|(id, u)| !u.is_empty() || shapes.contains(&shape(*id)));
         }
         list
     };
     let has_units = |list: &[(usize, Units)]| list.iter().any(|(_, u)| !u.is_empty());
+    // A body item that sends the reader to the appendix ("具体任务分工见附件") is not a task
+    // when the appendix gives tasks with units: those are its tasks.
+    if has_units(&appendix) {
+        body.retain(|(id, _)| {
+            o.items
+                .get(*id)
+                .is_none_or(|item| !item.paras.iter().any(|p| refers_to_appendix(p)))
+        });
+    }
     // The body, unless it is empty, or names no units where an appendix (a 任务分工表) does.
     let in_appendix = body.is_empty() || (!has_units(&body) && has_units(&appendix));
-    let chosen = if in_appendix {
-        pick(appendix)
+    let (chosen, other) = if in_appendix {
+        (pick(appendix), body)
     } else {
-        pick(body)
+        (pick(body), appendix)
+    };
+    let set_aside = other.iter().filter(|(_, u)| !u.is_empty()).count();
+    // Numbered items of an appendix not taken for tasks (a list of tasks without units, perhaps),
+    // unless the appendix explains terms.
+    let glossary = |id: usize| {
+        let mut root = id;
+        while let Some(p) = o.items.get(root).and_then(|i| i.parent) {
+            root = p;
+        }
+        o.items.get(root).is_some_and(|r| {
+            r.paras.iter().take(3).any(|p| {
+                ["解释", "释义", "术语", "说明"]
+                    .iter()
+                    .any(|w| p.contains(w))
+            })
+        })
+    };
+    let unused_list = if in_appendix {
+        0
+    } else {
+        other
+            .iter()
+            .filter(|(id, u)| u.is_empty() && !glossary(*id))
+            .count()
     };
     let tasks = chosen
         .into_iter()
-        .filter_map(|(id, u)| task(o, id, u))
+        .filter_map(|(id, u)| Some((task(o, id, u)?, o.items.get(id)?.span())))
         .collect();
-    (tasks, in_appendix)
+    Found {
+        tasks,
+        in_appendix,
+        set_aside,
+        unused_list,
+    }
 }
+
+/// The tasks found, and where.
+struct Found {
+    tasks: Vec<(Task, Option<Src>)>,
+    /// They come from an appendix (a 分工表 the body refers to, a plan attached to its notice).
+    in_appendix: bool,
+    /// Leaves with units in the part not taken (the body, or the appendix).
+    set_aside: usize,
+    /// Numbered items without units in an appendix not taken.
+    unused_list: usize,
+}
+
+/// The kind of numbering of a path label: `一`, `(一)`, `1`, `(1)`, `¶1`, other.
+fn label_shape(label: &str) -> u8 {
+    let paren = label.starts_with('(');
+    match label.chars().find(|c| *c != '(') {
+        Some('¶') => 4,
+        Some(c) if c.is_ascii_digit() => 2 + u8::from(paren),
+        Some(c) if "一二三四五六七八九十".contains(c) => u8::from(paren),
+        _ => 5,
+    }
+}
+
+/// "详见附件", "见附件1", "（附后）", "列入附表": a text that refers its contents to an appendix.
+fn refers_to_appendix(p: &str) -> bool {
+    REFERS.is_match(p)
+}
+
+static REFERS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"见附[件表]|附[件表][0-9一二三四五六七八九十]*[中所]?列|附后|详见[^。]{0,12}(?:清单|分工表|任务表)")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 fn walk(o: &Outline, id: usize, out: &mut Vec<usize>) {
     // An explicit stack: a hostile document may nest deeply.
@@ -491,12 +693,18 @@ fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
             None,
         ),
     };
-    let mut found = targets::extract(&sentences(&text));
-    if let Some(y) = deadline {
-        for t in &mut found {
-            t.year = t.year.or(Some(y));
+    let found = match item.row.as_ref().and_then(|r| r.targets.clone()) {
+        Some(from_column) => from_column,
+        None => {
+            let mut found = targets::extract(&sentences(&text));
+            if let Some(y) = deadline {
+                for t in &mut found {
+                    t.year = t.year.or(Some(y));
+                }
+            }
+            found
         }
-    }
+    };
     Some(Task {
         path,
         title,
@@ -511,6 +719,65 @@ fn task(o: &Outline, id: usize, u: Units) -> Option<Task> {
 /// The text the plan-wide goals are read from: the innermost 目标 sections with everything
 /// under them; without one, the sentences of the preamble that speak of a 目标.
 fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
+    // The goals of the part that gives the tasks; else of the other part (a body that refers
+    // its tasks to an attached 分工表 still states its goals).
+    let mut parts = goal_parts(o, kinds, in_appendix);
+    if parts.is_empty() {
+        parts = goal_parts(o, kinds, !in_appendix);
+    }
+    let root = if in_appendix {
+        o.roots.get(1).and_then(|&r| o.items.get(r))
+    } else {
+        o.items.first()
+    };
+    if parts.is_empty()
+        && let Some(root) = root
+    {
+        // The preamble, and the 总体要求 that often states the goals without a section of
+        // their own.
+        let guides = o.items.iter().enumerate().filter(|(id, it)| {
+            it.appendix == in_appendix && kinds.kind.get(*id) == Some(&Kind::Guide)
+        });
+        let paras = root
+            .paras
+            .iter()
+            .chain(guides.flat_map(|(_, it)| it.paras.iter()));
+        for p in paras {
+            parts.extend(
+                p.split_inclusive(['。', '；'])
+                    .filter(|s| states_a_goal(s))
+                    .map(str::to_string),
+            );
+        }
+    }
+    sentences(&parts.join("\n"))
+}
+
+/// Whether a sentence of a preamble states a plan-wide goal: it speaks of a 目标, or it looks
+/// ahead (力争, 确保, 到2025年) to a share ("力争全区公民具备科学素质的比例达到16%以上", the
+/// goal of an annual 工作要点 that has no 目标 section).
+fn states_a_goal(sentence: &str) -> bool {
+    if !sentence.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if sentence.contains("目标") {
+        return true;
+    }
+    let ahead = ["力争", "确保", "争取", "努力实现"]
+        .iter()
+        .any(|w| sentence.contains(w))
+        || AHEAD_YEAR.is_match(sentence);
+    ahead && (sentence.contains(['%', '％']) || sentence.contains("比例"))
+}
+
+static AHEAD_YEAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:到|至)\s*20[0-9]{2}\s*年")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+/// The text of the innermost 目标 sections of the body or of the appendices, with everything
+/// under them.
+fn goal_parts(o: &Outline, kinds: &Kinds, in_appendix: bool) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     let goal = |i: usize| kinds.kind.get(i) == Some(&Kind::Goal);
     for (id, item) in o.items.iter().enumerate() {
@@ -534,23 +801,7 @@ fn goal_text(o: &Outline, kinds: &Kinds, in_appendix: bool) -> String {
             }
         }
     }
-    let root = if in_appendix {
-        o.roots.get(1).and_then(|&r| o.items.get(r))
-    } else {
-        o.items.first()
-    };
-    if parts.is_empty()
-        && let Some(root) = root
-    {
-        for p in &root.paras {
-            for s in p.split_inclusive('。') {
-                if s.contains("目标") && s.chars().any(|c| c.is_ascii_digit()) {
-                    parts.push(s.to_string());
-                }
-            }
-        }
-    }
-    sentences(&parts.join("\n"))
+    parts
 }
 
 /// Text whose lines are read as sentences: a line that does not end a sentence (a heading, a

@@ -15,6 +15,7 @@
 //! 人社, 共青团…委员会 ↔ 团…委, a place name before 省/市/县/区); no place or body of a
 //! particular plan is listed.
 
+use kesu_core::RegionLevel;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -568,6 +569,147 @@ fn kind_of_canonical(c: &str) -> UnitKind {
 }
 
 static LEAGUE_CANONICAL: LazyLock<Regex> = LazyLock::new(|| re(r"^团(?:省|市|县|区|州|旗)委$"));
+
+/// What a collective name (集合称谓) stands for, for the import to expand into one responsible
+/// entity each; the plan keeps the words as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Collective {
+    /// Every region of `level` under the plan's region ("各县市区人民政府" in a city's plan: its
+    /// counties), limited to regions whose names end in one of `endings` when the name says
+    /// which ("各镇政府": 镇 only, "各街道办事处": 街道 only; empty: all), each through its `body`
+    /// (人民政府, 办事处, or nothing).
+    Regions {
+        level: RegionLevel,
+        endings: Vec<&'static str>,
+        body: String,
+    },
+    /// The office's member units: 各成员单位, 各有关单位, 领导小组各成员单位.
+    Members,
+}
+
+/// What a collective name stands for, or `None` for the name of one body.
+pub fn collective(name: &str) -> Option<Collective> {
+    // Not `clean`: its "(…)" at the end is another name of the body, here it is part of the set.
+    let n: String = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect();
+    let n = n.trim_end_matches('等');
+    let at = n.find('各')?;
+    let rest = n.get(at + '各'.len_utf8()..)?;
+    const MEMBERS: &[&str] = &[
+        "成员单位",
+        "有关单位",
+        "相关单位",
+        "有关部门",
+        "相关部门",
+        "责任单位",
+        "单位",
+        "部门",
+        "有关方面",
+    ];
+    if MEMBERS
+        .iter()
+        .any(|m| rest == *m || rest.ends_with(m) && !rest.contains("政府"))
+    {
+        return Some(Collective::Members);
+    }
+    // The places named before the body: 县市区, 县(市、区), 乡镇(街道), 镇, 街道, 市(州).
+    let body_at = ["人民政府", "政府", "办事处", "党委", "党工委", "管委会"]
+        .iter()
+        .filter_map(|b| rest.find(b))
+        .min()
+        .unwrap_or(rest.len());
+    let places = rest.get(..body_at)?;
+    let body = rest.get(body_at..)?.to_string();
+    // Only the words of levels: "各地要认真" is a sentence, not a set of regions.
+    if places.is_empty()
+        || places.chars().count() > 10
+        || !places
+            .chars()
+            .all(|c| "县市区乡镇街道村社州盟旗地、()".contains(c))
+    {
+        return None;
+    }
+    let has = |w: &str| places.contains(w);
+    let (level, endings): (RegionLevel, Vec<&'static str>) = if has("村") || has("社区") {
+        (RegionLevel::Village, Vec::new())
+    } else if has("乡") || has("镇") || has("街道") {
+        let mut endings = Vec::new();
+        if has("乡") {
+            endings.push("乡");
+        }
+        if has("镇") {
+            endings.push("镇");
+        }
+        if has("街道") || body == "办事处" {
+            endings.push("街道");
+        }
+        // All kinds named: no limit.
+        if endings.len() == 3 {
+            endings.clear();
+        }
+        (RegionLevel::Township, endings)
+    } else if has("县") || has("区") || has("旗") {
+        (RegionLevel::County, Vec::new())
+    } else if has("市") || has("州") || has("盟") || has("地") {
+        (RegionLevel::City, Vec::new())
+    } else {
+        return None;
+    };
+    Some(Collective::Regions {
+        level,
+        endings,
+        body,
+    })
+}
+
+/// The names of `known` (the region's unit registry) nearest to `name`, best first, at most
+/// `n`: the same body written otherwise first ([`same_body`]), then by the characters the two
+/// canonical names share. For a name the registry lacks, so that the office can pick the body
+/// it meant.
+pub fn nearest_names<'a>(
+    name: &str,
+    known: &'a [String],
+    region: Option<&str>,
+    n: usize,
+) -> Vec<&'a str> {
+    let target = canonical_name(name, region);
+    let grams = bigrams(&target);
+    let mut scored: Vec<(f64, &'a str)> = known
+        .iter()
+        .filter_map(|k| {
+            let c = canonical_name(k, region);
+            let score = if c == target {
+                2.0
+            } else {
+                let other = bigrams(&c);
+                let common = grams.iter().filter(|g| other.contains(g)).count();
+                let dice = 2.0 * common as f64 / (grams.len() + other.len()).max(1) as f64;
+                let contains = !c.is_empty() && (c.contains(&target) || target.contains(&c));
+                dice + if contains { 0.3 } else { 0.0 }
+            };
+            (score >= 0.4).then_some((score, k.as_str()))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(n).map(|(_, k)| k).collect()
+}
+
+/// The pairs of neighbouring characters of a name (a one-character name is its own pair).
+fn bigrams(s: &str) -> Vec<(char, char)> {
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        [] => Vec::new(),
+        [c] => vec![(*c, *c)],
+        _ => chars.windows(2).map(|w| (w[0], w[1])).collect(),
+    }
+}
 
 #[cfg(test)]
 mod tests {

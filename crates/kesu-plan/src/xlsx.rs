@@ -4,10 +4,12 @@
 //! bold, frozen and filterable, and repeats on every printed page; long texts wrap.
 
 use crate::PlanError;
-use kesu_core::{Plan, Task};
+use kesu_core::{Comparator, Plan, Target, TargetValue, Task};
+use regex::Regex;
 use rust_xlsxwriter::{
     DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
+use std::sync::LazyLock;
 
 /// Header of the task table, with each column's width in characters (a CJK character is about two).
 const COLUMNS: [(&str, f64); 8] = [
@@ -117,7 +119,7 @@ fn row_cells(task: &Task, plan: &Plan) -> [String; 7] {
     let targets = task
         .targets
         .iter()
-        .map(|t| format!("{}（{}）", t.text, t.display_short()))
+        .map(target_line)
         .collect::<Vec<_>>()
         .join("\n");
     [
@@ -130,6 +132,65 @@ fn row_cells(task: &Task, plan: &Plan) -> [String; 7] {
         deadline(task, plan),
     ]
 }
+
+/// A target as a line of the 量化目标 cell: its text, then in brackets the comparator, value and
+/// unit, the year and the entity it applies to ("每所中小学校至少配备1名科技辅导员（>=1名；每所
+/// 中小学校）"). [`parse_target_line`] reads it back.
+pub fn target_line(t: &Target) -> String {
+    let mut detail = t.display_short();
+    if let Some(y) = t.year {
+        detail.push_str(&format!("；{y}年"));
+    }
+    if let Some(per) = &t.per {
+        detail.push_str(&format!("；{per}"));
+    }
+    format!("{}（{detail}）", t.text)
+}
+
+/// A line written by [`target_line`] (also after a person edited its text in Excel), or `None`
+/// when the line does not end in such brackets.
+pub fn parse_target_line(line: &str) -> Option<Target> {
+    let c = TARGET_LINE.captures(line.trim())?;
+    let num = |m: Option<regex::Match<'_>>| m.and_then(|m| m.as_str().parse::<f64>().ok());
+    let a = num(c.name("a"))?;
+    let b = num(c.name("b"));
+    let cmp = c.name("cmp").map(|m| m.as_str());
+    let comparator = match (cmp, b) {
+        (None, Some(_)) => Comparator::Range,
+        (Some(">="), _) => Comparator::Ge,
+        (Some(">"), _) => Comparator::Gt,
+        (Some("<="), _) => Comparator::Le,
+        (Some("<"), _) => Comparator::Lt,
+        (Some("range"), _) => Comparator::Range,
+        _ => Comparator::Eq,
+    };
+    let value = match b {
+        Some(b) => TargetValue::Range([a, b]),
+        None => TargetValue::Number(a),
+    };
+    let text = c.name("text")?.as_str().trim().to_string();
+    let indicator = crate::targets::extract(&text)
+        .into_iter()
+        .next()
+        .map(|t| t.indicator)
+        .unwrap_or_default();
+    Some(Target {
+        text,
+        indicator,
+        comparator,
+        value,
+        unit: c.name("unit").map_or("", |m| m.as_str()).to_string(),
+        year: c.name("year").and_then(|m| m.as_str().parse().ok()),
+        per: c.name("per").map(|m| m.as_str().to_string()),
+    })
+}
+
+static TARGET_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?P<text>.+)（(?P<cmp>>=|<=|>|<|=|range)?(?P<a>-?[0-9]+(?:\.[0-9]+)?)(?:–(?P<b>-?[0-9]+(?:\.[0-9]+)?))?(?P<unit>[^；）0-9]*)(?:；(?P<year>(?:19|20)[0-9]{2})年)?(?:；(?P<per>.+))?）$",
+    )
+    .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 /// 完成时限: the years the task's targets state ("2025年"), else the plan's last year.
 fn deadline(task: &Task, plan: &Plan) -> String {

@@ -287,3 +287,32 @@ proptest! {
         let _ = parse_bytes(&docx_with(&xml, &numbering), "plan.docx");
     }
 }
+
+/// Text as `pdftotext -layout` prints it: lines of plan-like text at varied indents, form
+/// feeds between pages, header-like rows of cells.
+fn pdf_like() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        fragment(),
+        "[ ]{0,12}".prop_flat_map(|pad| fragment().prop_map(move |f| format!("{pad}{f}"))),
+        Just("序号 重点任务   具体措施   牵头单位 配合单位".to_string()),
+        Just("1   青少年   开展活动   县科协   县教育局".to_string()),
+        Just("\u{0c}".to_string()),
+        Just("                 —2—".to_string()),
+        Just(String::new()),
+    ];
+    prop::collection::vec(line, 0..60).prop_map(|lines| lines.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_pdf_text_parses_or_errs(text in pdf_like()) {
+        let _ = kesu_plan::read_pdf_text(&text);
+    }
+
+    #[test]
+    fn any_string_as_pdf_text_parses_or_errs(text in any::<String>()) {
+        let _ = kesu_plan::read_pdf_text(&text);
+    }
+}

@@ -416,7 +416,7 @@ fn table_document() -> Document {
 
 #[test]
 fn a_task_table_gives_a_task_per_row_under_its_section_and_group_rows() {
-    let p = structure::parse(&table_document()).unwrap();
+    let p = structure::read(&table_document()).unwrap().plan;
     assert_eq!(paths(&p), vec!["二.(一).1", "二.(一).2", "二.(二).3"]);
     let t = task(&p, "二.(一).1");
     assert_eq!(t.title, "加强科学教育");
@@ -428,7 +428,7 @@ fn a_task_table_gives_a_task_per_row_under_its_section_and_group_rows() {
 
 #[test]
 fn rows_sharing_a_number_are_one_task_with_all_their_measures_and_units() {
-    let p = structure::parse(&table_document()).unwrap();
+    let p = structure::read(&table_document()).unwrap().plan;
     let t = task(&p, "二.(二).3");
     assert_eq!(t.cooperating, names(&["县人社局", "县妇联"]));
     assert_eq!(t.targets.len(), 2);
@@ -584,7 +584,7 @@ fn an_attached_task_table_gives_the_tasks_when_the_text_names_no_units() {
             ]),
         ],
     };
-    let p = structure::parse(&doc).unwrap();
+    let p = structure::read(&doc).unwrap().plan;
     assert_eq!(paths(&p), vec!["1", "2"]);
     assert_eq!(task(&p, "2").lead, names(&["县农业农村局"]));
 }

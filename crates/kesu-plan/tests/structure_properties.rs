@@ -100,12 +100,24 @@ proptest! {
 
     #[test]
     fn any_document_parses_or_is_no_plan(doc in document()) {
-        let _ = structure::parse(&doc);
+        let _ = structure::read(&doc);
+    }
+
+    #[test]
+    fn every_task_has_a_span_inside_the_source_on_character_boundaries(doc in document()) {
+        if let Ok(out) = structure::read(&doc) {
+            prop_assert_eq!(out.spans.len(), out.plan.tasks.len());
+            for span in out.spans.iter().flatten() {
+                prop_assert!(span.start <= span.end && span.end <= out.source.len());
+                prop_assert!(out.source.is_char_boundary(span.start));
+                prop_assert!(out.source.is_char_boundary(span.end));
+            }
+        }
     }
 
     #[test]
     fn every_task_has_a_path_of_labels_and_named_units(doc in document()) {
-        if let Ok(plan) = structure::parse(&doc) {
+        if let Ok(plan) = structure::read(&doc).map(|o| o.plan) {
             prop_assert!(!plan.tasks.is_empty());
             for t in &plan.tasks {
                 prop_assert!(!t.path.is_empty());

@@ -117,7 +117,7 @@ fn each_task_is_a_row_with_its_units_targets_and_deadline() {
     assert_eq!(text(&range, 1, 5), "");
     assert_eq!(
         text(&range, 1, 6),
-        "每所中小学校至少配备1名科技辅导员（>=1名）\n到2023年建成科普基地1-2家（1–2家）"
+        "每所中小学校至少配备1名科技辅导员（>=1名）\n到2023年建成科普基地1-2家（1–2家；2023年）"
     );
     assert_eq!(text(&range, 1, 7), "2023年");
 }

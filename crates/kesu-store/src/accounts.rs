@@ -33,9 +33,6 @@ pub struct User {
     pub unit_id: Option<i64>,
     #[serde(skip)]
     pub password_hash: String,
-    pub failed_logins: i64,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub locked_until: Option<OffsetDateTime>,
     pub active: bool,
 }
 from_row!(User {
@@ -46,8 +43,6 @@ from_row!(User {
     region_code: String,
     unit_id: Option<i64>,
     password_hash: String,
-    failed_logins: i64,
-    locked_until: Option<OffsetDateTime>,
     active: bool,
 });
 
@@ -65,7 +60,8 @@ impl User {
     }
 }
 
-const USER_COLS: &str = "id, username, display_name, role, region_code, unit_id, password_hash, failed_logins, locked_until, active";
+const USER_COLS: &str =
+    "id, username, display_name, role, region_code, unit_id, password_hash, active";
 
 /// Add an account. A taken user name is refused, naming it.
 pub async fn add_user(db: &Db, u: &NewUser, by: &AuditActor) -> StoreResult<i64> {
@@ -85,8 +81,8 @@ pub async fn add_user(db: &Db, u: &NewUser, by: &AuditActor) -> StoreResult<i64>
     }
     let id: i64 = on_tx!(&mut tx, |c| {
         sqlx::query_scalar(
-        "INSERT INTO app_user (username, display_name, role, region_code, unit_id, password_hash, failed_logins, active, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id"
+        "INSERT INTO app_user (username, display_name, role, region_code, unit_id, password_hash, active, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
     )
     .bind(&u.username)
     .bind(&u.display_name)
@@ -156,13 +152,40 @@ pub async fn users_of_unit(db: &Db, unit_id: i64) -> StoreResult<Vec<i64>> {
     .await)?)
 }
 
+/// How sign-in attempts are rationed. The numbers are the web crate's policy; the counting is
+/// here, in the database, so that it holds across processes and restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// The window attempts are counted in; a window starts at the first attempt after the last
+    /// one ended.
+    pub window: Duration,
+    /// Attempts at one account name from one address per window. A success starts afresh.
+    pub per_account: i64,
+    /// Failed attempts from one address, at any account name, per window (guessing one common
+    /// password across many accounts).
+    pub per_address: i64,
+}
+
+/// Whether a sign-in attempt may go on to the password check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Not before `until` (the end of the full window): this name from this address, or any
+    /// name from it (`whole_address`, too many failures).
+    Refused {
+        until: OffsetDateTime,
+        whole_address: bool,
+    },
+}
+
 /// What a login attempt came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginOutcome {
     Ok,
     BadPassword,
     UnknownUser,
-    LockedOut,
+    /// Refused before the password was checked: too many attempts from the address.
+    Throttled,
 }
 
 impl LoginOutcome {
@@ -171,26 +194,250 @@ impl LoginOutcome {
             LoginOutcome::Ok => "ok",
             LoginOutcome::BadPassword => "bad_password",
             LoginOutcome::UnknownUser => "unknown_user",
-            LoginOutcome::LockedOut => "locked_out",
+            LoginOutcome::Throttled => "throttled",
         }
     }
 }
 
-/// Record a login attempt in the login log and keep the account's failure count: after
-/// `max_failures` failures in a row the account waits `lockout`. Returns the time it waits
-/// until, if it is now locked.
-pub async fn record_login(
+/// The address-wide row of `login_throttle` has this user name (no account name is empty: the
+/// web refuses an empty name before it gets here).
+const ANY_NAME: &str = "";
+
+struct ThrottleRow {
+    window_start: OffsetDateTime,
+    attempts: i64,
+}
+from_row!(ThrottleRow {
+    window_start: OffsetDateTime,
+    attempts: i64
+});
+
+/// Take one attempt at `username` from `address` before its password is checked, if the
+/// address has failures left and this (address, name) pair has attempts left in its window.
+///
+/// The pair's count is taken by one conditional upsert (`… DO UPDATE … WHERE attempts < max
+/// RETURNING`): however many attempts race, exactly `per_account` are admitted per window, on
+/// PostgreSQL (row lock of the upsert) as on SQLite (one writer). A refused attempt is written
+/// to the login log. Nothing is counted against the account itself, so a stranger guessing
+/// from one address cannot keep the owner, at another, out.
+pub async fn admit_login(
     db: &Db,
-    username: &str,
+    attempt: &Attempt<'_>,
+    limits: &LoginLimits,
+) -> StoreResult<Admission> {
+    let Attempt {
+        address,
+        ip,
+        username,
+        at: now,
+    } = *attempt;
+    if username == ANY_NAME {
+        return Err(invalid("用户名为空 (empty user name)"));
+    }
+    let cutoff = now - limits.window;
+    let mut tx = db.begin().await?;
+    let address_row: Option<ThrottleRow> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT window_start, attempts FROM login_throttle WHERE address = $1 AND username = $2"
+    )
+    .bind(address)
+    .bind(ANY_NAME)
+    .fetch_optional(&mut *c)
+    .await)?;
+    let mut refused = address_row
+        .filter(|r| r.window_start > cutoff && r.attempts >= limits.per_address)
+        .map(|r| Admission::Refused {
+            until: r.window_start + limits.window,
+            whole_address: true,
+        });
+    if refused.is_none() {
+        let taken = count(&mut tx, address, username, now, limits, limits.per_account).await?;
+        if !taken {
+            let start: OffsetDateTime = on_tx!(&mut tx, |c| sqlx::query_scalar(
+                "SELECT window_start FROM login_throttle WHERE address = $1 AND username = $2"
+            )
+            .bind(address)
+            .bind(username)
+            .fetch_one(&mut *c)
+            .await)?;
+            refused = Some(Admission::Refused {
+                until: start + limits.window,
+                whole_address: false,
+            });
+        }
+    }
+    let Some(refused) = refused else {
+        tx.commit().await?;
+        return Ok(Admission::Admitted);
+    };
+    log_attempt(&mut tx, now, username, None, ip, LoginOutcome::Throttled).await?;
+    tx.commit().await?;
+    Ok(refused)
+}
+
+/// One sign-in attempt: from where, at which account name, when.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// Whom the limits count: the client's address, or its network (the web crate counts an
+    /// IPv6 client by its /64, and uses `-` when it knows no address).
+    pub address: &'a str,
+    /// The client's own address, for the login log and the session (`None`: unknown).
+    pub ip: Option<&'a str>,
+    /// The account name as typed (trimmed).
+    pub username: &'a str,
+    pub at: OffsetDateTime,
+}
+
+/// A session to start: `token_hash` is the SHA-256 of the cookie's token.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub csrf_token: &'a str,
+    pub limits: SessionLimits,
+}
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A session ends after this long without a request.
+    pub idle: Duration,
+    /// … and this long after it started, used or not.
+    pub lifetime: Duration,
+}
+
+/// Record the outcome of an admitted attempt, in one short transaction after the password was
+/// checked: the login log; for a failure, one more failure of the address; for a success, a
+/// fresh count for the (address, name) pair and the new session (whose id is returned), and
+/// expired sessions and windows are swept.
+pub async fn finish_login(
+    db: &Db,
+    attempt: &Attempt<'_>,
     user_id: Option<i64>,
     outcome: LoginOutcome,
-    ip: Option<&str>,
-    max_failures: i64,
-    lockout: Duration,
-) -> StoreResult<Option<OffsetDateTime>> {
-    let now = OffsetDateTime::now_utc();
+    limits: &LoginLimits,
+    session: Option<NewSession<'_>>,
+) -> StoreResult<Option<i64>> {
+    let Attempt {
+        address,
+        ip,
+        username,
+        at: now,
+    } = *attempt;
+    let cutoff = now - limits.window;
     let mut tx = db.begin().await?;
+    log_attempt(&mut tx, now, username, user_id, ip, outcome).await?;
+    let (LoginOutcome::Ok, Some(user_id), Some(s)) = (outcome, user_id, session) else {
+        if matches!(
+            outcome,
+            LoginOutcome::BadPassword | LoginOutcome::UnknownUser
+        ) {
+            // Always counted: the address's budget is checked at admission.
+            count(&mut tx, address, ANY_NAME, now, limits, i64::MAX).await?;
+            // Windows that are over go, so that a long attack without any success leaves one
+            // window's rows at most.
+            on_tx!(&mut tx, |c| sqlx::query(
+                "DELETE FROM login_throttle WHERE window_start <= $1"
+            )
+            .bind(cutoff)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await?;
+        return Ok(None);
+    };
     on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM login_throttle WHERE (address = $1 AND username = $2) OR window_start <= $3"
+    )
+    .bind(address)
+    .bind(username)
+    .bind(cutoff)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let id: i64 = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO session (user_id, token_hash, csrf_token, created_at, expires_at, last_seen, ip)
+         VALUES ($1, $2, $3, $4, $5, $4, $6) RETURNING id"
+    )
+    .bind(user_id)
+    .bind(s.token_hash)
+    .bind(s.csrf_token)
+    .bind(now)
+    .bind(now + s.limits.lifetime)
+    .bind(ip)
+    .fetch_one(&mut *c)
+    .await
+    })?;
+    // Old sessions are swept on every login rather than by a background job.
+    on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM session WHERE expires_at <= $1 OR last_seen <= $2"
+    )
+    .bind(now)
+    .bind(now - s.limits.idle)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let region: Option<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT region_code FROM app_user WHERE id = $1"
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *c)
+    .await)?;
+    audit::record_in_region(
+        &mut tx,
+        &AuditActor::system(),
+        region.as_deref(),
+        "session.start",
+        &format!("user:{user_id}"),
+        None,
+        Some(&json!({"session": id, "ip": ip})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Count one more in the window of (`address`, `username`), starting a new window when the last
+/// one is over — unless the window already holds `cap`: then nothing changes and it returns
+/// false. One statement, so concurrent callers cannot both take the last place.
+async fn count(
+    tx: &mut crate::Tx,
+    address: &str,
+    username: &str,
+    now: OffsetDateTime,
+    limits: &LoginLimits,
+    cap: i64,
+) -> StoreResult<bool> {
+    let taken: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO login_throttle (address, username, window_start, attempts)
+         VALUES ($1, $2, $3, 1)
+         ON CONFLICT (address, username) DO UPDATE SET
+             attempts = CASE WHEN login_throttle.window_start <= $4 THEN 1
+                             ELSE login_throttle.attempts + 1 END,
+             window_start = CASE WHEN login_throttle.window_start <= $4 THEN $3
+                                 ELSE login_throttle.window_start END
+         WHERE login_throttle.window_start <= $4 OR login_throttle.attempts < $5
+         RETURNING attempts"
+    )
+    .bind(address)
+    .bind(username)
+    .bind(now)
+    .bind(now - limits.window)
+    .bind(cap)
+    .fetch_optional(&mut *c)
+    .await)?;
+    Ok(taken.is_some())
+}
+
+async fn log_attempt(
+    tx: &mut crate::Tx,
+    now: OffsetDateTime,
+    username: &str,
+    user_id: Option<i64>,
+    ip: Option<&str>,
+    outcome: LoginOutcome,
+) -> StoreResult<()> {
+    on_tx!(tx, |c| sqlx::query(
         "INSERT INTO login_log (at, username, user_id, ip, outcome) VALUES ($1, $2, $3, $4, $5)"
     )
     .bind(now)
@@ -201,54 +448,7 @@ pub async fn record_login(
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;
-    let mut locked = None;
-    if let Some(id) = user_id {
-        match outcome {
-            LoginOutcome::Ok => {
-                on_tx!(&mut tx, |c| sqlx::query(
-                    "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1"
-                )
-                .bind(id)
-                .execute(&mut *c)
-                .await
-                .map(|r| r.rows_affected()))?;
-            }
-            LoginOutcome::BadPassword => {
-                let failures: i64 = on_tx!(&mut tx, |c| {
-                    sqlx::query_scalar(
-                    "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins"
-                )
-                .bind(id)
-                .fetch_one(&mut *c)
-                .await
-                })?;
-                if failures >= max_failures {
-                    let until = now + lockout;
-                    on_tx!(&mut tx, |c| sqlx::query(
-                        "UPDATE app_user SET locked_until = $1, failed_logins = 0 WHERE id = $2"
-                    )
-                    .bind(until)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-                    audit::record(
-                        &mut tx,
-                        &AuditActor::system(),
-                        "user.lockout",
-                        &format!("user:{id}"),
-                        None,
-                        Some(&json!({"locked_until": until.to_string(), "failures": failures})),
-                    )
-                    .await?;
-                    locked = Some(until);
-                }
-            }
-            LoginOutcome::UnknownUser | LoginOutcome::LockedOut => {}
-        }
-    }
-    tx.commit().await?;
-    Ok(locked)
+    Ok(())
 }
 
 /// One line of the login log.
@@ -296,7 +496,9 @@ pub async fn login_log_in(db: &Db, region: &str, limit: i64) -> StoreResult<Vec<
         .await)?)
 }
 
-/// Replace an account's password hash (and end its other sessions).
+/// Replace an account's password hash and end its sessions, all but `keep_session` (the one
+/// that asked for the change, when the owner changes their own password: whoever else holds a
+/// session, perhaps with the old password, is signed out; the owner is not).
 pub async fn set_password(
     db: &Db,
     user_id: i64,
@@ -305,23 +507,20 @@ pub async fn set_password(
     by: &AuditActor,
 ) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    let n = on_tx!(&mut tx, |c| {
-        sqlx::query(
-        "UPDATE app_user SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2"
+    let region: Option<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "UPDATE app_user SET password_hash = $1 WHERE id = $2 RETURNING region_code"
     )
     .bind(password_hash)
     .bind(user_id)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    if n == 0 {
+    .fetch_optional(&mut *c)
+    .await)?;
+    let Some(region) = region else {
         return Err(StoreError::NotFound {
             what: "用户",
             key: user_id.to_string(),
         });
-    }
-    on_tx!(&mut tx, |c| sqlx::query(
+    };
+    let ended = on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM session WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)"
     )
     .bind(user_id)
@@ -329,63 +528,18 @@ pub async fn set_password(
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_in_region(
         &mut tx,
         by,
+        Some(&region),
         "user.password",
         &format!("user:{user_id}"),
         None,
-        None,
+        Some(&json!({"sessions_ended": ended})),
     )
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Start a session. `token_hash` is the SHA-256 of the cookie's token.
-pub async fn create_session(
-    db: &Db,
-    user_id: i64,
-    token_hash: &str,
-    csrf_token: &str,
-    ip: Option<&str>,
-    lifetime: Duration,
-) -> StoreResult<i64> {
-    let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(&mut tx, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO session (user_id, token_hash, csrf_token, created_at, expires_at, last_seen, ip)
-         VALUES ($1, $2, $3, $4, $5, $4, $6) RETURNING id"
-    )
-    .bind(user_id)
-    .bind(token_hash)
-    .bind(csrf_token)
-    .bind(now)
-    .bind(now + lifetime)
-    .bind(ip)
-    .fetch_one(&mut *c)
-    .await
-    })?;
-    // Old sessions are swept on every login rather than by a background job.
-    on_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM session WHERE expires_at < $1"
-    )
-    .bind(now)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    audit::record(
-        &mut tx,
-        &AuditActor::system(),
-        "session.start",
-        &format!("user:{user_id}"),
-        None,
-        Some(&json!({"session": id, "ip": ip})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
 }
 
 /// A live session with what the pages show about its user.
@@ -397,11 +551,14 @@ pub struct SessionInfo {
     pub unit_name: Option<String>,
     pub region_name: String,
     pub csrf_token: String,
+    /// When the session was last used (as far as [`touch_session`] wrote it down).
+    pub last_seen: OffsetDateTime,
 }
 
 struct SessionRow {
     session_id: i64,
     csrf_token: String,
+    last_seen: OffsetDateTime,
     user_id: i64,
     username: String,
     display_name: String,
@@ -414,6 +571,7 @@ struct SessionRow {
 from_row!(SessionRow {
     session_id: i64,
     csrf_token: String,
+    last_seen: OffsetDateTime,
     user_id: i64,
     username: String,
     display_name: String,
@@ -424,22 +582,26 @@ from_row!(SessionRow {
     region_name: Option<String>,
 });
 
-/// The session whose token hashes to `token_hash`, if it is live and its account active.
+/// The session whose token hashes to `token_hash`, if it is live at `now` (used within
+/// `limits.idle`, younger than its lifetime) and its account active.
 pub async fn session_by_token(
     db: &Db,
     token_hash: &str,
     now: OffsetDateTime,
+    limits: &SessionLimits,
 ) -> StoreResult<Option<SessionInfo>> {
     let row: Option<SessionRow> = on_db!(db, |p| sqlx::query_as(
-        "SELECT s.id AS session_id, s.csrf_token, u.id AS user_id, u.username, u.display_name,
-                u.role, u.region_code, u.unit_id, un.name AS unit_name, r.name AS region_name
+        "SELECT s.id AS session_id, s.csrf_token, s.last_seen, u.id AS user_id, u.username,
+                u.display_name, u.role, u.region_code, u.unit_id, un.name AS unit_name,
+                r.name AS region_name
          FROM session s JOIN app_user u ON u.id = s.user_id
          LEFT JOIN unit un ON un.id = u.unit_id
          LEFT JOIN region r ON r.code = u.region_code
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = $3"
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen > $3 AND u.active = $4"
     )
     .bind(token_hash)
     .bind(now)
+    .bind(now - limits.idle)
     .bind(true)
     .fetch_optional(p)
     .await)?;
@@ -459,7 +621,49 @@ pub async fn session_by_token(
         unit_name: r.unit_name,
         region_name: r.region_name.unwrap_or(r.region_code),
         csrf_token: r.csrf_token,
+        last_seen: r.last_seen,
     }))
+}
+
+/// Note that a session was used at `now`, unless that was noted less than `every` ago: the
+/// idle clock restarts while the write rate stays bounded (one write per session per
+/// `every`). Returns whether it wrote.
+pub async fn touch_session(
+    db: &Db,
+    session_id: i64,
+    now: OffsetDateTime,
+    every: Duration,
+) -> StoreResult<bool> {
+    let mut tx = db.begin().await?;
+    let n = on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE session SET last_seen = $1 WHERE id = $2 AND last_seen <= $3"
+    )
+    .bind(now)
+    .bind(session_id)
+    .bind(now - every)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(n > 0)
+}
+
+/// The live sessions of an account at `now`, newest first (their ids).
+pub async fn sessions_of(
+    db: &Db,
+    user_id: i64,
+    now: OffsetDateTime,
+    limits: &SessionLimits,
+) -> StoreResult<Vec<i64>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM session WHERE user_id = $1 AND expires_at > $2 AND last_seen > $3
+         ORDER BY id DESC"
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(now - limits.idle)
+    .fetch_all(p)
+    .await)?)
 }
 
 /// End a session (logout).

@@ -2,6 +2,12 @@
 //!
 //! Every store function that writes takes an [`Actor`] and calls [`record`] inside its own
 //! transaction, so a change and its audit row commit together or not at all.
+//!
+//! Rows carry the region of what they are about, so that each office reads its own subtree
+//! (`kesu_core::visibility`): an object's region when the caller gives it, and for rows about an
+//! account (`user:N`: sign-ins, password changes, lockouts; `session:N`) the account's region,
+//! looked up here. Rows left without a region (the division table, the whole installation) are
+//! for the top-level office only.
 
 use crate::{Db, StoreResult, Tx};
 use serde::Serialize;
@@ -104,7 +110,8 @@ impl From<AuditRow> for AuditEntry {
     }
 }
 
-/// Record a change in the audit log, inside the transaction that makes it.
+/// Record a change in the audit log, inside the transaction that makes it. A row about an
+/// account (`user:N`, `session:N`) is filed under the account's region.
 pub async fn record(
     tx: &mut Tx,
     actor: &Actor,
@@ -117,6 +124,7 @@ pub async fn record(
 }
 
 /// [`record`], tagged with the region the object belongs to (for per-region audit views).
+/// Without one, a row about an account still gets the account's region.
 pub async fn record_in_region(
     tx: &mut Tx,
     actor: &Actor,
@@ -127,6 +135,10 @@ pub async fn record_in_region(
     after: Option<&Value>,
 ) -> StoreResult<i64> {
     let now = OffsetDateTime::now_utc();
+    let region_code = match region_code {
+        Some(r) => Some(r.to_string()),
+        None => account_region(tx, actor, object).await?,
+    };
     let id = on_tx!(tx, |c| {
         sqlx::query_scalar::<_, i64>(
         "INSERT INTO audit_log (at, actor, request_id, ip, action, object, region_code, before_json, after_json)
@@ -138,13 +150,59 @@ pub async fn record_in_region(
     .bind(&actor.ip)
     .bind(action)
     .bind(object)
-    .bind(region_code)
+    .bind(&region_code)
     .bind(before.map(Json))
     .bind(after.map(Json))
     .fetch_one(&mut *c)
     .await
     })?;
     Ok(id)
+}
+
+/// The region of the account a row is about: `user:N` is account N; `session:N` is the
+/// session's account, or — a session already ended — the acting account (a user ends their
+/// own session). `None` for anything else.
+async fn account_region(tx: &mut Tx, actor: &Actor, object: &str) -> StoreResult<Option<String>> {
+    let id = |prefix: &str| {
+        object
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<i64>().ok())
+    };
+    if let Some(user) = id("user:") {
+        return Ok(on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT region_code FROM app_user WHERE id = $1"
+        )
+        .bind(user)
+        .fetch_optional(&mut *c)
+        .await)?);
+    }
+    if let Some(session) = id("session:") {
+        return Ok(on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT u.region_code FROM app_user u
+             WHERE u.id = (SELECT user_id FROM session WHERE id = $1)
+                OR (NOT EXISTS (SELECT 1 FROM session WHERE id = $1) AND u.username = $2)"
+        )
+        .bind(session)
+        .bind(&actor.name)
+        .fetch_optional(&mut *c)
+        .await)?);
+    }
+    Ok(None)
+}
+
+/// Whether the installation works in a region outside `region`'s subtree: a plan's or an
+/// account's. When it works in none, an admin of `region` is the top-level office and reads
+/// the rows without a region. (The division table is reference data — often the whole
+/// country — and does not count.)
+pub async fn knows_regions_outside(db: &Db, region: &str) -> StoreResult<bool> {
+    let outside: bool = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM plan WHERE region_code NOT LIKE $1 || '%')
+             OR EXISTS (SELECT 1 FROM app_user WHERE region_code NOT LIKE $1 || '%')"
+    )
+    .bind(region)
+    .fetch_one(p)
+    .await)?;
+    Ok(outside)
 }
 
 /// The newest `limit` entries, newest first.
@@ -159,6 +217,20 @@ pub async fn recent(db: &Db, limit: i64) -> StoreResult<Vec<AuditEntry>> {
     .await
     })?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The actions recorded in the entries of region subtree `region` (`None`: all), for the
+/// audit page's action filter.
+pub async fn actions(db: &Db, region: Option<&str>, unregioned: bool) -> StoreResult<Vec<String>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT DISTINCT action FROM audit_log
+         WHERE ($1 IS NULL OR region_code LIKE $1 || '%' OR ($2 AND region_code IS NULL))
+         ORDER BY action"
+    )
+    .bind(region)
+    .bind(unregioned)
+    .fetch_all(p)
+    .await)?)
 }
 
 /// Every entry about `object` (e.g. `plan:3`), oldest first.
@@ -178,8 +250,10 @@ pub async fn for_object(db: &Db, object: &str) -> StoreResult<Vec<AuditEntry>> {
 /// What to look for in the audit log (the audit page's filters). Every field narrows.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Entries of objects in this region subtree, and entries with no region (system-wide).
+    /// Entries of objects in this region subtree (`None`: every region).
     pub region: Option<String>,
+    /// Also the entries with no region (system-wide): for the top-level office only.
+    pub unregioned: bool,
     pub actor: Option<String>,
     /// An action or its prefix (`report.` matches every report action).
     pub action: Option<String>,
@@ -191,6 +265,16 @@ pub struct Filter {
 
 /// Entries matching `f`, newest first, at most `limit`.
 pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+    search_page(db, f, 0, limit).await
+}
+
+/// Entries matching `f`, newest first: `limit` of them after skipping `offset` (a page).
+pub async fn search_page(
+    db: &Db,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<AuditEntry>> {
     let from = f.from.map(|d| d.midnight().assume_utc());
     let to =
         f.to.and_then(|d| d.next_day())
@@ -199,13 +283,13 @@ pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEnt
         sqlx::query_as(
         "SELECT id, at, actor, request_id, ip, action, object, region_code, before_json, after_json
          FROM audit_log
-         WHERE ($1 IS NULL OR region_code IS NULL OR region_code LIKE $1 || '%')
+         WHERE ($1 IS NULL OR region_code LIKE $1 || '%' OR ($8 AND region_code IS NULL))
            AND ($2 IS NULL OR actor = $2)
            AND ($3 IS NULL OR action LIKE $3 || '%')
            AND ($4 IS NULL OR object = $4)
            AND ($5 IS NULL OR at >= $5)
            AND ($6 IS NULL OR at < $6)
-         ORDER BY id DESC LIMIT $7"
+         ORDER BY id DESC LIMIT $7 OFFSET $9"
     )
     .bind(&f.region)
     .bind(&f.actor)
@@ -214,6 +298,8 @@ pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEnt
     .bind(from)
     .bind(to)
     .bind(limit)
+    .bind(f.unregioned)
+    .bind(offset)
     .fetch_all(p)
     .await
     })?;

@@ -7,14 +7,50 @@ use sqlx::sqlite::{
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A connection pool to SQLite or PostgreSQL. Cheap to clone (the pools are reference-counted).
+///
+/// SQLite has one writer at a time: its pool comes with the [`WriteGate`] that every write
+/// transaction of this process passes ([`Db::begin`]).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
+
+/// The in-process queue of SQLite writers: one permit, taken by [`Db::begin`] and held by the
+/// [`Tx`] until it commits, rolls back or is dropped.
+///
+/// Writers wait here, in the process, instead of each holding a pooled connection while it
+/// waits for the file lock (which starves readers and ends in timeouts under load). The permit
+/// covers only the transaction, never what comes before it: a request whose body is still
+/// arriving, or a password being hashed, holds nothing that other writers need.
+#[derive(Clone, Debug)]
+pub struct WriteGate(Arc<Semaphore>);
+
+impl WriteGate {
+    pub(crate) fn new() -> Self {
+        Self(Arc::new(Semaphore::new(1)))
+    }
+
+    async fn enter(&self) -> StoreResult<OwnedSemaphorePermit> {
+        let asked = std::time::Instant::now();
+        let entered = tokio::time::timeout(WRITE_QUEUE, self.0.clone().acquire_owned()).await;
+        crate::stats::write_waited(asked.elapsed());
+        match entered {
+            Ok(Ok(permit)) => Ok(permit),
+            // Closed (never, the gate is not closed) or waited too long: both are "busy".
+            _ => Err(StoreError::Busy),
+        }
+    }
+}
+
+/// The longest a write waits for the SQLite writer before it is refused as busy: long enough
+/// for any ordinary queue, short enough that a stuck writer shows as an error, not a hang.
+pub const WRITE_QUEUE: Duration = Duration::from_secs(30);
 
 /// Which database a [`Db`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,16 +69,21 @@ impl Backend {
 }
 
 /// An open write transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+/// On SQLite it holds the [`WriteGate`]'s permit until it ends.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+        OwnedSemaphorePermit,
+    ),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
+    /// Commit; on SQLite the writer's permit is released once the commit is done.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(t) => t.commit().await?,
+            Self::Sqlite(t, _permit) => t.commit().await?,
             Self::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -50,7 +91,7 @@ impl Tx {
 
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(t) => t.rollback().await?,
+            Self::Sqlite(t, _permit) => t.rollback().await?,
             Self::Postgres(t) => t.rollback().await?,
         }
         Ok(())
@@ -58,7 +99,7 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
@@ -141,7 +182,7 @@ impl Db {
                 url: redact_url(url),
                 source: e,
             })?;
-        Ok(Self::Sqlite(pool))
+        Ok(Self::Sqlite(pool, WriteGate::new()))
     }
 
     /// PostgreSQL, optionally with every connection's `search_path` set to `schema` (the test
@@ -168,16 +209,24 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
 
-    /// Begin a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
-    /// so two writers wait for each other instead of failing on a lock upgrade.
+    /// Begin a write transaction. On SQLite it first waits its turn at the [`WriteGate`] (at most
+    /// [`WRITE_QUEUE`], then [`StoreError::Busy`]) and then takes the file's write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers wait for each other instead of failing on a lock
+    /// upgrade. Do everything slow (reading files, hashing, asking the network) before this.
+    ///
+    /// One task must not begin a second transaction while it holds one: on SQLite the second
+    /// waits for the first and fails as busy.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Sqlite(p, gate) => {
+                let permit = gate.enter().await?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, permit)
+            }
             Self::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -194,7 +243,7 @@ impl Db {
     pub async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         // The table exists only once a migration has run.
         let exists: bool = match self {
-            Self::Sqlite(p) => {
+            Self::Sqlite(p, _) => {
                 sqlx::query_scalar::<_, i64>(
                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
                 )

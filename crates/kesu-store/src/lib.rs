@@ -19,6 +19,9 @@ mod macros;
 pub mod accounts;
 pub mod assessment;
 pub mod audit;
+pub mod backup;
+pub mod citizens;
+pub mod copy;
 mod csvline;
 mod db;
 mod error;
@@ -26,11 +29,17 @@ pub mod indicators;
 pub mod migrations;
 pub mod plans;
 pub mod regions;
+pub mod replica;
 pub mod reporting;
+pub mod scheduled;
+pub mod services;
+pub mod stats;
 pub mod survey;
 pub mod testing;
 pub mod units;
 
 pub use audit::Actor;
-pub use db::{Backend, Db, Tx, default_data_dir, default_url, redact_url, resolve_url};
+pub use db::{
+    Backend, Db, Tx, WRITE_QUEUE, WriteGate, default_data_dir, default_url, redact_url, resolve_url,
+};
 pub use error::{BadRow, ImportErrors, StoreError, StoreResult};

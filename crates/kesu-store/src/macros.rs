@@ -3,11 +3,16 @@
 
 /// Run `$body` with `$p` bound to the pool of whichever backend `$db` is. The body is compiled
 /// once per backend, so `sqlx::query(..)` infers the database from the pool it is used with.
+/// On PostgreSQL, inside a read replica's [`crate::replica::scope`], the pool is the replica's.
 macro_rules! on_db {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($p) => $body,
-            $crate::Db::Postgres($p) => $body,
+            $crate::Db::Sqlite($p, _) => $body,
+            $crate::Db::Postgres(primary) => {
+                let routed = $crate::replica::reader(primary);
+                let $p = &routed;
+                $body
+            }
         }
     };
 }
@@ -17,7 +22,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c: &mut sqlx::SqliteConnection = &mut *t;
                 $body
             }

@@ -36,7 +36,16 @@ pub const ALL: &[Embedded] = &[
     migration!(5, "0005_indicators"),
     migration!(6, "0006_survey"),
     migration!(7, "0007_assessment"),
+    migration!(8, "0008_audit_account_region"),
+    migration!(9, "0009_signin"),
     migration!(12, "0012_indicator_indexes"),
+    migration!(14, "0014_round_review"),
+    migration!(15, "0015_unit_contacts"),
+    migration!(20, "0020_citizens"),
+    migration!(30, "0030_services_catalogue"),
+    migration!(31, "0031_services_bookings"),
+    migration!(32, "0032_services_volunteers_orders"),
+    migration!(33, "0033_services_credits_funding"),
 ];
 
 /// Which dialect a migrator is built for.

@@ -7,11 +7,30 @@
 
 use crate::audit::{self, Actor as AuditActor};
 use crate::{Db, StoreError, StoreResult};
-use kesu_core::report::{self, Period, ReportState, RoundDates, Transition};
+use kesu_core::report::{self, ReportState, Step, Transition};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::types::Json;
 use time::{Date, OffsetDateTime, UtcOffset};
+
+pub mod discipline;
+mod evidence;
+mod notifications;
+mod rounds;
+
+pub use discipline::LateOrReturned;
+pub use evidence::{
+    Attachment, FormWrite, NewAttachment, add_attachment, attachment, attachments,
+    remove_attachment, write_form,
+};
+pub use notifications::{
+    Notification, mark_read, notifications, remind_due_soon, unread_count, unread_count_of,
+};
+use rounds::round_in;
+pub use rounds::{
+    NewRound, Round, RoundOptions, open_round, open_round_with, round, round_for_period, rounds_in,
+    rounds_involving, rounds_of_unit, set_round_closed, set_round_dates,
+};
 
 /// China keeps one offset all year (+08:00): "today" and "submitted on" are dates there.
 pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -22,205 +41,6 @@ pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 /// The local date of an instant.
 pub fn china_date(t: OffsetDateTime) -> Date {
     t.to_offset(CHINA).date()
-}
-
-/// A new round.
-#[derive(Debug, Clone)]
-pub struct NewRound {
-    pub plan_id: i64,
-    pub period: Period,
-    pub due: Date,
-    pub lock: Date,
-    pub demo: bool,
-}
-
-/// A round as listed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Round {
-    pub id: i64,
-    pub plan_id: i64,
-    pub plan_title: String,
-    pub region_code: String,
-    pub period: String,
-    pub title: String,
-    pub due_date: Date,
-    pub lock_date: Date,
-    pub opened_by: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub opened_at: OffsetDateTime,
-    pub demo: bool,
-}
-from_row!(Round {
-    id: i64,
-    plan_id: i64,
-    plan_title: String,
-    region_code: String,
-    period: String,
-    title: String,
-    due_date: Date,
-    lock_date: Date,
-    opened_by: String,
-    opened_at: OffsetDateTime,
-    demo: bool,
-});
-
-impl Round {
-    pub fn dates(&self) -> RoundDates {
-        RoundDates {
-            due: self.due_date,
-            lock: self.lock_date,
-        }
-    }
-}
-
-const ROUND_COLS: &str = "r.id, r.plan_id, p.title AS plan_title, r.region_code, r.period, r.title, r.due_date, r.lock_date, r.opened_by, r.opened_at, r.demo";
-
-/// Open a round: one slot per (task, assigned unit) of the plan. Users of every unit with a slot
-/// are notified. Refused when the plan already has a round for the period, or the lock date is
-/// before the due date.
-pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i64> {
-    if r.lock < r.due {
-        return Err(invalid(
-            "锁定日期不能早于截止日期 (the lock date must not be before the due date)",
-        ));
-    }
-    let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let plan: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT title, region_code FROM plan WHERE id = $1"
-    )
-    .bind(r.plan_id)
-    .fetch_optional(&mut *c)
-    .await)?;
-    let (plan_title, region) = plan.ok_or(StoreError::NotFound {
-        what: "方案",
-        key: r.plan_id.to_string(),
-    })?;
-    let period = r.period.code();
-    let exists: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-        "SELECT id FROM reporting_round WHERE plan_id = $1 AND period = $2"
-    )
-    .bind(r.plan_id)
-    .bind(&period)
-    .fetch_optional(&mut *c)
-    .await)?;
-    if exists.is_some() {
-        return Err(invalid(format!(
-            "该方案已有 {} 的填报轮次 (a round for this period exists)",
-            r.period
-        )));
-    }
-    let title = format!("{} {}", r.period, plan_title);
-    let id: i64 = on_tx!(&mut tx, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO reporting_round (plan_id, region_code, period, title, due_date, lock_date, opened_by, opened_at, demo)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
-    )
-    .bind(r.plan_id)
-    .bind(&region)
-    .bind(&period)
-    .bind(&title)
-    .bind(r.due)
-    .bind(r.lock)
-    .bind(&by.name)
-    .bind(now)
-    .bind(r.demo)
-    .fetch_one(&mut *c)
-    .await
-    })?;
-    let slots = on_tx!(&mut tx, |c| {
-        sqlx::query(
-        "INSERT INTO report (round_id, task_id, unit_id, role, region_code, state, version, content, exception)
-         SELECT $1, tu.task_id, tu.unit_id, MIN(tu.role), COALESCE(MIN(u.region_code), $2), $3, 0, '', $4
-         FROM task_unit tu JOIN task t ON t.id = tu.task_id JOIN unit u ON u.id = tu.unit_id
-         WHERE t.plan_id = $5
-         GROUP BY tu.task_id, tu.unit_id"
-    )
-    .bind(id)
-    .bind(&region)
-    .bind(ReportState::NotStarted.as_str())
-    .bind(false)
-    .bind(r.plan_id)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    // Notify every account of every unit that has a slot.
-    on_tx!(&mut tx, |c| sqlx::query(
-        "INSERT INTO notification (user_id, at, kind, message, link)
-         SELECT DISTINCT a.id, $1, 'round_opened', $2, $3
-         FROM app_user a JOIN report rp ON rp.unit_id = a.unit_id
-         WHERE rp.round_id = $4"
-    )
-    .bind(now)
-    .bind(format!("新的填报轮次：{title}，请于 {} 前提交", r.due))
-    .bind(format!("/rounds/{id}"))
-    .bind(id)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    let after = json!({"plan_id": r.plan_id, "period": period, "due": r.due.to_string(),
-        "lock": r.lock.to_string(), "slots": slots});
-    audit::record_in_region(
-        &mut tx,
-        by,
-        Some(&region),
-        "round.open",
-        &format!("round:{id}"),
-        None,
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// Rounds of plans in `region`'s subtree, newest first.
-pub async fn rounds_in(db: &Db, region: &str) -> StoreResult<Vec<Round>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
-         WHERE r.region_code LIKE $1 || '%' ORDER BY r.id DESC"
-    ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql)
-        .bind(region)
-        .fetch_all(p)
-        .await)?)
-}
-
-/// Rounds in which `unit_id` has a slot, newest first.
-pub async fn rounds_of_unit(db: &Db, unit_id: i64) -> StoreResult<Vec<Round>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
-         WHERE r.id IN (SELECT round_id FROM report WHERE unit_id = $1) ORDER BY r.id DESC"
-    ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql)
-        .bind(unit_id)
-        .fetch_all(p)
-        .await)?)
-}
-
-pub async fn round(db: &Db, id: i64) -> StoreResult<Round> {
-    let r = on_db!(db, |p| sqlx::query_as(round_sql())
-        .bind(id)
-        .fetch_optional(p)
-        .await)?;
-    found(r, "填报轮次", id)
-}
-
-/// [`round`] inside a transaction.
-async fn round_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Round> {
-    let r = on_tx!(tx, |c| sqlx::query_as(round_sql())
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await)?;
-    found(r, "填报轮次", id)
-}
-
-/// The one query of [`round`] and [`round_in`].
-fn round_sql() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
-    ))
 }
 
 /// The row read by id, or `NotFound` naming what was looked for.
@@ -452,7 +272,8 @@ pub struct ReportChange {
 
 /// Apply a transition to a report at `now`: check the version, the state rule and the dates, write the
 /// new state, content and values, the history row, the audit row and the notifications.
-/// Returns the new version.
+/// Returns the new version. One report only: a lead unit's acceptance that settles its
+/// cooperating units' input is [`accept_with_inputs`].
 pub async fn change(
     db: &Db,
     report_id: i64,
@@ -461,10 +282,36 @@ pub async fn change(
     now: OffsetDateTime,
     by: &AuditActor,
 ) -> StoreResult<i64> {
+    change_as(db, report_id, t, ch, false, now, by).await
+}
+
+/// [`change`] by a reviewer who is (`by_county`) or is not the county office checking the
+/// report first (县级初审; see `kesu_core::report::Step`). The caller has established which.
+pub async fn change_as(
+    db: &Db,
+    report_id: i64,
+    t: Transition,
+    ch: &ReportChange,
+    by_county: bool,
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<i64> {
     let mut tx = db.begin().await?;
-    let v = change_in(&mut tx, report_id, t, ch, now, by).await?;
+    let v = change_in(
+        &mut tx,
+        report_id,
+        t,
+        ch,
+        Change {
+            evidence: Evidence::None,
+            by_county,
+        },
+        now,
+        by,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(v)
+    Ok(v.version)
 }
 
 /// Several changes in one transaction: all are made or none (the bulk-entry upload).
@@ -477,10 +324,118 @@ pub async fn change_many(
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(changes.len());
     for (id, t, ch) in changes {
-        out.push(change_in(&mut tx, *id, *t, ch, now, by).await?);
+        out.push(
+            change_in(&mut tx, *id, *t, ch, Change::plain(), now, by)
+                .await?
+                .version,
+        );
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// Accept a lead unit's report and, in the same transaction, each of `inputs` (its cooperating
+/// or responsible units' reports on the same task and round) that is still submitted: each
+/// through the same transition, with its own history row, audit row and notification. The
+/// caller has chosen `inputs` among the reports the reviewer may review; reports of another
+/// task or round, lead reports and reports no longer submitted are left as they are. Returns
+/// the lead report's new version and the ids of the inputs accepted.
+pub async fn accept_with_inputs(
+    db: &Db,
+    lead_id: i64,
+    ch: &ReportChange,
+    inputs: &[i64],
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<(i64, Vec<i64>)> {
+    let mut tx = db.begin().await?;
+    let lead = slot_in(&mut tx, lead_id).await?;
+    let round = round_in(&mut tx, lead.round_id).await?;
+    let v = change_in(
+        &mut tx,
+        lead_id,
+        Transition::Accept,
+        ch,
+        Change::plain(),
+        now,
+        by,
+    )
+    .await?;
+    let mut settled = Vec::new();
+    for id in inputs {
+        let s = slot_in(&mut tx, *id).await?;
+        // An input still waiting for its county's check stays with the county.
+        let acceptable = report::apply_as(
+            s.state(),
+            Transition::Accept,
+            china_date(now),
+            round.dates(),
+            s.exception,
+            None,
+            Step::of(round.checks(&s), false),
+        )
+        .is_ok();
+        if s.round_id != lead.round_id
+            || s.task_id != lead.task_id
+            || s.role == "lead"
+            || !acceptable
+        {
+            continue;
+        }
+        let input = ReportChange {
+            expected_version: s.version,
+            reason: Some(format!(
+                "随牵头单位（{}）的报告一并通过 (accepted with the lead unit's report)",
+                lead.unit_name
+            )),
+            ..Default::default()
+        };
+        change_in(
+            &mut tx,
+            *id,
+            Transition::Accept,
+            &input,
+            Change::plain(),
+            now,
+            by,
+        )
+        .await?;
+        settled.push(*id);
+    }
+    tx.commit().await?;
+    Ok((v.version, settled))
+}
+
+/// What a change does to the report's evidence files besides its state and content.
+enum Evidence<'a> {
+    None,
+    /// A file whose bytes the caller has stored by hash.
+    Add(&'a NewAttachment),
+    /// An attachment of the report, by id.
+    Remove(i64),
+}
+
+/// What a change does besides its transition: evidence, and who reviews.
+struct Change<'a> {
+    evidence: Evidence<'a>,
+    /// The reviewer is the county office checking the report first (县级初审).
+    by_county: bool,
+}
+
+impl Change<'_> {
+    fn plain() -> Self {
+        Change {
+            evidence: Evidence::None,
+            by_county: false,
+        }
+    }
+}
+
+/// What [`change_in`] did.
+struct Changed {
+    version: i64,
+    /// The attachment added, if any.
+    attachment: Option<i64>,
 }
 
 async fn change_in(
@@ -488,24 +443,33 @@ async fn change_in(
     report_id: i64,
     t: Transition,
     ch: &ReportChange,
+    how: Change<'_>,
     now: OffsetDateTime,
     by: &AuditActor,
-) -> StoreResult<i64> {
+) -> StoreResult<Changed> {
+    let evidence = how.evidence;
     let today = china_date(now);
     // Read inside the transaction: a second pooled connection per writer would starve the
     // pool under load.
     let s = slot_in(tx, report_id).await?;
     let round = round_in(tx, s.round_id).await?;
     let from = s.state();
-    let to = report::apply(
+    // Adding or removing evidence is writing the report: the rule of a save (editable state,
+    // not past the lock date without an exception).
+    let step = Step::of(round.checks(&s), how.by_county);
+    let to = report::apply_as(
         from,
         t,
         today,
         round.dates(),
         s.exception,
         ch.reason.as_deref(),
+        step,
     )
-    .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    .map_err(|e| match e {
+        report::TransitionError::ReasonRequired => invalid(e.to_string()),
+        _ => StoreError::Conflict(e.to_string()),
+    })?;
     if ch.expected_version != s.version {
         return Err(StoreError::Conflict(format!(
             "报告已被他人修改（当前版本 {}，您看到的是版本 {}），请刷新后再改 (stale version)",
@@ -519,6 +483,8 @@ async fn change_in(
     .fetch_one(&mut *c)
     .await)?;
     let new_content = ch.content.clone().unwrap_or(old_content.clone());
+    // The values before the change, for the audit row's "before".
+    let old_values = values_of(tx, report_id).await?;
     let submitted_at = if t == Transition::Submit {
         Some(now)
     } else {
@@ -580,17 +546,12 @@ async fn change_in(
             .map(|r| r.rows_affected()))?;
         }
     }
-    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
-    )
-    .bind(report_id)
-    .fetch_all(&mut *c)
-    .await)?;
-    let values_json: Value = values
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    let file = evidence::apply(tx, report_id, &evidence, now, by).await?;
+    let history_action = match &file {
+        Some(f) => f.action.to_string(),
+        None => format!("{t:?}").to_lowercase(),
+    };
+    let values_json = values_of(tx, report_id).await?;
     let version = s.version + 1;
     on_tx!(&mut *tx, |c| {
         sqlx::query(
@@ -601,7 +562,7 @@ async fn change_in(
     .bind(version)
     .bind(now)
     .bind(&by.name)
-    .bind(format!("{t:?}").to_lowercase())
+    .bind(&history_action)
     .bind(from.as_str())
     .bind(to.as_str())
     .bind(&ch.reason)
@@ -611,22 +572,6 @@ async fn change_in(
     .await
     .map(|r| r.rows_affected())
     })?;
-    // A lead unit's report accepted: its cooperating units' submitted reports are settled too.
-    if t == Transition::Accept && s.role == "lead" {
-        on_tx!(&mut *tx, |c| sqlx::query(
-            "UPDATE report SET state = $1, version = version + 1, updated_at = $2, updated_by = $3
-             WHERE round_id = $4 AND task_id = $5 AND role <> 'lead' AND state = $6"
-        )
-        .bind(ReportState::Accepted.as_str())
-        .bind(now)
-        .bind(&by.name)
-        .bind(s.round_id)
-        .bind(s.task_id)
-        .bind(ReportState::Submitted.as_str())
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    }
     let note = match t {
         Transition::Return => Some((
             "report_returned",
@@ -644,6 +589,13 @@ async fn change_in(
         Transition::Unlock => Some((
             "report_unlocked",
             format!("报告已解锁，可修改：{} {}", s.task_path, s.task_title),
+        )),
+        Transition::Forward => Some((
+            "report_forwarded",
+            format!(
+                "报告已通过县级初审，等待{}审核：{} {}",
+                "本轮纲要办", s.task_path, s.task_title
+            ),
         )),
         _ => None,
     };
@@ -681,20 +633,43 @@ async fn change_in(
         .await
         .map(|r| r.rows_affected()))?;
     }
-    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content});
-    let after = json!({"state": to.as_str(), "version": version, "content": new_content,
+    notifications::office_news(tx, &round, &s, t, from, now).await?;
+    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content,
+        "values": old_values});
+    let mut after = json!({"state": to.as_str(), "version": version, "content": new_content,
         "values": values_json, "reason": ch.reason});
+    if let (Some(f), Some(obj)) = (&file, after.as_object_mut()) {
+        obj.insert("attachment".into(), f.detail.clone());
+    }
     audit::record_in_region(
         tx,
         by,
         Some(&s.region_code),
-        &format!("report.{}", format!("{t:?}").to_lowercase()),
+        &format!("report.{history_action}"),
         &format!("report:{report_id}"),
         Some(&before),
         Some(&after),
     )
     .await?;
-    Ok(version)
+    Ok(Changed {
+        version,
+        attachment: file.filter(|f| f.action == "attach").map(|f| f.id),
+    })
+}
+
+/// A report's values by target id, as the history and the audit log keep them.
+async fn values_of(tx: &mut crate::Tx, report_id: i64) -> StoreResult<Value> {
+    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
+    )
+    .bind(report_id)
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(values
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into())
 }
 
 /// Let a unit submit after the lock date (an office's exception), audited.
@@ -721,178 +696,6 @@ pub async fn grant_exception(db: &Db, report_id: i64, by: &AuditActor) -> StoreR
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// An evidence file of a report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Attachment {
-    pub id: i64,
-    pub report_id: i64,
-    pub sha256: String,
-    pub file_name: String,
-    pub mime: String,
-    pub size: i64,
-    pub uploaded_by: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-from_row!(Attachment {
-    id: i64,
-    report_id: i64,
-    sha256: String,
-    file_name: String,
-    mime: String,
-    size: i64,
-    uploaded_by: String,
-    at: OffsetDateTime,
-});
-
-/// Record an evidence file (its bytes are already stored by hash by the caller).
-pub async fn add_attachment(
-    db: &Db,
-    report_id: i64,
-    sha256: &str,
-    file_name: &str,
-    mime: &str,
-    size: i64,
-    by: &AuditActor,
-) -> StoreResult<i64> {
-    let s = slot(db, report_id).await?;
-    if !s.state().editable() {
-        return Err(StoreError::Conflict(format!(
-            "报告当前状态为“{}”，不能添加附件 (report not editable)",
-            s.state().zh()
-        )));
-    }
-    let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
-        "INSERT INTO attachment (report_id, sha256, file_name, mime, size, uploaded_by, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
-    )
-    .bind(report_id)
-    .bind(sha256)
-    .bind(file_name)
-    .bind(mime)
-    .bind(size)
-    .bind(&by.name)
-    .bind(now)
-    .fetch_one(&mut *c)
-    .await)?;
-    audit::record_in_region(
-        &mut tx,
-        by,
-        Some(&s.region_code),
-        "report.attach",
-        &format!("report:{report_id}"),
-        None,
-        Some(&json!({"attachment": id, "file": file_name, "sha256": sha256, "size": size})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-pub async fn attachments(db: &Db, report_id: i64) -> StoreResult<Vec<Attachment>> {
-    Ok(on_db!(db, |p| sqlx::query_as(
-        "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at
-         FROM attachment WHERE report_id = $1 ORDER BY id"
-    )
-    .bind(report_id)
-    .fetch_all(p)
-    .await)?)
-}
-
-pub async fn attachment(db: &Db, id: i64) -> StoreResult<Attachment> {
-    let a: Option<Attachment> = on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT id, report_id, sha256, file_name, mime, size, uploaded_by, at FROM attachment WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(p)
-    .await
-    })?;
-    a.ok_or(StoreError::NotFound {
-        what: "附件",
-        key: id.to_string(),
-    })
-}
-
-/// A notification.
-#[derive(Debug, Clone, Serialize)]
-pub struct Notification {
-    pub id: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub kind: String,
-    pub message: String,
-    pub link: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub read_at: Option<OffsetDateTime>,
-}
-from_row!(Notification {
-    id: i64,
-    at: OffsetDateTime,
-    kind: String,
-    message: String,
-    link: Option<String>,
-    read_at: Option<OffsetDateTime>,
-});
-
-pub async fn notifications(db: &Db, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
-    Ok(on_db!(db, |p| sqlx::query_as(
-        "SELECT id, at, kind, message, link, read_at FROM notification WHERE user_id = $1
-         ORDER BY id DESC LIMIT $2"
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?)
-}
-
-pub async fn unread_count(db: &Db, user_id: i64) -> StoreResult<i64> {
-    Ok(on_db!(db, |p| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notification WHERE user_id = $1 AND read_at IS NULL"
-    )
-    .bind(user_id)
-    .fetch_one(p)
-    .await)?)
-}
-
-pub async fn mark_read(db: &Db, user_id: i64) -> StoreResult<()> {
-    on_db!(db, |p| sqlx::query(
-        "UPDATE notification SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL"
-    )
-    .bind(OffsetDateTime::now_utc())
-    .bind(user_id)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// "Due soon" reminders: for each open slot of a round due within `days` of `today`, one
-/// notification per account of its unit, at most once per round and unit.
-pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64> {
-    let now = OffsetDateTime::now_utc();
-    let horizon = today + time::Duration::days(days);
-    let n = on_db!(db, |p| {
-        sqlx::query(
-        "INSERT INTO notification (user_id, at, kind, message, link)
-         SELECT DISTINCT a.id, $1, 'due_soon', '填报即将截止：' || r.title || '，截止日期 ' || CAST(r.due_date AS TEXT), '/rounds/' || CAST(r.id AS TEXT)
-         FROM reporting_round r JOIN report rp ON rp.round_id = r.id JOIN app_user a ON a.unit_id = rp.unit_id
-         WHERE r.due_date >= $2 AND r.due_date <= $3 AND rp.state IN ('not_started', 'draft', 'returned')
-           AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.user_id = a.id AND n.kind = 'due_soon'
-                           AND n.link = '/rounds/' || CAST(r.id AS TEXT))"
-    )
-    .bind(now)
-    .bind(today)
-    .bind(horizon)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    Ok(n)
 }
 
 fn invalid(m: impl Into<String>) -> StoreError {

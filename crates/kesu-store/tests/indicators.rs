@@ -307,7 +307,16 @@ async fn a_cooperating_units_input_is_not_counted_again_when_the_lead_reports() 
         let coop = all.iter().find(|s| s.role != "lead").unwrap();
         // The cooperating unit sends its part; the lead reports the consolidated total.
         submit(&db, coop.id, &[(t[0], 400.0)]).await;
-        report_accepted(&db, lead.id, &[(t[0], 1000.0)]).await;
+        submit(&db, lead.id, &[(t[0], 1000.0)]).await;
+        // The reviewer accepts the lead's report with its input (each through the transition).
+        let v = reporting::slot(&db, lead.id).await.unwrap().version;
+        let ch = ReportChange {
+            expected_version: v,
+            ..ReportChange::default()
+        };
+        reporting::accept_with_inputs(&db, lead.id, &ch, &[coop.id], NOW, &Actor::new("reviewer"))
+            .await
+            .unwrap();
         assert_eq!(
             reporting::slot(&db, coop.id).await.unwrap().state,
             "accepted"

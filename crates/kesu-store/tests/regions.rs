@@ -504,12 +504,12 @@ async fn foreign_keys_to_regions_hold_after_a_first_import() {
         let insert =
             "INSERT INTO region_population (region_code, year, population) VALUES ($1, 2020, 1)";
         let unknown = match &db {
-            Db::Sqlite(p) => sqlx::query(insert).bind("4399").execute(p).await.is_err(),
+            Db::Sqlite(p, _) => sqlx::query(insert).bind("4399").execute(p).await.is_err(),
             Db::Postgres(p) => sqlx::query(insert).bind("4399").execute(p).await.is_err(),
         };
         assert!(unknown, "a population row for an unknown region is refused");
         let known = match &db {
-            Db::Sqlite(p) => sqlx::query(insert).bind("4313").execute(p).await.is_ok(),
+            Db::Sqlite(p, _) => sqlx::query(insert).bind("4313").execute(p).await.is_ok(),
             Db::Postgres(p) => sqlx::query(insert).bind("4313").execute(p).await.is_ok(),
         };
         assert!(known);

@@ -17,6 +17,11 @@ pub enum SurveyError {
     #[error("Excel 文件无法读取 (cannot read workbook): {0}")]
     Workbook(String),
 
+    /// The file is beyond a cap (size, rows, line length, workbook structure) or is not a
+    /// workbook Kesu reads: the message names what and where.
+    #[error("{0}")]
+    File(#[from] kesu_workbook::WorkbookError),
+
     /// No header row.
     #[error("文件为空，没有表头 (empty file, no header row)")]
     NoHeader,

@@ -1,18 +1,22 @@
 //! Reading respondents and margins: CSV (UTF-8, with or without BOM, or GB18030 as Excel saves it
-//! on Chinese Windows) and workbooks (.xlsx streamed cell by cell; .xls/.xlsb/.ods through
-//! calamine's ranges). Only the requested columns are kept, parsed straight into typed columns:
+//! on Chinese Windows) and .xlsx workbooks (checked and streamed cell by cell by
+//! `kesu_workbook`). Only the requested columns are kept, parsed straight into typed columns:
 //! numbers as `f64`, categories dictionary-encoded. A bad cell stops the read with its line and
 //! column.
+//!
+//! The crate opens no files: callers pass a reader (CSV) or bytes (workbook), and every read is
+//! held to [`limits`]. The legacy .xls, .xlsb and .ods formats are refused with a message (their
+//! readers hold a whole sheet as a dense range, so a small file can ask for gigabytes).
 
 use crate::calibrate::Margin;
 use crate::error::{Result, SurveyError};
 use crate::factor::{Factor, FxBuild, LEVEL_SEP, VAR_SEP};
 use crate::rule::ColumnKind;
 use crate::table::{Column, Table};
+use kesu_workbook::{Limits, Value, WorkbookError};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom};
 
 mod fast;
 
@@ -39,29 +43,80 @@ impl Request {
     }
 }
 
-/// Read the requested columns of a respondents file, by extension: `.xlsx`/`.xlsm`/`.xls`/
-/// `.xlsb`/`.ods` as a workbook (first sheet), anything else as CSV.
-pub fn read_table(path: &Path, requests: &[Request]) -> Result<Table> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" => read_xlsx(path, requests),
-        "xls" | "xlsb" | "ods" => read_workbook(path, requests),
-        _ => read_csv_file(path, requests),
+/// What a respondents or margins file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// By the file name's extension: `.xlsx`/`.xlsm` a workbook, `.xls`/`.xlsb`/`.ods` refused
+    /// (to be saved as .xlsx or CSV), anything else CSV.
+    pub fn of_name(name: &str) -> Result<Format> {
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "xlsx" | "xlsm" => Ok(Format::Xlsx),
+            "xls" | "xlsb" | "ods" => Err(WorkbookError::Unsupported {
+                format: format!(".{ext}"),
+            }
+            .into()),
+            _ => Ok(Format::Csv),
+        }
     }
 }
 
-/// Read a CSV file: the fast parallel reader for files without quotes, the general CSV reader
-/// otherwise.
-pub fn read_csv_file(path: &Path, requests: &[Request]) -> Result<Table> {
-    let requests = dedup(requests)?;
-    match fast::read(std::fs::File::open(path)?, &requests)? {
-        Some(t) => Ok(t),
-        None => read_csv(std::fs::File::open(path)?, &requests),
+/// Caps on survey files. A national wave is a few hundred thousand respondents; the benchmarks
+/// read ten million. CSV is streamed (its memory is that of the columns kept); a workbook is read
+/// whole, up to `max_file_bytes`.
+pub fn limits() -> Limits {
+    Limits {
+        max_rows: 50_000_000,
+        max_cells: 200_000_000,
+        max_line_bytes: 1 << 20,
+        ..Limits::default()
     }
+}
+
+/// Read the requested columns of a respondents file: the first sheet of a workbook, or a CSV
+/// (the fast parallel reader for files without quotes, the general CSV reader otherwise; the
+/// input is read again from the start for the latter).
+pub fn read_table<R: Read + Seek>(
+    mut input: R,
+    format: Format,
+    requests: &[Request],
+) -> Result<Table> {
+    match format {
+        Format::Xlsx => read_xlsx(&read_workbook_bytes(input)?, requests),
+        Format::Csv => {
+            let requests = dedup(requests)?;
+            match fast::read(&mut input, &requests)? {
+                Some(t) => Ok(t),
+                None => {
+                    input.seek(SeekFrom::Start(0))?;
+                    read_csv(input, &requests)
+                }
+            }
+        }
+    }
+}
+
+/// The whole workbook, up to [`Limits::max_file_bytes`].
+fn read_workbook_bytes(input: impl Read) -> Result<Vec<u8>> {
+    let limit = limits().max_file_bytes;
+    let mut bytes = Vec::new();
+    input.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(WorkbookError::FileTooLarge {
+            size: bytes.len() as u64,
+            limit,
+        }
+        .into());
+    }
+    Ok(bytes)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,6 +389,7 @@ fn dedup(requests: &[Request]) -> Result<Vec<Request>> {
 /// Read the requested columns of a CSV (comma-separated, header on the first line).
 pub fn read_csv<R: Read>(reader: R, requests: &[Request]) -> Result<Table> {
     let requests = dedup(requests)?;
+    let limits = limits();
     // Lines end at '\n' only: with the default CRLF terminator the csv crate numbers the lines
     // of a CRLF file one short. A '\r' left at the end of the last field is trimmed with spaces.
     let mut rdr = csv::ReaderBuilder::new()
@@ -342,13 +398,13 @@ pub fn read_csv<R: Read>(reader: R, requests: &[Request]) -> Result<Table> {
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 20)
         .from_reader(Tracking {
-            inner: reader,
+            inner: kesu_workbook::LineCapped::new(reader, limits.max_line_bytes),
             total: 0,
             last: None,
             eof: false,
         });
     let mut rec = csv::ByteRecord::new();
-    if !rdr.read_byte_record(&mut rec).map_err(csv_error)? {
+    if !next_record(&mut rdr, &mut rec)? {
         return Err(SurveyError::NoHeader);
     }
     let header: Vec<String> = rec
@@ -364,11 +420,18 @@ pub fn read_csv<R: Read>(reader: R, requests: &[Request]) -> Result<Table> {
         })
         .collect();
     let n_fields = header.len();
+    check_width(n_fields, &limits)?;
     let idx = locate_columns(&header, &requests)?;
     let mut builders: Vec<Builder> = requests.iter().map(|r| Builder::new(r.kind)).collect();
     let mut table = Table::new(0);
     let mut row = 0usize;
-    while rdr.read_byte_record(&mut rec).map_err(csv_error)? {
+    while next_record(&mut rdr, &mut rec)? {
+        if row >= limits.max_rows as usize {
+            return Err(WorkbookError::TooManyRows {
+                limit: u64::from(limits.max_rows),
+            }
+            .into());
+        }
         // The csv crate numbers a record by where the previous one ended, blank lines
         // included; count back from where this one ends instead.
         let inside: u64 = rec
@@ -406,6 +469,33 @@ pub fn read_csv<R: Read>(reader: R, requests: &[Request]) -> Result<Table> {
         row += 1;
     }
     finish(table, row, builders, &requests)
+}
+
+type CsvReader<R> = csv::Reader<Tracking<kesu_workbook::LineCapped<R>>>;
+
+/// The next record; a line over the cap is named as such, not as an I/O error.
+fn next_record<R: Read>(rdr: &mut CsvReader<R>, rec: &mut csv::ByteRecord) -> Result<bool> {
+    match rdr.read_byte_record(rec) {
+        Ok(more) => Ok(more),
+        Err(e) => Err(match rdr.get_ref().inner.error() {
+            Some(capped) => capped.into(),
+            None => csv_error(e),
+        }),
+    }
+}
+
+/// At most [`Limits::max_columns`] fields in a header.
+pub(crate) fn check_width(fields: usize, limits: &Limits) -> Result<()> {
+    if fields as u64 > u64::from(limits.max_columns) {
+        return Err(WorkbookError::TooMany {
+            part: "表头 (header)".into(),
+            what: "列 (columns)",
+            count: fields as u64,
+            limit: u64::from(limits.max_columns),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// A reader that remembers how much it read, its last byte and whether it hit the end: the csv
@@ -469,35 +559,13 @@ enum Cell<'a> {
     Error(String),
 }
 
-impl<'a> From<&'a calamine::DataRef<'a>> for Cell<'a> {
-    fn from(d: &'a calamine::DataRef<'a>) -> Self {
-        use calamine::DataRef as D;
-        match d {
-            D::Empty => Cell::Empty,
-            D::Int(i) => Cell::Number(*i as f64),
-            D::Float(f) => Cell::Number(*f),
-            D::Bool(b) => Cell::Bool(*b),
-            D::String(s) => Cell::Text(Cow::Borrowed(s)),
-            D::SharedString(s) => Cell::Text(Cow::Borrowed(s)),
-            D::DateTime(dt) => Cell::Number(dt.as_f64()),
-            D::DateTimeIso(s) | D::DurationIso(s) => Cell::Text(Cow::Borrowed(s)),
-            D::Error(e) => Cell::Error(e.to_string()),
-        }
-    }
-}
-
-impl<'a> From<&'a calamine::Data> for Cell<'a> {
-    fn from(d: &'a calamine::Data) -> Self {
-        use calamine::Data as D;
-        match d {
-            D::Empty => Cell::Empty,
-            D::Int(i) => Cell::Number(*i as f64),
-            D::Float(f) => Cell::Number(*f),
-            D::Bool(b) => Cell::Bool(*b),
-            D::String(s) => Cell::Text(Cow::Borrowed(s)),
-            D::DateTime(dt) => Cell::Number(dt.as_f64()),
-            D::DateTimeIso(s) | D::DurationIso(s) => Cell::Text(Cow::Borrowed(s)),
-            D::Error(e) => Cell::Error(e.to_string()),
+impl<'a> From<Value<'a>> for Cell<'a> {
+    fn from(v: Value<'a>) -> Self {
+        match v {
+            Value::Text(t) => Cell::Text(t),
+            Value::Number(x) => Cell::Number(x),
+            Value::Bool(b) => Cell::Bool(b),
+            Value::Error(e) => Cell::Error(e),
         }
     }
 }
@@ -638,47 +706,20 @@ impl<'r> Sheet<'r> {
     }
 }
 
-fn workbook_error(e: impl std::fmt::Display) -> SurveyError {
-    SurveyError::Workbook(e.to_string())
-}
-
-/// Read an .xlsx sheet cell by cell (the sheet is never held whole).
-fn read_xlsx(path: &Path, requests: &[Request]) -> Result<Table> {
-    use calamine::Reader;
+/// Read the requested columns of an .xlsx workbook's first sheet, cell by cell (the sheet is
+/// never held whole), within [`limits`].
+pub fn read_xlsx(bytes: &[u8], requests: &[Request]) -> Result<Table> {
     let requests = dedup(requests)?;
-    let file = std::fs::File::open(path)?;
-    let mut wb = calamine::Xlsx::new(std::io::BufReader::new(file)).map_err(workbook_error)?;
+    let mut wb = kesu_workbook::Workbook::open(bytes, &limits())?;
     let name = wb
         .sheet_names()
         .first()
         .cloned()
         .ok_or_else(|| SurveyError::Workbook("没有工作表 (no sheets)".into()))?;
-    let mut cells = wb.worksheet_cells_reader(&name).map_err(workbook_error)?;
+    let mut cells = wb.cells(&name)?;
     let mut sheet = Sheet::new(&requests);
-    while let Some(c) = cells.next_cell().map_err(workbook_error)? {
-        let (row, col) = c.get_position();
-        sheet.cell(row, col, Cell::from(c.get_value()))?;
-    }
-    sheet.finish()
-}
-
-/// Read the first sheet of an .xls/.xlsb/.ods workbook.
-fn read_workbook(path: &Path, requests: &[Request]) -> Result<Table> {
-    use calamine::Reader;
-    let requests = dedup(requests)?;
-    let mut wb = calamine::open_workbook_auto(path).map_err(workbook_error)?;
-    let name = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| SurveyError::Workbook("没有工作表 (no sheets)".into()))?;
-    let range = wb.worksheet_range(&name).map_err(workbook_error)?;
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let mut sheet = Sheet::new(&requests);
-    for (i, row) in range.rows().enumerate() {
-        for (j, v) in row.iter().enumerate() {
-            sheet.cell(r0 + i as u32, c0 + j as u32, Cell::from(v))?;
-        }
+    while let Some(c) = cells.next_cell()? {
+        sheet.cell(c.row, c.col, Cell::from(c.value))?;
     }
     sheet.finish()
 }
@@ -689,8 +730,8 @@ fn read_workbook(path: &Path, requests: &[Request]) -> Result<Table> {
 /// Read a margins table (`margin,level,N`; CSV or workbook). A one-way margin is named by its
 /// variable (`sex`, level `F`); a joint margin by its variables joined with `+`
 /// (`region+urban+sex`, level `east|1|F`). Margins and levels keep the file's order.
-pub fn read_margins(path: &Path) -> Result<Vec<Margin>> {
-    let table = read_table(path, &margin_requests())?;
+pub fn read_margins<R: Read + Seek>(input: R, format: Format) -> Result<Vec<Margin>> {
+    let table = read_table(input, format, &margin_requests())?;
     margins_of(&table)
 }
 

@@ -10,13 +10,23 @@
     reason = "fixture helpers: a fixture that does not load fails the test"
 )]
 
-use kesu_survey::input::{Request, read_margins, read_table};
+use kesu_survey::input::{Format, Request};
 use kesu_survey::{
     Calibration, Design, DesignSpec, DomainEstimate, Factor, LonelyPsu, Margin, RakeControl,
     RakeVariance, Survey, Table, Weighting, flags,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Fixtures are read from disk here; the crate itself takes readers.
+fn read_table(path: &std::path::Path, req: &[Request]) -> kesu_survey::Result<kesu_survey::Table> {
+    let format = Format::of_name(&path.to_string_lossy())?;
+    kesu_survey::input::read_table(std::fs::File::open(path)?, format, req)
+}
+
+fn read_margins(path: &std::path::Path) -> kesu_survey::Result<Vec<kesu_survey::Margin>> {
+    kesu_survey::input::read_margins(std::fs::File::open(path)?, Format::Csv)
+}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

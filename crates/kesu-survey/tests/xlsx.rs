@@ -4,9 +4,15 @@
     reason = "fixture helpers: a workbook that cannot be written fails the test"
 )]
 
-use kesu_survey::input::{Request, read_table};
+use kesu_survey::input::{Format, Request};
 use rust_xlsxwriter::Workbook;
 use std::path::{Path, PathBuf};
+
+/// Fixtures are read from disk here; the crate itself takes readers.
+fn read_table(path: &std::path::Path, req: &[Request]) -> kesu_survey::Result<kesu_survey::Table> {
+    let format = Format::of_name(&path.to_string_lossy())?;
+    kesu_survey::input::read_table(std::fs::File::open(path)?, format, req)
+}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

@@ -1,80 +1,53 @@
 //! Loading an object together with the caller's right to it. Every handler that takes an id
-//! goes through here: out of scope and missing are the same 404.
+//! goes through here: out of scope and missing are the same 404. The rules themselves are
+//! `kesu_core::authz` and `kesu_core::visibility`, applied by the use cases of `kesu_app`; this
+//! module turns the web's caller into theirs.
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use kesu_core::authz::{Action, Role, Scope};
+use kesu_core::authz::{Action, Scope};
 use kesu_core::region::RegionCode;
-use kesu_store::reporting::{self, Round, Slot};
+use kesu_store::reporting::{Round, Slot};
 
 fn region(code: &str) -> Result<RegionCode, AppError> {
     RegionCode::parse(code).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The report slot `id` if the caller may do `action` on it. A lead unit's reporter may read its
-/// cooperating units' reports of the same task (to consolidate them), not write them.
+/// The use cases' context: the database and the clock.
+pub fn ctx(state: &AppState) -> kesu_app::Ctx {
+    kesu_app::Ctx {
+        db: state.db.clone(),
+        fixed_now: *state.clock,
+    }
+}
+
+/// The signed-in caller as the use cases see it, with the client address for the audit log.
+pub fn app_caller(caller: &Caller, ip: Option<String>) -> kesu_app::Caller {
+    kesu_app::Caller::user(caller.actor.clone(), crate::pages::audit_actor(caller, ip))
+}
+
+/// The report slot `id` if the caller may do `action` on it (`kesu_core::visibility`): a lead
+/// unit's reporter reads its cooperating units' reports of the same task (to consolidate them)
+/// but does not write them; peers never see each other.
 pub async fn report(
     state: &AppState,
     caller: &Caller,
     id: i64,
     action: Action,
 ) -> Result<Slot, AppError> {
-    let slot = match reporting::slot(&state.db, id).await {
-        Ok(s) => s,
-        Err(kesu_store::StoreError::NotFound { .. }) => return Err(AppError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    let code = region(&slot.region_code)?;
-    let own = [slot.unit_id];
-    let mut readers = vec![slot.unit_id];
-    if slot.role != "lead" {
-        readers.extend(reporting::lead_units(&state.db, slot.round_id, slot.task_id).await?);
-    }
-    let readable = caller.actor.can_see(&Scope {
-        region: &code,
-        units: &readers,
-    });
-    if !readable {
-        return Err(AppError::NotFound);
-    }
-    let units: &[i64] = if action == Action::Read {
-        &readers
-    } else {
-        &own
-    };
-    if !caller.actor.may(
-        action,
-        &Scope {
-            region: &code,
-            units,
-        },
-    ) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(slot)
+    Ok(kesu_app::reporting::open(&ctx(state), &app_caller(caller, None), id, action).await?)
 }
 
 /// The round `id` if the caller may see it: its region subtree, or for a reporter a round in
-/// which its unit has a slot.
+/// which it may open a report.
 pub async fn round(state: &AppState, caller: &Caller, id: i64) -> Result<Round, AppError> {
-    let round = match reporting::round(&state.db, id).await {
-        Ok(r) => r,
-        Err(kesu_store::StoreError::NotFound { .. }) => return Err(AppError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    let visible = match (caller.actor.role, caller.actor.unit_id) {
-        (Role::Reporter, Some(unit)) => reporting::slots_of_unit(&state.db, unit, Some(id))
-            .await
-            .map(|s| !s.is_empty())?,
-        (Role::Reporter, None) => false,
-        _ => caller.actor.covers(&region(&round.region_code)?),
-    };
-    if visible {
-        Ok(round)
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok(kesu_app::reporting::round(&ctx(state), &app_caller(caller, None), id).await?)
+}
+
+/// The reports among `slots` (whole tasks of a round) the caller may open.
+pub fn visible(caller: &Caller, slots: Vec<Slot>) -> Vec<Slot> {
+    kesu_app::reporting::visible(&app_caller(caller, None), slots)
 }
 
 /// Whether the caller administers (admin role, in scope) an object of `region_code`.

@@ -3,11 +3,14 @@
 //! The same rules as the pages: the caller comes from the session cookie, every object is loaded
 //! through [`crate::access`], out of scope is 404. Errors are `{"error": {"code", "message"}}`.
 
+pub mod citizens;
 pub mod openapi;
+pub mod services;
 
 use crate::auth::{self, Caller, ClientIp};
 use crate::error::{ApiError, AppError};
 use crate::pages::{self, plans};
+use crate::routes::Routes;
 use crate::{AppState, access, files};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,7 +18,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kesu_core::authz::{Action, Role};
+use kesu_core::authz::Action;
 use kesu_core::report::{self, Transition};
 use kesu_store::reporting::{self, ReportChange};
 use serde::Deserialize;
@@ -24,7 +27,12 @@ use serde_json::{Value, json};
 type ApiResult = Result<Response, ApiError>;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    listed().into()
+}
+
+/// The API routes with their paths ([`crate::routes::all`]).
+pub fn listed() -> Routes<AppState> {
+    Routes::new()
         .route("/openapi.json", get(openapi::document))
         .route("/login", post(login))
         .route("/logout", post(logout))
@@ -38,9 +46,13 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}/submit", post(submit))
         .route("/reports/{id}/return", post(return_report))
         .route("/reports/{id}/accept", post(accept))
+        .route("/reports/{id}/forward", post(forward))
         .route("/reports/{id}/unlock", post(unlock))
         .route("/reports/{id}/attachments", post(attach))
+        .route("/attachments/{id}", axum::routing::delete(detach))
         .route("/audit", get(audit))
+        .merge(citizens::routes())
+        .merge(services::routes())
         .fallback(not_found)
 }
 
@@ -133,6 +145,9 @@ struct OpenRoundBody {
     period: String,
     due: String,
     lock: String,
+    /// Ask for 县级初审.
+    #[serde(default)]
+    county_check: bool,
 }
 
 async fn open_round(
@@ -142,16 +157,14 @@ async fn open_round(
     b: Result<Json<OpenRoundBody>, JsonRejection>,
 ) -> ApiResult {
     let b = body(b)?;
-    let id = pages::do_open_round(
-        &state,
-        &caller,
-        b.plan_id,
-        &b.period,
-        &b.due,
-        &b.lock,
-        ip.clone(),
-    )
-    .await?;
+    let form = kesu_app::reporting::rounds::RoundForm {
+        plan_id: b.plan_id,
+        period: b.period,
+        due: b.due,
+        lock: b.lock,
+        county_check: b.county_check,
+    };
+    let id = pages::do_open_round(&state, &caller, &form, ip.clone()).await?;
     let r = reporting::round(&state.db, id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!(r))).into_response())
 }
@@ -174,15 +187,20 @@ async fn matrix(State(state): State<AppState>, caller: Caller, Path(id): Path<i6
     ok(json!({"round": r, "today": today.to_string(), "counts": counts, "cells": cells}))
 }
 
+/// A report as the API shows it: what its page shows (the other units' input only where the
+/// caller may open it).
 async fn report_json(state: &AppState, caller: &Caller, id: i64) -> Result<Value, AppError> {
-    let s = access::report(state, caller, id, Action::Read).await?;
-    let (content, return_reason) = reporting::content(&state.db, id).await?;
-    let values = reporting::values(&state.db, id).await?;
-    let history = reporting::history(&state.db, id).await?;
-    let attachments = reporting::attachments(&state.db, id).await?;
+    let v = kesu_app::reporting::view(&access::ctx(state), &access::app_caller(caller, None), id)
+        .await?;
+    let inputs: Vec<Value> = v
+        .siblings
+        .iter()
+        .map(|s| json!({"report": s.slot, "content": s.content}))
+        .collect();
     Ok(
-        json!({"report": s, "content": content, "return_reason": return_reason, "values": values,
-              "history": history, "attachments": attachments}),
+        json!({"report": v.slot, "content": v.content, "return_reason": v.return_reason,
+              "values": v.values, "history": v.history, "attachments": v.attachments,
+              "inputs": inputs}),
     )
 }
 
@@ -307,6 +325,17 @@ async fn accept(
     review(state, caller, id, Transition::Accept, ip, b).await
 }
 
+/// 县级初审通过: the county office passes its county's report up to the round's office.
+async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    b: Result<Json<VersionBody>, JsonRejection>,
+) -> ApiResult {
+    review(state, caller, id, Transition::Forward, ip, b).await
+}
+
 async fn unlock(
     State(state): State<AppState>,
     caller: Caller,
@@ -330,12 +359,26 @@ async fn attach(
         AppError::BadRequest(format!("需要 multipart/form-data：{}", e.body_text()))
     })?;
     let form = files::read_form(multipart).await?;
+    let version = pages::parse_version(form.field("version"))?;
     let file = form
         .file
         .ok_or_else(|| AppError::Invalid("缺少文件字段 file (no file)".into()))?;
-    let aid = pages::do_attach(&state, &caller, id, file, ip.clone()).await?;
+    let aid = pages::do_attach(&state, &caller, id, version, file, ip.clone()).await?;
     let a = reporting::attachment(&state.db, aid).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!(a))).into_response())
+}
+
+async fn detach(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    b: Result<Json<VersionBody>, JsonRejection>,
+) -> ApiResult {
+    let b = body(b)?;
+    let c = access::app_caller(&caller, ip);
+    let (report, _) = kesu_app::reporting::detach(&access::ctx(&state), &c, id, b.version).await?;
+    ok(report_json(&state, &caller, report).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -353,9 +396,6 @@ async fn audit(
     caller: Caller,
     Query(q): Query<AuditParams>,
 ) -> ApiResult {
-    if caller.actor.role != Role::Admin {
-        return Err(AppError::Forbidden.into());
-    }
     let f = pages::AuditQuery {
         actor: q.actor,
         action: q.action,
@@ -364,9 +404,10 @@ async fn audit(
         to: q.to,
     };
     let limit = q.limit.unwrap_or(500).clamp(1, 10_000);
-    let entries = kesu_store::audit::search(
-        &state.db,
-        &f.to_filter(caller.actor.region.as_str())?,
+    let entries = kesu_app::audit::search(
+        &access::ctx(&state),
+        &access::app_caller(&caller, None),
+        &f.to_query()?,
         limit,
     )
     .await?;

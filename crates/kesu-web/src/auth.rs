@@ -1,8 +1,9 @@
-//! Sign-in: password hashing (argon2id), session tokens, the session cookie and the extractor
-//! that turns a request into an [`Actor`].
+//! Sign-in: password hashing (argon2id, a few at a time), session tokens, the session cookie
+//! and the extractor that turns a request into an [`Actor`].
 //!
 //! Only the SHA-256 of a session token is stored, so a copy of the database cannot be used to
 //! sign in. Every page and API handler gets its caller from [`Caller`]; there is no other way.
+//! Signing in itself (throttling, the login log) is [`crate::signin`].
 
 use crate::AppState;
 use crate::error::AppError;
@@ -12,16 +13,30 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use kesu_core::authz::Actor;
+use kesu_store::accounts::SessionLimits;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "kesu_session";
-/// Failed logins in a row before the account waits.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-/// How long it waits, in minutes.
-pub const LOCKOUT_MINUTES: i64 = 10;
-/// Sessions end after this many hours without use.
-pub const SESSION_HOURS: i64 = 12;
+/// How long sessions live: they end after 12 hours without a request, and 7 days after sign-in
+/// whatever happens.
+pub const SESSIONS: SessionLimits = SessionLimits {
+    idle: time::Duration::hours(12),
+    lifetime: time::Duration::days(7),
+};
+/// A session's last use is written down at most this often (the idle clock is that coarse), so
+/// reading pages does not turn into a write per request.
+pub const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
+
+/// Password hashes computed at once, process-wide. Each argon2id takes about 19 MiB and a core
+/// for tens of milliseconds; unbounded, a burst of sign-ins takes every core and much memory.
+pub const HASH_SLOTS: usize = 2;
+/// How long a hash waits for a slot before the request is refused as busy (503).
+pub const HASH_QUEUE: Duration = Duration::from_secs(10);
+static HASHING: Semaphore = Semaphore::const_new(HASH_SLOTS);
 
 /// Hash a password with argon2id (default parameters, random salt); a PHC string.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
@@ -39,17 +54,38 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .is_ok()
 }
 
-/// Hash and verify off the async runtime: argon2 is deliberately slow.
-pub async fn hash_password_blocking(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+/// A hashing slot, waited for at most [`HASH_QUEUE`].
+async fn hashing_slot() -> Result<SemaphorePermit<'static>, AppError> {
+    match tokio::time::timeout(HASH_QUEUE, HASHING.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Unavailable(BUSY.into())),
+    }
 }
 
-pub async fn verify_password_blocking(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .unwrap_or(false)
+/// What a client is told when the server is too busy to check a password now.
+pub const BUSY: &str = "服务器繁忙，请稍后再试 (server busy)";
+
+/// Hash off the async runtime (argon2 is deliberately slow), in one of the [`HASH_SLOTS`]. The
+/// slot goes with the work: a request that gives up does not free it before the hash is done.
+pub async fn hash_password_blocking(password: String) -> Result<String, AppError> {
+    let slot = hashing_slot().await?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        hash_password(&password)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Verify off the async runtime, in one of the [`HASH_SLOTS`] (see [`hash_password_blocking`]).
+pub async fn verify_password_blocking(password: String, phc: String) -> Result<bool, AppError> {
+    let slot = hashing_slot().await?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        verify_password(&password, &phc)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// A new random token (32 bytes, hex) for a session or a form.
@@ -87,12 +123,13 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The Set-Cookie value for a new session. `Secure` when the server is behind TLS.
+/// The Set-Cookie value for a new session. `Secure` when the server is behind TLS. The browser
+/// keeps it for the session's whole lifetime; the server ends it sooner when it is not used.
 pub fn session_cookie(token: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-        SESSION_HOURS * 3600
+        SESSIONS.lifetime.whole_seconds()
     )
 }
 
@@ -119,10 +156,24 @@ impl Caller {
             return Ok(c.clone());
         }
         let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
-        let now = state.now();
-        let s = kesu_store::accounts::session_by_token(&state.db, &token_hash(&token), now)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        // Sessions run on the wall clock, not on `state.now()` (a fixed business day in tests
+        // and benchmarks): idleness is real time.
+        let now = OffsetDateTime::now_utc();
+        let s =
+            kesu_store::accounts::session_by_token(&state.db, &token_hash(&token), now, &SESSIONS)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+        if now - s.last_seen >= TOUCH_EVERY {
+            // Off the request's path: a reader does not wait for the writer.
+            let db = state.db.clone();
+            let id = s.session_id;
+            tokio::spawn(async move {
+                if let Err(e) = kesu_store::accounts::touch_session(&db, id, now, TOUCH_EVERY).await
+                {
+                    tracing::debug!(session = id, error = %e, "session not touched");
+                }
+            });
+        }
         let caller = Caller {
             actor: s.actor,
             display_name: s.display_name,
@@ -177,18 +228,17 @@ impl FromRequestParts<AppState> for MaybeCaller {
     }
 }
 
-/// The client's address, when the server knows it (served with connect info).
+/// The client's address, when the server knows it: the peer, or behind a trusted proxy the
+/// address it forwarded (see [`crate::client_ip`]).
 pub struct ClientIp(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(ClientIp(ip))
+        Ok(ClientIp(
+            crate::client_ip::of(parts).map(|ip| ip.to_string()),
+        ))
     }
 }
 
@@ -203,6 +253,20 @@ mod tests {
         assert!(verify_password("正确的密码", &h));
         assert!(!verify_password("错误的密码", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    // Paused clock: the wait for a slot runs out at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_hash_that_finds_every_slot_taken_for_too_long_is_refused_as_busy() {
+        let taken = HASHING.acquire_many(HASH_SLOTS as u32).await.unwrap();
+        let r = verify_password_blocking("x".into(), "not a hash".into()).await;
+        assert!(
+            matches!(r, Err(AppError::Unavailable(ref m)) if m == BUSY),
+            "{r:?}"
+        );
+        drop(taken);
+        let verified = verify_password_blocking("x".into(), "not a hash".into()).await;
+        assert!(!verified.unwrap(), "a slot free again: checked (and wrong)");
     }
 
     #[test]

@@ -13,9 +13,9 @@ pub enum AppError {
     /// Wrong user name or password (401).
     #[error("用户名或密码错误 (wrong user name or password)")]
     BadCredentials,
-    /// Too many failed logins: the account waits (429).
-    #[error("登录失败次数过多，账户已暂时锁定，请 {0} 分钟后再试 (account locked for a while)")]
-    LockedOut(i64),
+    /// Too many sign-in attempts from this address: wait this many seconds (429, Retry-After).
+    #[error("登录尝试过于频繁，请 {} 分钟后再试 (too many sign-in attempts, try again later)", .0.div_ceil(60))]
+    Throttled(u64),
     /// Signed in but the role does not allow it, on an object the user may see (403).
     #[error("没有权限执行此操作 (not allowed)")]
     Forbidden,
@@ -52,7 +52,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::LockedOut(_) | AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Throttled(_) | AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -69,7 +69,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
-            AppError::LockedOut(_) => "locked_out",
+            AppError::Throttled(_) => "throttled",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
@@ -84,6 +84,7 @@ impl AppError {
     }
 
     fn log(&self) {
+        // Inside the request's span: the line carries its request id.
         if let AppError::Internal(cause) = self {
             tracing::error!(%cause, "internal error");
         }
@@ -92,8 +93,21 @@ impl AppError {
     /// The error as a JSON response (API routes).
     pub fn into_json(self) -> Response {
         self.log();
-        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
-        (self.status(), axum::Json(body)).into_response()
+        let mut body =
+            serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        if let Some(id) = crate::observe::request_id() {
+            body["error"]["request_id"] = id.into();
+        }
+        self.with_headers((self.status(), axum::Json(body)).into_response())
+    }
+
+    /// Headers that go with the status: how long to wait before trying again.
+    fn with_headers(&self, mut res: Response) -> Response {
+        if let AppError::Throttled(secs) = self {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*secs).into());
+        }
+        res
     }
 
     /// The error as an HTML page (browser routes).
@@ -102,12 +116,14 @@ impl AppError {
         if matches!(self, AppError::Unauthenticated) {
             return axum::response::Redirect::to("/login").into_response();
         }
-        let page = crate::pages::ErrorPage {
-            status: self.status().as_u16(),
-            message: self.to_string(),
-        };
-        let html = askama::Template::render(&page).unwrap_or_else(|_| self.to_string());
-        (self.status(), Html(html)).into_response()
+        let (status, message) = (self.status().as_u16(), self.to_string());
+        let page = crate::pages::ErrorPage::plain(status, &message);
+        let html = askama::Template::render(&page).unwrap_or_else(|_| message.clone());
+        let mut res = self.with_headers((self.status(), Html(html)).into_response());
+        // The pages' layout middleware renders it again with the menu of whoever asked.
+        res.extensions_mut()
+            .insert(crate::pages::ErrorInfo { status, message });
+        res
     }
 }
 
@@ -118,7 +134,8 @@ impl From<kesu_store::StoreError> for AppError {
             S::NotFound { .. } => AppError::NotFound,
             S::Conflict(m) => AppError::Conflict(m),
             S::Invalid(m) => AppError::Invalid(m),
-            other => AppError::Internal(other.to_string()),
+            S::Busy => AppError::Unavailable(S::Busy.to_string()),
+            other => AppError::Internal(crate::observe::chain(&other)),
         }
     }
 }
@@ -144,7 +161,9 @@ impl From<kesu_core::report::TransitionError> for AppError {
         use kesu_core::report::TransitionError as T;
         match e {
             T::ReasonRequired => AppError::Invalid(e.to_string()),
-            T::NotAllowed { .. } | T::Locked(_) => AppError::Conflict(e.to_string()),
+            T::NotAllowed { .. } | T::Locked(_) | T::Closed | T::AwaitsCountyCheck => {
+                AppError::Conflict(e.to_string())
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 use crate::MAX_UPLOAD;
 use crate::error::AppError;
 use axum::extract::Multipart;
+use kesu_workbook::{Archive, Limits, WorkbookError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,9 +81,40 @@ pub fn sanitize_name(name: &str) -> String {
     }
 }
 
-/// The accepted kinds of evidence, recognised by their first bytes.
-pub fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
+/// What an evidence archive (.docx, .xlsx) may be: Kesu stores it and never opens it, but the
+/// people who download it do, so a zip bomb is refused here by its declared sizes and ratio
+/// (nothing is decompressed but archives nested inside, which are checked the same way).
+fn attachment_limits() -> Limits {
+    Limits {
+        max_file_bytes: MAX_UPLOAD as u64,
+        ..Limits::default()
+    }
+}
+
+/// The kind of an Office Open XML archive, by the parts it really has.
+fn zip_kind(bytes: &[u8], name: &str) -> Result<Option<&'static str>, WorkbookError> {
+    let archive = Archive::open(bytes, &attachment_limits())?;
+    let has_dir = |dir: &str| archive.entries().iter().any(|e| e.name.starts_with(dir));
+    let typed = archive.contains("[Content_Types].xml");
     let lower = name.to_lowercase();
+    Ok(
+        if archive.contains("word/document.xml")
+            || (typed && lower.ends_with(".docx") && has_dir("word/"))
+        {
+            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        } else if archive.contains("xl/workbook.xml")
+            || (typed && lower.ends_with(".xlsx") && has_dir("xl/"))
+        {
+            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        } else {
+            None
+        },
+    )
+}
+
+/// The accepted kinds of evidence, recognised by their content (first bytes; for Office files,
+/// the parts of the archive).
+pub fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a]) {
@@ -93,20 +125,36 @@ pub fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
         Some("image/gif")
     } else if bytes.len() > 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         Some("image/webp")
-    } else if bytes.starts_with(b"PK\x03\x04") {
-        // An Office Open XML file is a zip with a telling first part; check the name inside.
-        let window = &bytes[..bytes.len().min(4096)];
-        let has = |needle: &[u8]| window.windows(needle.len()).any(|w| w == needle);
-        if has(b"word/") || (lower.ends_with(".docx") && has(b"[Content_Types].xml")) {
-            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        } else if has(b"xl/") || (lower.ends_with(".xlsx") && has(b"[Content_Types].xml")) {
-            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        } else {
-            None
-        }
+    } else if kesu_workbook::is_zip(bytes) {
+        zip_kind(bytes, name).ok().flatten()
+    } else if crate::ole::is_compound(bytes) {
+        crate::ole::kind(bytes, name).ok().flatten()
     } else {
         None
     }
+}
+
+/// Check an evidence file: not empty, an accepted kind, and (an archive) no zip bomb. The
+/// error names the file and the problem.
+pub fn check(bytes: &[u8], name: &str) -> Result<&'static str, AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "文件“{name}”是空的 (empty file)"
+        )));
+    }
+    if kesu_workbook::is_zip(bytes) {
+        zip_kind(bytes, name)
+            .map_err(|e| AppError::Invalid(format!("文件“{name}”不能接受：{e}")))?;
+    }
+    if crate::ole::is_compound(bytes) {
+        crate::ole::kind(bytes, name)
+            .map_err(|e| AppError::Invalid(format!("文件“{name}”不能接受：{e}")))?;
+    }
+    sniff(bytes, name).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "文件“{name}”不是可接受的佐证材料类型：只接受 PDF、图片（PNG/JPEG/GIF/WebP）、Word（.doc/.docx）、Excel（.xls/.xlsx）和 WPS（.wps/.et） (unsupported file type)"
+        ))
+    })
 }
 
 /// Where a file was stored.
@@ -115,21 +163,15 @@ pub struct Stored {
     pub mime: &'static str,
 }
 
-/// Check the file's kind and store it by content hash (once per content).
+/// Check the file's kind and store it by content hash (once per content). The check and the
+/// hash run off the async workers ([`crate::parse`]).
 pub async fn store(dir: &Path, file: &Upload) -> Result<Stored, AppError> {
-    if file.bytes.is_empty() {
-        return Err(AppError::Invalid(format!(
-            "文件“{}”是空的 (empty file)",
-            file.name
-        )));
-    }
-    let mime = sniff(&file.bytes, &file.name).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "文件“{}”不是可接受的佐证材料类型：只接受 PDF、图片（PNG/JPEG/GIF/WebP）、Excel (.xlsx) 和 Word (.docx) (unsupported file type)",
-            file.name
-        ))
-    })?;
-    let sha256 = crate::auth::hex(&Sha256::digest(&file.bytes));
+    let (bytes, name) = (file.bytes.clone(), file.name.clone());
+    let (mime, sha256) = crate::parse::run("attachment", move || {
+        let mime = check(&bytes, &name)?;
+        Ok::<_, AppError>((mime, crate::auth::hex(&Sha256::digest(&bytes))))
+    })
+    .await??;
     let path = path_of(dir, &sha256)?;
     if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
         let parent = path
@@ -177,6 +219,61 @@ mod tests {
         );
         assert_eq!(sniff(b"MZ\x90\x00 an exe", "report.pdf"), None);
         assert_eq!(sniff(b"plain text", "notes.txt"), None);
+    }
+
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in parts {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn office_files_are_recognised_by_their_parts() {
+        let docx = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]);
+        assert_eq!(
+            check(&docx, "report.pdf").unwrap(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        );
+        let other = zip_of(&[("readme.txt", b"hello")]);
+        assert!(matches!(check(&other, "a.docx"), Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_naming_the_file_and_the_problem() {
+        let bomb = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", &vec![b' '; 16 << 20]),
+        ]);
+        assert!(bomb.len() < 200_000);
+        let Err(AppError::Invalid(msg)) = check(&bomb, "证明.docx") else {
+            panic!("accepted a bomb")
+        };
+        assert!(
+            msg.contains("证明.docx") && msg.contains("压缩炸弹"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_bomb_nested_in_an_office_file_is_refused() {
+        let inner = zip_of(&[("zeros", &vec![0u8; 16 << 20])]);
+        let docx = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+            ("word/embeddings/sheet.xlsx", &inner),
+        ]);
+        assert!(
+            matches!(check(&docx, "a.docx"), Err(AppError::Invalid(m)) if m.contains("压缩炸弹"))
+        );
     }
 
     #[test]

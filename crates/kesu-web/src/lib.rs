@@ -11,15 +11,30 @@
 //! - [`access`]: loading an object together with the scope check.
 //! - [`files`]: evidence uploads, stored by content hash, type checked by content.
 //! - [`sheets`]: .xlsx exports (催报 list, audit log) and the bulk-entry template.
+//! - [`signin`], [`client_ip`], [`deadlines`], [`print`]: holding against hostile clients —
+//!   sign-in throttling, the client's address behind proxies, request time limits, and the
+//!   bounded PDF printer.
 
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod client_ip;
+pub mod deadlines;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod health;
+pub mod metrics;
+pub mod observe;
+pub mod ole;
 pub mod pages;
+pub mod parse;
+pub mod print;
+pub mod replica;
+pub mod routes;
+pub mod services_demo;
 pub mod sheets;
+pub mod signin;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -45,27 +60,34 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Show the "演示数据" banner.
     pub demo: bool,
-    /// A fixed "now" for tests and the demo, else the clock.
+    /// A fixed "now" for tests and the demo, else the clock. Business dates only: sessions
+    /// and sign-in throttling always run on the real clock.
     pub clock: Arc<Option<OffsetDateTime>>,
-    /// SQLite takes one writer at a time. Writes queue here, in the process, instead of holding
-    /// pooled connections while they wait for the file lock (which starves readers and ends in
-    /// timeouts under load). `None` on PostgreSQL.
-    pub write_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: Arc<client_ip::TrustedProxies>,
+    /// Sign-in refusals remembered in this process (see [`signin::Refusals`]).
+    pub signin: Arc<signin::Refusals>,
+    /// The key ring for citizens' personal data (`kesu keys`); `None`: those pages answer 503.
+    pub keys: Option<Arc<kesu_pii::KeyRing>>,
+    /// Who may read `/metrics` (see [`observe`]).
+    pub observe: Arc<observe::Settings>,
+    /// PostgreSQL read replicas, when configured (see [`replica`]).
+    pub replicas: Option<Arc<kesu_store::replica::Replicas>>,
 }
 
 impl AppState {
     pub fn new(db: kesu_store::Db, files_dir: PathBuf) -> Self {
-        let write_gate = match db.backend() {
-            kesu_store::Backend::Sqlite => Some(Arc::new(tokio::sync::Semaphore::new(1))),
-            kesu_store::Backend::Postgres => None,
-        };
         Self {
             db,
             files_dir,
             secure_cookies: false,
             demo: false,
             clock: Arc::new(None),
-            write_gate,
+            trusted_proxies: Arc::new(client_ip::TrustedProxies::default()),
+            signin: Arc::new(signin::Refusals::default()),
+            keys: None,
+            observe: Arc::default(),
+            replicas: None,
         }
     }
 
@@ -80,19 +102,39 @@ impl AppState {
 }
 
 /// The whole application: pages, API, static files, and the layers every request passes.
+///
+/// No layer holds anything other requests need (the SQLite writer is taken by the store's
+/// write transactions only), and every request is bounded in time ([`deadlines`]).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/static/kesu.css", axum::routing::get(css))
         .route("/static/kesu.js", axum::routing::get(js))
-        .layer(middleware::from_fn_with_state(state.clone(), one_writer))
+        .merge(health::routes())
         .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::errors::in_layout,
+        ))
+        .layer(middleware::from_fn(deadlines::middleware))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::middleware,
+        ))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             AppError::Internal("panic".into()).into_page()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            replica::route,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::request,
+        ))
         .with_state(state)
 }
 
@@ -122,22 +164,6 @@ async fn js() -> Response {
         include_str!("../static/kesu.js"),
     )
         .into_response()
-}
-
-/// Queue state-changing requests behind the write gate (SQLite only).
-async fn one_writer(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    match (&state.write_gate, writes) {
-        (Some(gate), true) => {
-            let _permit = gate.acquire().await;
-            next.run(req).await
-        }
-        _ => next.run(req).await,
-    }
 }
 
 /// Cross-site request forgery, first line: a state-changing request must come from our own

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, PageError};
+use crate::routes::Routes;
 use askama::Template;
 use axum::Router;
 use axum::http::header;
@@ -17,8 +18,14 @@ use serde::Deserialize;
 type PageResult = Result<Response, PageError>;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(rounds::home))
+    listed().into()
+}
+
+/// The page routes with their paths ([`crate::routes::all`]).
+pub fn listed() -> Routes<AppState> {
+    Routes::new()
+        .route("/", get(home::home))
+        .route("/review", get(home::review_queue))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route(
@@ -31,7 +38,11 @@ pub fn routes() -> Router<AppState> {
         .route("/plans/{id}", get(plans::show))
         .route("/rounds", get(rounds::rounds).post(rounds::open_round))
         .route("/rounds/{id}", get(rounds::round))
-        .route("/rounds/{id}/late.xlsx", get(rounds::late_xlsx))
+        .route("/rounds/{id}/dates", post(rounds::set_dates))
+        .route("/rounds/{id}/close", post(rounds::close))
+        .route("/rounds/{id}/chase", get(chase::chase_page))
+        .route("/rounds/{id}/late.xlsx", get(chase::chase_xlsx))
+        .route("/units/{id}/contact", post(chase::set_contact))
         .route("/rounds/{id}/template.xlsx", get(rounds::template_xlsx))
         .route("/rounds/{id}/upload", post(rounds::upload_template))
         .route(
@@ -45,25 +56,36 @@ pub fn routes() -> Router<AppState> {
             post(reports::upload_attachment),
         )
         .route("/attachments/{id}", get(reports::download_attachment))
+        .route("/attachments/{id}/delete", post(reports::remove_attachment))
         .route("/notifications", get(notifications::notifications))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/audit", get(audit::audit))
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
+        .merge(citizens::routes())
+        .merge(services::routes())
+        .fallback(errors::not_found)
 }
 
+pub mod citizens;
 pub mod dashboard;
+pub mod errors;
 pub mod plans;
+pub mod services;
 pub mod survey;
 
 mod audit;
+mod chase;
+mod home;
 mod notifications;
 mod reports;
 mod rounds;
 mod session;
+mod summary;
 
 pub use audit::AuditQuery;
-pub use reports::{do_attach, do_transition, size_text};
+pub use errors::{ErrorInfo, ErrorPage};
+pub use reports::{do_attach, do_transition, parse_version, size_text};
 pub use rounds::{Counts, do_open_round, visible_rounds, visible_slots};
 pub use session::{LoginForm, do_login};
 
@@ -118,14 +140,6 @@ pub fn render(t: &impl Template) -> PageResult {
     Ok(Html(html).into_response())
 }
 
-/// The error page.
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub status: u16,
-    pub message: String,
-}
-
 /// Refuse a form whose `_csrf` token is not this session's.
 pub fn check_csrf(caller: &Caller, token: &str) -> Result<(), AppError> {
     if !token.is_empty() && constant_time_eq(token.as_bytes(), caller.csrf.as_bytes()) {
@@ -143,6 +157,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn audit_actor(caller: &Caller, ip: Option<String>) -> kesu_store::Actor {
     let mut a = kesu_store::Actor::new(caller.actor.username.clone());
     a.ip = ip;
+    a.request_id = crate::observe::request_id();
     a
 }
 

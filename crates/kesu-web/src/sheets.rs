@@ -11,9 +11,9 @@ use kesu_core::authz::Role;
 use kesu_core::report::{self, Transition};
 use kesu_store::audit::AuditEntry;
 use kesu_store::reporting::{self, ReportChange, Round, Slot, TargetValue};
+use kesu_workbook::{Limits, Row, Value, WorkbookError};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 /// An xlsx writer failure is ours (500), never the user's.
 pub(crate) fn xerr(e: rust_xlsxwriter::XlsxError) -> AppError {
@@ -236,26 +236,35 @@ pub struct ReportEdit {
     pub submit: bool,
 }
 
-fn cell_text(c: &calamine::Data) -> String {
-    use calamine::Data;
-    match c {
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) => kesu_core::plan::fmt_num(*f),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::Empty => String::new(),
-        other => other.to_string(),
+/// What a bulk-entry template can hold: one row per report slot of a unit (a few hundred at
+/// most) and the template's columns. A cell beyond these is refused with its name, before any
+/// row is looked at.
+pub fn template_limits() -> Limits {
+    Limits {
+        max_file_bytes: crate::MAX_UPLOAD as u64,
+        max_rows: 50_000,
+        max_columns: 64,
+        max_cells: 1_000_000,
+        ..Limits::default()
     }
 }
 
-fn cell_number(c: &calamine::Data) -> Result<Option<f64>, String> {
-    use calamine::Data;
+fn cell_text(c: Option<&Value<'_>>) -> String {
     match c {
-        Data::Empty => Ok(None),
-        Data::Float(f) if f.is_finite() => Ok(Some(*f)),
-        Data::Int(i) => Ok(Some(*i as f64)),
-        Data::String(s) if s.trim().is_empty() => Ok(None),
-        Data::String(s) => s
+        None => String::new(),
+        Some(Value::Text(s)) => s.trim().to_string(),
+        Some(Value::Number(f)) => kesu_core::plan::fmt_num(*f),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Error(e)) => e.clone(),
+    }
+}
+
+fn cell_number(c: Option<&Value<'_>>) -> Result<Option<f64>, String> {
+    match c {
+        None => Ok(None),
+        Some(Value::Number(f)) if f.is_finite() => Ok(Some(*f)),
+        Some(Value::Text(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::Text(s)) => s
             .trim()
             .replace([',', '，'], "")
             .parse::<f64>()
@@ -263,46 +272,46 @@ fn cell_number(c: &calamine::Data) -> Result<Option<f64>, String> {
             .filter(|x| x.is_finite())
             .map(Some)
             .ok_or_else(|| format!("“{}”不是数字", s.trim())),
-        other => Err(format!("“{other}”不是数字")),
+        Some(other) => Err(format!("“{other}”不是数字")),
     }
 }
 
-/// Read an uploaded template into edits per report id; every problem is collected.
+/// The header (the first non-empty row) as text by column, and the rows after it.
+fn header_and_body(rows: &[Row]) -> (BTreeMap<String, u32>, &[Row]) {
+    let Some((first, body)) = rows.split_first() else {
+        return (BTreeMap::new(), &[]);
+    };
+    let mut header = BTreeMap::new();
+    for (c, v) in &first.cells {
+        header.entry(cell_text(Some(v))).or_insert(*c);
+    }
+    (header, body)
+}
+
+/// Read an uploaded template into edits per report id; every problem is collected. The file is
+/// checked against [`template_limits`] first: a file beyond them is one problem naming why.
 pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowProblem>> {
-    use calamine::{Reader, Xlsx};
     let problem = |sheet: &str, row: usize, column: &str, reason: String| RowProblem {
         sheet: sheet.to_string(),
         row,
         column: column.to_string(),
         reason,
     };
-    let mut wb: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {
-        Ok(w) => w,
-        Err(e) => {
-            return Err(vec![problem(
-                "",
-                0,
-                "",
-                format!("不是有效的 .xlsx 文件：{e}"),
-            )]);
-        }
-    };
+    let unreadable = |e: WorkbookError| vec![problem("", 0, "", format!("文件无法读取：{e}"))];
+    let mut wb = kesu_workbook::Workbook::open(bytes, &template_limits()).map_err(unreadable)?;
     let mut edits: BTreeMap<i64, ReportEdit> = BTreeMap::new();
     let mut problems = Vec::new();
-    let Ok(reports) = wb.worksheet_range(REPORTS) else {
+    if !wb.sheet_names().iter().any(|s| s == REPORTS) {
         return Err(vec![problem(
             REPORTS,
             0,
             "",
             "缺少工作表，请使用下载的模板".into(),
         )]);
-    };
-    let header: Vec<String> = reports
-        .rows()
-        .next()
-        .map(|r| r.iter().map(cell_text).collect())
-        .unwrap_or_default();
-    let col = |name: &str| header.iter().position(|h| h == name);
+    }
+    let reports = wb.rows(REPORTS).map_err(unreadable)?;
+    let (header, body) = header_and_body(&reports);
+    let col = |name: &str| header.get(name).copied();
     let (Some(c_id), Some(c_ver), Some(c_content), Some(c_action)) = (
         col(COL_ID),
         col(COL_VERSION),
@@ -316,11 +325,11 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
             "表头与模板不符，请使用下载的模板".into(),
         )]);
     };
-    for (i, row) in reports.rows().enumerate().skip(1) {
-        let line = i + 1;
-        let get = |c: usize| row.get(c).cloned().unwrap_or(calamine::Data::Empty);
-        let id_text = cell_text(&get(c_id));
-        if id_text.is_empty() && row.iter().all(|c| cell_text(c).is_empty()) {
+    for row in body {
+        let line = row.number() as usize;
+        let get = |c: u32| row.get(c);
+        let id_text = cell_text(get(c_id));
+        if id_text.is_empty() && row.cells.iter().all(|(_, v)| cell_text(Some(v)).is_empty()) {
             continue;
         }
         let Ok(id) = id_text.parse::<i64>() else {
@@ -332,7 +341,7 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
             ));
             continue;
         };
-        let version = match cell_text(&get(c_ver)).parse::<i64>() {
+        let version = match cell_text(get(c_ver)).parse::<i64>() {
             Ok(v) => v,
             Err(_) => {
                 problems.push(problem(
@@ -344,7 +353,7 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
                 continue;
             }
         };
-        let submit = match cell_text(&get(c_action)).as_str() {
+        let submit = match cell_text(get(c_action)).as_str() {
             "" | "保存" => false,
             "提交" => true,
             other => {
@@ -357,7 +366,7 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
                 false
             }
         };
-        let content = cell_text(&get(c_content));
+        let content = cell_text(get(c_content));
         if edits.contains_key(&id) {
             problems.push(problem(
                 REPORTS,
@@ -377,24 +386,25 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
             },
         );
     }
-    if let Ok(values) = wb.worksheet_range(VALUES) {
-        let header: Vec<String> = values
-            .rows()
-            .next()
-            .map(|r| r.iter().map(cell_text).collect())
-            .unwrap_or_default();
-        let col = |name: &str| header.iter().position(|h| h == name);
+    if wb.sheet_names().iter().any(|s| s == VALUES) {
+        let values = wb.rows(VALUES).map_err(unreadable)?;
+        let (header, body) = header_and_body(&values);
+        let col = |name: &str| header.get(name).copied();
         if let (Some(c_id), Some(c_target), Some(c_value)) =
             (col(COL_ID), col(COL_TARGET), col(COL_VALUE))
         {
-            for (i, row) in values.rows().enumerate().skip(1) {
-                let line = i + 1;
-                let get = |c: usize| row.get(c).cloned().unwrap_or(calamine::Data::Empty);
+            for row in body {
+                let line = row.number() as usize;
+                let get = |c: u32| row.get(c);
                 let (Ok(id), Ok(target)) = (
-                    cell_text(&get(c_id)).parse::<i64>(),
-                    cell_text(&get(c_target)).parse::<i64>(),
+                    cell_text(get(c_id)).parse::<i64>(),
+                    cell_text(get(c_target)).parse::<i64>(),
                 ) else {
-                    if row.iter().any(|c| !cell_text(c).is_empty()) {
+                    if row
+                        .cells
+                        .iter()
+                        .any(|(_, v)| !cell_text(Some(v)).is_empty())
+                    {
                         problems.push(problem(
                             VALUES,
                             line,
@@ -404,7 +414,7 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
                     }
                     continue;
                 };
-                match cell_number(&get(c_value)) {
+                match cell_number(get(c_value)) {
                     Ok(v) => match edits.get_mut(&id) {
                         Some(e) => e.values.push((target, v)),
                         None => problems.push(problem(
@@ -440,7 +450,7 @@ pub async fn apply_upload(
     state: &AppState,
     caller: &Caller,
     round: &Round,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     dry_run: bool,
     by: &kesu_store::Actor,
 ) -> Result<String, AppError> {
@@ -451,7 +461,9 @@ pub async fn apply_upload(
     else {
         return Err(AppError::Forbidden);
     };
-    let edits = parse_upload(bytes).map_err(refusal)?;
+    let edits = crate::parse::run("bulk entry", move || parse_upload(&bytes))
+        .await?
+        .map_err(refusal)?;
     let slots: BTreeMap<i64, Slot> = reporting::slots_of_unit(&state.db, unit, Some(round.id))
         .await?
         .into_iter()
@@ -637,5 +649,32 @@ mod tests {
     fn a_workbook_without_the_template_header_is_refused() {
         let b = sheet(&[&["a", "b"]], &[HV]);
         assert!(parse_upload(&b).unwrap_err()[0].reason.contains("表头"));
+    }
+
+    /// The attack of issue 10: the template's sheet with one cell in A1 and one in XFD1048576.
+    /// Read as a range it would be 17 billion cells; it is refused naming the far cell.
+    #[test]
+    fn a_cell_far_outside_the_template_is_refused_naming_it() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(REPORTS).unwrap();
+        ws.write_string(0, 0, COL_ID).unwrap();
+        ws.write_number(1_048_575, 16_383, 1.0).unwrap();
+        let p = parse_upload(&wb.save_to_buffer().unwrap()).unwrap_err();
+        assert_eq!(p.len(), 1);
+        assert!(p[0].reason.contains("XFD1048576"), "{p:?}");
+    }
+
+    #[test]
+    fn a_template_row_far_down_is_read_at_its_row() {
+        let mut b = rust_xlsxwriter::Workbook::new();
+        let ws = b.add_worksheet();
+        ws.set_name(REPORTS).unwrap();
+        for (c, h) in H.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(40_000, 0, "x").unwrap();
+        let p = parse_upload(&b.save_to_buffer().unwrap()).unwrap_err();
+        assert_eq!((p[0].row, p[0].column.as_str()), (40_001, COL_ID));
     }
 }

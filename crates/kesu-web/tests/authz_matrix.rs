@@ -1,6 +1,8 @@
-//! Every API route × every role × objects in and out of scope: out of scope is always 404 (no
-//! hint it exists), in scope but not allowed is 403, never a 500; what a user can read is exactly
-//! what its scope says.
+//! Every route of the router × every role × objects in and out of scope: out of scope is always
+//! 404 (no hint it exists), in scope but not allowed is 403, never a 500; what a user can read is
+//! exactly what its scope says. The routes come from the router itself
+//! (`kesu_web::routes::all`), checked against the written-out rules of `common::routes`: a route
+//! added without a line there fails here.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +12,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use common::routes::{self as spec, ROUTES};
 use common::{A, B, World};
 use kesu_core::authz::Role;
 use serde_json::json;
@@ -172,6 +175,91 @@ async fn no_session_is_401_for_the_api_and_a_redirect_for_pages() {
         assert_eq!(v["error"]["code"], "unauthenticated");
         let (s, _) = w.page("x=1", "/rounds").await;
         assert_eq!(s, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_route_of_the_router_is_in_the_matrix() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        let served = spec::router_routes(&w.state).await;
+        let written: std::collections::BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .map(|r| (r.method.to_string(), r.path.to_string()))
+            .collect();
+        let missing: Vec<_> = served.difference(&written).collect();
+        assert!(
+            missing.is_empty(),
+            "routes without a line in tests/common/routes.rs saying who may reach them: {missing:?}"
+        );
+        let stale: Vec<_> = written.difference(&served).collect();
+        assert!(
+            stale.is_empty(),
+            "lines for routes the router no longer has: {stale:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_in_and_out_of_scope_as_the_rules_say() {
+    kesu_store::testing::each_backend(|db| async move {
+        let x = common::scope::scoped(db).await;
+        let mut failures = Vec::new();
+        let mut asked = 0usize;
+        let mut who: Vec<Option<spec::Subject>> =
+            spec::subjects(&x).into_iter().map(Some).collect();
+        who.push(None);
+        for s in &who {
+            let (cookie, csrf) = match s {
+                Some(s) => {
+                    let c = x.w.login(&s.name).await;
+                    let t = spec::csrf(&x, &c).await;
+                    (Some(c), t)
+                }
+                None => (None, "0".repeat(64)),
+            };
+            let order = ROUTES.iter();
+            for route in order {
+                // Each sign-out on a session of its own.
+                let (cookie, csrf) = match (s, route.need) {
+                    (Some(s), spec::Need::SignOut) => {
+                        let c = x.w.login(&s.name).await;
+                        let t = spec::csrf(&x, &c).await;
+                        (Some(c), t)
+                    }
+                    _ => (cookie.clone(), csrf.clone()),
+                };
+                for o in common::objects::instances(&x, route.obj).await {
+                    let want = spec::expect(s.as_ref(), route, &o);
+                    let path = o.path(route.path);
+                    let (ct, body) = spec::body(route, &csrf, &o);
+                    let (status, location, bytes, _) =
+                        spec::send(&x, cookie.as_deref(), route.method, &path, ct, body).await;
+                    asked += 1;
+                    if !spec::answers(want, status, location.as_deref()) {
+                        failures.push(format!(
+                            "{} {} {path} ({}): {status}, expected {want:?} — {}",
+                            s.as_ref().map_or("stranger", |s| s.name.as_str()),
+                            route.method,
+                            o.label,
+                            String::from_utf8_lossy(&bytes)
+                                .chars()
+                                .take(160)
+                                .collect::<String>()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(asked > 1000, "the matrix asked only {asked} questions");
+        assert!(
+            failures.is_empty(),
+            "{} of {asked} answers differ from the rules:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     })
     .await;
 }

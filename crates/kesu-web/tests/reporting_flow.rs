@@ -96,7 +96,7 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
             .await;
         assert_eq!(
             s,
-            StatusCode::CONFLICT,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "a return without a reason is refused: {v}"
         );
         let (s, _) = w
@@ -268,9 +268,16 @@ async fn malformed_json_is_400_in_the_error_shape() {
     .await;
 }
 
-fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+/// A multipart body with the version the tab saw and one file.
+fn multipart(version: i64, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "kesuBOUNDARY";
     let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n{version}\r\n"
+        )
+        .as_bytes(),
+    );
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
@@ -278,7 +285,10 @@ fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
 }
 
 async fn upload(w: &World, cookie: &str, id: i64, name: &str, bytes: &[u8]) -> StatusCode {
-    let (ct, body) = multipart(name, bytes);
+    let (_, v) = w
+        .call(cookie, "GET", &format!("/api/v1/reports/{id}"), None)
+        .await;
+    let (ct, body) = multipart(v["report"]["version"].as_i64().unwrap(), name, bytes);
     let req = Request::post(format!("/api/v1/reports/{id}/attachments"))
         .header(header::COOKIE, cookie)
         .header(header::CONTENT_TYPE, ct)
@@ -335,7 +345,7 @@ async fn five_wrong_passwords_lock_the_account_for_a_while() {
         let log = kesu_store::accounts::login_log(&w.db, Some("a_viewer"), 10)
             .await
             .unwrap();
-        assert_eq!(log.first().map(|e| e.outcome.as_str()), Some("locked_out"));
+        assert_eq!(log.first().map(|e| e.outcome.as_str()), Some("throttled"));
     })
     .await;
 }

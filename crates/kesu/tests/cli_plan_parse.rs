@@ -242,3 +242,103 @@ fn an_output_in_a_missing_directory_fails_naming_it_and_not_as_missing_input() {
         "{err}"
     );
 }
+
+/// The plan JSON of `kesu plan parse FILE` (stdout), as a value.
+fn plan_json(file: &Path) -> serde_json::Value {
+    let out = parse(file, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Tasks as compared after a round trip: path, title, units and targets (without the text and
+/// indicator, which Kesu's table writes as the clause).
+fn tasks_of(plan: &serde_json::Value) -> Vec<serde_json::Value> {
+    plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let targets: Vec<serde_json::Value> = t["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| {
+                    serde_json::json!([g["comparator"], g["value"], g["unit"], g["year"], g["per"]])
+                })
+                .collect();
+            serde_json::json!([
+                t["path"],
+                t["title"],
+                t["lead"],
+                t["cooperating"],
+                t["responsible"],
+                targets
+            ])
+        })
+        .collect()
+}
+
+#[test]
+fn each_samples_own_task_table_parses_back_to_the_same_tasks_units_and_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(seed(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for sample in names {
+        let xlsx = dir.path().join("任务分解表.xlsx");
+        let out = parse(&sample, &["--format", "xlsx", "-o", xlsx.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            tasks_of(&plan_json(&xlsx)),
+            tasks_of(&plan_json(&sample)),
+            "{}",
+            sample.display()
+        );
+    }
+}
+
+#[test]
+fn a_pdf_is_read_through_its_text_layer() {
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kesu-plan/tests/pdf/004_ddb7f01bda5ff9fc.pdf");
+    let from_pdf = plan_json(&pdf);
+    let from_text = plan_json(&seed("004_ddb7f01bda5ff9fc.txt"));
+    let paths = |p: &serde_json::Value| -> Vec<serde_json::Value> {
+        p["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["path"].clone())
+            .collect()
+    };
+    assert_eq!(paths(&from_pdf), paths(&from_text));
+    assert_eq!(from_pdf["region"], "屯溪区");
+}
+
+#[test]
+fn a_broken_pdf_is_refused_as_bad_data_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "方案.pdf", b"%PDF-1.4\nnot really a pdf\n");
+    assert_refused(&parse(&file, &[]), &file, 65, "PDF");
+}
+
+#[test]
+fn doubts_go_to_standard_error_and_the_json_stays_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "方案.txt",
+        "一、重点任务\n1.开展科普讲座。（责任单位：县科协）\n2.开展科技培训。\n".as_bytes(),
+    );
+    let out = parse(&file, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("没有读出责任单位"),
+        "{}",
+        stderr(&out)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["tasks"].as_array().unwrap().len(), 2);
+}

@@ -261,7 +261,7 @@ fn write_big_set(dir: &Path, villages: usize) {
 /// writer is refused at once), or PostgreSQL runs the COPY.
 fn writing(t: &TestDb, rt: &tokio::runtime::Runtime) -> bool {
     match &t.db {
-        kesu_store::Db::Sqlite(_) => rt.block_on(async {
+        kesu_store::Db::Sqlite(..) => rt.block_on(async {
             use sqlx::Connection;
             let url = t.url();
             let opts = sqlx::sqlite::SqliteConnectOptions::new()

@@ -43,6 +43,15 @@ const MAX_TAG_CHARS: usize = 4096;
 /// A cell longer than this is page layout, not a table entry.
 const MAX_DATA_CELL_CHARS: usize = 3000;
 
+/// Widest data table (columns after `colspan`).
+const MAX_GRID_WIDTH: usize = 256;
+
+/// Most cells of a data table's grid.
+const MAX_GRID_CELLS: usize = 1_000_000;
+
+/// Most text `rowspan` may copy down in one table (16 MB); past it the cells below stay empty.
+const MAX_CARRIED_BYTES: usize = 16 * 1024 * 1024;
+
 enum Item {
     Para(String),
     Table(Vec<Vec<String>>),
@@ -431,8 +440,11 @@ impl Reader {
             .map(|r| r.iter().map(|c| c.colspan).sum::<usize>())
             .max()
             .unwrap_or(0);
+        // A grid wider or larger than any table of a plan is read as layout, so that spans
+        // cannot make millions of empty cells.
         let layout = rows.len() < 2
-            || width < 2
+            || !(2..=MAX_GRID_WIDTH).contains(&width)
+            || rows.len().saturating_mul(width) > MAX_GRID_CELLS
             || rows
                 .iter()
                 .flatten()
@@ -454,6 +466,7 @@ impl Reader {
 fn grid(rows: Vec<Vec<Container>>, width: usize) -> Vec<Vec<String>> {
     // Per column: text carried down by a rowspan and how many more rows it covers.
     let mut carried: Vec<Option<(String, usize)>> = vec![None; width];
+    let mut copied = 0usize;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut cells: Vec<String> = Vec::with_capacity(width);
@@ -461,7 +474,12 @@ fn grid(rows: Vec<Vec<Container>>, width: usize) -> Vec<Vec<String>> {
         let mut col = 0;
         while col < width {
             if let Some(Some((text, left))) = carried.get_mut(col) {
-                cells.push(text.clone());
+                copied = copied.saturating_add(text.len());
+                cells.push(if copied <= MAX_CARRIED_BYTES {
+                    text.clone()
+                } else {
+                    String::new()
+                });
                 *left -= 1;
                 if *left == 0 {
                     carried[col] = None;

@@ -3,6 +3,7 @@
 //! "(X牵头,Y配合)", "(各责任单位)".
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// Units by role, as written, in the order written.
@@ -80,7 +81,7 @@ enum Role {
 
 static ROLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协同部门|协作单位|协作部门|支持单位|协助单位|参加单位|责任单位|责任部门|责任主体|负责单位|负责部门|承办单位|实施单位|实施主体|落实单位|牵头|主办|主责|配合|协办|协同|参与|责任|承办)\s*[:：]",
+        r"(牵头责任单位|牵头单位|牵头部门|主办单位|主责单位|主责部门|配合单位|配合部门|协办单位|协办部门|参与单位|参与部门|协同单位|协同部门|协作单位|协作部门|支持单位|协助单位|参加单位|责任单位|责任部门|责任主体|负责单位|负责部门|承办单位|实施单位|实施主体|落实单位|工作分工|责任分工|任务分工|职责分工|部门分工|分工|牵头|主办|主责|配合|协办|协同|参与|责任|承办)\s*[:：]",
     )
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });
@@ -89,6 +90,7 @@ fn role_of(word: &str) -> Role {
     if word.starts_with("牵头") || word.starts_with("主") {
         Role::Lead
     } else if word.starts_with("责任")
+        || word.ends_with("分工")
         || word.starts_with("负责")
         || word.starts_with("承办")
         || word.starts_with("实施")
@@ -102,6 +104,21 @@ fn role_of(word: &str) -> Role {
 
 /// The units an item's text assigns. `first_leads`: the document's "first is lead" rule.
 pub(super) fn extract(text: &str, first_leads: bool) -> Units {
+    // "【牵头单位】县科协【配合单位】县教育局": a role word in square brackets is a label.
+    if text.contains(['【', '〔', '['])
+        && let Cow::Owned(t) = BRACKETED_ROLE.replace_all(text, "$1：")
+    {
+        return extract_labelled(&t, first_leads);
+    }
+    extract_labelled(text, first_leads)
+}
+
+static BRACKETED_ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[【〔\[]\s*((?:牵头|配合|责任|协办|参与|主办|主责|协同|负责|承办|实施)(?:单位|部门|主体)?)\s*[】〕\]]\s*[:：]?")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
+
+fn extract_labelled(text: &str, first_leads: bool) -> Units {
     let mut units = Units::default();
     let groups = groups(text);
     let mut inside = Vec::new();
@@ -144,11 +161,50 @@ pub(super) fn extract(text: &str, first_leads: bool) -> Units {
             .and_then(|r| r.find(['。', '；', ';', '\n']))
             .map_or(limit, |k| end + k);
         if let Some(list) = text.get(end..stop) {
-            add(&mut units, role, split_units(list), first_leads, false);
+            add_list(&mut units, role, list, first_leads, false);
         }
         cur = next;
     }
+    if units.is_empty()
+        && let Some(u) = closing_sentence(text, first_leads)
+    {
+        return u;
+    }
     units
+}
+
+/// Roles in words as the last sentence of a text, without brackets or label: "…开展活动。
+/// 市教育局牵头，市科协、团市委配合。" Every clause must be a list of units with its role word,
+/// one of them 牵头 or 负责, so that an ordinary sentence never reads as units.
+fn closing_sentence(text: &str, first_leads: bool) -> Option<Units> {
+    let t = text.trim_end().trim_end_matches(['。', '；', ';', '.']);
+    let start = t.rfind(['。', '；', ';', '\n']).map_or(0, |k| {
+        k + t
+            .get(k..)
+            .and_then(|r| r.chars().next())
+            .map_or(1, char::len_utf8)
+    });
+    let last = t.get(start..)?.trim();
+    if last.is_empty() || last.chars().count() > 120 {
+        return None;
+    }
+    if !(last.contains("牵头") || last.ends_with("负责")) {
+        return None;
+    }
+    let u = worded(last, first_leads)?;
+    // "各地要认真负责" is a sentence: a name with 各 must be a collective name.
+    let names = u.lead.iter().chain(&u.cooperating).chain(&u.responsible);
+    let plausible = |n: &String| !n.starts_with('各') || crate::units::collective(n).is_some();
+    names.clone().all(plausible).then_some(u)
+}
+
+/// The units of the list after a role word: roles in words win over the word's own role
+/// ("责任单位：由市科协牵头，市教育局等单位参加", "责任单位：由市妇联负责").
+fn add_list(units: &mut Units, role: Role, list: &str, first_leads: bool, has_lead: bool) {
+    match worded(list, first_leads) {
+        Some(u) => units.append(u),
+        None => add(units, role, split_units(list), first_leads, has_lead),
+    }
 }
 
 fn add(units: &mut Units, role: Role, list: Vec<String>, first_leads: bool, has_lead: bool) {
@@ -232,8 +288,8 @@ fn group_units(content: &str, first_leads: bool, placed: bool) -> Option<Units> 
         let has_lead = words.iter().any(|w| w.2 == Role::Lead);
         for (k, &(_, end, role)) in words.iter().enumerate() {
             let stop = words.get(k + 1).map_or(content.len(), |w| w.0);
-            let list = split_units(content.get(end..stop)?);
-            add(&mut units, role, list, first_leads, has_lead);
+            let list = content.get(end..stop)?;
+            add_list(&mut units, role, list, first_leads, has_lead);
         }
         return (!units.is_empty()).then_some(units);
     }
@@ -338,12 +394,33 @@ pub(super) fn split_units(list: &str) -> Vec<String> {
         if RIDER.is_match(&LEAD_MARK.replace_all(chunk, "")) {
             continue;
         }
-        for name in chunk.split(['、', '/', '／', ' ', '\t', '\u{3000}']) {
+        for name in split_outside_brackets(chunk) {
             if let Some(n) = clean_name(name) {
                 out.push(n);
             }
         }
     }
+    out
+}
+
+/// The names of a list separated by 、 / or spaces, but not inside brackets: "各县（市、区）人民政府"
+/// is one name.
+fn split_outside_brackets(chunk: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut from = 0;
+    for (i, c) in chunk.char_indices() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = depth.saturating_sub(1),
+            '、' | '/' | '／' | ' ' | '\t' | '\u{3000}' if depth == 0 => {
+                out.push(chunk.get(from..i).unwrap_or(""));
+                from = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(chunk.get(from..).unwrap_or(""));
     out
 }
 
@@ -471,7 +548,8 @@ pub(super) fn unit_like(name: &str) -> bool {
 /// "(责任单位:…)").
 pub(super) fn is_units_only(p: &str, first_leads: bool) -> bool {
     let p = p.trim();
-    if super::clean::starts_with_role(p) && !p.contains('。') {
+    if super::clean::starts_with_role(p) && !p.trim_end_matches(['。', '；', ';']).contains('。')
+    {
         return true;
     }
     let groups = groups(p);
@@ -486,6 +564,17 @@ pub(super) fn is_units_only(p: &str, first_leads: bool) -> bool {
             .and_then(|c| group_units(c, first_leads, true))
             .is_some()
 }
+
+/// Whether a paragraph assigns units to a whole action or group of measures by its label
+/// ("工作分工：市总工会牵头，市人社局参与。", "责任分工：…"), wherever it stands.
+pub(super) fn is_block_line(p: &str) -> bool {
+    BLOCK_LINE.is_match(p.trim_start())
+}
+
+static BLOCK_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[(（【]?(?:工作|责任|任务|职责|部门)?分工\s*[:：]")
+        .unwrap_or_else(|_| unreachable!("constant regex"))
+});
 
 /// Where a unit clause that ends the text begins ("…开展活动。（牵头单位：…）"), if one does.
 pub(super) fn trailing_clause(text: &str) -> Option<usize> {
@@ -659,6 +748,22 @@ mod tests {
             split_units("新余学院等院校、团市委"),
             v(&["新余学院等院校", "团市委"])
         );
+    }
+
+    #[test]
+    fn roles_in_words_closing_the_text_without_brackets_are_units() {
+        let u = extract("开展科普活动。市教育局牵头，市科协、团市委配合。", false);
+        assert_eq!(u.lead, v(&["市教育局"]));
+        assert_eq!(u.cooperating, v(&["市科协", "团市委"]));
+        let u = extract("开展科普活动。区科协、区教育局负责。", false);
+        assert_eq!(u.responsible, v(&["区科协", "区教育局"]));
+    }
+
+    #[test]
+    fn an_ordinary_closing_sentence_is_not_units() {
+        assert!(extract("开展科普活动。由社区牵头组织居民参与。", false).is_empty());
+        assert!(extract("各单位要高度重视，认真负责。", false).is_empty());
+        assert!(extract("开展活动。各地要认真负责。", false).is_empty());
     }
 
     #[test]

@@ -5,50 +5,176 @@
 //! Everything here is one pass over the text: no paragraph is rebuilt more than once, so a long
 //! document costs time in proportion to its length.
 
-use super::labels;
+use super::{labels, text_table};
 use crate::Block;
 use regex::Regex;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// A cleaned piece of the document in order: a paragraph, or a table as decoded.
+/// Byte offsets into the document's source text ([`crate::Document::source_text`]).
+pub(super) type Src = (usize, usize);
+
+/// A cleaned piece of the document in order: a paragraph, or a table as decoded, each with
+/// where it stands in the source text (a table: where each of its rows starts, and its end).
 pub(super) enum Piece<'a> {
-    Para(String),
-    Table(&'a [Vec<String>]),
+    Para(String, Src),
+    Table(Cow<'a, [Vec<String>]>, Vec<usize>),
 }
 
 /// The document's paragraphs cleaned and re-joined, and its tables.
 pub(super) fn pieces(blocks: &[Block]) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
-    let mut pending: Option<String> = None;
-    for block in blocks {
+    let mut pending: Option<(String, Src)> = None;
+    let mut at = 0usize;
+    let mut i = 0;
+    while let Some(block) = blocks.get(i) {
+        i += 1;
         match block {
             Block::Paragraph(raw) => {
-                let Some(line) = clean_line(raw) else {
+                if raw.contains('\t')
+                    && let Some(t) = blocks.get(i - 1..).and_then(text_table::at)
+                {
+                    if let Some((p, src)) = pending.take() {
+                        out.push(Piece::Para(p, src));
+                    }
+                    let mut starts = Vec::with_capacity(t.blocks + 1);
+                    for b in blocks.iter().skip(i - 1).take(t.blocks) {
+                        starts.push(at);
+                        at += block_len(b);
+                    }
+                    starts.push(at);
+                    let mut row_starts: Vec<usize> = t
+                        .row_blocks
+                        .iter()
+                        .filter_map(|&k| starts.get(k).copied())
+                        .collect();
+                    row_starts.push(at);
+                    out.push(Piece::Table(Cow::Owned(t.rows), row_starts));
+                    i += t.blocks - 1;
                     continue;
-                };
-                pending = Some(match pending.take() {
-                    Some(mut prev) if joins(&prev, &line) => {
-                        prev.push_str(&line);
-                        prev
-                    }
-                    Some(prev) => {
-                        out.push(Piece::Para(prev));
-                        line
-                    }
-                    None => line,
-                });
+                }
+                let block_start = at;
+                at += raw.len() + 1;
+                for (offset, seg) in indented_paragraphs(raw) {
+                    let Some(line) = clean_line(seg) else {
+                        continue;
+                    };
+                    let src = (block_start + offset, block_start + offset + seg.len());
+                    pending = Some(match pending.take() {
+                        Some((mut prev, (s, _))) if joins(&prev, &line) => {
+                            prev.push_str(&line);
+                            (prev, (s, src.1))
+                        }
+                        Some(prev) => {
+                            out.push(Piece::Para(prev.0, prev.1));
+                            (line, src)
+                        }
+                        None => (line, src),
+                    });
+                }
             }
             Block::Table(rows) => {
-                if let Some(p) = pending.take() {
-                    out.push(Piece::Para(p));
+                if let Some((p, src)) = pending.take() {
+                    out.push(Piece::Para(p, src));
                 }
-                out.push(Piece::Table(rows));
+                let mut row_starts = Vec::with_capacity(rows.len() + 1);
+                for row in rows {
+                    row_starts.push(at);
+                    at += row.iter().map(String::len).sum::<usize>() + row.len().max(1);
+                }
+                row_starts.push(at);
+                out.push(Piece::Table(Cow::Borrowed(rows), row_starts));
             }
         }
     }
-    if let Some(p) = pending {
-        out.push(Piece::Para(p));
+    if let Some((p, src)) = pending {
+        out.push(Piece::Para(p, src));
+    }
+    out
+}
+
+/// How many bytes a block takes in the source text ([`crate::Document::source_text`]).
+fn block_len(block: &Block) -> usize {
+    match block {
+        Block::Paragraph(p) => p.len() + 1,
+        Block::Table(rows) => rows
+            .iter()
+            .map(|row| row.iter().map(String::len).sum::<usize>() + row.len().max(1))
+            .sum(),
+    }
+}
+
+/// The paragraphs of one line of text, with their byte offsets in it. A web page copied as text
+/// may keep its paragraphs only as the full-width indents (`　　`) that began them, inside one
+/// very long line: such an indent in the middle of a line starts a paragraph. So does a run
+/// of four or more plain or no-break spaces after the end of a sentence.
+fn indented_paragraphs(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut run_start: Option<usize> = None;
+    let (mut wide, mut narrow) = (0usize, 0usize);
+    let mut before: Option<char> = None;
+    let mut seen_text = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\u{3000}' => wide += 1,
+            ' ' | '\u{a0}' => narrow += 1,
+            _ => {
+                if let Some(start) = run_start.take()
+                    && seen_text
+                    && (wide >= 2
+                        || (wide + narrow >= 4
+                            && before.is_some_and(|b| {
+                                matches!(b, '。' | '；' | '！' | '？' | '：' | '」' | '”')
+                            })))
+                {
+                    cuts.push(start);
+                }
+                wide = 0;
+                narrow = 0;
+                seen_text = true;
+                before = Some(c);
+                continue;
+            }
+        }
+        if run_start.is_none() {
+            run_start = Some(i);
+        }
+    }
+    let mut parts = Vec::with_capacity(cuts.len() + 1);
+    let mut from = 0;
+    for cut in cuts {
+        parts.push((from, line.get(from..cut).unwrap_or("")));
+        from = cut;
+    }
+    parts.push((from, line.get(from..).unwrap_or("")));
+    parts.into_iter()
+}
+
+/// Map byte offsets `wanted` (ascending) of a cleaned paragraph `clean` to byte offsets of the
+/// `raw` text it was cleaned from. Cleaning mostly drops characters (spaces, bullets, page
+/// numbers, line ends) and rarely adds one ("一 总体" → "一、总体"): each character of `clean`
+/// is looked for a few characters ahead in `raw`, and one not found there counts as added.
+pub(super) fn align(clean: &str, raw: &str, wanted: &[usize]) -> Vec<usize> {
+    if clean == raw {
+        return wanted.to_vec();
+    }
+    const LOOKAHEAD: usize = 24;
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut want = wanted.iter().peekable();
+    let mut at = 0usize;
+    for (i, c) in clean.char_indices() {
+        while want.next_if(|&&w| w <= i).is_some() {
+            out.push(at);
+        }
+        let ahead = raw.get(at..).unwrap_or("");
+        if let Some((j, r)) = ahead.char_indices().take(LOOKAHEAD).find(|&(_, r)| r == c) {
+            at += j + r.len_utf8();
+        }
+    }
+    // Offsets at or past the end of the cleaned text: past what was matched, at the end of a
+    // run of dropped characters.
+    for _ in want {
+        out.push(raw.len().min(at.max(out.last().copied().unwrap_or(0))));
     }
     out
 }
@@ -274,6 +400,12 @@ fn joins(prev: &str, next: &str) -> bool {
     if matches!(last, '：' | ':' | '、' | '，' | ',' | '(' | '（') {
         return true;
     }
+    // A heading that names a document ("…关于印发…的通知", "…实施方案") ends its line, unless a
+    // 《 is still open.
+    if DOCUMENT_END.iter().any(|w| prev.ends_with(w)) {
+        let t = tail(prev, 240);
+        return t.matches('《').count() > t.matches('》').count();
+    }
     let tail = tail(prev, 120);
     let unclosed = opens(tail) > closes(tail);
     if ends_sentence(last) && !unclosed {
@@ -289,6 +421,19 @@ fn joins(prev: &str, next: &str) -> bool {
     }
     true
 }
+
+/// Words that end the name of a document or a notice's heading.
+const DOCUMENT_END: &[&str] = &[
+    "的通知",
+    "实施方案",
+    "工作方案",
+    "行动方案",
+    "工作要点",
+    "实施意见",
+    "行动计划",
+    "任务清单",
+    "分工表",
+];
 
 /// The last `max` bytes of `s` or fewer, cut at a character boundary.
 fn tail(s: &str, max: usize) -> &str {
@@ -326,7 +471,7 @@ pub(super) fn starts_with_role(s: &str) -> bool {
 
 static ROLE_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^[(（【]?(牵头|配合|责任|协办|参与|主办|主责|协同|协作|负责|承办|实施)(单位|部门|主体)?\s*[:：]",
+        r"^(?:[(（【]?(?:(?:牵头|配合|责任|协办|参与|主办|主责|协同|协作|负责|承办|实施)(?:单位|部门|主体)?|(?:工作|责任|任务|职责|部门)?分工)\s*[:：]|[【〔\[]\s*(?:牵头|配合|责任|协办|参与|主办|主责|协同|负责|承办|实施)(?:单位|部门|主体)?\s*[】〕\]])",
     )
     .unwrap_or_else(|_| unreachable!("constant regex"))
 });
@@ -405,8 +550,8 @@ mod tests {
         pieces(&blocks)
             .into_iter()
             .filter_map(|p| match p {
-                Piece::Para(s) => Some(s),
-                Piece::Table(_) => None,
+                Piece::Para(s, _) => Some(s),
+                Piece::Table(..) => None,
             })
             .collect()
     }

@@ -3,6 +3,8 @@
 
 use super::assign::{self, Units};
 use super::labels::{self, Style};
+use crate::targets;
+use kesu_core::Target;
 
 /// A task read from one row (or from several rows sharing one 序号).
 #[derive(Debug, Clone, Default)]
@@ -15,6 +17,12 @@ pub(super) struct Row {
     pub units: Units,
     /// The last year of the 完成时限 cell.
     pub deadline: Option<i32>,
+    /// The first and last of the table's rows it was read from.
+    pub rows: (usize, usize),
+    /// The whole path from a 路径 column (Kesu's own 任务分解表): it replaces groups and label.
+    pub path: Option<Vec<String>>,
+    /// The targets of a 量化目标 column; without one they are read from the task's text.
+    pub targets: Option<Vec<Target>>,
 }
 
 #[derive(Debug, Default)]
@@ -26,6 +34,8 @@ struct Columns {
     coop: Option<usize>,
     resp: Option<usize>,
     deadline: Option<usize>,
+    path: Option<usize>,
+    targets: Option<usize>,
 }
 
 impl Columns {
@@ -40,6 +50,10 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
     let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let slot = if c == "序号" || c == "编号" || c == "序" {
         &mut cols.no
+    } else if c == "路径" {
+        &mut cols.path
+    } else if c.contains("目标") && !c.contains("任务") {
+        &mut cols.targets
     } else if c.contains("领导") || c.contains("备注") {
         return;
     } else if c.contains("牵头") || c.contains("主责") {
@@ -70,6 +84,59 @@ fn header(cols: &mut Columns, i: usize, cell: &str) {
     if slot.is_none() {
         *slot = Some(i);
     }
+}
+
+/// A table that is not a task table as sentences, for the goals it may state. A table of
+/// indicators with a column per year ("指标 | 2020年 | 2025年目标") states its goals in the
+/// column of the target (named 目标, or the latest year): each row becomes "indicator value",
+/// the base year's values left out. Other tables give their rows, cells joined by commas.
+pub(super) fn as_text(rows: &[Vec<String>]) -> String {
+    let header = rows.first().map(Vec::as_slice).unwrap_or_default();
+    let year = |c: &str| year_of(c).filter(|_| c.chars().count() <= 16);
+    let target_col = header
+        .iter()
+        .position(|c| c.contains("目标") && c.chars().count() <= 12)
+        .or_else(|| {
+            let years: Vec<(usize, i32)> = header
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| Some((i, year(c)?)))
+                .collect();
+            (years.len() >= 2)
+                .then(|| years.iter().max_by_key(|(_, y)| *y).map(|(i, _)| *i))
+                .flatten()
+        })
+        .filter(|&i| i > 0);
+    let line = |r: &Vec<String>| -> String {
+        match target_col {
+            Some(i) => {
+                let name = r.first().map_or("", |c| c.trim());
+                let value = r.get(i).map_or("", |c| c.trim());
+                if value.is_empty() {
+                    String::new()
+                } else {
+                    format!("{name}{value}")
+                }
+            }
+            None => r.iter().map(|c| c.trim()).collect::<Vec<_>>().join("，"),
+        }
+    };
+    let skip = usize::from(target_col.is_some());
+    rows.iter()
+        .skip(skip)
+        .map(line)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// Whether a row of short cells names the columns of a task table (a header line).
+pub(super) fn is_header(row: &[String]) -> bool {
+    let mut cols = Columns::default();
+    for (i, cell) in row.iter().enumerate() {
+        header(&mut cols, i, cell);
+    }
+    cols.is_task_table() && row.iter().all(|c| c.trim().chars().count() <= 10)
 }
 
 /// The tasks of a task table, or `None` when the table is not one.
@@ -119,6 +186,8 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
                     sub.resp.or(cols.resp)
                 },
                 deadline: sub.deadline.or(cols.deadline),
+                path: cols.path.or(sub.path),
+                targets: sub.targets.or(cols.targets),
             };
             h += 1;
         }
@@ -132,7 +201,7 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
     let mut out: Vec<Row> = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     let mut counter = 0u32;
-    for row in rows.iter().skip(h + 1) {
+    for (index, row) in rows.iter().enumerate().skip(h + 1) {
         if row == header_row || row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -184,10 +253,38 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             .extend(assign::split_units(&cell(row, cols.coop)));
         units.add_roleless(assign::split_units(&cell(row, cols.resp)), first_leads);
         let deadline = year_of(&cell(row, cols.deadline));
+        let found = cols
+            .targets
+            .map(|_| target_cell(&cell(row, cols.targets), deadline));
+        // Kesu's own 任务分解表: the 路径 column is the whole path, the 任务 cell the title as
+        // written, each row a task.
+        let path: Option<Vec<String>> = cols
+            .path
+            .map(|_| cell(row, cols.path))
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split('.').map(|l| l.trim().to_string()).collect());
+        if let Some(path) = path {
+            out.push(Row {
+                groups: Vec::new(),
+                label: path.last().cloned().unwrap_or_default(),
+                title: cell(row, cols.task),
+                text: task.clone(),
+                units,
+                deadline,
+                rows: (index, index),
+                path: Some(path),
+                targets: found,
+            });
+            continue;
+        }
         // Rows continuing a merged 序号 (or without one, under the same task) add to the task.
         if let Some(prev) = out.last_mut() {
             let same_no = !label.is_empty() && prev.label == label && prev.groups == groups;
-            let no_label_same_task = label.is_empty() && (task.is_empty() || task == prev.title);
+            // (Only where rows have a number or a task to share: in a table of measures
+            // alone each row is a task.)
+            let shares = cols.no.is_some() || cols.task.is_some();
+            let no_label_same_task =
+                shares && label.is_empty() && (task.is_empty() || task == prev.title);
             if same_no || no_label_same_task {
                 if !measure.is_empty() && !prev.text.ends_with(&measure) {
                     prev.text.push('\n');
@@ -197,6 +294,10 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
                 merge(&mut prev.units.cooperating, units.cooperating);
                 merge(&mut prev.units.responsible, units.responsible);
                 prev.deadline = prev.deadline.max(deadline);
+                prev.rows.1 = index;
+                if let (Some(have), Some(more)) = (prev.targets.as_mut(), found) {
+                    have.extend(more);
+                }
                 continue;
             }
         }
@@ -225,9 +326,29 @@ pub(super) fn read(rows: &[Vec<String>], first_leads: bool) -> Option<Vec<Row>> 
             text,
             units,
             deadline,
+            rows: (index, index),
+            path: None,
+            targets: found,
         });
     }
     Some(out)
+}
+
+/// The targets of a 量化目标 cell, a line each: as Kesu writes them ("text（>=1名；2025年；每所
+/// 中小学校）") read back exactly, else read from the line's words, due by the row's deadline.
+fn target_cell(text: &str, deadline: Option<i32>) -> Vec<Target> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(t) = crate::xlsx::parse_target_line(line) {
+            out.push(t);
+            continue;
+        }
+        for mut t in targets::extract(line) {
+            t.year = t.year.or(deadline);
+            out.push(t);
+        }
+    }
+    out
 }
 
 fn clean(s: &str) -> String {

@@ -7,7 +7,7 @@
 //! numbers its items straight through the sections (1–22 across (一)…(十)). This is what tells
 //! "(1)" the item from "(1)" in a sentence, and splits a 13,000-character line into items.
 
-use super::clean::{self, Piece};
+use super::clean::{self, Piece, Src};
 use super::labels::{self, Found, Style};
 use super::table::{self, Row};
 
@@ -20,6 +20,8 @@ pub(super) struct Item {
     pub children: Vec<usize>,
     /// The item's own paragraphs: the first is the text after its label.
     pub paras: Vec<String>,
+    /// Where each of `paras` stands in the source text.
+    pub srcs: Vec<Src>,
     /// Text of tables inside the item that are not task tables (targets tables of a goals
     /// section, say).
     pub table_text: Vec<String>,
@@ -39,9 +41,23 @@ const LEAD_PUNCT: &[char] = &['、', '.', '．', ':', '：', ' '];
 pub(super) struct Outline {
     pub items: Vec<Item>,
     pub roots: Vec<usize>,
+    /// Tables that were not read as task tables: where they stand, how many rows they have,
+    /// whether in an appendix.
+    pub other_tables: Vec<OtherTable>,
 }
 
-struct Builder {
+/// A table not read as a task table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OtherTable {
+    pub src: Src,
+    pub rows: usize,
+    pub appendix: bool,
+}
+
+struct Builder<'s> {
+    other_tables: Vec<OtherTable>,
+    /// The document's source text, for the places of paragraphs cut inside a line.
+    source: &'s str,
     items: Vec<Item>,
     roots: Vec<usize>,
     root: usize,
@@ -54,8 +70,10 @@ struct Builder {
 }
 
 /// Build the outline of the cleaned pieces of a document.
-pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool) -> Outline {
+pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool, source: &str) -> Outline {
     let mut b = Builder {
+        other_tables: Vec::new(),
+        source,
         items: vec![Item::default()],
         roots: vec![0],
         root: 0,
@@ -69,17 +87,33 @@ pub(super) fn build(pieces: Vec<Piece<'_>>, first_leads: bool) -> Outline {
             break;
         }
         match piece {
-            Piece::Para(p) => b.para(p),
-            Piece::Table(rows) => b.table(rows),
+            Piece::Para(p, src) => b.para(p, src),
+            Piece::Table(rows, row_starts) => b.table(&rows, &row_starts),
         }
     }
     Outline {
         items: b.items,
         roots: b.roots,
+        other_tables: b.other_tables,
     }
 }
 
-impl Builder {
+impl Item {
+    /// Add a paragraph and where it stands in the source text.
+    pub(super) fn push(&mut self, text: String, src: Src) {
+        self.paras.push(text);
+        self.srcs.push(src);
+    }
+
+    /// The stretch of source text the item's own paragraphs cover.
+    pub(super) fn span(&self) -> Option<Src> {
+        let start = self.srcs.iter().map(|s| s.0).min()?;
+        let end = self.srcs.iter().map(|s| s.1).max()?;
+        Some((start, end))
+    }
+}
+
+impl Builder<'_> {
     fn top(&self) -> usize {
         self.stack.last().map_or(self.root, |e| e.2)
     }
@@ -144,7 +178,7 @@ impl Builder {
         Some(id)
     }
 
-    fn para(&mut self, text: String) {
+    fn para(&mut self, text: String, src: Src) {
         if clean::ends_document(&text) {
             self.ended = true;
             return;
@@ -183,7 +217,7 @@ impl Builder {
                 if !text.trim().is_empty()
                     && let Some(item) = self.items.get_mut(before)
                 {
-                    item.paras.push(text);
+                    item.push(text, src);
                 }
                 return;
             }
@@ -192,61 +226,93 @@ impl Builder {
                 let skip = text
                     .get(end..)
                     .map_or(0, |r| r.len() - r.trim_start_matches(LEAD_PUNCT).len());
+                let at = self.source_offsets(&text, src, &[end + skip]);
+                let src = (at.first().copied().unwrap_or(src.0), src.1);
                 text.drain(..end + skip);
                 if let Some(item) = self.items.get_mut(id) {
-                    item.paras.push(text);
+                    item.push(text, src);
                 }
                 return;
             }
             _ => {}
         }
         let first = cuts.first().map_or(text.len(), |c| c.0);
+        // Where each cut stands in the source: one alignment of the whole paragraph.
+        let wanted: Vec<usize> = cuts.iter().flat_map(|c| [c.0, c.1]).collect();
+        let at = self.source_offsets(&text, src, &wanted);
+        let place = |k: usize| at.get(k).copied().unwrap_or(src.0);
         if let Some(head) = text.get(..first) {
-            self.push_para(before, head);
+            self.push_para(before, head, (src.0, place(0)));
         }
         for (k, &(_, end, id)) in cuts.iter().enumerate() {
             let stop = cuts.get(k + 1).map_or(text.len(), |c| c.0);
+            let seg_src = (
+                place(2 * k + 1),
+                if k + 1 < cuts.len() {
+                    place(2 * k + 2)
+                } else {
+                    src.1
+                },
+            );
             if let Some(seg) = text.get(end..stop) {
                 // The first paragraph of a numbered item is its heading, even when empty.
                 let seg = seg.trim_start_matches(LEAD_PUNCT);
                 if let Some(item) = self.items.get_mut(id) {
                     if item.paras.is_empty() && item.label.is_empty() {
                         if !seg.trim().is_empty() {
-                            item.paras.push(seg.to_string());
+                            item.push(seg.to_string(), seg_src);
                         }
                     } else {
-                        item.paras.push(seg.to_string());
+                        item.push(seg.to_string(), seg_src);
                     }
                 }
             }
         }
     }
 
-    fn push_para(&mut self, id: usize, text: &str) {
+    fn push_para(&mut self, id: usize, text: &str, src: Src) {
         if text.trim().is_empty() {
             return;
         }
         if let Some(item) = self.items.get_mut(id) {
-            item.paras.push(text.to_string());
+            item.push(text.to_string(), src);
         }
     }
 
-    fn table(&mut self, rows: &[Vec<String>]) {
+    /// The source offsets of byte offsets `wanted` (ascending) of a cleaned paragraph that
+    /// stands at `src` in the source text.
+    fn source_offsets(&self, text: &str, src: Src, wanted: &[usize]) -> Vec<usize> {
+        let raw = self.source.get(src.0..src.1).unwrap_or("");
+        clean::align(text, raw, wanted)
+            .into_iter()
+            .map(|o| src.0 + o)
+            .collect()
+    }
+
+    fn table(&mut self, rows: &[Vec<String>], row_starts: &[usize]) {
         let top = self.top();
         let Some(task_rows) = table::read(rows, self.first_leads) else {
             // Other tables are kept as text for the goals they may state.
-            let text: Vec<String> = rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.trim()).collect::<Vec<_>>().join("，"))
-                .collect();
             if let Some(item) = self.items.get_mut(top) {
-                item.table_text.push(text.join("；"));
+                item.table_text.push(table::as_text(rows));
             }
+            let start = row_starts.first().copied().unwrap_or(0);
+            let end = row_starts.last().copied().unwrap_or(start);
+            self.other_tables.push(OtherTable {
+                src: (start, end.saturating_sub(1).max(start)),
+                rows: rows.len(),
+                appendix: self.items.get(top).is_some_and(|i| i.appendix),
+            });
             return;
         };
         // Group rows inside the table become items between the section and the rows.
         let mut groups: Vec<(String, usize)> = Vec::new();
-        for row in task_rows {
+        for mut row in task_rows {
+            // A row that carries its whole path (Kesu's own table) is grouped by it.
+            if let Some(mut path) = row.path.take() {
+                row.label = path.pop().unwrap_or_default();
+                row.groups = path;
+            }
             let keep = groups
                 .iter()
                 .zip(&row.groups)
@@ -260,8 +326,14 @@ impl Builder {
             }
             let parent = groups.last().map_or(top, |g| g.1);
             let id = self.new_item(parent, row.label.clone());
+            // The row's lines in the source: from its first row to the start of the row after
+            // its last (less the line end).
+            let start = row_starts.get(row.rows.0).copied().unwrap_or(0);
+            let end = row_starts
+                .get(row.rows.1 + 1)
+                .map_or(start, |e| e.saturating_sub(1));
             if let Some(item) = self.items.get_mut(id) {
-                item.paras.push(row.title.clone());
+                item.push(row.title.clone(), (start, end.max(start)));
                 item.row = Some(Box::new(row));
             }
         }
@@ -316,20 +388,26 @@ pub(super) fn fold_inline_lists(outline: &mut Outline, first_leads: bool) {
         }
         let kids = kids.clone();
         let mut folded = String::new();
+        let mut folded_end = 0;
         for c in kids {
             if let Some(k) = outline.items.get_mut(c) {
                 folded.push_str(&k.label);
                 folded.push_str(&k.paras.concat());
+                folded_end = k.span().map_or(folded_end, |s| s.1.max(folded_end));
                 k.label.clear();
                 k.paras.clear();
+                k.srcs.clear();
                 k.parent = None;
             }
         }
         if let Some(item) = outline.items.get_mut(id) {
             item.children.clear();
-            match item.paras.last_mut() {
-                Some(p) => p.push_str(&folded),
-                None => item.paras.push(folded),
+            match (item.paras.last_mut(), item.srcs.last_mut()) {
+                (Some(p), Some(s)) => {
+                    p.push_str(&folded);
+                    s.1 = s.1.max(folded_end);
+                }
+                _ => item.push(folded, (folded_end, folded_end)),
             }
         }
     }
@@ -395,10 +473,12 @@ pub(super) fn expand_paragraphs(outline: &mut Outline, first_leads: bool) {
         let trailing_only = (1..item.paras.len())
             .all(|k| is_body.get(k).copied().unwrap_or(false) || k > last_body);
         let appendix = item.appendix;
-        let mut kept: Vec<String> = Vec::new();
-        let mut moved: Vec<Vec<String>> = Vec::new();
+        let mut kept: Vec<(String, Src)> = Vec::new();
+        let mut moved: Vec<Vec<(String, Src)>> = Vec::new();
         if let Some(item) = outline.items.get_mut(id) {
-            for (k, p) in std::mem::take(&mut item.paras).into_iter().enumerate() {
+            let srcs = std::mem::take(&mut item.srcs);
+            let paras = std::mem::take(&mut item.paras);
+            for (k, p) in paras.into_iter().zip(srcs).enumerate() {
                 if is_body.get(k).copied().unwrap_or(false) {
                     moved.push(vec![p]);
                 } else if k > 0
@@ -410,14 +490,16 @@ pub(super) fn expand_paragraphs(outline: &mut Outline, first_leads: bool) {
                     kept.push(p);
                 }
             }
-            item.paras = kept;
+            (item.paras, item.srcs) = kept.into_iter().unzip();
         }
         for (k, paras) in moved.into_iter().enumerate() {
             let child = outline.items.len();
+            let (paras, srcs) = paras.into_iter().unzip();
             outline.items.push(Item {
                 label: format!("¶{}", k + 1),
                 parent: Some(id),
                 paras,
+                srcs,
                 appendix,
                 ..Item::default()
             });
@@ -478,7 +560,9 @@ mod tests {
             .iter()
             .map(|l| Block::Paragraph((*l).to_string()))
             .collect();
-        let mut o = build(clean::pieces(&blocks), false);
+        let doc = crate::Document { blocks };
+        let source = doc.source_text();
+        let mut o = build(clean::pieces(&doc.blocks), false, &source);
         fold_inline_lists(&mut o, false);
         expand_paragraphs(&mut o, false);
         o

@@ -21,7 +21,9 @@
 //! see each other's writes at their next view. On PostgreSQL a transaction can commit after
 //! one with a higher id: rows younger than [`SETTLE`] are read again at every sync until they
 //! are older, so such a late commit is still seen; a transaction that stays open longer than
-//! that between writing and committing is not.
+//! that between writing and committing is not. With read replicas, what is kept across writes
+//! (live plans, reference lists, the sync itself) is read on the primary; a computed view read
+//! on a lagging replica lasts only until the next write.
 //!
 //! **Bounded memory.** Views and reference lists are kept least-recently-used first within
 //! [`budget`]; live plans forget their least recently used spans' figures and views' report
@@ -139,7 +141,7 @@ static POOLS: LazyLock<Mutex<HashMap<usize, Pool>>> = LazyLock::new(|| Mutex::ne
 /// the pool), and those options.
 fn pool_id(db: &Db) -> (usize, Arc<dyn Any + Send + Sync>) {
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             let o = p.connect_options();
             (Arc::as_ptr(&o) as *const () as usize, o)
         }
@@ -167,6 +169,21 @@ pub struct Generation {
 /// Learn of the writes since the last look (see the module documentation) and return the
 /// pool's generations.
 pub async fn sync(db: &Db) -> StoreResult<Generation> {
+    on_primary(db, sync_here(db)).await
+}
+
+/// Run `f` with its reads on the primary (PostgreSQL), even inside a read replica's scope.
+/// What is kept here is shared by every request and does not expire, so it is read where the
+/// writes are: an audit row seen on the primary and a report's values read on a replica that
+/// has not replayed them yet would keep the old values until the report changes again.
+async fn on_primary<F: std::future::Future>(db: &Db, f: F) -> F::Output {
+    match db {
+        Db::Postgres(p) => crate::replica::scope(p.clone(), f).await,
+        Db::Sqlite(..) => f.await,
+    }
+}
+
+async fn sync_here(db: &Db) -> StoreResult<Generation> {
     let (id, options) = pool_id(db);
     let lock = {
         let mut pools = POOLS.lock().map_err(poisoned)?;
@@ -291,6 +308,11 @@ impl Seen {
     }
 }
 
+/// The database's data version: the latest audit row (every write records one).
+pub async fn data_version(db: &Db) -> StoreResult<i64> {
+    max_id(db, "audit_log").await
+}
+
 async fn max_id(db: &Db, table: &str) -> StoreResult<i64> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COALESCE(MAX(id), 0) FROM {table}"));
     Ok(on_db!(db, |p| sqlx::query_scalar(sql).fetch_one(p).await)?)
@@ -316,7 +338,7 @@ pub(super) async fn plan(db: &Db, plan_id: i64) -> StoreResult<PlanSlot> {
         // its changes to what was loaded (applying one twice changes nothing).
         let mut guard = slot.lock().await;
         if guard.is_none() {
-            *guard = Some(load_plan(db, plan_id).await?);
+            *guard = Some(on_primary(db, load_plan(db, plan_id)).await?);
         }
     }
     shrink(db).await;
@@ -482,7 +504,7 @@ where
     if let Some(v) = found {
         return Ok(v);
     }
-    let (value, bytes) = load().await?;
+    let (value, bytes) = on_primary(db, load()).await?;
     let value = Arc::new(value);
     if let Ok(mut pools) = POOLS.lock()
         && let Some(p) = pools.get_mut(&pool_id(db).0)

@@ -127,7 +127,7 @@ async fn enrol_batch(
         }};
     }
     Ok(match tx {
-        crate::Tx::Sqlite(t) => run!(sqlx::Sqlite, &mut **t),
+        crate::Tx::Sqlite(t, _) => run!(sqlx::Sqlite, &mut **t),
         crate::Tx::Postgres(t) => run!(sqlx::Postgres, &mut **t),
     })
 }

@@ -161,7 +161,7 @@ async fn history_update(
         }};
     }
     match tx {
-        crate::Tx::Sqlite(t) => run!(sqlx::Sqlite, &mut **t),
+        crate::Tx::Sqlite(t, _) => run!(sqlx::Sqlite, &mut **t),
         crate::Tx::Postgres(t) => run!(sqlx::Postgres, &mut **t),
     }
     Ok(())
@@ -182,7 +182,7 @@ async fn history_values(tx: &mut crate::Tx, values: &[HistoryValue]) -> StoreRes
         }};
     }
     match tx {
-        crate::Tx::Sqlite(t) => run!(sqlx::Sqlite, &mut **t),
+        crate::Tx::Sqlite(t, _) => run!(sqlx::Sqlite, &mut **t),
         crate::Tx::Postgres(t) => run!(sqlx::Postgres, &mut **t),
     }
     Ok(())

@@ -253,8 +253,8 @@ pub(super) async fn reports_of_plan(
         }};
     }
     Ok(match db {
-        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
-        Db::Postgres(p) => run!(sqlx::Postgres, p),
+        Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, &crate::replica::reader(p)),
     })
 }
 
@@ -275,8 +275,8 @@ pub(super) async fn lead_and_cooperating(db: &Db, rounds: &[i64]) -> StoreResult
             }};
         }
         out.extend(match db {
-            Db::Sqlite(p) => run!(sqlx::Sqlite, p),
-            Db::Postgres(p) => run!(sqlx::Postgres, p),
+            Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
+            Db::Postgres(p) => run!(sqlx::Postgres, &crate::replica::reader(p)),
         });
     }
     Ok(out)
@@ -306,7 +306,7 @@ pub(super) async fn fetch_reports(db: &Db, plan_id: i64, ids: &[i64]) -> StoreRe
         }};
     }
     Ok(match db {
-        Db::Sqlite(p) => run!(sqlx::Sqlite, p),
-        Db::Postgres(p) => run!(sqlx::Postgres, p),
+        Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, &crate::replica::reader(p)),
     })
 }

@@ -194,7 +194,7 @@ async fn subtree_at(
     // cost dominates. One aggregated string per query and a split in Rust is several times
     // faster. Names cannot hold tabs or newlines (the import refuses control characters).
     let packed: Option<String> = match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             sqlx::query_scalar(
                 "SELECT group_concat(code || char(9) || name || char(9) || edition, char(10) ORDER BY code)
                  FROM (SELECT code, name, edition FROM region
@@ -208,7 +208,8 @@ async fn subtree_at(
             .fetch_one(p)
             .await?
         }
-        Db::Postgres(p) => {
+        Db::Postgres(primary) => {
+            let p = &crate::replica::reader(primary);
             sqlx::query_scalar(
                 "SELECT string_agg(code || chr(9) || name || chr(9) || edition, chr(10) ORDER BY code)
                  FROM (SELECT code, name, edition FROM region

@@ -156,10 +156,7 @@ pub async fn import_population(
     actor: &Actor,
     path: &Path,
 ) -> StoreResult<PopulationSummary> {
-    let bytes = std::fs::read(path).map_err(|e| StoreError::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    let bytes = super::import::read(path)?;
     let file = path.display().to_string();
     let mut errors: Vec<BadRow> = Vec::new();
     macro_rules! bad {
@@ -174,6 +171,14 @@ pub async fn import_population(
     let mut lines = csvline::lines(&bytes);
     let mut rows: Vec<(u64, Parsed)> = Vec::new();
     'read: {
+        if let Err(e) = kesu_workbook::check_text(&bytes, &super::import::limits()) {
+            let row = match &e {
+                kesu_workbook::WorkbookError::LineTooLong { line, .. } => *line,
+                _ => 0,
+            };
+            bad!(row, e.to_string());
+            break 'read;
+        }
         let Some((_, head)) = lines.next() else {
             bad!(1, "文件为空，缺少表头 (empty file, no header)".into());
             break 'read;

@@ -4,9 +4,10 @@
 //! the result (row order, level order, numbers) is exactly the CSV reader's. The first `"` seen
 //! anywhere sends the caller back to the general CSV reader.
 
-use super::{Builder, CatBuilder, Request, decode, locate_columns, trim};
+use super::{Builder, CatBuilder, Request, check_width, decode, limits, locate_columns, trim};
 use crate::error::{Result, SurveyError};
 use crate::table::{Column, Table};
+use kesu_workbook::WorkbookError;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Mutex;
@@ -23,6 +24,8 @@ enum Stop {
     Cell(u64, usize, String),
     /// A row with the wrong number of fields: (local line, fields).
     Fields(u64, usize),
+    /// A line longer than the cap: (local line).
+    Long(u64),
 }
 
 /// One parsed block.
@@ -37,7 +40,12 @@ struct Block {
 }
 
 /// Parse a block of whole lines. `field_map[f]` is the builder of field `f` (or none).
-fn parse_block(buf: &[u8], field_map: &[Option<usize>], requests: &[Request]) -> Block {
+fn parse_block(
+    buf: &[u8],
+    field_map: &[Option<usize>],
+    requests: &[Request],
+    max_line: usize,
+) -> Block {
     let mut builders: Vec<Builder> = requests.iter().map(|r| Builder::new(r.kind)).collect();
     let n_fields = field_map.len();
     let mut rows = 0usize;
@@ -67,6 +75,10 @@ fn parse_block(buf: &[u8], field_map: &[Option<usize>], requests: &[Request]) ->
         let text = raw.strip_suffix(b"\r").unwrap_or(raw);
         if text.is_empty() {
             continue; // blank lines are skipped, as the CSV reader does
+        }
+        if raw.len() > max_line {
+            stop = Some(Stop::Long(this_line));
+            break;
         }
         let mut field = 0usize;
         let mut failed = None;
@@ -111,6 +123,10 @@ struct Merge {
     next_line: u64,
     /// Fields in the header.
     field_count: usize,
+    /// Rows accepted at most ([`kesu_workbook::Limits::max_rows`]).
+    max_rows: usize,
+    /// Bytes in a line at most.
+    max_line: usize,
 }
 
 impl Merge {
@@ -126,6 +142,13 @@ impl Merge {
                     reason,
                 });
             }
+            Some(Stop::Long(l)) => {
+                return Err(WorkbookError::LineTooLong {
+                    line: start + l,
+                    limit: self.max_line,
+                }
+                .into());
+            }
             Some(Stop::Fields(l, got)) => {
                 let want = self.field_count;
                 return Err(SurveyError::Csv {
@@ -135,6 +158,12 @@ impl Merge {
                     ),
                 });
             }
+        }
+        if self.rows + block.rows > self.max_rows {
+            return Err(WorkbookError::TooManyRows {
+                limit: self.max_rows as u64,
+            }
+            .into());
         }
         for (r, l) in block.breaks {
             self.table.set_line(self.rows + r, start + l);
@@ -167,6 +196,7 @@ impl Merge {
 pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Option<Table>> {
     // Header: the first line.
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + 4096);
+    let limits = limits();
     let mut eof = fill(&mut reader, &mut buf, 64 * 1024)?;
     let header_end = loop {
         if let Some(i) = buf.iter().position(|&b| b == b'\n') {
@@ -174,6 +204,13 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
         }
         if eof {
             break buf.len();
+        }
+        if buf.len() > limits.max_line_bytes {
+            return Err(WorkbookError::LineTooLong {
+                line: 1,
+                limit: limits.max_line_bytes,
+            }
+            .into());
         }
         let target = buf.len() + 64 * 1024;
         eof = fill(&mut reader, &mut buf, target)?;
@@ -198,6 +235,7 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
             decode(trim(f)).into_owned()
         })
         .collect();
+    check_width(header.len(), &limits)?;
     let idx = locate_columns(&header, requests)?;
     let mut field_map: Vec<Option<usize>> = vec![None; header.len()];
     for (b, &f) in idx.iter().enumerate() {
@@ -218,6 +256,8 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
         rows: 0,
         next_line: 2,
         field_count: header.len(),
+        max_rows: limits.max_rows as usize,
+        max_line: limits.max_line_bytes,
     };
 
     let workers = std::thread::available_parallelism()
@@ -229,6 +269,8 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
     // 4 MB buffer per block cost as much kernel time (page faults) as the parsing saved.
     let (res_tx, res_rx) = mpsc::channel::<(usize, Block, Vec<u8>)>();
     let field_map = &field_map;
+    let max_line = limits.max_line_bytes;
+    let mut long_line = false;
     let outcome: Result<Option<()>> = std::thread::scope(|s| {
         for _ in 0..workers {
             let res_tx = res_tx.clone();
@@ -240,7 +282,7 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
                         Err(_) => break,
                     };
                     let Ok((i, block)) = job else { break };
-                    let parsed = parse_block(&block, field_map, requests);
+                    let parsed = parse_block(&block, field_map, requests, max_line);
                     if res_tx.send((i, parsed, block)).is_err() {
                         break;
                     }
@@ -280,6 +322,11 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
             } else {
                 match buf.iter().rposition(|&b| b == b'\n') {
                     Some(i) => i + 1,
+                    // A line longer than the cap: stop; it starts where the merged blocks end.
+                    None if buf.len() > limits.max_line_bytes => {
+                        long_line = true;
+                        break;
+                    }
                     // A single line longer than a block: keep reading.
                     None => {
                         let target = buf.len() + BLOCK;
@@ -331,6 +378,13 @@ pub(super) fn read<R: Read>(mut reader: R, requests: &[Request]) -> Result<Optio
     });
     if outcome?.is_none() {
         return Ok(None);
+    }
+    if long_line {
+        return Err(WorkbookError::LineTooLong {
+            line: merge.next_line,
+            limit: limits.max_line_bytes,
+        }
+        .into());
     }
     if merge.rows == 0 {
         return Err(SurveyError::NoRows);

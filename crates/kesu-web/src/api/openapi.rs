@@ -49,26 +49,13 @@ fn json_body(schema: Value) -> Value {
     json!({"application/json": {"schema": schema}})
 }
 
-/// Paths of the API, as the router declares them (for the completeness test).
-pub const PATHS: &[&str] = &[
-    "/login",
-    "/logout",
-    "/me",
-    "/plans",
-    "/plans/{id}/tasks",
-    "/tasks/{id}",
-    "/rounds",
-    "/rounds/{id}/matrix",
-    "/reports/{id}",
-    "/reports/{id}/submit",
-    "/reports/{id}/return",
-    "/reports/{id}/accept",
-    "/reports/{id}/unlock",
-    "/reports/{id}/attachments",
-    "/audit",
-];
-
 pub fn spec() -> Value {
+    let mut doc = base_spec();
+    super::citizens::openapi::extend(&mut doc);
+    doc
+}
+
+fn base_spec() -> Value {
     let version = json!({"type": "object", "required": ["version"], "properties": {
         "version": {"type": "integer", "format": "int64", "description": "客户端看到的报告版本；过期则 409"},
         "reason": {"type": "string", "description": "退回原因（退回时必填）"}}});
@@ -78,7 +65,7 @@ pub fn spec() -> Value {
         "values": {"type": "array", "items": {"type": "object", "required": ["target_id"], "properties": {
             "target_id": {"type": "integer", "format": "int64"},
             "value": {"type": "number", "nullable": true}}}}}});
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "科素 Kesu API", "version": "1",
                  "description": "全民科学素质纲要实施工作平台的 JSON 接口。登录后以会话 Cookie 认证；超出权限范围的对象一律返回 404。"},
@@ -110,7 +97,9 @@ pub fn spec() -> Value {
                         "plan_id": {"type": "integer", "format": "int64"},
                         "period": {"type": "string", "example": "2025Q1"},
                         "due": {"type": "string", "format": "date"},
-                        "lock": {"type": "string", "format": "date"}}}))), "201")},
+                        "lock": {"type": "string", "format": "date"},
+                        "county_check": {"type": "boolean", "default": false,
+                            "description": "需要县级初审：区县纲要办先审本区县单位的报告"}}}))), "201")},
             "/rounds/{id}/matrix": {"get": op("填报状态矩阵", true, None, "200")},
             "/reports/{id}": {
                 "get": op("报告详情（内容、指标值、历史、附件）", true, None, "200"),
@@ -118,14 +107,19 @@ pub fn spec() -> Value {
             "/reports/{id}/submit": {"post": op("提交", true, Some(json_body(report_body)), "200")},
             "/reports/{id}/return": {"post": op("退回（审核人）", true, Some(json_body(version.clone())), "200")},
             "/reports/{id}/accept": {"post": op("通过（审核人）", true, Some(json_body(version.clone())), "200")},
-            "/reports/{id}/unlock": {"post": op("解锁（管理员）", true, Some(json_body(version)), "200")},
+            "/reports/{id}/unlock": {"post": op("解锁（管理员）", true, Some(json_body(version.clone())), "200")},
+            "/reports/{id}/forward": {"post": op("县级初审通过（区县纲要办，本轮需县级初审时）", true, Some(json_body(version)), "200")},
             "/reports/{id}/attachments": {"post": {
-                "summary": "上传佐证材料（PDF、图片、xlsx、docx，≤20 MB）",
+                "summary": "上传佐证材料（PDF、图片、xlsx、docx，≤20 MB）；与保存一样需报告未锁定、版本未过期，成功后版本加一",
                 "parameters": [id_param()],
                 "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object",
-                    "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                    "required": ["file", "version"], "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "version": {"type": "integer", "format": "int64", "description": "客户端看到的报告版本；过期则 409"}}}}}},
                 "responses": std_errors(serde_json::Map::from_iter([
                     ("201".to_string(), ok_json("已上传")), ("413".to_string(), error_ref())]))}},
+            "/attachments/{id}": {"delete": op("删除佐证材料（与保存相同的规则；成功后版本加一）", true, Some(json_body(json!({"type": "object",
+                "required": ["version"], "properties": {"version": {"type": "integer", "format": "int64"}}}))), "200")},
             "/audit": {"get": {
                 "summary": "审计日志（管理员）",
                 "parameters": [
@@ -137,7 +131,9 @@ pub fn spec() -> Value {
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
                 "responses": std_errors(serde_json::Map::from_iter([("200".to_string(), ok_json("日志条目"))]))}}
         }
-    })
+    });
+    crate::api::services::document(&mut doc);
+    doc
 }
 
 #[cfg(test)]
@@ -145,12 +141,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_api_path_is_documented() {
+    fn every_api_path_of_the_router_is_documented() {
         let s = spec();
         let paths = s["paths"].as_object().unwrap();
-        for p in PATHS {
-            assert!(paths.contains_key(*p), "{p} missing from openapi.json");
+        let served: Vec<String> = crate::api::listed()
+            .paths()
+            .iter()
+            .filter(|p| *p != "/openapi.json")
+            .cloned()
+            .collect();
+        for p in &served {
+            assert!(paths.contains_key(p), "{p} missing from openapi.json");
         }
-        assert_eq!(paths.len(), PATHS.len());
+        assert_eq!(
+            paths.len(),
+            served.len(),
+            "documented paths the router lacks"
+        );
     }
 }

@@ -1,16 +1,17 @@
-//! The admin's audit pages: `/audit` (the audit log of the admin's region with its filters, and
-//! the region's login log) and `/audit.xlsx` (the filtered log as a workbook). [`AuditQuery`] is
-//! shared with the API's audit endpoint.
+//! The admin's audit pages: `/audit` (the audit log of the admin's region, 50 rows a page, with
+//! its filters; each row's action in Chinese, what it is about with a link, and the change as a
+//! field-by-field difference; the region's login log below) and `/audit.xlsx` (the filtered log
+//! as a workbook), read through `kesu_app::audit` (each admin its own subtree; rows about no
+//! region only the top-level office). [`AuditQuery`] is shared with the API's audit endpoint.
 
 use super::{
     Layout, PageResult, UserBar, local_time, parse_date, percent_encode, render, xlsx_response,
 };
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::{AppState, sheets};
+use crate::{AppState, access, sheets};
 use askama::Template;
 use axum::extract::{Query, State};
-use kesu_core::authz::Role;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default, Clone)]
@@ -22,12 +23,19 @@ pub struct AuditQuery {
     pub to: Option<String>,
 }
 
+/// The page of the audit log asked for, from 1.
+#[derive(Deserialize, Default)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    page: Option<String>,
+}
+
 impl AuditQuery {
-    pub fn to_filter(&self, region: &str) -> Result<kesu_store::audit::Filter, AppError> {
+    /// The query for `kesu_app::audit` (dates checked; empty fields ignored).
+    pub fn to_query(&self) -> Result<kesu_app::audit::Query, AppError> {
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let date = |s: &Option<String>, f: &str| nonempty(s).map(|v| parse_date(&v, f)).transpose();
-        Ok(kesu_store::audit::Filter {
-            region: Some(region.to_string()),
+        Ok(kesu_app::audit::Query {
             actor: nonempty(&self.actor),
             action: nonempty(&self.action),
             object: nonempty(&self.object),
@@ -60,10 +68,15 @@ struct AuditView {
     at: String,
     actor: String,
     action: String,
+    action_zh: String,
     object: String,
-    before: String,
-    after: String,
+    object_link: Option<String>,
+    changes: Vec<kesu_app::audit::describe::FieldChange>,
+    ip: String,
 }
+
+/// Rows on one page of the audit log.
+const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -75,6 +88,11 @@ struct AuditPage {
     query: String,
     entries: Vec<AuditView>,
     logins: Vec<LoginView>,
+    /// (action code, Chinese name, selected) for the action filter.
+    actions: Vec<(String, String, bool)>,
+    page: i64,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 struct LoginView {
@@ -89,37 +107,54 @@ fn outcome_zh(o: &str) -> &'static str {
         "ok" => "成功",
         "bad_password" => "密码错误",
         "locked_out" => "账户锁定中",
+        "throttled" => "尝试过于频繁",
         _ => "用户名不存在",
     }
-}
-
-fn json_text(v: &Option<serde_json::Value>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
 
 pub(super) async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<AuditQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> PageResult {
-    if caller.actor.role != Role::Admin {
-        return Err(AppError::Forbidden.into());
-    }
-    let l = Layout::new(&state, &caller).await?;
-    let entries =
-        kesu_store::audit::search(&state.db, &q.to_filter(caller.actor.region.as_str())?, 500)
-            .await?
-            .into_iter()
-            .map(|e| AuditView {
+    use kesu_app::audit::describe;
+    let (ctx, c) = (access::ctx(&state), access::app_caller(&caller, None));
+    let page = pq
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (rows, more) =
+        kesu_app::audit::search_page(&ctx, &c, &q.to_query()?, page - 1, PER_PAGE).await?;
+    let entries = rows
+        .into_iter()
+        .map(|e| {
+            let (object, object_link) = describe::object_label(&e.object);
+            AuditView {
                 at: local_time(e.at),
-                before: json_text(&e.before),
-                after: json_text(&e.after),
+                changes: describe::diff(e.before.as_ref(), e.after.as_ref()),
+                action_zh: describe::action_zh(&e.action),
+                ip: e.ip.unwrap_or_default(),
                 actor: e.actor,
                 action: e.action,
-                object: e.object,
-            })
-            .collect();
-    let logins = kesu_store::accounts::login_log_in(&state.db, caller.actor.region.as_str(), 100)
+                object,
+                object_link,
+            }
+        })
+        .collect();
+    let chosen = q.action.clone().unwrap_or_default();
+    let actions = kesu_app::audit::actions(&ctx, &c)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let selected = a == chosen;
+            (describe::action_zh(&a), a, selected)
+        })
+        .map(|(zh, a, sel)| (a, zh, sel))
+        .collect();
+    let logins = kesu_app::audit::sign_ins(&ctx, &c, 20)
         .await?
         .into_iter()
         .map(|e| LoginView {
@@ -129,14 +164,24 @@ pub(super) async fn audit(
             username: e.username,
         })
         .collect();
+    let l = Layout::new(&state, &caller).await?;
+    let base = q.query_string();
+    let link = |p: i64| {
+        let sep = if base.is_empty() { "" } else { "&" };
+        format!("/audit?{base}{sep}page={p}")
+    };
     render(&AuditPage {
         user: l.user,
         demo: l.demo,
         flash: l.flash,
-        query: q.query_string(),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: more.then(|| link(page + 1)),
+        page,
+        query: base,
         filter: q,
         entries,
         logins,
+        actions,
     })
 }
 
@@ -145,12 +190,10 @@ pub(super) async fn audit_xlsx(
     caller: Caller,
     Query(q): Query<AuditQuery>,
 ) -> PageResult {
-    if caller.actor.role != Role::Admin {
-        return Err(AppError::Forbidden.into());
-    }
-    let entries = kesu_store::audit::search(
-        &state.db,
-        &q.to_filter(caller.actor.region.as_str())?,
+    let entries = kesu_app::audit::search(
+        &access::ctx(&state),
+        &access::app_caller(&caller, None),
+        &q.to_query()?,
         100_000,
     )
     .await?;

@@ -8,6 +8,7 @@
 
 pub mod annual;
 pub mod assessment;
+mod drill;
 pub mod export;
 pub mod groups;
 pub mod publish;
@@ -25,20 +26,23 @@ use kesu_core::plan::fmt_num;
 use kesu_core::region::RegionCode;
 use kesu_core::report::Period;
 use kesu_indicators::Light;
-use kesu_indicators::svg::{self, Bar, BarChart, LineChart, ProgressBar, Series};
+use kesu_indicators::svg::{self, Bar, BarChart, ProgressBar};
 use kesu_store::indicators::{self as ind, IndicatorRow, PlanIndicators, StatusCounts};
 use kesu_store::plans::PlanRow;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The routes of the dashboards (merged into [`super::routes`]).
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes() -> crate::routes::Routes<AppState> {
     use axum::routing::get;
-    axum::Router::new()
+    crate::routes::Routes::new()
         .route("/dashboard", get(index))
         .route("/dashboard/plans/{id}", get(plan_page))
         .route("/dashboard/plans/{id}/indicators.xlsx", get(plan_xlsx))
-        .route("/dashboard/plans/{id}/indicators/{target}", get(drill_page))
+        .route(
+            "/dashboard/plans/{id}/indicators/{target}",
+            get(drill::drill_page),
+        )
         .route("/dashboard/regions/{code}", get(region_page))
         .route("/dashboard/regions/{code}/annual.html", get(annual_html))
         .route("/dashboard/regions/{code}/annual.xlsx", get(annual_xlsx))
@@ -398,177 +402,6 @@ async fn plan_xlsx(
     ))
 }
 
-// ---------------------------------------------------------------- drill-down
-
-struct NodeLine {
-    code: String,
-    name: String,
-    value: String,
-    value_sort: f64,
-    reporting: String,
-    href: String,
-}
-
-struct SourceLine {
-    report_id: i64,
-    unit: String,
-    region: String,
-    period: String,
-    value: String,
-}
-
-#[derive(Template)]
-#[template(path = "dashboard_drill.html")]
-struct DrillPage {
-    user: Option<UserBar>,
-    demo: bool,
-    flash: Option<String>,
-    plan_id: i64,
-    plan_title: String,
-    indicator: String,
-    target: String,
-    rule: String,
-    path: Vec<NodeLine>,
-    node: NodeLine,
-    children: Vec<NodeLine>,
-    chart: String,
-    trend: String,
-    sources: Vec<SourceLine>,
-    sources_below: usize,
-    explanation: String,
-}
-
-async fn drill_page(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, target)): Path<(i64, i64)>,
-    Query(f): Query<Filter>,
-) -> PageResult {
-    let plan = plan_in_scope(&state, &caller, id).await?;
-    let unit = reporter_unit(&caller)?;
-    let code = match f.region.as_deref().filter(|s| !s.is_empty()) {
-        Some(r) => region_param(&caller, r, &plan.region_code)?,
-        None => plan.region_code.clone(),
-    };
-    let mut q = ind::Query::new(id, state.today());
-    q.unit_id = unit;
-    q.period = period_param(f.period.as_deref())?;
-    let d = ind::drill(&state.db, &q, target, &code)
-        .await
-        .map_err(store_err)?
-        .ok_or(AppError::NotFound)?;
-    // The explanation of the indicator at this region.
-    let mut qr = q.clone();
-    qr.region = Some(code.clone());
-    let e = ind::evaluate_plan(&state.db, &qr).await?;
-    let row = e.indicators.iter().find(|r| r.target_id == target);
-    let per_entity = row.is_some_and(|r| r.coverage.is_some());
-    let share = row.is_some_and(|r| r.unit == "%");
-    let shown = |v: Option<f64>| -> String {
-        match v {
-            None => "无数据".into(),
-            Some(x) if per_entity => format!("{} 达标", pct(Some(x))),
-            Some(x) => format!("{}{}", num(x), d.unit),
-        }
-    };
-    let href = |c: &str| format!("/dashboard/plans/{id}/indicators/{target}?region={c}");
-    let node_line = |n: &ind::NodeRow| NodeLine {
-        code: n.code.clone(),
-        name: n.name.clone(),
-        value: shown(n.value),
-        value_sort: n.value.unwrap_or(-1.0),
-        reporting: if per_entity {
-            format!("{}/{}（达标 {}）", n.reporting_leaves, n.leaves, n.met)
-        } else if n.value.is_some() && n.reporting_leaves == 0 {
-            // A county that reports for itself: its villages have no data of their own, and
-            // "0/233" beside a number reads like a mistake.
-            format!("0/{}（数值由本级或中间层级填报）", n.leaves)
-        } else {
-            format!("{}/{}", n.reporting_leaves, n.leaves)
-        },
-        href: href(&n.code),
-    };
-    let target_value = row.map(|r| match r.target {
-        kesu_core::TargetValue::Number(x) => x,
-        kesu_core::TargetValue::Range([lo, _]) => lo,
-    });
-    let chart = svg::bar_chart(&BarChart {
-        title: format!("{}：下级比较", d.indicator),
-        unit: if per_entity {
-            "%".into()
-        } else {
-            d.unit.clone()
-        },
-        bars: d
-            .children
-            .iter()
-            .map(|c| Bar {
-                label: c.name.clone(),
-                value: c.value.map(|v| if per_entity { v * 100.0 } else { v }),
-                light: None,
-            })
-            .collect(),
-        // A city's count target is not each county's: the line only for shares and coverage.
-        target: if per_entity {
-            Some(100.0)
-        } else if share {
-            target_value
-        } else {
-            None
-        },
-    });
-    let trend = svg::line_chart(&LineChart {
-        title: format!("{}：各期数值", d.indicator),
-        unit: d.unit.clone(),
-        x_labels: d.trend.iter().map(|(p, _)| p.clone()).collect(),
-        series: vec![Series {
-            name: d.node.name.clone(),
-            values: d.trend.iter().map(|(_, v)| *v).collect(),
-        }],
-        target: if share { target_value } else { None },
-    });
-    let mut unit_names: BTreeMap<i64, String> = BTreeMap::new();
-    for s in &d.sources {
-        if let std::collections::btree_map::Entry::Vacant(v) = unit_names.entry(s.unit_id) {
-            let name = kesu_store::units::get(&state.db, s.unit_id)
-                .await
-                .map(|u| u.name)
-                .unwrap_or_else(|_| format!("单位 {}", s.unit_id));
-            v.insert(name);
-        }
-    }
-    let sources = d
-        .sources
-        .iter()
-        .map(|s| SourceLine {
-            report_id: s.report_id,
-            unit: unit_names.get(&s.unit_id).cloned().unwrap_or_default(),
-            region: s.region_code.clone(),
-            period: Period::parse(&s.period).map_or(s.period.clone(), |p| p.to_string()),
-            value: num(s.value),
-        })
-        .collect();
-    let l = Layout::new(&state, &caller).await?;
-    render(&DrillPage {
-        user: l.user,
-        demo: l.demo,
-        flash: l.flash,
-        plan_id: id,
-        plan_title: plan.title,
-        indicator: d.indicator.clone(),
-        target: d.target_zh.clone(),
-        rule: d.rule.clone(),
-        path: d.path.iter().map(node_line).collect(),
-        node: node_line(&d.node),
-        children: d.children.iter().map(node_line).collect(),
-        chart,
-        trend,
-        sources,
-        sources_below: d.sources_below,
-        explanation: row.map(|r| r.explanation.clone()).unwrap_or_default(),
-    })
-}
-
 // ---------------------------------------------------------------- region
 
 struct PlanAtRegion {
@@ -632,13 +465,7 @@ pub async fn evaluate_at(
     code: &str,
     as_of: time::Date,
 ) -> Result<PlanIndicators, AppError> {
-    let mut q = ind::Query::new(plan.id, as_of);
-    q.region = Some(if plan.region_code.starts_with(code) {
-        plan.region_code.clone()
-    } else {
-        code.to_string()
-    });
-    Ok(ind::evaluate_plan(&state.db, &q).await?)
+    annual::evaluate_at(&state.db, plan, code, as_of).await
 }
 
 /// Child region codes of `code`: those stored, and those implied by plans below it.
@@ -706,7 +533,7 @@ pub async fn task_groups(
 }
 
 fn groups_chart(means: &[(KeyGroup, Option<f64>, usize)]) -> String {
-    svg::bar_chart(&BarChart {
+    svg::progress_chart(&BarChart {
         title: "重点人群：指标平均完成进度".into(),
         unit: "%".into(),
         bars: means
@@ -792,7 +619,7 @@ async fn region_page(
             plans: n,
         });
     }
-    let chart = svg::bar_chart(&BarChart {
+    let chart = svg::progress_chart(&BarChart {
         title: "下级地区比较：指标平均完成进度".into(),
         unit: "%".into(),
         bars: children
@@ -1071,13 +898,12 @@ async fn annual_pdf(
         return Err(AppError::Unavailable(annual::NO_PRINTER.into()).into());
     }
     let html = annual::html(&a)?;
-    // Chromium runs for about a second: off the async workers.
-    let bytes = tokio::task::spawn_blocking(move || annual::pdf_bytes(&html))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Internal)?;
+    // Bounded: few prints at once, each in limited time, the same page printed once.
+    let bytes = crate::print::PRINTER
+        .pdf(&a.region_code, a.year, html)
+        .await?;
     Ok(super::file_response(
-        bytes,
+        bytes.to_vec(),
         "application/pdf",
         &format!("{}{}年度监测评估报告.pdf", a.region_name, a.year),
         "annual-report.pdf",

@@ -35,7 +35,7 @@ pub enum ListFormat {
 
 #[derive(Debug, Args)]
 pub struct ParseArgs {
-    /// 方案文件：.txt（UTF-8 或 GB18030/GBK）或 .docx
+    /// 方案文件：.txt（UTF-8 或 GB18030/GBK）、网页 .html、.docx、任务分解表 .xlsx 或 .pdf
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "json")]
     pub format: PlanFormat,

@@ -79,11 +79,35 @@ fn read_plan(path: &Path) -> anyhow::Result<Plan> {
 }
 
 fn plan_of(bytes: &[u8], name: &str) -> anyhow::Result<Plan> {
-    let plan = kesu_plan::parse_bytes(bytes, name)?;
-    if plan.tasks.is_empty() {
+    let out = read_document(bytes, name)?;
+    if out.plan.tasks.is_empty() {
         return Err(PlanError::NoPlan.into());
     }
-    Ok(plan)
+    // The reader's doubts go to standard error, so that the JSON on standard output stays the
+    // plan alone.
+    for w in &out.warnings {
+        eprintln!("存疑 (doubt) [{}]: {}", w.path, w.message);
+    }
+    Ok(out.plan)
+}
+
+/// Read a plan document of any kind Kesu takes: a PDF through its text layer (pdftotext, at the
+/// edge), everything else by kesu-plan from its bytes.
+pub fn read_document(bytes: &[u8], name: &str) -> anyhow::Result<kesu_plan::ParseOutput> {
+    if bytes.starts_with(b"%PDF-") {
+        let text = kesu_app::pdf_text::pdf_text(bytes).map_err(|e| match e {
+            // The file's fault: a data error like any unreadable document.
+            kesu_app::Error::Invalid { message, .. } => {
+                anyhow::Error::new(PlanError::Unsupported(message))
+            }
+            kesu_app::Error::TooLarge(message) => {
+                anyhow::Error::new(PlanError::Unsupported(message))
+            }
+            other => anyhow::anyhow!("{other}"),
+        })?;
+        return Ok(kesu_plan::read_pdf_text(&text)?);
+    }
+    Ok(kesu_plan::read(bytes, name)?)
 }
 
 /// Where output goes: the file given with `-o`, else standard output.

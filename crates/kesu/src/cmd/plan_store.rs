@@ -24,7 +24,11 @@ struct Imported<'a> {
 pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
     let file = a.file.display().to_string();
     let bytes = std::fs::read(&a.file).with_context(|| format!("{file}: 无法读取文件"))?;
-    let plan = kesu_plan::parse_bytes(&bytes, &file).with_context(|| file.clone())?;
+    let out = super::plan_parse::read_document(&bytes, &file).with_context(|| file.clone())?;
+    for w in &out.warnings {
+        eprintln!("存疑 (doubt) [{}]: {}", w.path, w.message);
+    }
+    let plan = out.plan;
     let sha: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

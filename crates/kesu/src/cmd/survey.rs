@@ -3,7 +3,7 @@
 use super::GlobalOpts;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use kesu_survey::input::{Request, read_margins, read_table};
+use kesu_survey::input::Request;
 use kesu_survey::{
     AnswerItem, Comparison, Difference, Domain, DomainEstimate, Factor, Grade, LiteracyRule,
     LonelyPsu, Margin, RakeVariance, Survey, SurveyError, SurveySpec, Table, WeightingSpec,
@@ -235,7 +235,7 @@ fn margins_arg(args: &EstimateArgs, spec: &SurveySpec) -> anyhow::Result<Vec<Mar
     match &args.margins {
         Some(p) => {
             check_input(p).with_context(|| p.display().to_string())?;
-            Ok(read_margins(p)
+            Ok(read_margins_file(p)
                 .map_err(anyhow::Error::new)
                 .with_context(|| p.display().to_string())?)
         }
@@ -252,7 +252,7 @@ fn read_respondents(
     spec: &SurveySpec,
     domains: &[&str],
 ) -> anyhow::Result<Table> {
-    read_table(&args.file, &spec.requests(domains))
+    read_file(&args.file, &spec.requests(domains))
         .map_err(|e| hint_default_column(e, args))
         .with_context(|| args.file.display().to_string())
 }
@@ -396,6 +396,18 @@ fn check_input(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Read the requested columns of a respondents (or answer-key) file: the library takes a reader
+/// and the format, the file is opened here.
+pub(super) fn read_file(path: &Path, requests: &[Request]) -> Result<Table, SurveyError> {
+    let format = kesu_survey::input::Format::of_name(&path.to_string_lossy())?;
+    kesu_survey::input::read_table(std::fs::File::open(path)?, format, requests)
+}
+
+fn read_margins_file(path: &Path) -> Result<Vec<Margin>, SurveyError> {
+    let format = kesu_survey::input::Format::of_name(&path.to_string_lossy())?;
+    kesu_survey::input::read_margins(std::fs::File::open(path)?, format)
+}
+
 /// A default design column that is missing gets a hint on how to do without it.
 fn hint_default_column(e: SurveyError, args: &EstimateArgs) -> SurveyError {
     match e {
@@ -468,7 +480,7 @@ fn literacy_rule(args: &EstimateArgs) -> anyhow::Result<LiteracyRule> {
 /// An answer key: `item,key,points` per line (item = the answer column of the respondents).
 fn read_answer_key(path: &Path) -> anyhow::Result<Vec<AnswerItem>> {
     check_input(path)?;
-    let t = read_table(
+    let t = read_file(
         path,
         &[
             Request::category("item"),

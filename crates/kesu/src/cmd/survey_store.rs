@@ -10,7 +10,7 @@ use crate::cmd::db::with_db;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
-use kesu_survey::input::{Request, read_table};
+use kesu_survey::input::Request;
 use kesu_survey::{Factor, Margin, SurveyError, WeightingSpec, split_vars};
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -92,7 +92,7 @@ const KNOWN_DOMAINS: &[&str] = &["sex", "age_group", "urban", "education"];
 /// data: a request for a column no file has makes the reader list the header.
 fn header(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
     const PROBE: &str = "\u{1}kesu-header-probe";
-    match read_table(path, &[Request::category(PROBE)]) {
+    match super::read_file(path, &[Request::category(PROBE)]) {
         Err(SurveyError::MissingColumn { hint, .. }) => Ok(hint
             .split_once("(header): ")
             .map(|(_, h)| h.split(',').map(|s| s.trim().to_string()).collect())
@@ -299,8 +299,14 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
                 .join(" "),
         })
         .collect();
-    let bytes = std::fs::read(&args.file).with_context(|| file.clone())?;
-    let sha = format!("{:x}", sha2::Sha256::digest(&bytes));
+    // Hashed as a stream: a ten-million-respondent file is not held in memory a second time.
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(
+        &mut std::fs::File::open(&args.file).with_context(|| file.clone())?,
+        &mut hasher,
+    )
+    .with_context(|| file.clone())?;
+    let sha = format!("{:x}", hasher.finalize());
     let base = args
         .file
         .file_name()

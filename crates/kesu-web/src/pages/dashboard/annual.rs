@@ -14,16 +14,19 @@ use kesu_indicators::svg::{self, Bar, BarChart};
 use kesu_indicators::{Light, Scheme};
 use kesu_store::Db;
 use kesu_store::indicators::{
-    self as ind, AssessBy, AssessQuery, AssessmentReport, ExtraInputs, LateOrReturned,
-    PlanIndicators, StatusCounts,
+    self as ind, AssessBy, AssessQuery, AssessmentReport, ExtraInputs, PlanIndicators, StatusCounts,
 };
 use kesu_store::plans::PlanRow;
-use std::collections::BTreeMap;
+use kesu_store::reporting::LateOrReturned;
+use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
 /// A plan's indicators in the report.
 pub struct AnnualPlan {
     pub id: i64,
+    /// The plan's own region.
+    pub region: String,
+    pub row: PlanRow,
     pub title: String,
     pub counts: StatusCounts,
     pub mean: String,
@@ -49,6 +52,19 @@ pub struct ChildLine {
     pub mean_value: Option<f64>,
     pub counts: StatusCounts,
     pub share: String,
+}
+
+/// A round's late and returned reports in the report: the same numbers as the round's page
+/// (`kesu_store::reporting::discipline`, one query for both).
+pub struct RoundDiscipline {
+    pub round_id: i64,
+    pub title: String,
+    /// 逾期: late (handed in after the due date, or still not handed in past it).
+    pub late: usize,
+    /// 已退回: returned and not yet handed in again.
+    pub returned_now: usize,
+    /// 曾被退回: returned at least once.
+    pub ever_returned: usize,
 }
 
 /// A line of the late and returned list.
@@ -77,6 +93,8 @@ pub struct Annual {
     pub groups_chart: String,
     pub late: Vec<LateOrReturned>,
     pub late_lines: Vec<LateLine>,
+    /// The late and returned reports by round.
+    pub late_rounds: Vec<RoundDiscipline>,
     pub assessment: Option<AssessmentReport>,
     pub assessment_chart: String,
     /// Items of the scheme for which no input was given (they score 0).
@@ -121,7 +139,9 @@ pub async fn build_configured(
     build(db, code, year, today, &scheme, &ExtraInputs::new()).await
 }
 
-/// Gather the report of `code` for `year` (figures as of 31 December, or `today` if earlier).
+/// Gather the report of `code` for `year` (figures as of 31 December, or `today` if earlier):
+/// the internal report, on the region's main plans with every indicator, the late and returned
+/// reports and the assessment.
 pub async fn build(
     db: &Db,
     code: &str,
@@ -133,14 +153,130 @@ pub async fn build(
     let code = RegionCode::parse(code)
         .map_err(|e| AppError::Invalid(e.to_string()))?
         .to_string();
-    let as_of = ind::year_end(year, today);
     let plans = main_plans(db, &code).await?;
+    gather(db, &code, year, today, &plans, None, Some((scheme, inputs))).await
+}
+
+/// What an office chose to publish (公开范围): plans, their indicators (by target id) and whether
+/// the assessment ranking (with 表彰候选 and 一票否决) goes with them. The public page and the
+/// public report are both built from it ([`build_public`]), so neither shows more than the other.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub plans: Vec<PlanRow>,
+    pub targets: BTreeSet<i64>,
+    pub ranking: bool,
+}
+
+/// The public report of a selection: only the chosen plans and indicators (the region's
+/// figures, its children's comparison and the key groups computed over them), no late or
+/// returned reports, and the assessment only when its ranking was chosen.
+pub async fn build_public(
+    db: &Db,
+    code: &str,
+    year: i32,
+    today: Date,
+    sel: &Selection,
+) -> Result<Annual, AppError> {
+    let scheme = kesu_store::assessment::scheme_for(db, code).await?.scheme;
+    let inputs = ExtraInputs::new();
+    let assessment = sel.ranking.then_some((&scheme, &inputs));
+    let mut a = gather(
+        db,
+        code,
+        year,
+        today,
+        &sel.plans,
+        Some(&sel.targets),
+        assessment,
+    )
+    .await?;
+    a.late.clear();
+    a.late_lines.clear();
+    a.late_rounds.clear();
+    Ok(a)
+}
+
+/// The late and returned reports counted by round, newest round first.
+async fn round_discipline(
+    db: &Db,
+    late: &[LateOrReturned],
+) -> Result<Vec<RoundDiscipline>, AppError> {
+    let mut by_round: BTreeMap<i64, RoundDiscipline> = BTreeMap::new();
+    for l in late {
+        let r = match by_round.entry(l.round_id) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let title = kesu_store::reporting::round(db, l.round_id).await?.title;
+                v.insert(RoundDiscipline {
+                    round_id: l.round_id,
+                    title,
+                    late: 0,
+                    returned_now: 0,
+                    ever_returned: 0,
+                })
+            }
+        };
+        r.late += usize::from(l.late);
+        r.returned_now += usize::from(l.state == "returned");
+        r.ever_returned += usize::from(l.returned > 0);
+    }
+    Ok(by_round.into_values().rev().collect())
+}
+
+/// A plan evaluated for a region: an ancestor's plan on the region's reports, a descendant's on
+/// its own region.
+pub async fn evaluate_at(
+    db: &Db,
+    plan: &PlanRow,
+    code: &str,
+    as_of: Date,
+) -> Result<PlanIndicators, AppError> {
+    let mut q = ind::Query::new(plan.id, as_of);
+    q.region = Some(if plan.region_code.starts_with(code) {
+        plan.region_code.clone()
+    } else {
+        code.to_string()
+    });
+    Ok(ind::evaluate_plan(db, &q).await?)
+}
+
+/// The evaluation kept to the chosen targets, its counts and mean progress (no data counted as
+/// 0, as `kesu_indicators::mean_progress` does) over them only.
+pub fn restrict(mut e: PlanIndicators, targets: Option<&BTreeSet<i64>>) -> PlanIndicators {
+    let Some(t) = targets else { return e };
+    e.indicators.retain(|r| t.contains(&r.target_id));
+    e.counts = StatusCounts::of(&e.indicators);
+    let n = e.indicators.len();
+    e.mean_progress = (n > 0).then(|| {
+        e.indicators
+            .iter()
+            .map(|r| r.progress.unwrap_or(0.0))
+            .sum::<f64>()
+            / n as f64
+    });
+    e
+}
+
+/// The report of `code` on `plans`, kept to `targets` when given; the assessment with its
+/// scheme and inputs when given.
+async fn gather(
+    db: &Db,
+    code: &str,
+    year: i32,
+    today: Date,
+    plans: &[PlanRow],
+    targets: Option<&BTreeSet<i64>>,
+    assess_with: Option<(&Scheme, &ExtraInputs)>,
+) -> Result<Annual, AppError> {
+    let code = code.to_string();
+    let as_of = ind::year_end(year, today);
     let mut out_plans = Vec::new();
     let mut goals = Vec::new();
-    for p in &plans {
-        let mut q = ind::Query::new(p.id, as_of);
-        q.region = Some(code.clone());
-        let e = ind::evaluate_plan(db, &q).await?;
+    for p in plans {
+        let e = restrict(evaluate_at(db, p, &code, as_of).await?, targets);
+        if targets.is_some() && e.indicators.is_empty() {
+            continue;
+        }
         let records = ind::records(db, &code, ind::LITERACY_SHARE).await?;
         for r in e.indicators.iter().filter(|r| r.task_id.is_none()) {
             // The literacy share with its interval when the region's own survey gives one.
@@ -161,6 +297,8 @@ pub async fn build(
         let region = Some(code.as_str()).filter(|c| *c != p.region_code);
         out_plans.push(AnnualPlan {
             id: p.id,
+            region: p.region_code.clone(),
+            row: p.clone(),
             title: p.title.clone(),
             counts: e.counts,
             mean: pct(e.mean_progress),
@@ -174,10 +312,11 @@ pub async fn build(
         let mut sum = 0.0;
         let mut n = 0usize;
         let mut counts = StatusCounts::default();
-        for p in &plans {
-            let mut q = ind::Query::new(p.id, as_of);
-            q.region = Some(c.clone());
-            let e = ind::evaluate_plan(db, &q).await?;
+        for p in out_plans
+            .iter()
+            .filter(|p| c.starts_with(&p.region) || p.region.starts_with(&c))
+        {
+            let e = restrict(evaluate_at(db, &p.row, &c, as_of).await?, targets);
             if let Some(m) = e.mean_progress {
                 sum += m;
                 n += 1;
@@ -187,9 +326,14 @@ pub async fn build(
             counts.behind += e.counts.behind;
             counts.no_data += e.counts.no_data;
         }
-        let share = ind::share_of(db, &c, year)
-            .await?
-            .map_or_else(|| "—".to_string(), |r| format!("{}%", num(r.value)));
+        // The children's literacy shares come from surveys, not from the chosen indicators:
+        // a public report leaves them out.
+        let share = match targets {
+            Some(_) => "—".to_string(),
+            None => ind::share_of(db, &c, year)
+                .await?
+                .map_or_else(|| "—".to_string(), |r| format!("{}%", num(r.value))),
+        };
         let mean_value = (n > 0).then(|| sum / n as f64);
         children.push(ChildLine {
             code: c,
@@ -200,7 +344,7 @@ pub async fn build(
             share,
         });
     }
-    let children_chart = svg::bar_chart(&BarChart {
+    let children_chart = svg::progress_chart(&BarChart {
         title: format!("{year}年下级地区指标平均完成进度"),
         unit: "%".into(),
         bars: children
@@ -232,7 +376,7 @@ pub async fn build(
             (g.zh(), pct((n > 0).then(|| s / n as f64)), n)
         })
         .collect();
-    let groups_chart = svg::bar_chart(&BarChart {
+    let groups_chart = svg::progress_chart(&BarChart {
         title: "重点人群指标平均完成进度".into(),
         unit: "%".into(),
         bars: KeyGroup::ALL
@@ -248,7 +392,14 @@ pub async fn build(
             .collect(),
         target: None,
     });
-    let late = ind::late_or_returned(db, &code, year, today).await?;
+    // The same query as the round pages' 逾期 numbers and lists.
+    let scope = kesu_store::reporting::discipline::Scope {
+        region: &code,
+        round: None,
+        year: Some(year),
+    };
+    let late = kesu_store::reporting::discipline::late_or_returned(db, &scope, today).await?;
+    let late_rounds = round_discipline(db, &late).await?;
     let mut unit_names: BTreeMap<String, String> = BTreeMap::new();
     for l in &late {
         if let std::collections::btree_map::Entry::Vacant(v) =
@@ -275,8 +426,9 @@ pub async fn build(
         })
         .collect();
     // The assessment of the child regions on the first main plan of the region itself.
-    let assessment = match plans.iter().find(|p| p.region_code == code) {
-        Some(p) if !children.is_empty() => Some(
+    let own = main_plans(db, &code).await?;
+    let assessment = match (own.iter().find(|p| p.region_code == code), assess_with) {
+        (Some(p), Some((scheme, inputs))) if !children.is_empty() => Some(
             ind::assess(
                 db,
                 &AssessQuery {
@@ -314,8 +466,8 @@ pub async fn build(
             target: None,
         })
     });
-    let missing_inputs = match &assessment {
-        Some(a) => scheme
+    let missing_inputs = match (&assessment, assess_with) {
+        (Some(a), Some((scheme, _))) => scheme
             .items
             .iter()
             .filter(|item| {
@@ -331,7 +483,7 @@ pub async fn build(
             })
             .map(|item| item.name.clone())
             .collect(),
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     Ok(Annual {
         region_name: name_of(db, &code).await?,
@@ -346,6 +498,7 @@ pub async fn build(
         groups_chart,
         late,
         late_lines,
+        late_rounds,
         assessment,
         assessment_chart,
         missing_inputs,
@@ -540,58 +693,6 @@ pub fn xlsx(a: &Annual) -> Result<Vec<u8>, AppError> {
     export::workbook(&sheets)
 }
 
-/// Where to find a headless Chromium that prints PDFs. Debian's `chromium-headless-shell` is
-/// preferred: it prints in a third of a second where the full browser takes two.
-pub fn printer() -> Option<&'static std::path::Path> {
-    [
-        "/usr/bin/chromium-headless-shell",
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-    ]
-    .into_iter()
-    .map(std::path::Path::new)
-    .find(|p| p.exists())
-}
-
-/// Why there is no PDF without Chromium, and what to do instead.
-pub const NO_PRINTER: &str = "找不到 chromium，无法生成 PDF；请安装 chromium-headless-shell 或 chromium（Debian: apt install chromium-headless-shell fonts-noto-cjk），或改为输出 .html 后用浏览器打印 (chromium not found)";
-
-/// The report printed to PDF bytes (A4, as the page's print styles say), through a temporary
-/// directory of its own.
-pub fn pdf_bytes(html: &str) -> Result<Vec<u8>, String> {
-    let dir = tempfile::tempdir().map_err(|e| format!("无法创建临时目录：{e} (no temp dir)"))?;
-    let (page, out) = (
-        dir.path().join("report.html"),
-        dir.path().join("report.pdf"),
-    );
-    std::fs::write(&page, html).map_err(|e| format!("无法写入临时文件：{e} (cannot write)"))?;
-    pdf(&page, &out)?;
-    std::fs::read(&out).map_err(|e| format!("无法读取生成的 PDF：{e} (cannot read)"))
-}
-
-/// Print an HTML file to PDF with headless Chromium (A4, as the page's print styles say).
-fn pdf(html_path: &std::path::Path, pdf_path: &std::path::Path) -> Result<(), String> {
-    let chromium = printer().ok_or_else(|| NO_PRINTER.to_string())?;
-    let url = format!("file://{}", html_path.display());
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf_path.display()),
-            &url,
-        ])
-        .output()
-        .map_err(|e| format!("无法运行 {}：{e} (cannot run chromium)", chromium.display()))?;
-    if !out.status.success() || !pdf_path.exists() {
-        return Err(format!(
-            "chromium 生成 PDF 失败 (chromium failed)：{}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ));
-    }
-    Ok(())
-}
+// Printing (Chromium, bounded in number, time and repeats) is `crate::print`'s; these names
+// stay here for the CLI's `kesu report annual -o FILE.pdf`.
+pub use crate::print::{NO_PRINTER, pdf_bytes, printer};

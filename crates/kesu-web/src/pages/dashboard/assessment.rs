@@ -56,9 +56,9 @@ impl Kind for Units {
 }
 
 /// The routes (merged into the dashboard's).
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes() -> crate::routes::Routes<AppState> {
     use axum::routing::{get, post};
-    axum::Router::new()
+    crate::routes::Routes::new()
         .route("/dashboard/regions/{code}/assessment", get(page))
         .route(
             "/dashboard/regions/{code}/assessment/{year}/review/{child}",
@@ -960,14 +960,17 @@ async fn upload_scheme(
     let Some(file) = form.file else {
         return Err(AppError::Invalid("请选择考核方案 JSON 文件 (no file)".into()).into());
     };
-    let text = String::from_utf8(file.bytes).map_err(|_| {
-        AppError::Invalid(format!(
-            "{} 不是 UTF-8 文本的 JSON 文件 (not UTF-8 JSON)",
-            file.name
-        ))
-    })?;
-    let scheme =
-        Scheme::from_json(&text, &file.name).map_err(|e| AppError::Invalid(e.to_string()))?;
+    // Parsed off the async workers, behind the upload semaphore (crate::parse).
+    let scheme = crate::parse::run("scheme upload", move || {
+        let text = String::from_utf8(file.bytes).map_err(|_| {
+            AppError::Invalid(format!(
+                "{} 不是 UTF-8 文本的 JSON 文件 (not UTF-8 JSON)",
+                file.name
+            ))
+        })?;
+        Scheme::from_json(&text, &file.name).map_err(|e| AppError::Invalid(e.to_string()))
+    })
+    .await??;
     let v = assessment::save_scheme(&state.db, &code, &scheme, &audit_actor(&caller, ip)).await?;
     Ok(redirect_with(
         &format!("/dashboard/regions/{code}/assessment/scheme"),

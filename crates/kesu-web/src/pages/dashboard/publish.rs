@@ -4,11 +4,13 @@
 //!
 //! The snapshot is built from public fields only ([`PublicSnapshot`]): no report ids, units,
 //! report contents, internal comments or return reasons, and the report in its public form
-//! (without the list of late and returned reports). What is published is stored as it was
+//! (without the list of late and returned reports). The page and the report come from one
+//! [`annual::Selection`]: exactly the chosen indicators, and the assessment ranking only when
+//! the office ticks it. What is published is stored as it was
 //! published: later reports do not change it; a new snapshot supersedes it.
 
 use super::super::{PageResult, UserBar, check_csrf, redirect_with, render};
-use super::{actual_text, evaluate_at, light_css, pct, plans_for_region, region_name};
+use super::{actual_text, annual, evaluate_at, light_css, pct, plans_for_region, region_name};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -22,7 +24,7 @@ use kesu_indicators::Light;
 use kesu_indicators::svg::{self, ProgressBar};
 use kesu_store::indicators::{self as ind, StatusCounts};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One indicator as the public sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,9 +69,11 @@ fn counts_of(p: &PublicPlan) -> StatusCounts {
 }
 
 /// Publish the region's snapshot: plans chosen with `plan_{id}` fields, indicators with
-/// `target_{id}` fields. The page's form lists every indicator (ticked by default) and says so
-/// with `targets_listed`: then only the ticked ones are published, and a plan with none ticked
-/// is left out. Without `targets_listed` (a form of plans only) a chosen plan publishes all.
+/// `target_{id}` fields, the assessment ranking with `ranking` (off unless ticked). The page's
+/// form lists every indicator (ticked by default) and says so with `targets_listed`: then only
+/// the ticked ones are published, and a plan with none ticked is left out. Without
+/// `targets_listed` (a form of plans only) a chosen plan publishes all its indicators. The
+/// public page and the public report are built from the same [`annual::Selection`].
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,7 +102,7 @@ pub async fn publish(
             .ok_or_else(|| AppError::Invalid(format!("年度“{y}”无效 (bad year)")))?,
         None => today.year(),
     };
-    let chosen = |prefix: &str| -> Vec<i64> {
+    let chosen = |prefix: &str| -> BTreeSet<i64> {
         fields
             .keys()
             .filter_map(|k| k.strip_prefix(prefix).and_then(|n| n.parse().ok()))
@@ -113,52 +117,34 @@ pub async fn publish(
         );
     }
     let as_of = ind::year_end(year, today);
-    let mut plans = Vec::new();
-    for p in plans_for_region(&state, &caller, &code).await? {
-        if !plan_ids.contains(&p.id) {
-            continue;
-        }
-        let e = evaluate_at(&state, &p, &code, as_of).await?;
-        let rows: Vec<&ind::IndicatorRow> = e
-            .indicators
+    let plans: Vec<_> = plans_for_region(&state, &caller, &code)
+        .await?
+        .into_iter()
+        .filter(|p| plan_ids.contains(&p.id))
+        .collect();
+    // The chosen targets of the chosen plans: all of a plan's when the form listed none.
+    let mut targets = BTreeSet::new();
+    for p in &plans {
+        let e = evaluate_at(&state, p, &code, as_of).await?;
+        let all: Vec<i64> = e.indicators.iter().map(|r| r.target_id).collect();
+        let picked: Vec<i64> = all
             .iter()
-            .filter(|r| {
-                if narrowed {
-                    target_ids.contains(&r.target_id)
-                } else {
-                    target_ids.is_empty() || target_ids.contains(&r.target_id)
-                }
-            })
+            .copied()
+            .filter(|t| target_ids.contains(t))
             .collect();
-        if narrowed && rows.is_empty() {
-            continue;
-        }
-        let counts = StatusCounts::of(rows.iter().copied());
-        let mean = (!rows.is_empty()).then(|| {
-            rows.iter().map(|r| r.progress.unwrap_or(0.0)).sum::<f64>() / rows.len() as f64
-        });
-        plans.push(PublicPlan {
-            title: p.title.clone(),
-            met: counts.met,
-            on_track: counts.on_track,
-            behind: counts.behind,
-            no_data: counts.no_data,
-            mean,
-            indicators: rows
-                .iter()
-                .map(|r| PublicIndicator {
-                    task_path: r.task_path.clone(),
-                    indicator: r.indicator.clone(),
-                    target: r.target_zh.clone(),
-                    actual: actual_text(r),
-                    progress: r.progress,
-                    status: r.status_zh.to_string(),
-                    light: r.light,
-                })
-                .collect(),
+        targets.extend(if narrowed || !picked.is_empty() {
+            picked
+        } else {
+            all
         });
     }
-    if plans.is_empty() {
+    let selection = annual::Selection {
+        plans,
+        targets,
+        ranking: fields.get("ranking").is_some_and(|v| !v.is_empty()),
+    };
+    let report = annual::build_public(&state.db, &code, year, today, &selection).await?;
+    if report.plans.is_empty() {
         return Err(if narrowed {
             AppError::Invalid("请至少选择一个指标 (choose at least one indicator)".into())
         } else {
@@ -166,18 +152,16 @@ pub async fn publish(
         }
         .into());
     }
+    let report_html = annual::public_html(&report)?;
     let region_name = region_name(&state, &code).await?;
-    let annual = super::annual::build_configured(&state.db, &code, year, today).await?;
-    let report_html = super::annual::public_html(&annual)?;
     let payload = PublicSnapshot {
         region_name: region_name.clone(),
         year,
         as_of: as_of.to_string(),
-        plans,
+        plans: report.plans.iter().map(public_plan).collect(),
     };
     let payload = serde_json::to_value(&payload).map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut actor = kesu_store::Actor::new(caller.actor.username.clone());
-    actor.ip = None;
+    let actor = super::super::audit_actor(&caller, None);
     ind::publish(
         &state.db,
         &ind::NewSnapshot {
@@ -195,6 +179,32 @@ pub async fn publish(
         &format!("/dashboard/regions/{code}"),
         "已发布到公开页面",
     ))
+}
+
+/// A plan of the public report as the public page shows it.
+fn public_plan(p: &annual::AnnualPlan) -> PublicPlan {
+    PublicPlan {
+        title: p.title.clone(),
+        met: p.counts.met,
+        on_track: p.counts.on_track,
+        behind: p.counts.behind,
+        no_data: p.counts.no_data,
+        mean: p.indicators.mean_progress,
+        indicators: p
+            .indicators
+            .indicators
+            .iter()
+            .map(|r| PublicIndicator {
+                task_path: r.task_path.clone(),
+                indicator: r.indicator.clone(),
+                target: r.target_zh.clone(),
+                actual: actual_text(r),
+                progress: r.progress,
+                status: r.status_zh.to_string(),
+                light: r.light,
+            })
+            .collect(),
+    }
 }
 
 struct PublicLine {
