@@ -136,6 +136,22 @@ pub struct IndicatorRow {
     pub explanation: String,
     pub coverage: Option<CoverageRow>,
     pub periods: Vec<PeriodRow>,
+    /// When the services' records answer the target (志愿者, 活动, 参与人次…): the value above
+    /// is counted from them, and what units reported is shown beside.
+    pub fed: Option<FedRow>,
+}
+
+/// A target's value counted from the services' records (指标自动取数).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FedRow {
+    /// `volunteers`, `participants`, … ([`kesu_services::feed::Feed::key`]).
+    pub feed: &'static str,
+    /// What is counted, in words (注册志愿者（人）).
+    pub feed_zh: String,
+    /// The records behind the value (`/services/stats/records?…`), for the evaluation's year.
+    pub link: String,
+    /// The value from accepted reports, shown beside (never added).
+    pub reported: Option<f64>,
 }
 
 /// Report ids, ascending, shared rather than copied: a province's village-wide indicator has
@@ -440,6 +456,19 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         evaluations.push(ev);
     }
     drop(guard);
+    if q.unit_id.is_none() {
+        fed_by_services(
+            db,
+            &targets,
+            &region,
+            day,
+            plan_period,
+            &pop,
+            &mut rows,
+            &mut evaluations,
+        )
+        .await?;
+    }
     let mp = mean_progress(&evaluations);
     Ok(PlanIndicators {
         plan_id: plan.id,
@@ -454,6 +483,56 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         mean_progress: mp.mean,
         indicators: rows,
     })
+}
+
+/// Targets the services' records answer take their value from them
+/// ([`kesu_services::feed::classify`], [`crate::services::observations`]), with what units
+/// reported kept beside; where the records hold nothing for the region yet, the reports answer
+/// as before. A unit's own view stays its reports. Views are kept until the next write, and
+/// every services write records an audit row, so a check-in or a registration shows at the
+/// next view.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the evaluation's parts, passed through once"
+)]
+async fn fed_by_services(
+    db: &Db,
+    targets: &[PlanTarget],
+    region: &str,
+    day: Date,
+    plan_period: [i32; 2],
+    pop: &Population,
+    rows: &mut [IndicatorRow],
+    evaluations: &mut [Evaluation],
+) -> StoreResult<()> {
+    for (i, t) in targets.iter().enumerate() {
+        let Some(feed) = kesu_services::feed::classify(&t.target) else {
+            continue;
+        };
+        let fed = crate::services::observations::observations(db, feed, region, day).await?;
+        if fed.is_empty() {
+            continue;
+        }
+        let obs: Vec<Observation> = fed.into_iter().map(|o| o.observation).collect();
+        let ind = Indicator::from_target(&t.target);
+        let ctx = Context::new(plan_period, day).with_population(pop);
+        let ev = evaluate(&ind, &obs, &ctx);
+        let reported = rows[i].actual;
+        let mut r = row(t, &ind, &ev, Ids::Listed(Vec::new()));
+        r.fed = Some(FedRow {
+            feed: feed.key(),
+            feed_zh: feed.zh(),
+            link: crate::services::observations::records_link(
+                feed,
+                region,
+                Period::Year { year: day.year() },
+            ),
+            reported,
+        });
+        rows[i] = r;
+        evaluations[i] = ev;
+    }
+    Ok(())
 }
 
 /// A list of observations as facts, for the baseline of a share evaluated from a list.
@@ -575,6 +654,7 @@ fn row(t: &PlanTarget, ind: &Indicator, ev: &Evaluation, ids: Ids) -> IndicatorR
                 complete: p.complete,
             })
             .collect(),
+        fed: None,
     }
 }
 

@@ -43,7 +43,7 @@ pub use discipline::{LateOrReturned, late_or_returned};
 pub use drill::{DrillDown, NodeRow, drill};
 pub use enrol::expand_entities;
 pub use evaluate::{
-    CoverageRow, IndicatorRow, PeriodRow, PlanIndicators, Query, SourceIds, SourceRef,
+    CoverageRow, FedRow, IndicatorRow, PeriodRow, PlanIndicators, Query, SourceIds, SourceRef,
     StatusCounts, evaluate_plan, progress_by_child,
 };
 pub use history::{HistorySlot, HistoryValue, history_slots, import_history};
