@@ -417,7 +417,7 @@ async fn apply_reports(db: &Db, pl: &mut PlanLive, reports: &BTreeSet<i64>) -> S
 // ---------------------------------------------------------------- kept views
 
 /// A view computed at generation `data`, if still valid.
-pub(super) fn kept<T: Any + Send + Sync>(db: &Db, key: &str, data: u64) -> Option<Arc<T>> {
+pub(crate) fn kept<T: Any + Send + Sync>(db: &Db, key: &str, data: u64) -> Option<Arc<T>> {
     let mut pools = POOLS.lock().ok()?;
     let p = pools.get_mut(&pool_id(db).0)?;
     p.clock += 1;
@@ -431,7 +431,7 @@ pub(super) fn kept<T: Any + Send + Sync>(db: &Db, key: &str, data: u64) -> Optio
 }
 
 /// Keep a view computed at generation `data`; `bytes` estimates its size.
-pub(super) fn keep<T: Any + Send + Sync>(
+pub(crate) fn keep<T: Any + Send + Sync>(
     db: &Db,
     key: &str,
     data: u64,
