@@ -91,7 +91,10 @@ pub async fn late_or_returned(
     // the due day as stored, or with a return event), each set read through an index (report
     // by round and state, migration 0012; report events by action) from the rounds in scope
     // (CROSS JOIN keeps SQLite to that order), not by scanning the region's reports; the exact
-    // rule is applied below.
+    // rule is applied below. The candidates drive the join (CROSS JOIN): planned before the
+    // region's bounds are bound, SQLite would otherwise walk the region's reports by code and
+    // look each up among the candidates. The states not handed in are named (rather than `NOT IN` the
+    // others) so that the index is searched by state, not scanned across a round.
     let rows: Vec<Row> = on_db!(db, |p| {
         sqlx::query_as(
         "WITH rd AS (SELECT id, due_date FROM reporting_round
@@ -99,7 +102,7 @@ pub async fn late_or_returned(
          cand AS (
            SELECT rp.id FROM report rp
             WHERE rp.round_id IN (SELECT id FROM rd)
-              AND rp.state NOT IN ('submitted', 'prereviewed', 'accepted')
+              AND rp.state IN ('not_started', 'draft', 'returned')
            UNION
            SELECT rp.id FROM rd CROSS JOIN report rp
             WHERE rp.round_id = rd.id
@@ -111,11 +114,11 @@ pub async fn late_or_returned(
                 rp.submitted_at, rp.state,
                 (SELECT COUNT(*) FROM report_event e WHERE e.report_id = rp.id AND e.action = 'return') AS returned
          FROM cand c
-         JOIN report rp ON rp.id = c.id
+         CROSS JOIN report rp
          JOIN reporting_round r ON r.id = rp.round_id
          JOIN unit u ON u.id = rp.unit_id
          JOIN task t ON t.id = rp.task_id
-         WHERE rp.region_code >= $1 AND rp.region_code < $2
+         WHERE rp.id = c.id AND rp.region_code >= $1 AND rp.region_code < $2
            AND ($3 IS NULL OR r.id = $3)
            AND ($4 IS NULL OR r.period LIKE $4)"
     )
