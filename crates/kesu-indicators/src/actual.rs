@@ -216,8 +216,8 @@ impl Window {
 /// A window as whole months (see [`month_index`]); the test is integer arithmetic, no dates.
 #[derive(Debug, Clone, Copy)]
 pub struct MonthSpan {
-    first: i64,
-    last: i64,
+    pub(crate) first: i64,
+    pub(crate) last: i64,
 }
 
 impl MonthSpan {
@@ -234,7 +234,7 @@ fn month_index(d: Date) -> i64 {
 }
 
 /// First and last month of a period, as [`month_index`] counts them.
-fn period_months(p: Period) -> (i64, i64) {
+pub(crate) fn period_months(p: Period) -> (i64, i64) {
     let (year, first, months) = match p {
         Period::Quarter { year, quarter } => (year, 3 * (i64::from(quarter.clamp(1, 4)) - 1), 3),
         Period::Half { year, half } => (year, 6 * (i64::from(half.clamp(1, 2)) - 1), 6),

@@ -37,4 +37,10 @@ pub enum IndicatorError {
     /// Two assessed bodies share an id.
     #[error("被考核对象编号“{0}”重复 (duplicate assessed entity)")]
     DuplicateEntity(String),
+
+    /// Inputs name a body that is not assessed.
+    #[error(
+        "评分输入中的“{entity}”不是被考核对象（应为 {expected}）(unknown assessed id in the inputs)"
+    )]
+    UnknownEntity { entity: String, expected: String },
 }

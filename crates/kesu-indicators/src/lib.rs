@@ -12,14 +12,21 @@
 //! - [`coverage`]: per-entity targets (每个村, 每所学校): how many entities meet them, which do not.
 //! - [`rollup`]: roll-up along the region tree (village → township → county → city → province)
 //!   with drill-down to children and sources.
+//! - [`live`]: the same evaluations and roll-ups kept current as reports change, in time
+//!   proportional to a report's path up the tree rather than to the villages under a view.
 //! - [`mod@assess`]: the assessment (考核): a configurable scheme, scores, ranking with ties, the
-//!   commendation and 不升反降 lists.
+//!   commendation and 不升反降 lists; [`inputs`]: which computed fact feeds which item, and the
+//!   precedence of computed, entered and file inputs.
+//! - [`literacy`]: the literacy-share goal, which recorded survey figures stand for a region.
 //! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
 
 pub mod actual;
 pub mod assess;
 pub mod coverage;
 pub mod indicator;
+pub mod inputs;
+pub mod literacy;
+pub mod live;
 pub mod progress;
 pub mod rollup;
 pub mod svg;
@@ -31,5 +38,8 @@ pub use assess::{Assessed, Assessment, ItemInput, Scheme, assess};
 pub use coverage::{Coverage, Entity, EntityKey};
 pub use error::IndicatorError;
 pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure, PlanTarget, plan_indicators};
-pub use progress::{Context, Evaluation, Light, Status, evaluate, mean_progress};
+pub use live::LivePlan;
+pub use progress::{
+    Context, Evaluation, Facts, Found, Light, Status, evaluate, evaluate_facts, mean_progress,
+};
 pub use rollup::{RegionInfo, RegionTree, Rollup};

@@ -270,10 +270,83 @@ pub fn mean_progress<'a>(evaluations: impl IntoIterator<Item = &'a Evaluation>) 
 /// (population-weighted): give the counties' values or the city's own survey figure, not both;
 /// [`crate::rollup`] applies the "own measurement first" rule level by level.
 pub fn evaluate(indicator: &Indicator, observations: &[Observation], ctx: &Context) -> Evaluation {
+    let facts = ListFacts {
+        indicator,
+        observations,
+        population: ctx.population,
+        entities: ctx.entities,
+    };
+    evaluate_facts(indicator, &facts, ctx)
+}
+
+/// [`evaluate`] on facts read elsewhere than from a list of observations (the roll-ups
+/// [`crate::live`] keeps current). `ctx.entities` and `ctx.population` are not read: the facts
+/// hold them.
+pub fn evaluate_facts(indicator: &Indicator, facts: &dyn Facts, ctx: &Context) -> Evaluation {
     match &indicator.kind {
-        Kind::PerEntity { cadence, .. } => per_entity(indicator, *cadence, observations, ctx),
-        Kind::PerPeriod { cadence, .. } => per_period(indicator, *cadence, observations, ctx),
-        _ => cumulative(indicator, observations, ctx),
+        Kind::PerEntity { cadence, .. } => per_entity(indicator, *cadence, facts, ctx),
+        Kind::PerPeriod { cadence, .. } => per_period(indicator, *cadence, facts, ctx),
+        _ => cumulative(indicator, facts, ctx),
+    }
+}
+
+/// What an evaluation reads from the observations in scope.
+pub trait Facts {
+    /// The accepted, finite observations whose period lies in `window`, combined with the
+    /// indicator's aggregation (population-weighted for shares).
+    fn actual(&self, window: &Window) -> Found;
+    /// Per-entity targets: the coverage over the entities in `window`; `None` without a list
+    /// of entities.
+    fn coverage(&self, window: &Window) -> Option<Coverage>;
+}
+
+/// An actual value as an evaluation uses it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// `None`: no accepted observation in the window.
+    pub value: Option<f64>,
+    /// How many observations the value used.
+    pub used: usize,
+    /// A share over several regions was averaged without population weights.
+    pub unweighted: bool,
+    /// The observations used, when the facts list them (a list of observations does; roll-ups
+    /// give the report ids separately).
+    pub sources: Vec<Source>,
+}
+
+/// Facts read from a list of observations.
+struct ListFacts<'a> {
+    indicator: &'a Indicator,
+    observations: &'a [Observation],
+    population: Option<&'a Population>,
+    entities: Option<&'a [Entity]>,
+}
+
+impl Facts for ListFacts<'_> {
+    fn actual(&self, window: &Window) -> Found {
+        let a = actual::actual(
+            self.indicator.aggregation,
+            self.observations,
+            window,
+            self.population,
+        );
+        Found {
+            value: a.value,
+            used: a.sources.len(),
+            unweighted: a.unweighted,
+            sources: a.sources,
+        }
+    }
+
+    fn coverage(&self, window: &Window) -> Option<Coverage> {
+        let entities = self.entities?;
+        Some(coverage::coverage(
+            self.indicator,
+            self.observations,
+            entities,
+            window,
+            self.population,
+        ))
     }
 }
 
@@ -326,10 +399,10 @@ fn num(x: f64) -> String {
     fmt_num((x * 100.0).round() / 100.0)
 }
 
-fn cumulative(indicator: &Indicator, observations: &[Observation], ctx: &Context) -> Evaluation {
+fn cumulative(indicator: &Indicator, facts: &dyn Facts, ctx: &Context) -> Evaluation {
     let t = &indicator.target;
     let window = deadline_window(indicator, ctx.plan_period);
-    let a = actual::actual(indicator.aggregation, observations, &window, ctx.population);
+    let a = facts.actual(&window);
     let elapsed = window.elapsed(ctx.as_of);
     let aim = target_number(&t.value);
     let decreasing = matches!(t.comparator, Comparator::Le | Comparator::Lt);
@@ -362,7 +435,7 @@ fn cumulative(indicator: &Indicator, observations: &[Observation], ctx: &Context
         "实际值 {}{}（{}份报告），目标 {}，{}。",
         num(v),
         t.unit,
-        a.sources.len(),
+        a.used,
         target_zh(t),
         done_zh(&att)
     ));
@@ -454,7 +527,7 @@ fn judged(periods: &[Period], as_of: Date) -> Option<(Period, bool)> {
 fn per_period(
     indicator: &Indicator,
     cadence: Cadence,
-    observations: &[Observation],
+    facts: &dyn Facts,
     ctx: &Context,
 ) -> Evaluation {
     let t = &indicator.target;
@@ -464,7 +537,7 @@ fn per_period(
     let judged_p = judged(&periods, ctx.as_of);
     for p in &periods {
         let w = Window::period(*p);
-        let a = actual::actual(indicator.aggregation, observations, &w, ctx.population);
+        let a = facts.actual(&w);
         results.push(PeriodResult {
             period: *p,
             label: p.to_string(),
@@ -520,7 +593,7 @@ fn per_period(
                 "本期实际 {}{}（{}份报告），每期目标 {}，{}。状态：{}。",
                 num(v),
                 t.unit,
-                a.sources.len(),
+                a.used,
                 target_zh(t),
                 done_zh(&att),
                 status.zh()
@@ -557,7 +630,7 @@ fn per_period(
 fn per_entity(
     indicator: &Indicator,
     cadence: Option<Cadence>,
-    observations: &[Observation],
+    facts: &dyn Facts,
     ctx: &Context,
 ) -> Evaluation {
     let (window, complete) = match cadence {
@@ -573,11 +646,10 @@ fn per_entity(
     let elapsed = window.elapsed(ctx.as_of);
     let expected_value = Some(if complete { 1.0 } else { elapsed });
     let mut text = format!("{}\n范围：{}。", indicator.rule, window.zh());
-    let Some(entities) = ctx.entities else {
+    let Some(c) = facts.coverage(&window) else {
         text.push_str("未提供对象名单（村、学校等），无法计算覆盖率。");
         return no_data(window, elapsed, expected_value, false, text);
     };
-    let c = coverage::coverage(indicator, observations, entities, &window, ctx.population);
     if c.total == 0 || c.no_data == c.total {
         text.push_str(&format!(
             "{}个对象均无已通过的报告，状态：{}。",

@@ -39,26 +39,26 @@ pub struct RegionInfo {
 /// rolls up several; a server can keep the tree between requests).
 #[derive(Debug, Clone)]
 pub struct RegionTree {
-    keys: Vec<u64>,
-    names: Vec<Option<String>>,
+    pub(crate) keys: Vec<u64>,
+    pub(crate) names: Vec<Option<String>>,
     /// Given, or the sum of the children's when all of them have one.
-    population: Vec<Option<f64>>,
-    parent: Vec<u32>,
+    pub(crate) population: Vec<Option<f64>>,
+    pub(crate) parent: Vec<u32>,
     /// Children of node `i`: `children[child_start[i]..child_start[i + 1]]`, in code order.
-    child_start: Vec<u32>,
-    children: Vec<u32>,
+    pub(crate) child_start: Vec<u32>,
+    pub(crate) children: Vec<u32>,
     /// Leaf regions at or below each node.
-    leaves: Vec<u32>,
+    pub(crate) leaves: Vec<u32>,
     /// Nodes deepest level first, so that children are folded before their parents.
-    bottom_up: Vec<u32>,
-    index: IntMap<u32>,
+    pub(crate) bottom_up: Vec<u32>,
+    pub(crate) index: IntMap<u32>,
     /// (key, node) by key, for looking up many observations in order.
-    sorted: Vec<(u64, u32)>,
+    pub(crate) sorted: Vec<(u64, u32)>,
     /// Region codes that are not 2/4/6/9/12 digits (left out).
     pub rejected_regions: Vec<String>,
 }
 
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 impl RegionTree {
     /// Build the tree from its regions (any order; code order is cheapest). Ancestors missing
@@ -218,7 +218,7 @@ impl RegionTree {
         self.find(code).is_some()
     }
 
-    fn find(&self, code: &str) -> Option<usize> {
+    pub(crate) fn find(&self, code: &str) -> Option<usize> {
         let k = code_key(code)?;
         self.index.get(&k).map(|&i| i as usize)
     }
@@ -227,7 +227,7 @@ impl RegionTree {
     /// Looks up in the sorted key array starting from `hint` (the previous hit): observations
     /// in code order then walk the array sequentially instead of missing the cache on every
     /// hash probe (that miss was two thirds of a roll-up's time).
-    fn locate(&self, code: &str, hint: &mut usize) -> Option<u32> {
+    pub(crate) fn locate(&self, code: &str, hint: &mut usize) -> Option<u32> {
         let mut k = code_key(code)?;
         let s = &self.sorted;
         loop {
@@ -248,7 +248,7 @@ impl RegionTree {
         }
     }
 
-    fn child_ids(&self, i: usize) -> &[u32] {
+    pub(crate) fn child_ids(&self, i: usize) -> &[u32] {
         &self.children[self.child_start[i] as usize..self.child_start[i + 1] as usize]
     }
 
@@ -408,12 +408,12 @@ impl RegionTree {
 }
 
 /// The level of a key.
-fn level_of(key: u64) -> RegionLevel {
+pub(crate) fn level_of(key: u64) -> RegionLevel {
     RegionLevel::from_code_len((key & 0xf) as usize).unwrap_or(RegionLevel::Village)
 }
 
 /// The code of a key: the digits, zero-padded to the level's length.
-fn key_code(key: u64) -> String {
+pub(crate) fn key_code(key: u64) -> String {
     let len = (key & 0xf) as usize;
     format!("{:0len$}", key >> 4)
 }
@@ -589,7 +589,7 @@ struct Acc {
 }
 
 /// Region codes as integers: the digits, shifted, plus the length, so "43" and "0043" differ.
-fn code_key(s: &str) -> Option<u64> {
+pub(crate) fn code_key(s: &str) -> Option<u64> {
     let len = s.len();
     if !matches!(len, 2 | 4 | 6 | 9 | 12) {
         return None;
@@ -605,7 +605,7 @@ fn code_key(s: &str) -> Option<u64> {
 }
 
 /// The parent's key: drop the digits of one level.
-fn parent_key(key: u64) -> Option<u64> {
+pub(crate) fn parent_key(key: u64) -> Option<u64> {
     let len = (key & 0xf) as u32;
     let v = key >> 4;
     let up = match len {
@@ -620,7 +620,7 @@ fn parent_key(key: u64) -> Option<u64> {
 
 /// A hasher for integer keys (splitmix64's finaliser): region keys are not adversarial.
 #[derive(Default)]
-struct IntHasher(u64);
+pub(crate) struct IntHasher(u64);
 
 impl Hasher for IntHasher {
     fn finish(&self) -> u64 {
@@ -641,10 +641,10 @@ impl Hasher for IntHasher {
     }
 }
 
-type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
+pub(crate) type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
 
 /// The value of one node from its own observations; pushes the indexes used onto `used`.
-fn own_value(
+pub(crate) fn own_value(
     aggregation: Aggregation,
     slice: &[u32],
     observations: &[Observation],
@@ -723,7 +723,7 @@ fn region_tag(code: &str) -> u64 {
     code_key(code).unwrap_or(u64::MAX)
 }
 
-fn rule_zh(indicator: &Indicator) -> String {
+pub(crate) fn rule_zh(indicator: &Indicator) -> String {
     if matches!(indicator.kind, Kind::PerEntity { .. }) {
         return "上级数值 = 其下全部最末级地区（对象）中达标者所占比例；没有数据的对象计为未达标，另列填报数".into();
     }

@@ -75,26 +75,52 @@ pub async fn late_or_returned(
     scope: &Scope<'_>,
     today: Date,
 ) -> StoreResult<Vec<LateOrReturned>> {
+    // Kept until the next write (a province's year is a million reports; the annual report,
+    // its assessment and the round pages ask again and again).
+    let g = crate::indicators::cache::sync(db).await?;
+    let key = format!(
+        "discipline/{}/{:?}/{:?}/{today}",
+        scope.region, scope.round, scope.year
+    );
+    if let Some(v) = crate::indicators::cache::kept::<Vec<LateOrReturned>>(db, &key, g.data) {
+        return Ok((*v).clone());
+    }
     let hi = crate::regions::prefix_end(scope.region);
     let period = scope.year.map(|y| format!("{y}%"));
     // SQL keeps the reports that may be late or were returned (not handed in, handed in after
-    // the due day as stored, or with a return event); the exact rule is applied below.
+    // the due day as stored, or with a return event), each set read through an index (report
+    // by round and state, migration 0012; report events by action) from the rounds in scope
+    // (CROSS JOIN keeps SQLite to that order), not by scanning the region's reports; the exact
+    // rule is applied below. The candidates drive the join (CROSS JOIN): planned before the
+    // region's bounds are bound, SQLite would otherwise walk the region's reports by code and
+    // look each up among the candidates. The states not handed in are named (rather than `NOT IN` the
+    // others) so that the index is searched by state, not scanned across a round.
     let rows: Vec<Row> = on_db!(db, |p| {
         sqlx::query_as(
-        "SELECT rp.id AS report_id, r.id AS round_id, r.plan_id, rp.unit_id, u.name AS unit_name,
+        "WITH rd AS (SELECT id, due_date FROM reporting_round
+                     WHERE ($3 IS NULL OR id = $3) AND ($4 IS NULL OR period LIKE $4)),
+         cand AS (
+           SELECT rp.id FROM report rp
+            WHERE rp.round_id IN (SELECT id FROM rd)
+              AND rp.state IN ('not_started', 'draft', 'returned')
+           UNION
+           SELECT rp.id FROM rd CROSS JOIN report rp
+            WHERE rp.round_id = rd.id
+              AND rp.state IN ('submitted', 'prereviewed', 'accepted') AND rp.submitted_at > rd.due_date
+           UNION
+           SELECT e.report_id FROM report_event e WHERE e.action = 'return')
+         SELECT rp.id AS report_id, r.id AS round_id, r.plan_id, rp.unit_id, u.name AS unit_name,
                 rp.region_code, t.path AS task_path, t.title AS task_title, r.period, r.due_date,
                 rp.submitted_at, rp.state,
                 (SELECT COUNT(*) FROM report_event e WHERE e.report_id = rp.id AND e.action = 'return') AS returned
-         FROM reporting_round r
-         JOIN report rp ON rp.round_id = r.id
+         FROM cand c
+         CROSS JOIN report rp
+         JOIN reporting_round r ON r.id = rp.round_id
          JOIN unit u ON u.id = rp.unit_id
          JOIN task t ON t.id = rp.task_id
-         WHERE rp.region_code >= $1 AND rp.region_code < $2
+         WHERE rp.id = c.id AND rp.region_code >= $1 AND rp.region_code < $2
            AND ($3 IS NULL OR r.id = $3)
-           AND ($4 IS NULL OR r.period LIKE $4)
-           AND (rp.state NOT IN ('submitted', 'prereviewed', 'accepted') OR rp.submitted_at > r.due_date
-                OR EXISTS (SELECT 1 FROM report_event e
-                           WHERE e.report_id = rp.id AND e.action = 'return'))"
+           AND ($4 IS NULL OR r.period LIKE $4)"
     )
     .bind(scope.region)
     .bind(&hi)
@@ -145,5 +171,7 @@ pub async fn late_or_returned(
                 b.report_id,
             ))
     });
+    let bytes = out.len() * 256;
+    crate::indicators::cache::keep(db, &key, g.data, std::sync::Arc::new(out.clone()), bytes);
     Ok(out)
 }

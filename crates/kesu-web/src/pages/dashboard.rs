@@ -111,6 +111,8 @@ pub struct IndicatorLine {
     pub sources: Vec<i64>,
     /// How many reports in all.
     pub source_count: usize,
+    /// Counted from the services' records: what (linked to them) and what units reported.
+    pub fed: Option<(String, String, String)>,
     pub rule: String,
     pub explanation: String,
     /// `/dashboard/plans/…/indicators/…`.
@@ -174,6 +176,12 @@ pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLi
         light: light_css(r.light),
         sources: r.sources.iter().take(MAX_SOURCE_LINKS).copied().collect(),
         source_count: r.sources.len() + r.records.len(),
+        fed: r.fed.as_ref().map(|f| {
+            let reported = f
+                .reported
+                .map_or("无".into(), |v| format!("{}{}", num(v), r.unit));
+            (f.feed_zh.clone(), f.link.clone(), reported)
+        }),
         rule: r.rule.clone(),
         explanation: r.explanation.clone(),
         href,

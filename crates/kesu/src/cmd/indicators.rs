@@ -1,8 +1,6 @@
 //! `kesu indicators`: every target of a plan as an indicator — actual value from accepted
 //! reports, progress, status, the reports it came from and how it was computed.
 
-mod bench;
-
 use super::GlobalOpts;
 use super::db::{print_json, print_table, with_db};
 use anyhow::Context;
@@ -61,9 +59,6 @@ pub enum IndicatorsCmd {
     Record(RecordArgs),
     /// 按对象展开任务：该区划下每个村（乡镇、县）作为填报单位 (enrol villages as reporting units)
     Expand(ExpandArgs),
-    /// 计时：重庆规模的看板、汇总和年度报告 (time dashboards on a 重庆-sized region)
-    #[command(hide = true)]
-    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -105,7 +100,6 @@ pub fn run(g: &GlobalOpts, a: IndicatorsArgs) -> anyhow::Result<()> {
     match a.cmd {
         Some(IndicatorsCmd::Record(r)) => return record(g, r),
         Some(IndicatorsCmd::Expand(e)) => return expand(g, e),
-        Some(IndicatorsCmd::Bench(b)) => return bench::run(g, b),
         None => {}
     }
     let Some(plan_id) = a.plan else {
