@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod ops;
 pub mod pdf_text;
 pub mod plans;
+pub mod publish;
 pub mod reporting;
 pub mod services;
 
