@@ -31,6 +31,7 @@ pub mod plans;
 pub mod publish;
 pub mod reporting;
 pub mod services;
+pub mod survey;
 
 pub use error::{Error, Result};
 
