@@ -108,6 +108,25 @@ impl Caller {
         }
     }
 
+    /// Whether the caller may act for the office of `region` (publish it, import its surveys):
+    /// the operator, or an office's account (no unit) administering it. Out of scope (a unit's
+    /// account, the public) is 404, in scope without the right 403.
+    pub fn office_of(&self, region: &kesu_core::RegionCode) -> Result<()> {
+        match &self.principal {
+            Principal::Operator => Ok(()),
+            Principal::Public => Err(Error::NotFound),
+            Principal::User(a) if !a.covers(region) || a.unit_id.is_some() => Err(Error::NotFound),
+            Principal::User(a) => {
+                let scope = kesu_core::authz::Scope { region, units: &[] };
+                if a.may(kesu_core::authz::Action::Administer, &scope) {
+                    Ok(())
+                } else {
+                    Err(Error::Forbidden)
+                }
+            }
+        }
+    }
+
     /// The signed-in account, if any.
     pub fn actor(&self) -> Option<&Actor> {
         match &self.principal {

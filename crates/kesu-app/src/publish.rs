@@ -12,9 +12,8 @@
 //! contents, internal comments or return reasons. What is published is stored as it was
 //! published: later reports do not change it; a new snapshot supersedes it.
 
-use crate::{Caller, Ctx, Error, Principal, Result};
+use crate::{Caller, Ctx, Error, Result};
 use kesu_core::RegionCode;
-use kesu_core::authz::{Action, Scope};
 use kesu_indicators::Light;
 use kesu_store::indicators::{self as ind, PlanIndicators};
 use kesu_store::plans::PlanRow;
@@ -96,24 +95,8 @@ pub struct Draft {
 /// Out of scope (or a unit's account, or the public) is 404, in scope without the right 403.
 pub fn authorise(caller: &Caller, region: &str) -> Result<RegionCode> {
     let code = RegionCode::parse(region).map_err(|_| Error::NotFound)?;
-    match &caller.principal {
-        Principal::Operator => Ok(code),
-        Principal::Public => Err(Error::NotFound),
-        Principal::User(a) => {
-            if !a.covers(&code) || a.unit_id.is_some() {
-                return Err(Error::NotFound);
-            }
-            let scope = Scope {
-                region: &code,
-                units: &[],
-            };
-            if a.may(Action::Administer, &scope) {
-                Ok(code)
-            } else {
-                Err(Error::Forbidden)
-            }
-        }
-    }
+    caller.office_of(&code)?;
+    Ok(code)
 }
 
 /// The year to publish: as typed (2000–2100), this year when left empty.

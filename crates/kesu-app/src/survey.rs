@@ -6,9 +6,8 @@
 //! results, and the literacy-share indicator it gives, in one transaction with its audit row) are
 //! here.
 
-use crate::{Caller, Ctx, Error, Principal, Result};
+use crate::{Caller, Ctx, Error, Result};
 use kesu_core::RegionCode;
-use kesu_core::authz::{Action, Scope};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
 use kesu_survey::{Margin, split_vars};
 
@@ -20,24 +19,8 @@ pub const KNOWN_DOMAINS: &[&str] = &["sex", "age_group", "urban", "education"];
 pub fn authorise(caller: &Caller, region: &str) -> Result<RegionCode> {
     let code =
         RegionCode::parse(region).map_err(|e| Error::invalid_field("region", e.to_string()))?;
-    match &caller.principal {
-        Principal::Operator => Ok(code),
-        Principal::Public => Err(Error::NotFound),
-        Principal::User(a) => {
-            if !a.covers(&code) || a.unit_id.is_some() {
-                return Err(Error::NotFound);
-            }
-            let scope = Scope {
-                region: &code,
-                units: &[],
-            };
-            if a.may(Action::Administer, &scope) {
-                Ok(code)
-            } else {
-                Err(Error::Forbidden)
-            }
-        }
-    }
+    caller.office_of(&code)?;
+    Ok(code)
 }
 
 /// A respondents file with columns that look like names, ID numbers or phones is refused: the
