@@ -28,8 +28,10 @@ pub mod jobs;
 pub mod ops;
 pub mod pdf_text;
 pub mod plans;
+pub mod publish;
 pub mod reporting;
 pub mod services;
+pub mod survey;
 
 pub use error::{Error, Result};
 
@@ -103,6 +105,25 @@ impl Caller {
         Self {
             principal: Principal::Public,
             audit,
+        }
+    }
+
+    /// Whether the caller may act for the office of `region` (publish it, import its surveys):
+    /// the operator, or an office's account (no unit) administering it. Out of scope (a unit's
+    /// account, the public) is 404, in scope without the right 403.
+    pub fn office_of(&self, region: &kesu_core::RegionCode) -> Result<()> {
+        match &self.principal {
+            Principal::Operator => Ok(()),
+            Principal::Public => Err(Error::NotFound),
+            Principal::User(a) if !a.covers(region) || a.unit_id.is_some() => Err(Error::NotFound),
+            Principal::User(a) => {
+                let scope = kesu_core::authz::Scope { region, units: &[] };
+                if a.may(kesu_core::authz::Action::Administer, &scope) {
+                    Ok(())
+                } else {
+                    Err(Error::Forbidden)
+                }
+            }
         }
     }
 

@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod observe;
 pub mod ole;
 pub mod pages;
+pub mod panics;
 pub mod parse;
 pub mod print;
 pub mod replica;
@@ -109,7 +110,7 @@ impl AppState {
 /// No layer holds anything other requests need (the SQLite writer is taken by the store's
 /// write transactions only), and every request is bounded in time ([`deadlines`]).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/static/kesu.css", axum::routing::get(css))
@@ -126,10 +127,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             client_ip::middleware,
         ))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            AppError::Internal("panic".into()).into_page()
-        }))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024));
+    panics::answered(app)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             replica::route,

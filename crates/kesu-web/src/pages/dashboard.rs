@@ -458,11 +458,12 @@ pub async fn plans_for_region(
     caller: &Caller,
     code: &str,
 ) -> Result<Vec<PlanRow>, AppError> {
-    let all = plans_in_scope(state, caller).await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| code.starts_with(&p.region_code) || p.region_code.starts_with(code))
-        .collect())
+    Ok(kesu_app::publish::plans_for_region(
+        &crate::access::ctx(state),
+        &crate::access::app_caller(caller, None),
+        code,
+    )
+    .await?)
 }
 
 /// A plan evaluated for a region: an ancestor's plan on the region's reports, a descendant's on

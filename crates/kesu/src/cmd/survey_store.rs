@@ -6,12 +6,15 @@ use super::{
     EstimateArgs, check_input, domain_factor, margins_arg, read_respondents, survey_spec, weigh,
 };
 use crate::cmd::GlobalOpts;
+use crate::cmd::backup::app_err;
 use crate::cmd::db::with_db;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use kesu_app::survey as import_rules;
+use kesu_app::{Caller, Ctx};
 use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
 use kesu_survey::input::Request;
-use kesu_survey::{Factor, Margin, SurveyError, WeightingSpec, split_vars};
+use kesu_survey::{Factor, SurveyError, WeightingSpec, split_vars};
 use sha2::Digest;
 use std::collections::BTreeMap;
 
@@ -85,9 +88,6 @@ pub struct ResultsArgs {
     pub format: ListFormat,
 }
 
-/// Domain variables kept with each respondent when the file has them.
-const KNOWN_DOMAINS: &[&str] = &["sex", "age_group", "urban", "education"];
-
 /// The header of a respondents file (CSV or workbook), read through the same reader as the
 /// data: a request for a column no file has makes the reader list the header.
 fn header(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
@@ -108,20 +108,7 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
     check_input(&args.file).with_context(|| file.clone())?;
     kesu_core::RegionCode::parse(&a.region).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
     let header = header(&args.file).with_context(|| file.clone())?;
-    let personal: Vec<&String> = header
-        .iter()
-        .filter(|h| survey::is_personal_column(h))
-        .collect();
-    if !personal.is_empty() {
-        anyhow::bail!(
-            "{file}: 列 {} 像是姓名、身份证号或电话；导入调查不需要也不保存个人信息，请删除这些列后再导入 (personal data columns refused; remove them)",
-            personal
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    import_rules::refuse_personal(&file, &header).map_err(app_err)?;
     let spec = survey_spec(args)?;
     let weighted = spec.weighting != WeightingSpec::Design;
     let (margins, margins_name) = if a.margins_from_population {
@@ -132,12 +119,20 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         }
         let names = spec.weighting.margin_names();
         let (region, year) = (a.region.clone(), a.year);
-        let rows = with_db(g, |db| async move {
-            Ok(survey::population_margins(&db, &region, year, &names).await?)
+        let margins = with_db(g, |db| async move {
+            import_rules::population_margins(
+                &Ctx::new(db),
+                &Caller::operator(),
+                &region,
+                year,
+                &names,
+            )
+            .await
+            .map_err(app_err)
         })
         .context("--margins-from-population")?;
         (
-            margins_of_rows(&rows),
+            margins,
             format!("{} {} 年人口表 (population tables)", a.region, a.year),
         )
     } else if args.margins.is_none() && weighted {
@@ -153,36 +148,16 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         (margins_arg(args, &spec)?, name)
     };
 
-    // Domains: the region and key-group columns, every --by; stored with each respondent: those,
-    // the weighting variables and the known demographics the file has.
-    let mut by_specs: Vec<String> = Vec::new();
-    for spec in [&a.region_col, &a.group_col] {
-        if header.iter().any(|h| h == spec) {
-            by_specs.push(spec.clone());
-        }
-    }
-    for spec in &args.by {
-        if !by_specs.contains(spec) {
-            by_specs.push(spec.clone());
-        }
-    }
-    let mut domain_vars: Vec<String> = Vec::new();
-    for v in by_specs
-        .iter()
-        .flat_map(|s| split_vars(s))
-        .map(String::from)
-        .chain(spec.weighting.variables())
-        .chain(
-            KNOWN_DOMAINS
-                .iter()
-                .filter(|v| header.iter().any(|h| h == *v))
-                .map(|v| v.to_string()),
-        )
-    {
-        if !domain_vars.contains(&v) {
-            domain_vars.push(v);
-        }
-    }
+    let import_rules::Domains {
+        by: by_specs,
+        stored: domain_vars,
+    } = import_rules::domains(
+        &header,
+        &a.region_col,
+        &a.group_col,
+        &args.by,
+        spec.weighting.variables(),
+    );
 
     let domains: Vec<&str> = domain_vars.iter().map(String::as_str).collect();
     let mut table = read_respondents(args, &spec, &domains)?;
@@ -323,16 +298,14 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
             if weighted && let Some(o) = w.as_object_mut() {
                 // Where the population figures came from (the population tables, or the base
                 // name of the margins file: the same file elsewhere is the same source).
-                let source = match &args.margins {
-                    Some(p) if !a.margins_from_population => format!(
-                        "file:{}",
-                        p.file_name().map_or_else(
-                            || p.display().to_string(),
-                            |n| n.to_string_lossy().into_owned()
-                        )
-                    ),
-                    _ => format!("population:{}:{}", a.region, a.year),
+                let file_name = match &args.margins {
+                    Some(p) if !a.margins_from_population => Some(p.file_name().map_or_else(
+                        || p.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )),
+                    _ => None,
                 };
+                let source = import_rules::margins_source(file_name.as_deref(), &a.region, a.year);
                 o.insert("margins_source".into(), source.into());
             }
             w
@@ -341,15 +314,18 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         source_file: base,
         source_sha256: sha,
     };
-    let overall = results
-        .iter()
-        .find(|r| r.by_var == "overall")
-        .cloned()
-        .context("没有总体估计 (no overall estimate)")?;
-    let actor = kesu_store::Actor::cli();
-    // The wave and the literacy-share indicator it gives are stored in one transaction.
+    let overall = import_rules::overall(&results).map_err(app_err)?.clone();
     let outcome = with_db(g, |db| async move {
-        Ok(survey::import_wave(&db, &actor, &wave, &respondents, &margin_rows, &results).await?)
+        import_rules::import(
+            &Ctx::new(db),
+            &Caller::operator(),
+            &wave,
+            &respondents,
+            &margin_rows,
+            &results,
+        )
+        .await
+        .map_err(app_err)
     })?;
     let (word, id) = match outcome {
         Imported::Created(id) => ("已导入 (imported)", id),
@@ -371,25 +347,6 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         100.0 * overall.se,
     );
     Ok(())
-}
-
-/// Margin rows (one per level) as margins, in the order of the rows.
-fn margins_of_rows(rows: &[MarginRow]) -> Vec<Margin> {
-    let mut out: Vec<Margin> = Vec::new();
-    for r in rows {
-        match out.iter_mut().find(|m| m.name == r.margin) {
-            Some(m) => {
-                m.levels.push(r.level.clone());
-                m.totals.push(r.total);
-            }
-            None => out.push(Margin {
-                name: r.margin.clone(),
-                levels: vec![r.level.clone()],
-                totals: vec![r.total],
-            }),
-        }
-    }
-    out
 }
 
 pub fn waves(g: &GlobalOpts, a: WavesArgs) -> anyhow::Result<()> {

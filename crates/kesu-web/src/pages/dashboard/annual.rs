@@ -157,15 +157,7 @@ pub async fn build(
     gather(db, &code, year, today, &plans, None, Some((scheme, inputs))).await
 }
 
-/// What an office chose to publish (公开范围): plans, their indicators (by target id) and whether
-/// the assessment ranking (with 表彰候选 and 一票否决) goes with them. The public page and the
-/// public report are both built from it ([`build_public`]), so neither shows more than the other.
-#[derive(Debug, Clone)]
-pub struct Selection {
-    pub plans: Vec<PlanRow>,
-    pub targets: BTreeSet<i64>,
-    pub ranking: bool,
-}
+pub use kesu_app::publish::Selection;
 
 /// The public report of a selection: only the chosen plans and indicators (the region's
 /// figures, its children's comparison and the key groups computed over them), no late or
@@ -231,13 +223,8 @@ pub async fn evaluate_at(
     code: &str,
     as_of: Date,
 ) -> Result<PlanIndicators, AppError> {
-    let mut q = ind::Query::new(plan.id, as_of);
-    q.region = Some(if plan.region_code.starts_with(code) {
-        plan.region_code.clone()
-    } else {
-        code.to_string()
-    });
-    Ok(ind::evaluate_plan(db, &q).await?)
+    let ctx = kesu_app::Ctx::new(db.clone());
+    Ok(kesu_app::publish::evaluate_at(&ctx, plan, code, as_of).await?)
 }
 
 /// The evaluation kept to the chosen targets, its counts and mean progress (no data counted as
