@@ -23,6 +23,7 @@ pub mod audit;
 pub mod citizens;
 pub mod error;
 pub mod pdf_text;
+pub mod plans;
 pub mod reporting;
 
 pub use error::{Error, Result};

@@ -38,6 +38,7 @@ pub const ALL: &[Embedded] = &[
     migration!(7, "0007_assessment"),
     migration!(8, "0008_audit_account_region"),
     migration!(9, "0009_signin"),
+    migration!(13, "0013_plan_drafts"),
     migration!(20, "0020_citizens"),
 ];
 
