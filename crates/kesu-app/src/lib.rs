@@ -25,6 +25,7 @@ pub mod error;
 pub mod pdf_text;
 pub mod plans;
 pub mod reporting;
+pub mod services;
 
 pub use error::{Error, Result};
 

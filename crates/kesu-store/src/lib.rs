@@ -29,6 +29,7 @@ pub mod plan_drafts;
 pub mod plans;
 pub mod regions;
 pub mod reporting;
+pub mod services;
 pub mod survey;
 pub mod testing;
 pub mod units;

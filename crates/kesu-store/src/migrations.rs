@@ -40,6 +40,10 @@ pub const ALL: &[Embedded] = &[
     migration!(9, "0009_signin"),
     migration!(13, "0013_plan_drafts"),
     migration!(20, "0020_citizens"),
+    migration!(30, "0030_services_catalogue"),
+    migration!(31, "0031_services_bookings"),
+    migration!(32, "0032_services_volunteers_orders"),
+    migration!(33, "0033_services_credits_funding"),
 ];
 
 /// Which dialect a migrator is built for.

@@ -5,6 +5,7 @@
 
 pub mod citizens;
 pub mod openapi;
+pub mod services;
 
 use crate::auth::{self, Caller, ClientIp};
 use crate::error::{ApiError, AppError};
@@ -50,6 +51,7 @@ pub fn listed() -> Routes<AppState> {
         .route("/attachments/{id}", axum::routing::delete(detach))
         .route("/audit", get(audit))
         .merge(citizens::routes())
+        .merge(services::routes())
         .fallback(not_found)
 }
 

@@ -27,6 +27,7 @@ pub mod pages;
 pub mod parse;
 pub mod print;
 pub mod routes;
+pub mod services_demo;
 pub mod sheets;
 pub mod signin;
 

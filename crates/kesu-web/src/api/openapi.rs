@@ -59,7 +59,7 @@ pub fn spec() -> Value {
         "values": {"type": "array", "items": {"type": "object", "required": ["target_id"], "properties": {
             "target_id": {"type": "integer", "format": "int64"},
             "value": {"type": "number", "nullable": true}}}}}});
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "科素 Kesu API", "version": "1",
                  "description": "全民科学素质纲要实施工作平台的 JSON 接口。登录后以会话 Cookie 认证；超出权限范围的对象一律返回 404。"},
@@ -122,7 +122,9 @@ pub fn spec() -> Value {
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
                 "responses": std_errors(serde_json::Map::from_iter([("200".to_string(), ok_json("日志条目"))]))}}
         }
-    })
+    });
+    crate::api::services::document(&mut doc);
+    doc
 }
 
 #[cfg(test)]

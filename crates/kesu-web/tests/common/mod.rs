@@ -226,3 +226,4 @@ pub mod fixture;
 pub mod objects;
 pub mod routes;
 pub mod scope;
+pub mod services;

@@ -256,6 +256,7 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
                 .with("child", c)
             })
             .collect(),
+        Obj::Service(k) => super::services::instances(&x.services, k),
         Obj::AssessedUnit => {
             let mut out = Vec::new();
             for county in [A, B] {

@@ -38,6 +38,8 @@ pub struct Scoped {
     pub waves: BTreeMap<String, i64>,
     /// county code → a published snapshot
     pub snapshots: BTreeMap<String, i64>,
+    /// county code → the services' objects
+    pub services: super::services::Fixture,
 }
 
 /// The province, the city and its two counties.
@@ -118,7 +120,9 @@ pub async fn scoped(db: Db) -> Scoped {
         .unwrap();
         snapshots.insert(county.to_string(), snapshot);
     }
+    let services = super::services::fixture(&w).await;
     Scoped {
+        services,
         city_plan,
         city_task: task.id,
         city_target: task.targets[0].id,

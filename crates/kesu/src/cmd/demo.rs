@@ -149,9 +149,14 @@ async fn build(db: &Db, dir: &Path) -> anyhow::Result<Summary> {
     let fixed = std::env::var("KESU_DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
-    let demo = kesu_web::demo::populate(db, &for_demo, today, fixed.as_deref())
+    let mut demo = kesu_web::demo::populate(db, &for_demo, today, fixed.as_deref())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    demo.accounts.extend(
+        kesu_web::services_demo::populate(db, dir, &for_demo, fixed.as_deref())
+            .await
+            .map_err(|e| anyhow::anyhow!("科普服务演示数据：{e}"))?,
+    );
     let accounts_file = dir.join("demo-accounts.json");
     std::fs::write(&accounts_file, serde_json::to_vec_pretty(&demo.accounts)?)
         .with_context(|| format!("无法写入 {}", accounts_file.display()))?;

@@ -1,0 +1,351 @@
+//! Which plan targets the services' records answer (指标自动取数).
+//!
+//! "注册科技志愿者超过5000人", "科技志愿服务组织超过200个", "累计开展志愿服务活动超过3000次",
+//! "认定各级各类科普基地40家以上", "流动科普设施对90%以上乡镇(街道)的活动覆盖", "人均科普经费":
+//! when the services run in Kesu, these numbers are counted from what happened, not typed into
+//! reports months later. [`classify`] reads a target's unit and words and says which records
+//! feed it; the store counts them. A target fed this way takes its actual value from the
+//! records; what units report for it is shown beside, never added to it.
+//!
+//! The reading is deliberately narrow: a target about named campaigns ("科普惠民乡村行等活动"),
+//! one kind of event ("进校园巡讲活动") or training (培训…人次) is not fed, because the calendar
+//! holds every kind of activity and counting them all would overstate it.
+
+use crate::catalogue::BaseLevel;
+use kesu_core::Target;
+use serde::{Deserialize, Serialize};
+
+/// The records that feed a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "feed", rename_all = "snake_case")]
+pub enum Feed {
+    /// 注册志愿者 (人/名): volunteers registered by the end of each period (a stock).
+    Volunteers,
+    /// 志愿服务队/组织 (支/个): teams registered by the end of each period (a stock).
+    Teams,
+    /// 科普活动 (场次/次): activities held in each period (a count); `mobile` only those of a
+    /// 大篷车 or 流动科技馆.
+    Activities { mobile: bool },
+    /// 志愿服务活动 (次): completed service orders and activities volunteers served at.
+    VolunteerServices,
+    /// 参与/参加 … 人次: people checked in at activities and bases in each period (a count).
+    Participants,
+    /// 科普基地 (家/个): bases certified and in force at the end of each period (a stock);
+    /// `level` when the target names one (国家级科普教育基地).
+    Bases { level: Option<BaseLevel> },
+    /// 流动设施 乡镇覆盖 (%): the share of townships a mobile facility's activity reached in
+    /// each year.
+    TownshipCoverage,
+    /// 学分: credits entered in each period (a count).
+    Credits,
+    /// 科普经费 (元/万元): spent per year, in the target's unit (`per_capita`: per head).
+    Funding {
+        per_capita: bool,
+        ten_thousands: bool,
+    },
+}
+
+impl Feed {
+    /// Every feed, for lists and statistics pages.
+    pub const ALL: [Feed; 9] = [
+        Feed::Volunteers,
+        Feed::Teams,
+        Feed::Activities { mobile: false },
+        Feed::VolunteerServices,
+        Feed::Participants,
+        Feed::Bases { level: None },
+        Feed::TownshipCoverage,
+        Feed::Credits,
+        Feed::Funding {
+            per_capita: false,
+            ten_thousands: false,
+        },
+    ];
+
+    /// The name used in links (`?feed=volunteers`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Feed::Volunteers => "volunteers",
+            Feed::Teams => "teams",
+            Feed::Activities { mobile: false } => "activities",
+            Feed::Activities { mobile: true } => "mobile_activities",
+            Feed::VolunteerServices => "volunteer_services",
+            Feed::Participants => "participants",
+            Feed::Bases { level: None } => "bases",
+            Feed::Bases { level: Some(_) } => "bases_level",
+            Feed::TownshipCoverage => "township_coverage",
+            Feed::Credits => "credits",
+            Feed::Funding {
+                per_capita: true, ..
+            } => "funding_per_capita",
+            Feed::Funding { .. } => "funding",
+        }
+    }
+
+    pub fn zh(self) -> String {
+        match self {
+            Feed::Volunteers => "注册志愿者（人）".into(),
+            Feed::Teams => "志愿服务队（支）".into(),
+            Feed::Activities { mobile: false } => "科普活动（场次）".into(),
+            Feed::Activities { mobile: true } => "流动设施巡展活动（场次）".into(),
+            Feed::VolunteerServices => "志愿服务活动（次）".into(),
+            Feed::Participants => "活动与参观签到（人次）".into(),
+            Feed::Bases { level: None } => "在认定期内的科普基地（家）".into(),
+            Feed::Bases { level: Some(l) } => format!("在认定期内的{}科普基地（家）", l.zh()),
+            Feed::TownshipCoverage => "流动设施活动覆盖乡镇（%）".into(),
+            Feed::Credits => "青少年科普学分（分）".into(),
+            Feed::Funding {
+                per_capita: true, ..
+            } => "人均科普经费支出（元）".into(),
+            Feed::Funding {
+                ten_thousands: true,
+                ..
+            } => "科普经费支出（万元）".into(),
+            Feed::Funding { .. } => "科普经费支出（元）".into(),
+        }
+    }
+
+    /// Whether each period's value is a level at its end (stocks) rather than what happened in
+    /// it (counts). Coverage and per-head funding are ratios, one per year.
+    pub fn is_stock(self) -> bool {
+        matches!(self, Feed::Volunteers | Feed::Teams | Feed::Bases { .. })
+    }
+
+    /// Whether the value is a ratio (percent, yuan per head): never summed across regions.
+    pub fn is_ratio(self) -> bool {
+        matches!(
+            self,
+            Feed::TownshipCoverage
+                | Feed::Funding {
+                    per_capita: true,
+                    ..
+                }
+        )
+    }
+}
+
+fn any(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| s.contains(w))
+}
+
+/// Whether `per` names an entity (每个村, 每所学校) rather than a cadence (每年): entity targets
+/// are judged entity by entity, which regional totals cannot answer.
+fn per_entity(per: Option<&str>) -> bool {
+    per.is_some_and(|p| {
+        let p = p.trim();
+        !p.is_empty() && !matches!(p, "每年" | "每年度" | "每半年" | "每季度" | "每月")
+    })
+}
+
+/// The records that feed `t`, if any.
+pub fn classify(t: &Target) -> Option<Feed> {
+    if per_entity(t.per.as_deref()) {
+        return None;
+    }
+    let unit = t.unit.trim();
+    let words = format!("{} {}", t.indicator, t.text);
+    let w = words.as_str();
+    match unit {
+        "%" | "％"
+            if any(w, &["乡镇", "街道"]) && any(w, &["大篷车", "流动"]) && w.contains("覆盖") =>
+        {
+            Some(Feed::TownshipCoverage)
+        }
+        "元" | "万元" if w.contains("经费") => Some(Feed::Funding {
+            per_capita: w.contains("人均"),
+            ten_thousands: unit == "万元",
+        }),
+        "分" | "学分" if w.contains("学分") => Some(Feed::Credits),
+        "人" | "名" if w.contains("志愿者") && !any(w, &["培训", "培育"]) => {
+            Some(Feed::Volunteers)
+        }
+        "支" | "个" | "家" if any(w, &["志愿服务队", "志愿服务组织", "志愿者组织", "志愿组织"]) => {
+            Some(Feed::Teams)
+        }
+        "家" | "个" if any(w, &["科普基地", "科普教育基地"]) => Some(Feed::Bases {
+            level: if w.contains("国家级") {
+                Some(BaseLevel::National)
+            } else if w.contains("省级") {
+                Some(BaseLevel::Provincial)
+            } else {
+                None
+            },
+        }),
+        "人次" if any(w, &["参与", "参加", "参观", "受益"]) && !w.contains("培训") => {
+            Some(Feed::Participants)
+        }
+        "场次" | "场" | "次" if any(w, &["大篷车", "流动科技馆"]) && w.contains("巡展") => {
+            Some(Feed::Activities { mobile: true })
+        }
+        "场次" | "场" | "次" if w.contains("志愿服务活动") => {
+            Some(Feed::VolunteerServices)
+        }
+        "场次" | "场" | "次" if w.contains("科普活动") && !any(w, &["等活动", "进校园"]) => {
+            Some(Feed::Activities { mobile: false })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kesu_core::{Comparator, TargetValue};
+
+    fn t(text: &str, indicator: &str, unit: &str, per: Option<&str>) -> Target {
+        Target {
+            text: text.into(),
+            indicator: indicator.into(),
+            comparator: Comparator::Gt,
+            value: TargetValue::Number(1.0),
+            unit: unit.into(),
+            year: Some(2025),
+            per: per.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_seed_plans_service_targets_are_fed() {
+        let cases = [
+            (
+                t(
+                    "注册科技（科普）志愿者超过5000人",
+                    "注册科技（科普）志愿者",
+                    "人",
+                    None,
+                ),
+                Some(Feed::Volunteers),
+            ),
+            (
+                t(
+                    "到2025年，全区注册成立的科技志愿服务组织超过200个",
+                    "注册成立的科技志愿服务组织",
+                    "个",
+                    None,
+                ),
+                Some(Feed::Teams),
+            ),
+            (
+                t("累计开展志愿服务活动超过3000次", "志愿服务活动", "次", None),
+                Some(Feed::VolunteerServices),
+            ),
+            (
+                t(
+                    "到2025年，认定各级各类科普基地40家以上",
+                    "各级各类科普基地",
+                    "家",
+                    None,
+                ),
+                Some(Feed::Bases { level: None }),
+            ),
+            (
+                t(
+                    "争创1-2家国家级科普教育基地",
+                    "国家级科普教育基地",
+                    "家",
+                    None,
+                ),
+                Some(Feed::Bases {
+                    level: Some(BaseLevel::National),
+                }),
+            ),
+            (
+                t(
+                    "确保到2025年实现流动科普设施对我市90%以上乡镇(街道)的活动覆盖",
+                    "流动科普设施活动覆盖乡镇(街道)比例",
+                    "%",
+                    None,
+                ),
+                Some(Feed::TownshipCoverage),
+            ),
+            (
+                t(
+                    "邀请中国流动科技馆巡展、省科普大篷车巡展活动不少于10场次",
+                    "中国流动科技馆巡展、省科普大篷车巡展活动",
+                    "场次",
+                    None,
+                ),
+                Some(Feed::Activities { mobile: true }),
+            ),
+        ];
+        for (target, want) in cases {
+            assert_eq!(classify(&target), want, "{}", target.text);
+        }
+    }
+
+    #[test]
+    fn training_named_campaigns_and_per_entity_targets_are_not_fed() {
+        let not = [
+            t(
+                "开展线上线下融合农民教育培训5000人次以上",
+                "农民教育培训",
+                "人次",
+                None,
+            ),
+            t(
+                "开展“科普惠民乡村行”等活动超过30场次",
+                "“科普惠民乡村行”等活动",
+                "场次",
+                None,
+            ),
+            t(
+                "每年开展省科技（科普）志愿服务专家团进校园巡讲活动2场次",
+                "进校园巡讲活动",
+                "场次",
+                Some("每年"),
+            ),
+            t(
+                "每个村至少培育1名创业创新带头人",
+                "创业创新带头人",
+                "名",
+                Some("每个村"),
+            ),
+            t(
+                "公民具备科学素质的比例超过15%",
+                "公民具备科学素质的比例",
+                "%",
+                None,
+            ),
+        ];
+        for target in not {
+            assert_eq!(classify(&target), None, "{}", target.text);
+        }
+    }
+
+    #[test]
+    fn funding_credits_and_participants_are_read_from_their_words() {
+        assert_eq!(
+            classify(&t("人均科普经费达到2元", "人均科普经费", "元", None)),
+            Some(Feed::Funding {
+                per_capita: true,
+                ten_thousands: false
+            })
+        );
+        assert_eq!(
+            classify(&t("科普经费投入500万元", "科普经费", "万元", Some("每年"))),
+            Some(Feed::Funding {
+                per_capita: false,
+                ten_thousands: true
+            })
+        );
+        assert_eq!(
+            classify(&t("学生获得科普学分10分", "科普学分", "分", None)),
+            Some(Feed::Credits)
+        );
+        assert_eq!(
+            classify(&t("参与科普活动10万人次", "参与科普活动", "人次", None)),
+            Some(Feed::Participants)
+        );
+        assert_eq!(
+            classify(&t("开展科普活动100场次", "科普活动", "场次", Some("每年"))),
+            Some(Feed::Activities { mobile: false })
+        );
+    }
+
+    #[test]
+    fn stocks_and_ratios_are_told_apart() {
+        assert!(Feed::Volunteers.is_stock());
+        assert!(!Feed::Participants.is_stock());
+        assert!(Feed::TownshipCoverage.is_ratio());
+    }
+}
