@@ -5,6 +5,7 @@
 
 pub mod citizens;
 pub mod openapi;
+pub mod plan_drafts;
 pub mod services;
 
 use crate::auth::{self, Caller, ClientIp};
@@ -51,6 +52,7 @@ pub fn listed() -> Routes<AppState> {
         .route("/attachments/{id}", axum::routing::delete(detach))
         .route("/audit", get(audit))
         .merge(citizens::routes())
+        .merge(plan_drafts::routes())
         .merge(services::routes())
         .fallback(not_found)
 }

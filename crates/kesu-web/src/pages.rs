@@ -58,11 +58,13 @@ pub fn listed() -> Routes<AppState> {
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
         .merge(citizens::routes())
+        .merge(plan_drafts::routes())
         .merge(services::routes())
 }
 
 pub mod citizens;
 pub mod dashboard;
+pub mod plan_drafts;
 pub mod plans;
 pub mod services;
 pub mod survey;

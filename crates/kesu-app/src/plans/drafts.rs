@@ -432,3 +432,29 @@ pub async fn discard(ctx: &Ctx, caller: &Caller, id: i64, version: Option<i64>) 
     let expected = expect(&d, version)?;
     Ok(plan_drafts::discard(&ctx.db, id, expected, &caller.audit).await?)
 }
+
+/// The current version of the draft `id`, if the caller may work on it: the check before an
+/// upload or a body is read.
+pub async fn version(ctx: &Ctx, caller: &Caller, id: i64) -> Result<i64> {
+    Ok(open(ctx, caller, id).await?.version)
+}
+
+/// The regions a caller may upload a plan for, as (code, name): its own and the regions
+/// directly below it.
+pub async fn upload_regions(ctx: &Ctx, caller: &Caller) -> Result<Vec<(String, String)>> {
+    super::may_upload(caller)?;
+    let Some(own) = caller.actor().map(|a| a.region.to_string()) else {
+        return Ok(Vec::new());
+    };
+    let name = kesu_store::regions::get(&ctx.db, &own)
+        .await?
+        .map_or_else(|| own.clone(), |r| r.name);
+    let mut out = vec![(own.clone(), name)];
+    out.extend(
+        kesu_store::regions::children(&ctx.db, Some(&own))
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.name)),
+    );
+    Ok(out)
+}

@@ -124,6 +124,7 @@ pub fn spec() -> Value {
         }
     });
     crate::api::services::document(&mut doc);
+    crate::api::plan_drafts::document(&mut doc);
     doc
 }
 
