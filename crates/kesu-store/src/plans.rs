@@ -321,11 +321,18 @@ async fn write_contents(
             ("responsible", &task.responsible),
         ];
         let mut n = 0i64;
+        // A collective name's members leave out the units the task already names: in
+        // "市科协牵头，各成员单位配合" the lead is not among its own helpers.
+        let mut on_task = std::collections::BTreeSet::new();
         for (role, names) in roles {
             for name in names {
-                for unit_id in
-                    assigned_units(tx, name, region_code, region_name, expansions).await?
-                {
+                let (units, expanded) =
+                    assigned_units(tx, name, region_code, region_name, expansions).await?;
+                for unit_id in units {
+                    if expanded && on_task.contains(&unit_id) {
+                        continue;
+                    }
+                    on_task.insert(unit_id);
                     seen_units.insert(unit_id);
                     on_tx!(tx, |c| {
                         sqlx::query(
@@ -369,19 +376,19 @@ async fn write_contents(
     Ok(seen_units.len())
 }
 
-/// The units a name of a task stands for: a collective name's members, else the name itself.
+/// The units a name of a task stands for: a collective name's members (`true`), else the
+/// name itself.
 async fn assigned_units(
     tx: &mut Tx,
     name: &str,
     region_code: &str,
     region_name: Option<&str>,
     expansions: &Expansions,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<(Vec<i64>, bool)> {
     let members = expansions.get(name).map_or(&[][..], Vec::as_slice);
     if members.is_empty() {
-        return Ok(vec![
-            units::register(tx, region_code, region_name, name).await?,
-        ]);
+        let id = units::register(tx, region_code, region_name, name).await?;
+        return Ok((vec![id], false));
     }
     let mut ids = Vec::with_capacity(members.len());
     for m in members {
@@ -391,7 +398,7 @@ async fn assigned_units(
             .flatten();
         ids.push(units::register(tx, &m.region_code, own_name, &m.name).await?);
     }
-    Ok(ids)
+    Ok((ids, true))
 }
 
 async fn upsert_task(

@@ -387,6 +387,8 @@ pub async fn task(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let (cx, c) = (ctx(&state), app_caller(&caller, ip));
+    // The draft's scope first: an out-of-scope caller learns nothing from the form.
+    drafts::version(&cx, &c, id).await?;
     let anchor = format!("#task-{index}");
     let done = match f.action.as_str() {
         "save" | "split" => match f.input(&format!("tasks[{index}].targets")) {
@@ -406,14 +408,10 @@ pub async fn task(
         "delete" => drafts::delete_task(&cx, &c, id, f.version, index)
             .await
             .map(|_| "已删除任务"),
-        other => {
-            // The draft's scope first: an out-of-scope caller learns nothing from the form.
-            drafts::version(&cx, &c, id).await?;
-            Err(kesu_app::Error::invalid_field(
-                "action",
-                format!("未知的操作“{other}” (unknown action)"),
-            ))
-        }
+        other => Err(kesu_app::Error::invalid_field(
+            "action",
+            format!("未知的操作“{other}” (unknown action)"),
+        )),
     };
     match done {
         Ok(msg) => Ok(redirect_with(&format!("{}{anchor}", draft_url(id)), msg)),
@@ -430,6 +428,7 @@ pub async fn add(
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
     let (cx, c) = (ctx(&state), app_caller(&caller, ip));
+    drafts::version(&cx, &c, id).await?;
     let done = match f.input("targets") {
         Ok(input) => drafts::add_task(&cx, &c, id, f.version, f.after, input).await,
         Err(e) => Err(e),

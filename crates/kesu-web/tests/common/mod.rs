@@ -222,6 +222,7 @@ impl World {
     }
 }
 
+pub mod drafts;
 pub mod fixture;
 pub mod objects;
 pub mod routes;

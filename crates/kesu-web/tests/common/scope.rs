@@ -40,6 +40,8 @@ pub struct Scoped {
     pub snapshots: BTreeMap<String, i64>,
     /// county code → the services' objects
     pub services: super::services::Fixture,
+    /// region code → a plan draft
+    pub drafts: super::drafts::Fixture,
 }
 
 /// The province, the city and its two counties.
@@ -121,8 +123,10 @@ pub async fn scoped(db: Db) -> Scoped {
         snapshots.insert(county.to_string(), snapshot);
     }
     let services = super::services::fixture(&w).await;
+    let drafts = super::drafts::fixture(&w).await;
     Scoped {
         services,
+        drafts,
         city_plan,
         city_task: task.id,
         city_target: task.targets[0].id,
