@@ -45,8 +45,19 @@ async function call(cookie, method, path, body) {
   if (method !== 'GET') writeLatencies.push(performance.now() - t0);
   statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   if (r.status >= 500) fiveHundreds++;
-  return { status: r.status, json: text ? JSON.parse(text) : null };
+  // With read replicas a write answers with the primary's WAL position (kesu_lsn), which a
+  // browser sends back so that its next reads see the write.
+  const lsn = r.headers.getSetCookie().map(c => c.split(';')[0]).find(c => c.startsWith('kesu_lsn='));
+  if (lsn && (maxLsn === null || lsnValue(lsn) > lsnValue(maxLsn))) maxLsn = lsn;
+  return { status: r.status, json: text ? JSON.parse(text) : null, lsn };
 }
+
+let maxLsn = null; // the furthest write position answered (for the final check)
+function lsnValue(c) {
+  const [hi, lo] = c.slice('kesu_lsn='.length).split('/');
+  return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
+}
+const withLsn = s => s.lsn ? `${s.cookie}; ${s.lsn}` : s.cookie;
 
 // Each virtual user signs in as a reporter (accounts are shared round-robin) and works on the
 // editable reports of its unit.
@@ -111,14 +122,15 @@ async function worker(s, k) {
   if (reports.length === 0) return;
   while (Date.now() < deadline) {
     const id = reports[(k + n++) % reports.length];
-    const cur = await call(s.cookie, 'GET', `/reports/${id}`);
+    const cur = await call(withLsn(s), 'GET', `/reports/${id}`);
     if (cur.status !== 200) continue;
     const rep = cur.json.report;
     if (!['not_started', 'draft', 'returned'].includes(rep.state)) continue;
     // Mostly saves; now and then a submit (which ends the report's editing).
     const submit = Math.random() < 0.02;
-    const r = await call(s.cookie, submit ? 'POST' : 'PUT', submit ? `/reports/${id}/submit` : `/reports/${id}`,
+    const r = await call(withLsn(s), submit ? 'POST' : 'PUT', submit ? `/reports/${id}/submit` : `/reports/${id}`,
       { version: rep.version, content: `负载测试 ${k} ${Date.now()}` });
+    if (r.lsn) s.lsn = r.lsn;
     if (r.status === 200) successes.set(id, (successes.get(id) ?? 0) + 1);
   }
 }
@@ -130,7 +142,7 @@ await Promise.all(tricklers);
 // Verify: version growth == successful writes; history grew by the same count.
 let lost = 0, duplicated = 0, checked = 0;
 for (const [unit, reports] of byUnit) {
-  const cookie = me.get(unit);
+  const cookie = maxLsn ? `${me.get(unit)}; ${maxLsn}` : me.get(unit);
   for (const id of reports) {
     const r = (await call(cookie, 'GET', `/reports/${id}`)).json;
     const grew = r.report.version - start.get(id);

@@ -62,6 +62,7 @@ impl From<StoreError> for Error {
             StoreError::NotFound { .. } => Error::NotFound,
             StoreError::Conflict(m) => Error::Conflict(m),
             StoreError::Invalid(m) => Error::invalid(m),
+            StoreError::Unavailable(m) => Error::Unavailable(m),
             StoreError::Busy => Error::Unavailable(StoreError::Busy.to_string()),
             other => Error::Internal(other.to_string()),
         }

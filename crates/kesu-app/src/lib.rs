@@ -22,6 +22,8 @@
 pub mod audit;
 pub mod citizens;
 pub mod error;
+pub mod jobs;
+pub mod ops;
 pub mod pdf_text;
 pub mod plans;
 pub mod reporting;

@@ -221,6 +221,32 @@ pub enum MoveAction {
     Cancel,
 }
 
+impl MoveAction {
+    pub const ALL: [MoveAction; 3] = [MoveAction::Accept, MoveAction::Reject, MoveAction::Cancel];
+
+    /// `accept`, `reject`, `cancel` (as forms send them).
+    pub fn parse(s: &str) -> Option<MoveAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveAction::Accept => "accept",
+            MoveAction::Reject => "reject",
+            MoveAction::Cancel => "cancel",
+        }
+    }
+
+    /// The button's label: 接收, 拒绝, 撤回.
+    pub fn zh(self) -> &'static str {
+        match self {
+            MoveAction::Accept => "接收",
+            MoveAction::Reject => "拒绝",
+            MoveAction::Cancel => "撤回申请",
+        }
+    }
+}
+
 /// Which side of a move the caller is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoveSide {
@@ -263,6 +289,15 @@ impl MoveState {
     }
 
     /// The state after `action` by `side`, or why it is not allowed.
+    /// What `side` may do to a move in this state (the buttons a page shows): nothing once
+    /// it is closed.
+    pub fn actions(self, side: MoveSide) -> Vec<MoveAction> {
+        MoveAction::ALL
+            .into_iter()
+            .filter(|a| self.apply(*a, side).is_ok())
+            .collect()
+    }
+
     pub fn apply(self, action: MoveAction, side: MoveSide) -> Result<MoveState> {
         if self != MoveState::Requested {
             return Err(CitizensError::Rule(format!(

@@ -132,6 +132,21 @@ fn a_move_is_accepted_only_by_the_receiving_village() {
 }
 
 #[test]
+fn each_side_is_offered_only_what_it_may_do_to_an_open_move() {
+    use MoveAction::{Accept, Cancel, Reject};
+    assert_eq!(MoveState::Requested.actions(MoveSide::From), vec![Cancel]);
+    assert_eq!(
+        MoveState::Requested.actions(MoveSide::To),
+        vec![Accept, Reject]
+    );
+    assert_eq!(
+        MoveState::Requested.actions(MoveSide::Both),
+        vec![Accept, Reject, Cancel]
+    );
+    assert!(MoveState::Accepted.actions(MoveSide::Both).is_empty());
+}
+
+#[test]
 fn a_move_goes_to_another_village() {
     let a = RegionCode::parse("431302001001").unwrap();
     assert!(check_move(&a, &a).is_err());

@@ -3,8 +3,10 @@
 //!
 //! A round (填报轮次) asks every responsible unit of a plan for a report on each of its tasks for
 //! one period. A report is a slot (task × unit × round) that moves through
-//! 未填报 → 草稿 → 已提交 → 已退回 / 已通过. These rules are pure so that the web server, the CLI and
-//! the tests share one definition.
+//! 未填报 → 草稿 → 已提交 → 已退回 / 已通过. A round may ask for 县级初审 (a county check): then a
+//! report of a unit below the round's region goes 已提交 → 已初审 (its county office passes it up,
+//! or returns it) before the round's office accepts or returns it. These rules are pure so that the
+//! web server, the CLI and the tests share one definition.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -115,8 +117,11 @@ pub enum ReportState {
     NotStarted,
     /// 草稿: saved, not submitted.
     Draft,
-    /// 已提交: waiting for review (or, for a cooperating unit, for its lead unit).
+    /// 已提交: waiting for review (or, for a cooperating unit, for its lead unit; in a round with
+    /// 县级初审, for the county office's check).
     Submitted,
+    /// 已初审: the county office has checked it and passed it up; waiting for the round's office.
+    PreReviewed,
     /// 已退回: returned with a reason; the unit fixes and resubmits.
     Returned,
     /// 已通过: accepted and locked.
@@ -124,10 +129,11 @@ pub enum ReportState {
 }
 
 impl ReportState {
-    pub const ALL: [ReportState; 5] = [
+    pub const ALL: [ReportState; 6] = [
         ReportState::NotStarted,
         ReportState::Draft,
         ReportState::Submitted,
+        ReportState::PreReviewed,
         ReportState::Returned,
         ReportState::Accepted,
     ];
@@ -137,6 +143,7 @@ impl ReportState {
             ReportState::NotStarted => "not_started",
             ReportState::Draft => "draft",
             ReportState::Submitted => "submitted",
+            ReportState::PreReviewed => "prereviewed",
             ReportState::Returned => "returned",
             ReportState::Accepted => "accepted",
         }
@@ -151,6 +158,7 @@ impl ReportState {
             ReportState::NotStarted => "未填报",
             ReportState::Draft => "草稿",
             ReportState::Submitted => "已提交",
+            ReportState::PreReviewed => "已初审",
             ReportState::Returned => "已退回",
             ReportState::Accepted => "已通过",
         }
@@ -166,7 +174,15 @@ impl ReportState {
 
     /// Whether the unit has handed it in (it counts as "not late" from then on).
     pub fn handed_in(self) -> bool {
-        matches!(self, ReportState::Submitted | ReportState::Accepted)
+        matches!(
+            self,
+            ReportState::Submitted | ReportState::PreReviewed | ReportState::Accepted
+        )
+    }
+
+    /// Whether it waits for a reviewer (submitted, or checked by the county and passed up).
+    pub fn pending_review(self) -> bool {
+        matches!(self, ReportState::Submitted | ReportState::PreReviewed)
     }
 }
 
@@ -187,6 +203,8 @@ pub enum Transition {
     Submit,
     /// 退回 (with a reason).
     Return,
+    /// 初审通过: the county office passes a submitted report up to the round's office (县级初审).
+    Forward,
     /// 通过: accept and lock.
     Accept,
     /// 解锁: an admin reopens an accepted report.
@@ -199,6 +217,7 @@ impl Transition {
             Transition::Save => "保存",
             Transition::Submit => "提交",
             Transition::Return => "退回",
+            Transition::Forward => "初审通过",
             Transition::Accept => "通过",
             Transition::Unlock => "解锁",
         }
@@ -217,6 +236,12 @@ pub enum TransitionError {
     ReasonRequired,
     #[error("本轮已于 {0} 锁定，不能再提交或修改；请联系纲要办申请例外 (the round is locked)")]
     Locked(Date),
+    #[error("本轮填报已关闭，不能再提交或修改 (the round is closed)")]
+    Closed,
+    #[error(
+        "该报告须先经县级初审，县级纲要办通过后再由本轮的纲要办审核 (waiting for the county check)"
+    )]
+    AwaitsCountyCheck,
 }
 
 /// The dates of a round that decide lateness.
@@ -226,10 +251,46 @@ pub struct RoundDates {
     pub due: Date,
     /// 锁定日期: after it, no more submissions unless the office grants an exception.
     pub lock: Date,
+    /// 已关闭: the office has closed the round; no unit writes in it any more, exception or not.
+    pub closed: bool,
 }
 
-/// Apply `t` to a report in state `from` on day `today`. `exception` is the office's permission
-/// to submit after the lock date; `reason` is the return reason.
+/// Who reviews a report, in a round with or without 县级初审.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// No county check for this report: the round's office reviews it once submitted.
+    Direct,
+    /// The report goes through 县级初审 and the county office acts: it passes the submitted
+    /// report up ([`Transition::Forward`]) or returns it.
+    County,
+    /// The report goes through 县级初审 and the round's office acts: it accepts or returns the
+    /// report once the county has passed it up.
+    Office,
+}
+
+impl Step {
+    /// The step of a reviewer: `needs_check` (the report goes through 县级初审, see
+    /// [`needs_county_check`]) and whether the reviewer is the county office.
+    pub fn of(needs_check: bool, by_county: bool) -> Step {
+        match (needs_check, by_county) {
+            (false, _) => Step::Direct,
+            (true, true) => Step::County,
+            (true, false) => Step::Office,
+        }
+    }
+}
+
+/// Whether a report goes through 县级初审: its round asks for it and the report's unit is below
+/// the round's region (a county's unit in a city round). The round's own units are reviewed
+/// directly. Region codes are prefix-nested, so "below" is "longer".
+pub fn needs_county_check(round_asks: bool, round_region: &str, report_region: &str) -> bool {
+    round_asks
+        && report_region.len() > round_region.len()
+        && report_region.starts_with(round_region)
+}
+
+/// Apply `t` to a report in state `from` on day `today`, in a round without a county check (or
+/// for a save or submission, where it plays no part): [`apply_as`] with [`Step::Direct`].
 pub fn apply(
     from: ReportState,
     t: Transition,
@@ -238,28 +299,62 @@ pub fn apply(
     exception: bool,
     reason: Option<&str>,
 ) -> Result<ReportState, TransitionError> {
+    apply_as(from, t, today, dates, exception, reason, Step::Direct)
+}
+
+/// Apply `t` to a report in state `from` on day `today`. `exception` is the office's permission
+/// to submit after the lock date; `reason` is the return reason; `step` says who reviews (a
+/// county office checks first, the round's office reviews what it passed up).
+pub fn apply_as(
+    from: ReportState,
+    t: Transition,
+    today: Date,
+    dates: RoundDates,
+    exception: bool,
+    reason: Option<&str>,
+    step: Step,
+) -> Result<ReportState, TransitionError> {
+    use ReportState as S;
     let refuse = || TransitionError::NotAllowed {
         from,
         action: t.zh(),
     };
     let locked = today > dates.lock && !exception;
+    // What the reviewer of this step takes up: the county the submitted report, the round's
+    // office the report the county passed up (or, without a check, the submitted one).
+    let waiting = match step {
+        Step::Direct | Step::County => S::Submitted,
+        Step::Office => S::PreReviewed,
+    };
+    let reviewing = |to: S| {
+        if from == waiting {
+            Ok(to)
+        } else if step == Step::Office && from == S::Submitted {
+            Err(TransitionError::AwaitsCountyCheck)
+        } else {
+            Err(refuse())
+        }
+    };
     match t {
+        Transition::Save | Transition::Submit if dates.closed => Err(TransitionError::Closed),
         Transition::Save | Transition::Submit if locked => Err(TransitionError::Locked(dates.lock)),
         Transition::Save => match from {
-            ReportState::NotStarted | ReportState::Draft => Ok(ReportState::Draft),
-            ReportState::Returned => Ok(ReportState::Returned),
+            S::NotStarted | S::Draft => Ok(S::Draft),
+            S::Returned => Ok(S::Returned),
             _ => Err(refuse()),
         },
-        Transition::Submit if from.editable() => Ok(ReportState::Submitted),
-        Transition::Return if from == ReportState::Submitted => {
+        Transition::Submit if from.editable() => Ok(S::Submitted),
+        Transition::Return => {
+            let to = reviewing(S::Returned)?;
             if reason.is_none_or(|r| r.trim().is_empty()) {
                 Err(TransitionError::ReasonRequired)
             } else {
-                Ok(ReportState::Returned)
+                Ok(to)
             }
         }
-        Transition::Accept if from == ReportState::Submitted => Ok(ReportState::Accepted),
-        Transition::Unlock if from == ReportState::Accepted => Ok(ReportState::Returned),
+        Transition::Forward if step == Step::County => reviewing(S::PreReviewed),
+        Transition::Accept if step != Step::County => reviewing(S::Accepted),
+        Transition::Unlock if from == S::Accepted => Ok(S::Returned),
         _ => Err(refuse()),
     }
 }
@@ -321,6 +416,7 @@ mod tests {
     const DATES: RoundDates = RoundDates {
         due: date!(2025 - 04 - 15),
         lock: date!(2025 - 04 - 30),
+        closed: false,
     };
 
     #[test]
@@ -523,5 +619,105 @@ mod tests {
             date!(2025 - 05 - 01),
             due
         ));
+    }
+
+    #[test]
+    fn with_a_county_check_the_county_passes_up_and_the_round_office_decides() {
+        let d = date!(2025 - 04 - 10);
+        let go = |from, t, step| apply_as(from, t, d, DATES, false, Some("理由"), step);
+        let s = go(ReportState::Submitted, Transition::Forward, Step::County).unwrap();
+        assert_eq!(s, ReportState::PreReviewed);
+        assert!(s.handed_in() && s.pending_review() && !s.editable());
+        assert_eq!(
+            go(s, Transition::Accept, Step::Office),
+            Ok(ReportState::Accepted)
+        );
+        assert_eq!(
+            go(s, Transition::Return, Step::Office),
+            Ok(ReportState::Returned)
+        );
+    }
+
+    #[test]
+    fn the_round_office_waits_for_the_county_check() {
+        let d = date!(2025 - 04 - 10);
+        for t in [Transition::Accept, Transition::Return] {
+            assert_eq!(
+                apply_as(
+                    ReportState::Submitted,
+                    t,
+                    d,
+                    DATES,
+                    false,
+                    Some("x"),
+                    Step::Office
+                ),
+                Err(TransitionError::AwaitsCountyCheck)
+            );
+        }
+    }
+
+    #[test]
+    fn a_county_office_returns_or_passes_up_but_never_accepts() {
+        let d = date!(2025 - 04 - 10);
+        let go = |from, t| apply_as(from, t, d, DATES, false, Some("签到表缺失"), Step::County);
+        assert_eq!(
+            go(ReportState::Submitted, Transition::Return),
+            Ok(ReportState::Returned)
+        );
+        assert!(go(ReportState::Submitted, Transition::Accept).is_err());
+        assert!(go(ReportState::PreReviewed, Transition::Return).is_err());
+        assert!(go(ReportState::PreReviewed, Transition::Forward).is_err());
+    }
+
+    #[test]
+    fn without_a_county_check_there_is_nothing_to_pass_up() {
+        let d = date!(2025 - 04 - 10);
+        assert!(
+            apply(
+                ReportState::Submitted,
+                Transition::Forward,
+                d,
+                DATES,
+                false,
+                None
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn only_reports_below_the_rounds_region_go_through_the_county_check() {
+        assert!(needs_county_check(true, "4313", "431302"));
+        assert!(!needs_county_check(true, "4313", "4313"));
+        assert!(!needs_county_check(false, "4313", "431302"));
+        assert!(!needs_county_check(true, "4313", "440303"));
+    }
+
+    #[test]
+    fn a_closed_round_takes_no_more_writes_even_with_an_exception() {
+        let closed = RoundDates {
+            closed: true,
+            ..DATES
+        };
+        let d = date!(2025 - 04 - 10);
+        for t in [Transition::Save, Transition::Submit] {
+            assert_eq!(
+                apply(ReportState::Draft, t, d, closed, true, None),
+                Err(TransitionError::Closed)
+            );
+        }
+        assert_eq!(
+            apply(
+                ReportState::Submitted,
+                Transition::Accept,
+                d,
+                closed,
+                false,
+                None
+            ),
+            Ok(ReportState::Accepted),
+            "the office still reviews what was handed in"
+        );
     }
 }

@@ -11,12 +11,20 @@
 //! - the office accounts (admin, reviewer, viewer) whose region contains the unit's region. A
 //!   county office never sees another county's report, even on a task every county shares.
 //!
+//! Reviewing belongs to the round's office: accepting, returning and unlocking a report, and
+//! letting a unit file after the lock date, are for the reviewers and admins whose region
+//! contains the round's region (the office that opened it, or one above it). A county office
+//! reads its county's reports in a city round but does not decide on them — unless the round asks
+//! for 县级初审, where it checks them first and passes them up or returns them
+//! ([`Actor::review_step`]).
+//!
 //! What a caller cannot open it cannot see anywhere: lists, sibling lists, matrices and exports
 //! keep only what passes [`Actor::can_read_report`] (through [`visible`]), so a list never shows
 //! more than the report pages would.
 
 use crate::authz::{Action, Actor, Role};
 use crate::region::RegionCode;
+use crate::report::{Step, needs_county_check};
 use std::collections::BTreeMap;
 
 /// A unit's part in a task (任务分工).
@@ -53,6 +61,15 @@ pub struct ReportScope<'a> {
     pub lead_units: &'a [i64],
 }
 
+/// The round a report belongs to, as far as reviewing is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundScope<'a> {
+    /// The region of the round's plan: the office that opened it.
+    pub region: &'a RegionCode,
+    /// Whether the round asks for 县级初审.
+    pub county_check: bool,
+}
+
 /// Why an action on a report is refused: out of scope answers exactly like a missing report;
 /// in scope with the wrong role is forbidden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +89,37 @@ impl Actor {
         }
     }
 
-    /// Whether the actor may do `action` on the report: [`Denied::NotFound`] when it may not
-    /// even open it, [`Denied::Forbidden`] when its role does not allow the action. Only the
-    /// unit's own reporters (and an admin over it) write a report; a lead unit reads its
-    /// cooperating units' reports but never writes them.
-    pub fn check_report(&self, action: Action, r: &ReportScope<'_>) -> Result<(), Denied> {
+    /// The actor's part in reviewing the report, if any: the round's office (its reviewers and
+    /// admins, or an office above it) reviews — directly, or after the county check when the
+    /// report goes through one; the office over the report's unit but below the round's region
+    /// checks it first ([`Step::County`]) only when the round asks for 县级初审.
+    pub fn review_step(&self, r: &ReportScope<'_>, round: &RoundScope<'_>) -> Option<Step> {
+        if !matches!(self.role, Role::Reviewer | Role::Admin) || !self.covers(r.region) {
+            return None;
+        }
+        let needs =
+            needs_county_check(round.county_check, round.region.as_str(), r.region.as_str());
+        if self.covers(round.region) {
+            Some(Step::of(needs, false))
+        } else if needs {
+            Some(Step::County)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the actor may do `action` on the report of `round`: [`Denied::NotFound`] when it
+    /// may not even open it, [`Denied::Forbidden`] when its role does not allow the action.
+    /// Only the unit's own reporters (and an admin over it) write a report; a lead unit reads
+    /// its cooperating units' reports but never writes them; reviewing is the round's office's
+    /// (and the county's check, see [`Actor::review_step`]); administering a report (unlocking
+    /// it, an exception to the lock date) is the round's office admins'.
+    pub fn check_report(
+        &self,
+        action: Action,
+        r: &ReportScope<'_>,
+        round: &RoundScope<'_>,
+    ) -> Result<(), Denied> {
         if !self.can_read_report(r) {
             return Err(Denied::NotFound);
         }
@@ -89,8 +132,8 @@ impl Actor {
                 Role::Admin => office,
                 Role::Reviewer | Role::Viewer => false,
             },
-            Action::Review => matches!(self.role, Role::Reviewer | Role::Admin) && office,
-            Action::Administer => self.role == Role::Admin && office,
+            Action::Review => self.review_step(r, round).is_some(),
+            Action::Administer => self.role == Role::Admin && self.covers(round.region),
         };
         if allowed {
             Ok(())
@@ -166,6 +209,14 @@ mod tests {
         }
     }
 
+    /// A round of `region` without a county check.
+    fn round(region: &RegionCode) -> RoundScope<'_> {
+        RoundScope {
+            region,
+            county_check: false,
+        }
+    }
+
     fn key(task: i64, unit: i64, role: TaskRole, region: &str) -> ReportKey {
         ReportKey {
             round: 1,
@@ -215,19 +266,21 @@ mod tests {
     fn a_lead_reads_but_never_writes_or_reviews_a_cooperating_report() {
         let lead = actor(Role::Reporter, "4313", Some(10));
         let r = code("431302");
+        let city = code("4313");
         let s = ReportScope {
             region: &r,
             unit: 11,
             role: TaskRole::Cooperating,
             lead_units: &[10],
         };
-        assert_eq!(lead.check_report(Action::Read, &s), Ok(()));
+        let rd = round(&city);
+        assert_eq!(lead.check_report(Action::Read, &s, &rd), Ok(()));
         assert_eq!(
-            lead.check_report(Action::Report, &s),
+            lead.check_report(Action::Report, &s, &rd),
             Err(Denied::Forbidden)
         );
         assert_eq!(
-            lead.check_report(Action::Review, &s),
+            lead.check_report(Action::Review, &s, &rd),
             Err(Denied::Forbidden)
         );
     }
@@ -248,7 +301,7 @@ mod tests {
             Action::Review,
             Action::Administer,
         ] {
-            assert_eq!(other.check_report(a, &s), Err(Denied::NotFound));
+            assert_eq!(other.check_report(a, &s, &round(&r)), Err(Denied::NotFound));
         }
     }
 
@@ -261,18 +314,90 @@ mod tests {
             role: TaskRole::Responsible,
             lead_units: &[],
         };
+        let city = code("4313");
+        let rd = round(&city);
         let viewer = actor(Role::Viewer, "4313", None);
-        assert_eq!(viewer.check_report(Action::Read, &s), Ok(()));
+        assert_eq!(viewer.check_report(Action::Read, &s, &rd), Ok(()));
         assert_eq!(
-            viewer.check_report(Action::Review, &s),
+            viewer.check_report(Action::Review, &s, &rd),
             Err(Denied::Forbidden)
         );
         let reviewer = actor(Role::Reviewer, "4313", None);
-        assert_eq!(reviewer.check_report(Action::Review, &s), Ok(()));
+        assert_eq!(reviewer.check_report(Action::Review, &s, &rd), Ok(()));
         assert_eq!(
-            reviewer.check_report(Action::Report, &s),
+            reviewer.check_report(Action::Report, &s, &rd),
             Err(Denied::Forbidden)
         );
+    }
+
+    /// County 431302's report in a round of the city 4313.
+    fn county_report(r: &RegionCode) -> ReportScope<'_> {
+        ReportScope {
+            region: r,
+            unit: 11,
+            role: TaskRole::Responsible,
+            lead_units: &[10],
+        }
+    }
+
+    #[test]
+    fn a_county_office_reads_but_does_not_review_its_countys_report_in_a_city_round() {
+        let (r, city) = (code("431302"), code("4313"));
+        let s = county_report(&r);
+        for role in [Role::Admin, Role::Reviewer] {
+            let county = actor(role, "431302", None);
+            assert_eq!(county.check_report(Action::Read, &s, &round(&city)), Ok(()));
+            for a in [Action::Review, Action::Administer] {
+                assert_eq!(
+                    county.check_report(a, &s, &round(&city)),
+                    Err(Denied::Forbidden),
+                    "{role:?} {a:?}"
+                );
+            }
+        }
+        let office = actor(Role::Admin, "4313", None);
+        for a in [Action::Review, Action::Administer] {
+            assert_eq!(office.check_report(a, &s, &round(&city)), Ok(()));
+        }
+    }
+
+    #[test]
+    fn in_its_own_round_a_county_office_reviews_and_administers() {
+        let r = code("431302");
+        let s = county_report(&r);
+        let county = actor(Role::Admin, "431302", None);
+        for a in [Action::Review, Action::Administer] {
+            assert_eq!(county.check_report(a, &s, &round(&r)), Ok(()));
+        }
+    }
+
+    #[test]
+    fn with_a_county_check_the_county_checks_first_and_the_city_reviews_after() {
+        let (r, city) = (code("431302"), code("4313"));
+        let s = county_report(&r);
+        let checked = RoundScope {
+            region: &city,
+            county_check: true,
+        };
+        let county = actor(Role::Reviewer, "431302", None);
+        assert_eq!(county.review_step(&s, &checked), Some(Step::County));
+        assert_eq!(county.check_report(Action::Review, &s, &checked), Ok(()));
+        assert_eq!(
+            county.check_report(Action::Administer, &s, &checked),
+            Err(Denied::Forbidden),
+            "unlocking stays with the round's office"
+        );
+        let office = actor(Role::Reviewer, "4313", None);
+        assert_eq!(office.review_step(&s, &checked), Some(Step::Office));
+        let neighbour = actor(Role::Reviewer, "431321", None);
+        assert_eq!(neighbour.review_step(&s, &checked), None);
+        // The city's own units are reviewed directly.
+        let own = ReportScope {
+            region: &city,
+            ..county_report(&r)
+        };
+        assert_eq!(office.review_step(&own, &checked), Some(Step::Direct));
+        assert_eq!(county.review_step(&own, &checked), None);
     }
 
     #[test]
@@ -324,7 +449,7 @@ mod tests {
                     .map(|o| o.unit).collect();
                 let opens = a.check_report(Action::Read, &ReportScope {
                     region: &k.region, unit: k.unit, role: k.role, lead_units: &leads,
-                }).is_ok();
+                }, &round(&k.region)).is_ok();
                 prop_assert_eq!(shown, opens);
             }
         }

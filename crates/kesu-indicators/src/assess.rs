@@ -28,6 +28,10 @@ pub struct Scheme {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub items: Vec<Item>,
+    /// 表彰最低分: the total a body needs to be a commendation candidate, whatever its rank;
+    /// without one, 60% of the full marks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commendation_min: Option<f64>,
 }
 
 /// One item of a scheme.
@@ -306,6 +310,8 @@ pub struct Scored {
 pub struct Assessment {
     pub scheme: String,
     pub max_total: f64,
+    /// The scheme's minimum total for commendation (`Scheme::commendation_min`).
+    pub commendation_min: f64,
     /// By rank, ties by name (then id).
     pub results: Vec<Scored>,
 }
@@ -489,6 +495,7 @@ pub fn assess(scheme: &Scheme, assessed: &[Assessed]) -> Result<Assessment, Indi
     Ok(Assessment {
         scheme: scheme.name.clone(),
         max_total: scheme.max_total(),
+        commendation_min: scheme.commendation_min.unwrap_or(0.6 * scheme.max_total()),
         results,
     })
 }
@@ -562,7 +569,8 @@ fn score_item(item: &Item, input: &ItemInput, rank: Option<u32>) -> (Option<f64>
 
 impl Assessment {
     /// 表彰候选: the top `top_n` by rank (ties at the boundary included) and anyone scoring at
-    /// least `threshold`; vetoed bodies never. In display order.
+    /// least `threshold`; never a vetoed body, nor one below the scheme's minimum
+    /// (`commendation_min`). In display order.
     pub fn commendation_candidates(
         &self,
         top_n: Option<u32>,
@@ -570,7 +578,7 @@ impl Assessment {
     ) -> Vec<&Scored> {
         self.results
             .iter()
-            .filter(|r| r.vetoed_by.is_none())
+            .filter(|r| r.vetoed_by.is_none() && r.total >= self.commendation_min)
             .filter(|r| {
                 top_n.is_some_and(|n| r.rank <= n) || threshold.is_some_and(|t| r.total >= t)
             })
@@ -678,6 +686,7 @@ mod tests {
             name: "测试方案".into(),
             description: None,
             items,
+            commendation_min: None,
         }
     }
 
@@ -971,6 +980,25 @@ mod tests {
                 entity: "甲县".into(),
                 item: "bonus".into()
             }
+        );
+    }
+
+    #[test]
+    fn commendation_needs_the_schemes_minimum_whatever_the_rank() {
+        let mut s = two_items();
+        let a = assess(&s, &five_counties()).unwrap();
+        let lowest = a.results.iter().map(|r| r.total).fold(f64::MAX, f64::min);
+        s.commendation_min = Some(lowest + 0.01);
+        let a = assess(&s, &five_counties()).unwrap();
+        let all = a.commendation_candidates(Some(5), None);
+        let above = a.results.iter().filter(|r| r.total > lowest).count();
+        assert_eq!(all.len(), above, "the lowest totals are below the minimum");
+        assert!(above < 5 && all.iter().all(|r| r.total >= lowest + 0.01));
+        // Without a minimum in the scheme: 60% of the full marks.
+        s.commendation_min = None;
+        assert_eq!(
+            assess(&s, &[]).unwrap().commendation_min,
+            0.6 * s.max_total()
         );
     }
 

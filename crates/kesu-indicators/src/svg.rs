@@ -140,8 +140,19 @@ const BAR_TOP: f64 = 56.0;
 const BAR_ROW: f64 = 26.0;
 const BAR_H: f64 = 16.0;
 
-/// Render a bar chart.
+/// Render a bar chart, its axis up to the largest value or the target.
 pub fn bar_chart(chart: &BarChart) -> String {
+    bar_chart_from(chart, 0.0)
+}
+
+/// Render a chart of progress in percent: the axis runs from 0 to 100% (further only for a
+/// value above it), so that 2.3% never fills the bar.
+pub fn progress_chart(chart: &BarChart) -> String {
+    bar_chart_from(chart, 100.0)
+}
+
+/// A bar chart whose axis reaches at least `floor`.
+fn bar_chart_from(chart: &BarChart, floor: f64) -> String {
     let n = chart.bars.len();
     let plot_h = BAR_ROW * n.max(1) as f64;
     let h = (BAR_TOP + plot_h + 40.0).ceil() as u32;
@@ -151,7 +162,7 @@ pub fn bar_chart(chart: &BarChart) -> String {
         .filter_map(|b| b.value)
         .chain(chart.target)
         .filter(|v| v.is_finite())
-        .fold(0.0f64, f64::max);
+        .fold(floor, f64::max);
     let (step, top) = nice_scale(max);
     let x = |v: f64| BAR_LEFT + (v.max(0.0) / top).min(1.0) * BAR_PLOT_W;
     let mut out = String::with_capacity(512 + n * 320);
@@ -726,6 +737,23 @@ mod tests {
         let svg = bar_chart(&chart);
         assert!(svg.contains("<title>娄底经济技术开发区管理委员会社会事务局</title>"));
         assert!(svg.contains(">娄底经济技术开发区管理…</text>"));
+    }
+
+    #[test]
+    fn a_progress_chart_runs_to_100_percent_whatever_its_values() {
+        let chart = BarChart {
+            title: "进度".into(),
+            unit: "%".into(),
+            bars: vec![Bar {
+                label: "甲县".into(),
+                value: Some(2.33),
+                light: None,
+            }],
+            target: None,
+        };
+        // The axis's last tick.
+        assert!(progress_chart(&chart).contains(">100<"));
+        assert!(!bar_chart(&chart).contains(">100<"));
     }
 
     #[test]

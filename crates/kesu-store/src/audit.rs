@@ -219,6 +219,20 @@ pub async fn recent(db: &Db, limit: i64) -> StoreResult<Vec<AuditEntry>> {
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// The actions recorded in the entries of region subtree `region` (`None`: all), for the
+/// audit page's action filter.
+pub async fn actions(db: &Db, region: Option<&str>, unregioned: bool) -> StoreResult<Vec<String>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT DISTINCT action FROM audit_log
+         WHERE ($1 IS NULL OR region_code LIKE $1 || '%' OR ($2 AND region_code IS NULL))
+         ORDER BY action"
+    )
+    .bind(region)
+    .bind(unregioned)
+    .fetch_all(p)
+    .await)?)
+}
+
 /// Every entry about `object` (e.g. `plan:3`), oldest first.
 pub async fn for_object(db: &Db, object: &str) -> StoreResult<Vec<AuditEntry>> {
     let rows: Vec<AuditRow> = on_db!(db, |p| {
@@ -251,6 +265,16 @@ pub struct Filter {
 
 /// Entries matching `f`, newest first, at most `limit`.
 pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+    search_page(db, f, 0, limit).await
+}
+
+/// Entries matching `f`, newest first: `limit` of them after skipping `offset` (a page).
+pub async fn search_page(
+    db: &Db,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<AuditEntry>> {
     let from = f.from.map(|d| d.midnight().assume_utc());
     let to =
         f.to.and_then(|d| d.next_day())
@@ -265,7 +289,7 @@ pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEnt
            AND ($4 IS NULL OR object = $4)
            AND ($5 IS NULL OR at >= $5)
            AND ($6 IS NULL OR at < $6)
-         ORDER BY id DESC LIMIT $7"
+         ORDER BY id DESC LIMIT $7 OFFSET $9"
     )
     .bind(&f.region)
     .bind(&f.actor)
@@ -275,6 +299,7 @@ pub async fn search(db: &Db, f: &Filter, limit: i64) -> StoreResult<Vec<AuditEnt
     .bind(to)
     .bind(limit)
     .bind(f.unregioned)
+    .bind(offset)
     .fetch_all(p)
     .await
     })?;

@@ -32,12 +32,15 @@ pub enum Db {
 pub struct WriteGate(Arc<Semaphore>);
 
 impl WriteGate {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(Arc::new(Semaphore::new(1)))
     }
 
     async fn enter(&self) -> StoreResult<OwnedSemaphorePermit> {
-        match tokio::time::timeout(WRITE_QUEUE, self.0.clone().acquire_owned()).await {
+        let asked = std::time::Instant::now();
+        let entered = tokio::time::timeout(WRITE_QUEUE, self.0.clone().acquire_owned()).await;
+        crate::stats::write_waited(asked.elapsed());
+        match entered {
             Ok(Ok(permit)) => Ok(permit),
             // Closed (never, the gate is not closed) or waited too long: both are "busy".
             _ => Err(StoreError::Busy),

@@ -49,6 +49,11 @@ pub enum StoreError {
     #[error("数据库错误：{0} (database error)")]
     Db(#[from] sqlx::Error),
 
+    /// Something the operation needs is missing or failed outside the database (`pg_dump` not
+    /// installed, a dump that did not finish); the message says what to do.
+    #[error("{0}")]
+    Unavailable(String),
+
     /// A write waited its turn for SQLite's one writer longer than [`crate::db::WRITE_QUEUE`].
     #[error("数据库繁忙，请稍后再试 (database busy)")]
     Busy,

@@ -869,7 +869,7 @@ async fn led_or_cooperating(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<b
     }
     let n = match db {
         Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
-        Db::Postgres(p) => run!(sqlx::Postgres, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, &crate::replica::reader(p)),
     };
     Ok(n > 0)
 }
@@ -899,7 +899,7 @@ async fn fetch_reports(db: &Db, plan_id: i64, ids: &[i64]) -> StoreResult<Vec<Ob
     }
     Ok(match db {
         Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
-        Db::Postgres(p) => run!(sqlx::Postgres, p),
+        Db::Postgres(p) => run!(sqlx::Postgres, &crate::replica::reader(p)),
     })
 }
 

@@ -3,11 +3,16 @@
 
 /// Run `$body` with `$p` bound to the pool of whichever backend `$db` is. The body is compiled
 /// once per backend, so `sqlx::query(..)` infers the database from the pool it is used with.
+/// On PostgreSQL, inside a read replica's [`crate::replica::scope`], the pool is the replica's.
 macro_rules! on_db {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
             $crate::Db::Sqlite($p, _) => $body,
-            $crate::Db::Postgres($p) => $body,
+            $crate::Db::Postgres(primary) => {
+                let routed = $crate::replica::reader(primary);
+                let $p = &routed;
+                $body
+            }
         }
     };
 }

@@ -7,19 +7,30 @@
 
 use crate::audit::{self, Actor as AuditActor};
 use crate::{Db, StoreError, StoreResult};
-use kesu_core::report::{self, Period, ReportState, RoundDates, Transition};
+use kesu_core::report::{self, ReportState, Step, Transition};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::types::Json;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+pub mod discipline;
 mod evidence;
 mod notifications;
+mod rounds;
 
+pub use discipline::LateOrReturned;
 pub use evidence::{
-    Attachment, NewAttachment, add_attachment, attachment, attachments, remove_attachment,
+    Attachment, FormWrite, NewAttachment, add_attachment, attachment, attachments,
+    remove_attachment, write_form,
 };
-pub use notifications::{Notification, mark_read, notifications, remind_due_soon, unread_count};
+pub use notifications::{
+    Notification, mark_read, notifications, remind_due_soon, unread_count, unread_count_of,
+};
+use rounds::round_in;
+pub use rounds::{
+    NewRound, Round, RoundOptions, open_round, open_round_with, round, round_for_period, rounds_in,
+    rounds_involving, rounds_of_unit, set_round_closed, set_round_dates,
+};
 
 /// China keeps one offset all year (+08:00): "today" and "submitted on" are dates there.
 pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -30,205 +41,6 @@ pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 /// The local date of an instant.
 pub fn china_date(t: OffsetDateTime) -> Date {
     t.to_offset(CHINA).date()
-}
-
-/// A new round.
-#[derive(Debug, Clone)]
-pub struct NewRound {
-    pub plan_id: i64,
-    pub period: Period,
-    pub due: Date,
-    pub lock: Date,
-    pub demo: bool,
-}
-
-/// A round as listed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Round {
-    pub id: i64,
-    pub plan_id: i64,
-    pub plan_title: String,
-    pub region_code: String,
-    pub period: String,
-    pub title: String,
-    pub due_date: Date,
-    pub lock_date: Date,
-    pub opened_by: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub opened_at: OffsetDateTime,
-    pub demo: bool,
-}
-from_row!(Round {
-    id: i64,
-    plan_id: i64,
-    plan_title: String,
-    region_code: String,
-    period: String,
-    title: String,
-    due_date: Date,
-    lock_date: Date,
-    opened_by: String,
-    opened_at: OffsetDateTime,
-    demo: bool,
-});
-
-impl Round {
-    pub fn dates(&self) -> RoundDates {
-        RoundDates {
-            due: self.due_date,
-            lock: self.lock_date,
-        }
-    }
-}
-
-const ROUND_COLS: &str = "r.id, r.plan_id, p.title AS plan_title, r.region_code, r.period, r.title, r.due_date, r.lock_date, r.opened_by, r.opened_at, r.demo";
-
-/// Open a round: one slot per (task, assigned unit) of the plan. Users of every unit with a slot
-/// are notified. Refused when the plan already has a round for the period, or the lock date is
-/// before the due date.
-pub async fn open_round(db: &Db, r: &NewRound, by: &AuditActor) -> StoreResult<i64> {
-    if r.lock < r.due {
-        return Err(invalid(
-            "锁定日期不能早于截止日期 (the lock date must not be before the due date)",
-        ));
-    }
-    let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let plan: Option<(String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
-        "SELECT title, region_code FROM plan WHERE id = $1"
-    )
-    .bind(r.plan_id)
-    .fetch_optional(&mut *c)
-    .await)?;
-    let (plan_title, region) = plan.ok_or(StoreError::NotFound {
-        what: "方案",
-        key: r.plan_id.to_string(),
-    })?;
-    let period = r.period.code();
-    let exists: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-        "SELECT id FROM reporting_round WHERE plan_id = $1 AND period = $2"
-    )
-    .bind(r.plan_id)
-    .bind(&period)
-    .fetch_optional(&mut *c)
-    .await)?;
-    if exists.is_some() {
-        return Err(invalid(format!(
-            "该方案已有 {} 的填报轮次 (a round for this period exists)",
-            r.period
-        )));
-    }
-    let title = format!("{} {}", r.period, plan_title);
-    let id: i64 = on_tx!(&mut tx, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO reporting_round (plan_id, region_code, period, title, due_date, lock_date, opened_by, opened_at, demo)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
-    )
-    .bind(r.plan_id)
-    .bind(&region)
-    .bind(&period)
-    .bind(&title)
-    .bind(r.due)
-    .bind(r.lock)
-    .bind(&by.name)
-    .bind(now)
-    .bind(r.demo)
-    .fetch_one(&mut *c)
-    .await
-    })?;
-    let slots = on_tx!(&mut tx, |c| {
-        sqlx::query(
-        "INSERT INTO report (round_id, task_id, unit_id, role, region_code, state, version, content, exception)
-         SELECT $1, tu.task_id, tu.unit_id, MIN(tu.role), COALESCE(MIN(u.region_code), $2), $3, 0, '', $4
-         FROM task_unit tu JOIN task t ON t.id = tu.task_id JOIN unit u ON u.id = tu.unit_id
-         WHERE t.plan_id = $5
-         GROUP BY tu.task_id, tu.unit_id"
-    )
-    .bind(id)
-    .bind(&region)
-    .bind(ReportState::NotStarted.as_str())
-    .bind(false)
-    .bind(r.plan_id)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    // Notify every account of every unit that has a slot.
-    on_tx!(&mut tx, |c| sqlx::query(
-        "INSERT INTO notification (user_id, at, kind, message, link)
-         SELECT DISTINCT a.id, $1, 'round_opened', $2, $3
-         FROM app_user a JOIN report rp ON rp.unit_id = a.unit_id
-         WHERE rp.round_id = $4"
-    )
-    .bind(now)
-    .bind(format!("新的填报轮次：{title}，请于 {} 前提交", r.due))
-    .bind(format!("/rounds/{id}"))
-    .bind(id)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    let after = json!({"plan_id": r.plan_id, "period": period, "due": r.due.to_string(),
-        "lock": r.lock.to_string(), "slots": slots});
-    audit::record_in_region(
-        &mut tx,
-        by,
-        Some(&region),
-        "round.open",
-        &format!("round:{id}"),
-        None,
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// Rounds of plans in `region`'s subtree, newest first.
-pub async fn rounds_in(db: &Db, region: &str) -> StoreResult<Vec<Round>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
-         WHERE r.region_code LIKE $1 || '%' ORDER BY r.id DESC"
-    ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql)
-        .bind(region)
-        .fetch_all(p)
-        .await)?)
-}
-
-/// Rounds in which `unit_id` has a slot, newest first.
-pub async fn rounds_of_unit(db: &Db, unit_id: i64) -> StoreResult<Vec<Round>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id
-         WHERE r.id IN (SELECT round_id FROM report WHERE unit_id = $1) ORDER BY r.id DESC"
-    ));
-    Ok(on_db!(db, |p| sqlx::query_as(sql)
-        .bind(unit_id)
-        .fetch_all(p)
-        .await)?)
-}
-
-pub async fn round(db: &Db, id: i64) -> StoreResult<Round> {
-    let r = on_db!(db, |p| sqlx::query_as(round_sql())
-        .bind(id)
-        .fetch_optional(p)
-        .await)?;
-    found(r, "填报轮次", id)
-}
-
-/// [`round`] inside a transaction.
-async fn round_in(tx: &mut crate::Tx, id: i64) -> StoreResult<Round> {
-    let r = on_tx!(tx, |c| sqlx::query_as(round_sql())
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await)?;
-    found(r, "填报轮次", id)
-}
-
-/// The one query of [`round`] and [`round_in`].
-fn round_sql() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {ROUND_COLS} FROM reporting_round r JOIN plan p ON p.id = r.plan_id WHERE r.id = $1"
-    ))
 }
 
 /// The row read by id, or `NotFound` naming what was looked for.
@@ -470,8 +282,34 @@ pub async fn change(
     now: OffsetDateTime,
     by: &AuditActor,
 ) -> StoreResult<i64> {
+    change_as(db, report_id, t, ch, false, now, by).await
+}
+
+/// [`change`] by a reviewer who is (`by_county`) or is not the county office checking the
+/// report first (县级初审; see `kesu_core::report::Step`). The caller has established which.
+pub async fn change_as(
+    db: &Db,
+    report_id: i64,
+    t: Transition,
+    ch: &ReportChange,
+    by_county: bool,
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<i64> {
     let mut tx = db.begin().await?;
-    let v = change_in(&mut tx, report_id, t, ch, Evidence::None, now, by).await?;
+    let v = change_in(
+        &mut tx,
+        report_id,
+        t,
+        ch,
+        Change {
+            evidence: Evidence::None,
+            by_county,
+        },
+        now,
+        by,
+    )
+    .await?;
     tx.commit().await?;
     Ok(v.version)
 }
@@ -487,7 +325,7 @@ pub async fn change_many(
     let mut out = Vec::with_capacity(changes.len());
     for (id, t, ch) in changes {
         out.push(
-            change_in(&mut tx, *id, *t, ch, Evidence::None, now, by)
+            change_in(&mut tx, *id, *t, ch, Change::plain(), now, by)
                 .await?
                 .version,
         );
@@ -512,12 +350,13 @@ pub async fn accept_with_inputs(
 ) -> StoreResult<(i64, Vec<i64>)> {
     let mut tx = db.begin().await?;
     let lead = slot_in(&mut tx, lead_id).await?;
+    let round = round_in(&mut tx, lead.round_id).await?;
     let v = change_in(
         &mut tx,
         lead_id,
         Transition::Accept,
         ch,
-        Evidence::None,
+        Change::plain(),
         now,
         by,
     )
@@ -525,10 +364,21 @@ pub async fn accept_with_inputs(
     let mut settled = Vec::new();
     for id in inputs {
         let s = slot_in(&mut tx, *id).await?;
+        // An input still waiting for its county's check stays with the county.
+        let acceptable = report::apply_as(
+            s.state(),
+            Transition::Accept,
+            china_date(now),
+            round.dates(),
+            s.exception,
+            None,
+            Step::of(round.checks(&s), false),
+        )
+        .is_ok();
         if s.round_id != lead.round_id
             || s.task_id != lead.task_id
             || s.role == "lead"
-            || s.state() != ReportState::Submitted
+            || !acceptable
         {
             continue;
         }
@@ -545,7 +395,7 @@ pub async fn accept_with_inputs(
             *id,
             Transition::Accept,
             &input,
-            Evidence::None,
+            Change::plain(),
             now,
             by,
         )
@@ -565,6 +415,22 @@ enum Evidence<'a> {
     Remove(i64),
 }
 
+/// What a change does besides its transition: evidence, and who reviews.
+struct Change<'a> {
+    evidence: Evidence<'a>,
+    /// The reviewer is the county office checking the report first (县级初审).
+    by_county: bool,
+}
+
+impl Change<'_> {
+    fn plain() -> Self {
+        Change {
+            evidence: Evidence::None,
+            by_county: false,
+        }
+    }
+}
+
 /// What [`change_in`] did.
 struct Changed {
     version: i64,
@@ -577,10 +443,11 @@ async fn change_in(
     report_id: i64,
     t: Transition,
     ch: &ReportChange,
-    evidence: Evidence<'_>,
+    how: Change<'_>,
     now: OffsetDateTime,
     by: &AuditActor,
 ) -> StoreResult<Changed> {
+    let evidence = how.evidence;
     let today = china_date(now);
     // Read inside the transaction: a second pooled connection per writer would starve the
     // pool under load.
@@ -589,15 +456,20 @@ async fn change_in(
     let from = s.state();
     // Adding or removing evidence is writing the report: the rule of a save (editable state,
     // not past the lock date without an exception).
-    let to = report::apply(
+    let step = Step::of(round.checks(&s), how.by_county);
+    let to = report::apply_as(
         from,
         t,
         today,
         round.dates(),
         s.exception,
         ch.reason.as_deref(),
+        step,
     )
-    .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    .map_err(|e| match e {
+        report::TransitionError::ReasonRequired => invalid(e.to_string()),
+        _ => StoreError::Conflict(e.to_string()),
+    })?;
     if ch.expected_version != s.version {
         return Err(StoreError::Conflict(format!(
             "报告已被他人修改（当前版本 {}，您看到的是版本 {}），请刷新后再改 (stale version)",
@@ -611,6 +483,8 @@ async fn change_in(
     .fetch_one(&mut *c)
     .await)?;
     let new_content = ch.content.clone().unwrap_or(old_content.clone());
+    // The values before the change, for the audit row's "before".
+    let old_values = values_of(tx, report_id).await?;
     let submitted_at = if t == Transition::Submit {
         Some(now)
     } else {
@@ -677,17 +551,7 @@ async fn change_in(
         Some(f) => f.action.to_string(),
         None => format!("{t:?}").to_lowercase(),
     };
-    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
-    )
-    .bind(report_id)
-    .fetch_all(&mut *c)
-    .await)?;
-    let values_json: Value = values
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    let values_json = values_of(tx, report_id).await?;
     let version = s.version + 1;
     on_tx!(&mut *tx, |c| {
         sqlx::query(
@@ -726,6 +590,13 @@ async fn change_in(
             "report_unlocked",
             format!("报告已解锁，可修改：{} {}", s.task_path, s.task_title),
         )),
+        Transition::Forward => Some((
+            "report_forwarded",
+            format!(
+                "报告已通过县级初审，等待{}审核：{} {}",
+                "本轮纲要办", s.task_path, s.task_title
+            ),
+        )),
         _ => None,
     };
     if let Some((kind, message)) = note {
@@ -762,7 +633,9 @@ async fn change_in(
         .await
         .map(|r| r.rows_affected()))?;
     }
-    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content});
+    notifications::office_news(tx, &round, &s, t, from, now).await?;
+    let before = json!({"state": from.as_str(), "version": s.version, "content": old_content,
+        "values": old_values});
     let mut after = json!({"state": to.as_str(), "version": version, "content": new_content,
         "values": values_json, "reason": ch.reason});
     if let (Some(f), Some(obj)) = (&file, after.as_object_mut()) {
@@ -782,6 +655,21 @@ async fn change_in(
         version,
         attachment: file.filter(|f| f.action == "attach").map(|f| f.id),
     })
+}
+
+/// A report's values by target id, as the history and the audit log keep them.
+async fn values_of(tx: &mut crate::Tx, report_id: i64) -> StoreResult<Value> {
+    let values: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT target_id, value FROM report_value WHERE report_id = $1 ORDER BY target_id"
+    )
+    .bind(report_id)
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(values
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into())
 }
 
 /// Let a unit submit after the lock date (an office's exception), audited.

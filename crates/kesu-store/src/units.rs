@@ -19,6 +19,10 @@ pub struct Unit {
     pub kind: String,
     pub parent_id: Option<i64>,
     pub merged_into: Option<i64>,
+    /// 联系人: who answers for the unit's reports (催报).
+    pub contact_person: Option<String>,
+    /// 联系电话: an office telephone.
+    pub contact_phone: Option<String>,
 }
 from_row!(Unit {
     id: i64,
@@ -27,9 +31,12 @@ from_row!(Unit {
     kind: String,
     parent_id: Option<i64>,
     merged_into: Option<i64>,
+    contact_person: Option<String>,
+    contact_phone: Option<String>,
 });
 
-const COLS: &str = "id, region_code, name, kind, parent_id, merged_into";
+const COLS: &str =
+    "id, region_code, name, kind, parent_id, merged_into, contact_person, contact_phone";
 
 /// The unit a name as written in a document stands for in `region_code`, created when new.
 /// `region_name` (娄底市) lets the normaliser drop the region's own prefix.
@@ -274,4 +281,58 @@ pub async fn rename(db: &Db, id: i64, new_name: &str, actor: &Actor) -> StoreRes
     )
     .await?;
     tx.commit().await
+}
+
+/// Set a unit's contact for chasing reports (empty clears a field), audited.
+pub async fn set_contact(
+    db: &Db,
+    id: i64,
+    person: Option<&str>,
+    phone: Option<&str>,
+    actor: &Actor,
+) -> StoreResult<()> {
+    let clean = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let (person, phone) = (clean(person), clean(phone));
+    if person.as_ref().is_some_and(|p| p.chars().count() > 50)
+        || phone.as_ref().is_some_and(|p| p.chars().count() > 40)
+    {
+        return Err(StoreError::Invalid(
+            "联系人不超过 50 个字，联系电话不超过 40 个字符 (contact too long)".into(),
+        ));
+    }
+    let u = get(db, id).await?;
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE unit SET contact_person = $1, contact_phone = $2 WHERE id = $3"
+    )
+    .bind(&person)
+    .bind(&phone)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    audit::record_in_region(
+        &mut tx,
+        actor,
+        Some(&u.region_code),
+        "unit.contact",
+        &format!("unit:{id}"),
+        Some(&json!({"contact_person": u.contact_person, "contact_phone": u.contact_phone})),
+        Some(&json!({"contact_person": person, "contact_phone": phone})),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The units with these ids (merged or not), by id.
+pub async fn by_ids(db: &Db, ids: &[i64]) -> StoreResult<Vec<Unit>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(get(db, *id).await?);
+    }
+    Ok(out)
 }

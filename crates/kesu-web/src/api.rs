@@ -47,6 +47,7 @@ pub fn listed() -> Routes<AppState> {
         .route("/reports/{id}/submit", post(submit))
         .route("/reports/{id}/return", post(return_report))
         .route("/reports/{id}/accept", post(accept))
+        .route("/reports/{id}/forward", post(forward))
         .route("/reports/{id}/unlock", post(unlock))
         .route("/reports/{id}/attachments", post(attach))
         .route("/attachments/{id}", axum::routing::delete(detach))
@@ -146,6 +147,9 @@ struct OpenRoundBody {
     period: String,
     due: String,
     lock: String,
+    /// Ask for 县级初审.
+    #[serde(default)]
+    county_check: bool,
 }
 
 async fn open_round(
@@ -155,16 +159,14 @@ async fn open_round(
     b: Result<Json<OpenRoundBody>, JsonRejection>,
 ) -> ApiResult {
     let b = body(b)?;
-    let id = pages::do_open_round(
-        &state,
-        &caller,
-        b.plan_id,
-        &b.period,
-        &b.due,
-        &b.lock,
-        ip.clone(),
-    )
-    .await?;
+    let form = kesu_app::reporting::rounds::RoundForm {
+        plan_id: b.plan_id,
+        period: b.period,
+        due: b.due,
+        lock: b.lock,
+        county_check: b.county_check,
+    };
+    let id = pages::do_open_round(&state, &caller, &form, ip.clone()).await?;
     let r = reporting::round(&state.db, id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!(r))).into_response())
 }
@@ -323,6 +325,17 @@ async fn accept(
     b: Result<Json<VersionBody>, JsonRejection>,
 ) -> ApiResult {
     review(state, caller, id, Transition::Accept, ip, b).await
+}
+
+/// 县级初审通过: the county office passes its county's report up to the round's office.
+async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    b: Result<Json<VersionBody>, JsonRejection>,
+) -> ApiResult {
+    review(state, caller, id, Transition::Forward, ip, b).await
 }
 
 async fn unlock(

@@ -79,10 +79,7 @@ fn timeout_response(api: bool) -> Response {
         let body = serde_json::json!({"error": {"code": "timeout", "message": message}});
         (StatusCode::REQUEST_TIMEOUT, axum::Json(body)).into_response()
     } else {
-        let page = crate::pages::ErrorPage {
-            status: StatusCode::REQUEST_TIMEOUT.as_u16(),
-            message: message.into(),
-        };
+        let page = crate::pages::ErrorPage::plain(StatusCode::REQUEST_TIMEOUT.as_u16(), message);
         let html = askama::Template::render(&page).unwrap_or_else(|_| message.to_string());
         (StatusCode::REQUEST_TIMEOUT, axum::response::Html(html)).into_response()
     };

@@ -216,6 +216,8 @@ pub async fn populate(
             });
         }
     }
+    let plan_regions: BTreeMap<i64, String> =
+        plans.iter().map(|(id, r, _)| (*id, r.clone())).collect();
     // One reporter per unit that has a task, before the rounds open (so they are notified).
     for (plan_id, _, _) in plans {
         for task in kesu_store::plans::tasks(db, *plan_id).await? {
@@ -236,6 +238,16 @@ pub async fn populate(
                     password_hash: auth::hash_password_blocking(pw.clone()).await?,
                 };
                 accounts::add_user(db, &new, &system).await?;
+                if let Some((person, phone)) = demo_contact(a.unit_id, &unit.region_code) {
+                    kesu_store::units::set_contact(
+                        db,
+                        a.unit_id,
+                        Some(&person),
+                        Some(&phone),
+                        &system,
+                    )
+                    .await?;
+                }
                 unit_reporter.insert(a.unit_id, username.clone());
                 accounts_out.push(DemoAccount {
                     username,
@@ -277,7 +289,12 @@ pub async fn populate(
                 lock,
                 demo: true,
             };
-            let id = reporting::open_round(db, &r, &system).await?;
+            // This quarter's round of a city asks for 县级初审: the counties check their own
+            // reports before the city reviews them.
+            let opts = reporting::RoundOptions {
+                county_check: !past && is_city(&plan_regions, *plan_id),
+            };
+            let id = reporting::open_round_with(db, &r, opts, &system).await?;
             rounds.push(id);
             worked.push((id, day, past));
             if past {
@@ -333,6 +350,10 @@ pub async fn populate(
             .map(|c| (c.task_id, counties_of(c.task_id)))
             .collect();
         let mut county_seen: BTreeMap<i64, usize> = BTreeMap::new();
+        let checked_round = reporting::round(db, round).await?;
+        // In a round with 县级初审 the counties have submitted; each county office has passed
+        // its report up but the first, which waits for its county's check.
+        let mut checked_seen = 0usize;
         for s in &slots {
             let b = bucket(s.id);
             let reporter =
@@ -359,7 +380,17 @@ pub async fn populate(
                     let n = county_counts.get(&c.task_id).copied().unwrap_or(0);
                     (c.target_id, j, j + 1 == n && n > 1)
                 });
+            let checked = checked_round.checks(s) && is_county_slot(&county_tasks, s);
+            let checked_plan: &[Transition] = if checked_seen == 0 {
+                &[Transition::Save, Transition::Submit]
+            } else {
+                &[Transition::Save, Transition::Submit, Transition::Forward]
+            };
+            if checked {
+                checked_seen += 1;
+            }
             let plan: &[Transition] = match (last_quarter, b, county) {
+                _ if checked => checked_plan,
                 (_, _, Some((_, _, true))) => {
                     &[Transition::Save, Transition::Submit, Transition::Return]
                 }
@@ -403,16 +434,18 @@ pub async fn populate(
                     },
                     reason,
                 };
-                let who = if matches!(t, Transition::Accept | Transition::Return) {
-                    &reviewer
-                } else {
-                    &reporter
+                let county_office = kesu_store::Actor::new(format!("admin_{}", s.region_code));
+                let who = match t {
+                    Transition::Accept | Transition::Return => &reviewer,
+                    Transition::Forward => &county_office,
+                    _ => &reporter,
                 };
                 let at = day
                     .with_hms(10, 0, 0)
                     .map(|d| d.assume_offset(reporting::CHINA));
                 let at = at.unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-                version = reporting::change(db, s.id, *t, &ch, at, who).await?;
+                let by_county = *t == Transition::Forward;
+                version = reporting::change_as(db, s.id, *t, &ch, by_county, at, who).await?;
             }
         }
     }
@@ -424,6 +457,41 @@ pub async fn populate(
         rounds,
         county_tasks,
     })
+}
+
+/// Whether plan `id` is a city's (its region a city code).
+fn is_city(plan_regions: &BTreeMap<i64, String>, id: i64) -> bool {
+    plan_regions
+        .get(&id)
+        .and_then(|r| RegionCode::parse(r).ok())
+        .is_some_and(|c| c.level() == RegionLevel::City)
+}
+
+/// A demo contact for a unit (deterministic; every seventh unit has none, so the chase list
+/// shows "未登记" too): a surname with a title and an office telephone of the unit's city.
+fn demo_contact(unit_id: i64, region: &str) -> Option<(String, String)> {
+    if unit_id % 7 == 0 {
+        return None;
+    }
+    const NAMES: [&str; 12] = [
+        "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙",
+    ];
+    const TITLES: [&str; 3] = ["主任", "科长", "老师"];
+    let b = bucket(unit_id);
+    let name = NAMES[usize::try_from(b % 12).unwrap_or(0)];
+    let title = TITLES[usize::try_from(b % 3).unwrap_or(0)];
+    let area = match region.get(..4) {
+        Some("4313") => "0738",
+        Some("4403") => "0755",
+        Some("3605") => "0790",
+        Some("3410") => "0559",
+        _ if region.starts_with("50") => "023",
+        _ => "0731",
+    };
+    Some((
+        format!("{name}{title}"),
+        format!("{area}-8{:06}", (b * 7919 + 100_000) % 1_000_000),
+    ))
 }
 
 /// Whether a slot is a county's report on a county task (not the city units' own).

@@ -84,6 +84,7 @@ impl AppError {
     }
 
     fn log(&self) {
+        // Inside the request's span: the line carries its request id.
         if let AppError::Internal(cause) = self {
             tracing::error!(%cause, "internal error");
         }
@@ -92,7 +93,11 @@ impl AppError {
     /// The error as a JSON response (API routes).
     pub fn into_json(self) -> Response {
         self.log();
-        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        let mut body =
+            serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        if let Some(id) = crate::observe::request_id() {
+            body["error"]["request_id"] = id.into();
+        }
         self.with_headers((self.status(), axum::Json(body)).into_response())
     }
 
@@ -111,12 +116,14 @@ impl AppError {
         if matches!(self, AppError::Unauthenticated) {
             return axum::response::Redirect::to("/login").into_response();
         }
-        let page = crate::pages::ErrorPage {
-            status: self.status().as_u16(),
-            message: self.to_string(),
-        };
-        let html = askama::Template::render(&page).unwrap_or_else(|_| self.to_string());
-        self.with_headers((self.status(), Html(html)).into_response())
+        let (status, message) = (self.status().as_u16(), self.to_string());
+        let page = crate::pages::ErrorPage::plain(status, &message);
+        let html = askama::Template::render(&page).unwrap_or_else(|_| message.clone());
+        let mut res = self.with_headers((self.status(), Html(html)).into_response());
+        // The pages' layout middleware renders it again with the menu of whoever asked.
+        res.extensions_mut()
+            .insert(crate::pages::ErrorInfo { status, message });
+        res
     }
 }
 
@@ -128,7 +135,7 @@ impl From<kesu_store::StoreError> for AppError {
             S::Conflict(m) => AppError::Conflict(m),
             S::Invalid(m) => AppError::Invalid(m),
             S::Busy => AppError::Unavailable(S::Busy.to_string()),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(crate::observe::chain(&other)),
         }
     }
 }
@@ -154,7 +161,9 @@ impl From<kesu_core::report::TransitionError> for AppError {
         use kesu_core::report::TransitionError as T;
         match e {
             T::ReasonRequired => AppError::Invalid(e.to_string()),
-            T::NotAllowed { .. } | T::Locked(_) => AppError::Conflict(e.to_string()),
+            T::NotAllowed { .. } | T::Locked(_) | T::Closed | T::AwaitsCountyCheck => {
+                AppError::Conflict(e.to_string())
+            }
         }
     }
 }

@@ -127,6 +127,8 @@ pub fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
         Some("image/webp")
     } else if kesu_workbook::is_zip(bytes) {
         zip_kind(bytes, name).ok().flatten()
+    } else if crate::ole::is_compound(bytes) {
+        crate::ole::kind(bytes, name).ok().flatten()
     } else {
         None
     }
@@ -144,9 +146,13 @@ pub fn check(bytes: &[u8], name: &str) -> Result<&'static str, AppError> {
         zip_kind(bytes, name)
             .map_err(|e| AppError::Invalid(format!("文件“{name}”不能接受：{e}")))?;
     }
+    if crate::ole::is_compound(bytes) {
+        crate::ole::kind(bytes, name)
+            .map_err(|e| AppError::Invalid(format!("文件“{name}”不能接受：{e}")))?;
+    }
     sniff(bytes, name).ok_or_else(|| {
         AppError::Invalid(format!(
-            "文件“{name}”不是可接受的佐证材料类型：只接受 PDF、图片（PNG/JPEG/GIF/WebP）、Excel (.xlsx) 和 Word (.docx) (unsupported file type)"
+            "文件“{name}”不是可接受的佐证材料类型：只接受 PDF、图片（PNG/JPEG/GIF/WebP）、Word（.doc/.docx）、Excel（.xls/.xlsx）和 WPS（.wps/.et） (unsupported file type)"
         ))
     })
 }

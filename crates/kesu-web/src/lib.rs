@@ -23,9 +23,14 @@ pub mod deadlines;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod health;
+pub mod metrics;
+pub mod observe;
+pub mod ole;
 pub mod pages;
 pub mod parse;
 pub mod print;
+pub mod replica;
 pub mod routes;
 pub mod services_demo;
 pub mod sheets;
@@ -64,6 +69,10 @@ pub struct AppState {
     pub signin: Arc<signin::Refusals>,
     /// The key ring for citizens' personal data (`kesu keys`); `None`: those pages answer 503.
     pub keys: Option<Arc<kesu_pii::KeyRing>>,
+    /// Who may read `/metrics` (see [`observe`]).
+    pub observe: Arc<observe::Settings>,
+    /// PostgreSQL read replicas, when configured (see [`replica`]).
+    pub replicas: Option<Arc<kesu_store::replica::Replicas>>,
 }
 
 impl AppState {
@@ -77,6 +86,8 @@ impl AppState {
             trusted_proxies: Arc::new(client_ip::TrustedProxies::default()),
             signin: Arc::new(signin::Refusals::default()),
             keys: None,
+            observe: Arc::default(),
+            replicas: None,
         }
     }
 
@@ -100,7 +111,12 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .route("/static/kesu.css", axum::routing::get(css))
         .route("/static/kesu.js", axum::routing::get(js))
+        .merge(health::routes())
         .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::errors::in_layout,
+        ))
         .layer(middleware::from_fn(deadlines::middleware))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(
@@ -111,6 +127,14 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             AppError::Internal("panic".into()).into_page()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            replica::route,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::request,
+        ))
         .with_state(state)
 }
 

@@ -24,7 +24,8 @@ pub fn routes() -> Router<AppState> {
 /// The page routes with their paths ([`crate::routes::all`]).
 pub fn listed() -> Routes<AppState> {
     Routes::new()
-        .route("/", get(rounds::home))
+        .route("/", get(home::home))
+        .route("/review", get(home::review_queue))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route(
@@ -37,7 +38,11 @@ pub fn listed() -> Routes<AppState> {
         .route("/plans/{id}", get(plans::show))
         .route("/rounds", get(rounds::rounds).post(rounds::open_round))
         .route("/rounds/{id}", get(rounds::round))
-        .route("/rounds/{id}/late.xlsx", get(rounds::late_xlsx))
+        .route("/rounds/{id}/dates", post(rounds::set_dates))
+        .route("/rounds/{id}/close", post(rounds::close))
+        .route("/rounds/{id}/chase", get(chase::chase_page))
+        .route("/rounds/{id}/late.xlsx", get(chase::chase_xlsx))
+        .route("/units/{id}/contact", post(chase::set_contact))
         .route("/rounds/{id}/template.xlsx", get(rounds::template_xlsx))
         .route("/rounds/{id}/upload", post(rounds::upload_template))
         .route(
@@ -60,22 +65,28 @@ pub fn listed() -> Routes<AppState> {
         .merge(citizens::routes())
         .merge(plan_drafts::routes())
         .merge(services::routes())
+        .fallback(errors::not_found)
 }
 
 pub mod citizens;
 pub mod dashboard;
+pub mod errors;
 pub mod plan_drafts;
 pub mod plans;
 pub mod services;
 pub mod survey;
 
 mod audit;
+mod chase;
+mod home;
 mod notifications;
 mod reports;
 mod rounds;
 mod session;
+mod summary;
 
 pub use audit::AuditQuery;
+pub use errors::{ErrorInfo, ErrorPage};
 pub use reports::{do_attach, do_transition, parse_version, size_text};
 pub use rounds::{Counts, do_open_round, visible_rounds, visible_slots};
 pub use session::{LoginForm, do_login};
@@ -131,14 +142,6 @@ pub fn render(t: &impl Template) -> PageResult {
     Ok(Html(html).into_response())
 }
 
-/// The error page.
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub status: u16,
-    pub message: String,
-}
-
 /// Refuse a form whose `_csrf` token is not this session's.
 pub fn check_csrf(caller: &Caller, token: &str) -> Result<(), AppError> {
     if !token.is_empty() && constant_time_eq(token.as_bytes(), caller.csrf.as_bytes()) {
@@ -156,6 +159,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn audit_actor(caller: &Caller, ip: Option<String>) -> kesu_store::Actor {
     let mut a = kesu_store::Actor::new(caller.actor.username.clone());
     a.ip = ip;
+    a.request_id = crate::observe::request_id();
     a
 }
 

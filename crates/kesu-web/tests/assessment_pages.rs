@@ -868,7 +868,8 @@ async fn a_bad_scheme_is_refused_with_the_field_named_and_nothing_is_stored() {
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("weight_funding"), "{body}");
+        // Pages say it in Chinese only: the item and its field by name.
+        assert!(body.contains("（funding）的权重“abc”"), "{body}");
         assert!(
             kesu_store::assessment::own_scheme(&w.db, CITY)
                 .await

@@ -465,7 +465,7 @@ async fn a_reveal_needs_the_permission_and_a_reason_and_leaves_an_audit_row() {
         );
         let caller = kesu_app::Caller::operator();
         let ctx = kesu_app::Ctx::new(t.db.clone());
-        kesu_app::citizens::ledger::set_reveal_permission(&ctx, &caller, "city_admin", true)
+        kesu_app::citizens::ledger::set_reveal_permission(&ctx, &caller, "city_admin", "grant")
             .await
             .unwrap();
         let (s, _) = t
@@ -518,15 +518,7 @@ async fn a_move_is_accepted_by_the_receiving_village_only() {
         let accept = |who| {
             let who: kesu_app::Caller = who;
             let ctx = ctx.clone();
-            async move {
-                kesu_app::citizens::ledger::decide_move(
-                    &ctx,
-                    &who,
-                    m,
-                    kesu_citizens::ledger::MoveAction::Accept,
-                )
-                .await
-            }
+            async move { kesu_app::citizens::ledger::decide_move(&ctx, &who, m, "accept").await }
         };
         assert!(matches!(
             accept(va_caller.clone()).await,

@@ -2,7 +2,9 @@
 //! reports — text, a value, an evidence file's name and its bytes — and every page, export and
 //! API answer of every GET route of the router is read, with every object filled in, as each
 //! account and as a stranger: only those the visibility rule lets open the report find the
-//! marker (and they do find it, so the search is real).
+//! marker (and they do find it, so the search is real). Citizens' personal values planted in
+//! county B's ledger and test attempts never show in full to anyone, and masked only to the
+//! offices that may read them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -121,6 +123,7 @@ async fn all_instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
         label,
         params: BTreeMap::new(),
         plan_in_body: None,
+        form: BTreeMap::new(),
         scope: Scope::Nothing,
     };
     let with = |mut i: Instance, k: &'static str, v: i64| {
@@ -290,6 +293,61 @@ async fn a_marker_in_one_units_report_shows_only_to_those_who_may_open_it() {
     .await;
 }
 
+#[tokio::test]
+async fn citizens_personal_values_never_show_in_full_and_masked_only_to_their_offices() {
+    kesu_store::testing::each_backend(|db| async move {
+        let x = common::scope::scoped(db).await;
+        let (entry, attempt) = (&common::citizens::B_ENTRY, &common::citizens::B_ATTEMPT);
+        // In full: nowhere, for no one — not even the office that owns them (only a reveal,
+        // which is a POST, shows a value).
+        let full = [
+            entry.name,
+            entry.id_number,
+            entry.phone,
+            attempt.name,
+            attempt.phone,
+        ];
+        // Masked: to the offices that may read B's ledger and B's part of the city's test.
+        let masked = [
+            kesu_pii::mask::id_number(entry.id_number),
+            kesu_pii::mask::phone(entry.phone),
+            kesu_pii::mask::phone(attempt.phone),
+        ];
+        let b_offices = ["city_admin", "b_admin", "b_reviewer", "b_viewer"];
+        let mut who: Vec<Option<String>> = x.w.users.keys().cloned().map(Some).collect();
+        who.push(None);
+        let mut failures = Vec::new();
+        for user in &who {
+            let pages = everything_readable(&x, user.as_deref()).await;
+            let find = |piece: &str| -> Vec<String> {
+                pages
+                    .iter()
+                    .filter(|(_, t)| t.contains(piece))
+                    .map(|(p, _)| p.clone())
+                    .collect()
+            };
+            for piece in full {
+                let found = find(piece);
+                if !found.is_empty() {
+                    failures.push(format!("{user:?} finds “{piece}” in full in {found:?}"));
+                }
+            }
+            let allowed = user.as_deref().is_some_and(|u| b_offices.contains(&u));
+            for piece in &masked {
+                let found = find(piece);
+                if allowed && found.is_empty() {
+                    failures.push(format!("{user:?} may read it but finds “{piece}” nowhere"));
+                }
+                if !allowed && !found.is_empty() {
+                    failures.push(format!("{user:?} finds “{piece}” in {found:?}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+    .await;
+}
+
 /// What a write leaves behind: the newest audit row and every account's notifications.
 async fn traces(x: &Scoped) -> (i64, usize) {
     let mut notes = 0;
@@ -316,8 +374,17 @@ async fn no_get_route_writes() {
         plant(&x).await;
         // Two days before the due date: reminders would be due, if a read made them.
         x.w.state.clock = std::sync::Arc::new(Some(time::macros::datetime!(2025-04-13 02:00 UTC)));
-        for user in ["a_admin", "a_reporter0", "a_county", "city_admin"] {
-            let cookie = x.w.login(user).await;
+        for user in [
+            Some("a_admin"),
+            Some("a_reporter0"),
+            Some("a_county"),
+            Some("city_admin"),
+            None,
+        ] {
+            let cookie = match user {
+                Some(u) => Some(x.w.login(u).await),
+                None => None,
+            };
             let before = traces(&x).await;
             let served = spec::router_routes(&x.w.state).await;
             for (_, path) in served.iter().filter(|(m, _)| m == "GET") {
@@ -329,10 +396,22 @@ async fn no_get_route_writes() {
                     continue;
                 }
                 for o in all_instances(&x, route.obj).await {
-                    spec::send(&x, Some(&cookie), "GET", &o.path(path), None, Vec::new()).await;
+                    spec::send(
+                        &x,
+                        cookie.as_deref(),
+                        "GET",
+                        &o.path(path),
+                        None,
+                        Vec::new(),
+                    )
+                    .await;
                 }
             }
-            assert_eq!(traces(&x).await, before, "{user}'s reading wrote something");
+            assert_eq!(
+                traces(&x).await,
+                before,
+                "{user:?}'s reading wrote something"
+            );
         }
     })
     .await;

@@ -96,7 +96,7 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
             .await;
         assert_eq!(
             s,
-            StatusCode::CONFLICT,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "a return without a reason is refused: {v}"
         );
         let (s, _) = w

@@ -3,6 +3,7 @@
 //! stdout, human messages to stderr.
 
 mod cmd;
+mod config;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -57,19 +58,49 @@ enum Command {
     Quiz(cmd::quiz::QuizCmd),
     /// 执行数据库迁移 (apply database migrations)
     Migrate,
+    /// 备份数据库和证明材料到一个文件 (back up the database and evidence files)
+    Backup(cmd::backup::BackupArgs),
+    /// 从备份文件恢复到空数据库 (restore a backup into an empty database)
+    Restore(cmd::backup::RestoreArgs),
+    /// 数据库：迁移到 PostgreSQL (database operations)
+    #[command(subcommand)]
+    Db(cmd::db::DbCmd),
+    /// 配置：检查生效的配置 (configuration)
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCmd),
     /// 演示：新建数据库并导入示例区划和五个示例方案 (demo)
     Demo(cmd::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    let serve = match &cli.command {
+        Command::Serve(a) => Some((a, &a.ops)),
+        _ => None,
+    };
+    let cfg = match config::load(&cli.global, serve) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("错误 (error): {e:#}");
+            return ExitCode::from(78); // EX_CONFIG
+        }
+    };
+    init_logging(&cfg);
+    // What the file sets, every command uses (clap has already applied flags and variables;
+    // defaults stay each command's own, e.g. the demo's fresh directory).
+    if cfg.source("data_dir") == config::Source::File {
+        cli.global.data_dir = Some(cfg.data_dir.clone());
+    }
+    if cfg.source("database_url") == config::Source::File {
+        cli.global.database_url = Some(cfg.database_url.clone());
+    }
     let result = match cli.command {
         Command::Plan(c) => cmd::plan::run(&cli.global, c),
         Command::Survey(c) => cmd::survey::run(&cli.global, c),
         Command::Regions(c) => cmd::regions::run(&cli.global, c),
         Command::Units(c) => cmd::units::run(&cli.global, c),
         Command::User(c) => cmd::user::run(&cli.global, c),
-        Command::Serve(a) => cmd::serve::run(&cli.global, a),
+        Command::Serve(_) => cmd::serve::run(&cfg),
         Command::Indicators(a) => cmd::indicators::run(&cli.global, a),
         Command::Assess(a) => cmd::assess::run(&cli.global, a),
         Command::Report(c) => cmd::report::run(&cli.global, c),
@@ -77,6 +108,10 @@ fn main() -> ExitCode {
         Command::Ledger(c) => cmd::ledger::run(&cli.global, c),
         Command::Quiz(c) => cmd::quiz::run(&cli.global, c),
         Command::Migrate => cmd::db::migrate(&cli.global),
+        Command::Config(c) => cmd::config::run(&cfg, c),
+        Command::Backup(a) => cmd::backup::backup(&cli.global, a),
+        Command::Restore(a) => cmd::backup::restore(&cli.global, a),
+        Command::Db(c) => cmd::db::run(&cli.global, c),
         Command::Demo(a) => cmd::demo::run(&cli.global, a),
     };
     match result {
@@ -85,6 +120,15 @@ fn main() -> ExitCode {
             eprintln!("错误 (error): {e:#}");
             ExitCode::from(cmd::exit_code(&e))
         }
+    }
+}
+
+/// Log lines go to stderr (machine output of the commands is on stdout). `KESU_LOG` (or the
+/// file's `log_level`) filters, like `RUST_LOG`.
+fn init_logging(cfg: &config::Config) {
+    let subscriber = kesu_web::observe::subscriber(cfg.log_format, &cfg.log_level, std::io::stderr);
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        eprintln!("警告 (warning): 日志已初始化 (logging was already set up)");
     }
 }
 

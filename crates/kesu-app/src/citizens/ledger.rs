@@ -77,7 +77,7 @@ pub struct Overview {
     pub by_group: Vec<(String, i64)>,
     pub children: Vec<ChildCount>,
     pub coverage: Coverage,
-    pub open_moves: Vec<store::Move>,
+    pub open_moves: Vec<OpenMove>,
 }
 
 /// Counts by child region and key group, coverage beside the survey estimate with the flag,
@@ -141,7 +141,11 @@ pub async fn overview(
         by_group,
         children,
         coverage: coverage(total.max(0) as u64, population, estimate),
-        open_moves: store::open_moves(&ctx.db, region_code).await?,
+        open_moves: store::open_moves(&ctx.db, region_code)
+            .await?
+            .into_iter()
+            .map(|m| open_move(caller, m))
+            .collect(),
     })
 }
 
@@ -260,6 +264,7 @@ pub async fn list(
 }
 
 async fn entry_in_scope(ctx: &Ctx, caller: &Caller, id: i64) -> Result<store::Entry> {
+    super::office(caller)?;
     let e = store::entry(&ctx.db, id).await?.ok_or(Error::NotFound)?;
     may_read(caller, &e.region_code)?;
     Ok(e)
@@ -269,7 +274,7 @@ async fn entry_in_scope(ctx: &Ctx, caller: &Caller, id: i64) -> Result<store::En
 pub struct EntryDetail {
     pub entry: EntryView,
     pub history: Vec<store::Event>,
-    pub open_move: Option<store::Move>,
+    pub open_move: Option<OpenMove>,
     /// Whether the caller may reveal full values here.
     pub may_reveal: bool,
     pub may_write: bool,
@@ -281,7 +286,10 @@ pub async fn detail(ctx: &Ctx, caller: &Caller, keys: &KeyRing, id: i64) -> Resu
     Ok(EntryDetail {
         entry: view(keys, &e),
         history: store::history(&ctx.db, id).await?,
-        open_move: moves.into_iter().find(|m| m.entry_id == id),
+        open_move: moves
+            .into_iter()
+            .find(|m| m.entry_id == id)
+            .map(|m| open_move(caller, m)),
         may_reveal: may_reveal(ctx, caller, &e.region_code).await.is_ok(),
         may_write: may_write(caller, &e.region_code).is_ok(),
     })
@@ -545,36 +553,73 @@ pub async fn request_move(
     Ok(mid)
 }
 
-/// Accepts, rejects or cancels a move. The receiving side accepts or rejects, the requesting
-/// side cancels; an office covering both may do either.
-pub async fn decide_move(
-    ctx: &Ctx,
-    caller: &Caller,
-    move_id: i64,
-    action: MoveAction,
-) -> Result<()> {
+/// The side of `m` the caller writes for, if any: 403 for one who sees it without writing,
+/// 404 for one who does not see it at all.
+fn move_side(caller: &Caller, m: &store::Move) -> Result<MoveSide> {
+    super::office(caller)?;
+    let from = may_write(caller, &m.from_region).is_ok();
+    let to = may_write(caller, &m.to_region).is_ok();
+    match (from, to) {
+        (true, true) => Ok(MoveSide::Both),
+        (true, false) => Ok(MoveSide::From),
+        (false, true) => Ok(MoveSide::To),
+        (false, false) => Err(
+            if may_read(caller, &m.from_region).is_ok() || may_read(caller, &m.to_region).is_ok() {
+                Error::Forbidden
+            } else {
+                Error::NotFound
+            },
+        ),
+    }
+}
+
+/// An open move as a page shows it to the caller: the buttons are those its side may use.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenMove {
+    pub id: i64,
+    pub entry_id: i64,
+    pub from_region: String,
+    pub to_region: String,
+    pub requested_by: String,
+    pub note: Option<String>,
+    /// `(action, label)`: `accept`/`reject` for the receiving side, `cancel` for the requester.
+    pub actions: Vec<(&'static str, &'static str)>,
+}
+
+fn open_move(caller: &Caller, m: store::Move) -> OpenMove {
+    let actions = match (move_side(caller, &m), MoveState::parse(&m.state)) {
+        (Ok(side), Some(state)) => state
+            .actions(side)
+            .into_iter()
+            .map(|a| (a.as_str(), a.zh()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    OpenMove {
+        id: m.id,
+        entry_id: m.entry_id,
+        from_region: m.from_region,
+        to_region: m.to_region,
+        requested_by: m.requested_by,
+        note: m.note,
+        actions,
+    }
+}
+
+/// Accepts, rejects or cancels a move (`accept`, `reject`, `cancel`). The receiving side
+/// accepts or rejects, the requesting side cancels; an office covering both may do either.
+pub async fn decide_move(ctx: &Ctx, caller: &Caller, move_id: i64, action: &str) -> Result<()> {
+    super::office(caller)?;
     let m = store::move_by_id(&ctx.db, move_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let from = may_write(caller, &m.from_region).is_ok();
-    let to = may_write(caller, &m.to_region).is_ok();
-    let side = match (from, to) {
-        (true, true) => MoveSide::Both,
-        (true, false) => MoveSide::From,
-        (false, true) => MoveSide::To,
-        (false, false) => {
-            // Seen but not writable: 403; not seen at all: 404.
-            return Err(
-                if may_read(caller, &m.from_region).is_ok()
-                    || may_read(caller, &m.to_region).is_ok()
-                {
-                    Error::Forbidden
-                } else {
-                    Error::NotFound
-                },
-            );
-        }
-    };
+    let side = move_side(caller, &m)?;
+    let action = MoveAction::parse(action).ok_or_else(|| {
+        Error::invalid_field(
+            "action",
+            "操作应为 接收、拒绝 或 撤回 (accept, reject, cancel)",
+        )
+    })?;
     let state = MoveState::parse(&m.state).ok_or_else(|| Error::Internal("move state".into()))?;
     let next = state
         .apply(action, side)
@@ -672,21 +717,28 @@ pub async fn unlisted_residents(
     })
 }
 
-/// Grants (or revokes) the reveal permission to an account in the caller's region.
+/// Grants (`grant`) or revokes (`revoke`) the reveal permission of an account in the caller's
+/// region.
 pub async fn set_reveal_permission(
     ctx: &Ctx,
     caller: &Caller,
     username: &str,
-    allow: bool,
+    action: &str,
 ) -> Result<()> {
+    super::office(caller)?;
     let user = kesu_store::accounts::user_by_name(&ctx.db, username)
         .await?
         .ok_or(Error::NotFound)?;
     may_write(caller, &user.region_code)?;
-    if allow {
-        store::grant(&ctx.db, &caller.audit, user.id, store::REVEAL).await?;
-    } else {
-        store::revoke(&ctx.db, &caller.audit, user.id, store::REVEAL).await?;
+    match action {
+        "grant" => store::grant(&ctx.db, &caller.audit, user.id, store::REVEAL).await?,
+        "revoke" => store::revoke(&ctx.db, &caller.audit, user.id, store::REVEAL).await?,
+        _ => {
+            return Err(Error::invalid_field(
+                "action",
+                "操作应为 授予 或 收回 (grant or revoke)",
+            ));
+        }
     }
     Ok(())
 }

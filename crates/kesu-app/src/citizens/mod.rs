@@ -8,7 +8,10 @@
 //!
 //! Scope: an account sees the ledger of its own region subtree only (a village its village, a
 //! township its villages); anything else is [`Error::NotFound`]. Writes (add, move, remove,
-//! import, publishing a test) need an office admin of the region.
+//! import, publishing a test) need an office admin of the region. Citizens' data is the
+//! offices' business: a unit's reporter is refused ([`Error::Forbidden`]) before any object is
+//! looked up, so its answer says nothing about what exists. Checks come before the input is
+//! validated, so a refused caller learns nothing from the validation either.
 
 pub mod import;
 pub mod keys;
@@ -37,19 +40,30 @@ pub(crate) fn region(code: &str) -> Result<RegionCode> {
     RegionCode::parse(code).map_err(|e| Error::invalid_field("region", e.to_string()))
 }
 
-/// The caller may read what belongs to `region` (any office role covering it; the operator).
-pub(crate) fn may_read(caller: &Caller, region: &str) -> Result<()> {
+/// The caller is an office (any role but a unit's reporter) or the operator. A reporter is
+/// refused whatever it asks about (403), a citizen without an account finds nothing (404).
+pub(crate) fn office(caller: &Caller) -> Result<()> {
     match &caller.principal {
         Principal::Operator => Ok(()),
+        Principal::User(a) if a.role == Role::Reporter => Err(Error::Forbidden),
+        Principal::User(_) => Ok(()),
+        Principal::Public => Err(Error::NotFound),
+    }
+}
+
+/// The caller may read what belongs to `region` (any office role covering it; the operator).
+pub(crate) fn may_read(caller: &Caller, region: &str) -> Result<()> {
+    office(caller)?;
+    match &caller.principal {
         Principal::User(a) => {
             let r = RegionCode::parse(region).map_err(|_| Error::NotFound)?;
-            if a.role != Role::Reporter && a.covers(&r) {
+            if a.covers(&r) {
                 Ok(())
             } else {
                 Err(Error::NotFound)
             }
         }
-        Principal::Public => Err(Error::NotFound),
+        _ => Ok(()),
     }
 }
 
@@ -67,6 +81,13 @@ pub(crate) fn may_write(caller: &Caller, region: &str) -> Result<()> {
 /// operator, or an account holding the reveal permission that covers the region.
 pub(crate) async fn may_reveal(ctx: &Ctx, caller: &Caller, region: &str) -> Result<()> {
     may_read(caller, region)?;
+    holds_reveal(ctx, caller).await
+}
+
+/// The caller holds the reveal permission (wherever it applies): an office account granted it,
+/// or the operator.
+pub(crate) async fn holds_reveal(ctx: &Ctx, caller: &Caller) -> Result<()> {
+    office(caller)?;
     match caller.actor() {
         None => Ok(()),
         Some(a) => {

@@ -4,7 +4,7 @@
 
 use super::{
     ATTEMPT_NAME, ATTEMPT_PHONE, ID_INDEX, KeyRing, LEDGER_ID, LEDGER_NAME, LEDGER_PHONE,
-    PHONE_INDEX, may_reveal, may_write, pii, reason,
+    PHONE_INDEX, holds_reveal, may_reveal, may_write, pii, reason,
 };
 use crate::{Caller, Ctx, Error, Result};
 use kesu_pii::{IdNumber, Phone};
@@ -119,6 +119,7 @@ pub async fn export(
     phone: &str,
     why: &str,
 ) -> Result<PersonExport> {
+    holds_reveal(ctx, caller).await?;
     let why = reason(why)?;
     let (entries, attempts, _) = find(ctx, keys, id_number, phone).await?;
     check_all(ctx, caller, &entries, &attempts).await?;
@@ -195,6 +196,7 @@ pub async fn erase(
     phone: &str,
     why: &str,
 ) -> Result<Erased> {
+    holds_reveal(ctx, caller).await?;
     let why = reason(why)?;
     let (entries, attempts, phones) = find(ctx, keys, id_number, phone).await?;
     check_all(ctx, caller, &entries, &attempts).await?;

@@ -1,7 +1,9 @@
 //! The online literacy test: banks, publishing, the public attempt (start, paper, submit,
 //! certificate), and the office's results and item statistics.
 
-use super::{ATTEMPT_NAME, ATTEMPT_PHONE, KeyRing, PHONE_INDEX, may_read, may_write, pii, region};
+use super::{
+    ATTEMPT_NAME, ATTEMPT_PHONE, KeyRing, PHONE_INDEX, may_read, may_write, office, pii, region,
+};
 use crate::{Caller, Ctx, Error, Result};
 use kesu_citizens::RowError;
 use kesu_citizens::bank::{Dimension, Question, QuestionKind, parse_bank};
@@ -127,8 +129,9 @@ pub struct NewTest {
 
 /// Publishes a test for the caller's region after checking the blueprint against the bank.
 pub async fn publish(ctx: &Ctx, caller: &Caller, t: NewTest) -> Result<i64> {
+    office(caller)?;
     region(&t.region_code)?;
-    may_write(caller, &t.region_code)?;
+    // The bank first: one the caller cannot see is 404 whatever its role.
     let bank = store::bank(&ctx.db, t.bank_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -137,6 +140,7 @@ pub async fn publish(ctx: &Ctx, caller: &Caller, t: NewTest) -> Result<i64> {
     {
         return Err(Error::NotFound);
     }
+    may_write(caller, &t.region_code)?;
     if t.title.trim().is_empty() || t.title.chars().count() > 100 {
         return Err(Error::invalid_field("title", "标题 1–100 字 (title)"));
     }
@@ -602,6 +606,7 @@ pub async fn results(
     keys: &KeyRing,
     test_id: i64,
 ) -> Result<TestResults> {
+    office(caller)?;
     let t = store::test(&ctx.db, test_id)
         .await?
         .ok_or(Error::NotFound)?;

@@ -208,7 +208,8 @@ async fn subtree_at(
             .fetch_one(p)
             .await?
         }
-        Db::Postgres(p) => {
+        Db::Postgres(primary) => {
+            let p = &crate::replica::reader(primary);
             sqlx::query_scalar(
                 "SELECT string_agg(code || chr(9) || name || chr(9) || edition, chr(10) ORDER BY code)
                  FROM (SELECT code, name, edition FROM region

@@ -3,7 +3,7 @@
 //! the office's exception), the same version check against the caller's copy (a stale tab is
 //! refused), a new version, a history row and an audit row — all in one transaction.
 
-use super::{Changed, Evidence, ReportChange, change_in, invalid};
+use super::{Change, Changed, Evidence, ReportChange, change_in, invalid};
 use crate::audit::Actor as AuditActor;
 use crate::{Db, StoreError, StoreResult};
 use kesu_core::report::Transition;
@@ -63,7 +63,10 @@ pub async fn add_attachment(
         report_id,
         Transition::Save,
         &version_only(expected_version),
-        Evidence::Add(file),
+        Change {
+            evidence: Evidence::Add(file),
+            by_county: false,
+        },
         now,
         by,
     )
@@ -89,13 +92,137 @@ pub async fn remove_attachment(
         report_id,
         Transition::Save,
         &version_only(expected_version),
-        Evidence::Remove(attachment_id),
+        Change {
+            evidence: Evidence::Remove(attachment_id),
+            by_county: false,
+        },
         now,
         by,
     )
     .await?;
     tx.commit().await?;
     Ok(changed.version)
+}
+
+/// What the report form sends in one go: the text and values as typed, and at most one evidence
+/// file to add or one to remove, and whether to submit after.
+#[derive(Debug, Clone, Default)]
+pub struct FormWrite {
+    /// The content, values and the version the form was built on.
+    pub change: ReportChange,
+    pub add: Option<NewAttachment>,
+    pub remove: Option<i64>,
+    pub submit: bool,
+}
+
+/// Save what the report form holds, then add or remove the evidence file, then submit if asked
+/// — all in one transaction, each step its own history and audit row (a save that changes
+/// nothing writes none). Typed text and numbers are never lost to an upload: they are saved
+/// with it. Returns the report's new version and the attachment added, if any.
+pub async fn write_form(
+    db: &Db,
+    report_id: i64,
+    w: &FormWrite,
+    now: OffsetDateTime,
+    by: &AuditActor,
+) -> StoreResult<(i64, Option<i64>)> {
+    let mut tx = db.begin().await?;
+    let mut version = w.change.expected_version;
+    if changes_anything(&mut tx, report_id, &w.change).await?
+        || (w.add.is_none() && w.remove.is_none() && !w.submit)
+    {
+        version = change_in(
+            &mut tx,
+            report_id,
+            Transition::Save,
+            &w.change,
+            Change::plain(),
+            now,
+            by,
+        )
+        .await?
+        .version;
+    }
+    let mut added = None;
+    if let Some(file) = &w.add {
+        let c = change_in(
+            &mut tx,
+            report_id,
+            Transition::Save,
+            &version_only(version),
+            Change {
+                evidence: Evidence::Add(file),
+                by_county: false,
+            },
+            now,
+            by,
+        )
+        .await?;
+        version = c.version;
+        added = c.attachment;
+    }
+    if let Some(id) = w.remove {
+        version = change_in(
+            &mut tx,
+            report_id,
+            Transition::Save,
+            &version_only(version),
+            Change {
+                evidence: Evidence::Remove(id),
+                by_county: false,
+            },
+            now,
+            by,
+        )
+        .await?
+        .version;
+    }
+    if w.submit {
+        version = change_in(
+            &mut tx,
+            report_id,
+            Transition::Submit,
+            &version_only(version),
+            Change::plain(),
+            now,
+            by,
+        )
+        .await?
+        .version;
+    }
+    tx.commit().await?;
+    Ok((version, added))
+}
+
+/// Whether saving `ch` would change the report's text or values (a stale version always
+/// "changes": the save then refuses it).
+async fn changes_anything(
+    tx: &mut crate::Tx,
+    report_id: i64,
+    ch: &ReportChange,
+) -> StoreResult<bool> {
+    let row: Option<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT content, version FROM report WHERE id = $1"
+    )
+    .bind(report_id)
+    .fetch_optional(&mut *c)
+    .await)?;
+    let Some((content, version)) = row else {
+        return Ok(true);
+    };
+    if version != ch.expected_version || ch.content.as_ref().is_some_and(|c| *c != content) {
+        return Ok(true);
+    }
+    let stored: Vec<(i64, Option<f64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT target_id, value FROM report_value WHERE report_id = $1"
+    )
+    .bind(report_id)
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(ch.values.iter().any(|(t, v)| {
+        let old = stored.iter().find(|(s, _)| s == t).and_then(|(_, v)| *v);
+        old != *v
+    }))
 }
 
 fn version_only(expected_version: i64) -> ReportChange {

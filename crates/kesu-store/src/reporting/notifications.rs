@@ -90,3 +90,85 @@ pub async fn remind_due_soon(db: &Db, today: Date, days: i64) -> StoreResult<u64
     tx.commit().await?;
     Ok(n)
 }
+
+/// Tell the office that reviews a report what happened to it, inside the change's transaction:
+/// a submission (or resubmission) goes to whoever takes it up next — the county office when the
+/// report goes through 县级初审, else the round's office — and a report passed up by the county
+/// goes to the round's office. "Office" is its reviewer and admin accounts.
+pub(super) async fn office_news(
+    tx: &mut crate::Tx,
+    round: &super::Round,
+    s: &super::Slot,
+    t: kesu_core::report::Transition,
+    from: kesu_core::report::ReportState,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    use kesu_core::report::{ReportState, Transition};
+    let what = format!("{} {} {}", s.unit_name, s.task_path, s.task_title);
+    let (kind, message, to_county) = match t {
+        Transition::Submit if from == ReportState::Returned => (
+            "report_resubmitted",
+            format!("重新提交（退回后已修改）：{what}"),
+            round.checks(s),
+        ),
+        Transition::Submit => (
+            "report_submitted",
+            format!("新提交：{what}"),
+            round.checks(s),
+        ),
+        Transition::Forward => (
+            "report_forwarded",
+            format!("县级初审通过，待审核：{what}"),
+            false,
+        ),
+        _ => return Ok(()),
+    };
+    // The county offices over the report's unit below the round's region, or the round's own.
+    // `$7` is the report's region when it goes to the county, else the round's.
+    let sql = if to_county {
+        "INSERT INTO notification (user_id, at, kind, message, link)
+         SELECT a.id, $1, $2, $3, $4 FROM app_user a
+         WHERE a.role IN ('admin', 'reviewer') AND a.active = $5
+           AND a.region_code <> $6 AND a.region_code LIKE $6 || '%' AND $7 LIKE a.region_code || '%'"
+    } else {
+        "INSERT INTO notification (user_id, at, kind, message, link)
+         SELECT a.id, $1, $2, $3, $4 FROM app_user a
+         WHERE a.role IN ('admin', 'reviewer') AND a.active = $5
+           AND a.region_code = $6 AND a.region_code = $7"
+    };
+    let region = if to_county {
+        &s.region_code
+    } else {
+        &round.region_code
+    };
+    on_tx!(tx, |c| sqlx::query(sql)
+        .bind(now)
+        .bind(kind)
+        .bind(&message)
+        .bind(format!("/reports/{}", s.id))
+        .bind(true)
+        .bind(&round.region_code)
+        .bind(region)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// How many of the user's unread notifications are of one of `kinds` (the office's 新提交).
+pub async fn unread_count_of(db: &Db, user_id: i64, kinds: &[&str]) -> StoreResult<i64> {
+    let mut n = 0;
+    for kind in kinds {
+        let k: i64 = on_db!(db, |p| {
+            sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notification WHERE user_id = $1 AND read_at IS NULL AND kind = $2"
+        )
+        .bind(user_id)
+        .bind(*kind)
+        .fetch_one(p)
+        .await
+        })?;
+        n += k;
+    }
+    Ok(n)
+}

@@ -14,6 +14,9 @@ use axum::routing::{get, post};
 use kesu_app::citizens::{ledger, quiz};
 use serde::{Deserialize, Serialize};
 
+#[path = "citizens_openapi.rs"]
+pub mod openapi;
+
 pub fn routes() -> crate::routes::Routes<AppState> {
     crate::routes::Routes::new()
         .route("/public/tests", get(open_tests))
@@ -119,6 +122,10 @@ async fn start(
     ClientIp(ip): ClientIp,
     b: Result<Json<StartRequest>, JsonRejection>,
 ) -> ApiResult<StartResponse> {
+    // An unknown test is 404 whatever the body.
+    quiz::public_test(&ctx(&state), id)
+        .await
+        .map_err(AppError::from)?;
     let b = body(b)?;
     crate::pages::citizens::public::check_start_throttle(ip.as_deref(), &b.phone)?;
     let keys = keys(&state)?;
@@ -222,6 +229,10 @@ async fn submit(
     ClientIp(ip): ClientIp,
     b: Result<Json<SubmitRequest>, JsonRejection>,
 ) -> ApiResult<ResultDto> {
+    // An unknown attempt is 404 whatever the body.
+    quiz::paper(&ctx(&state), &token)
+        .await
+        .map_err(AppError::from)?;
     let b = body(b)?;
     crate::pages::citizens::public::check_submit_throttle(ip.as_deref())?;
     if b.answers.iter().any(|a| a.len() > 5) {
@@ -255,22 +266,136 @@ async fn submit(
     }))
 }
 
+/// Participation and pass rate of one region and key group.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ParticipationDto {
+    pub region_code: String,
+    pub region_name: String,
+    pub key_group: String,
+    pub attempts: i64,
+    pub passed: i64,
+    /// percent
+    pub pass_rate: f64,
+}
+
+/// An item's statistics: facility (share right), discrimination (point-biserial against the
+/// rest score), upper minus lower 27 % groups, and why to look at it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ItemStatsDto {
+    pub question_id: i64,
+    pub number: String,
+    pub stem: String,
+    pub dimension: String,
+    pub benchmark: u8,
+    pub attempts: u32,
+    pub facility: f64,
+    pub discrimination: Option<f64>,
+    pub upper_lower: Option<f64>,
+    pub flags: Vec<String>,
+}
+
+/// One attempt, masked.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttemptLineDto {
+    pub attempt_id: i64,
+    pub region_code: String,
+    pub key_group: String,
+    pub name: String,
+    pub phone: String,
+    pub score: f64,
+    pub passed: bool,
+    pub submitted_at: String,
+}
+
+/// A test's results for the caller's part of its region. `note` says what the figures are: a
+/// self-selected sample, never the literacy share (that comes from the survey).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TestResultsDto {
+    pub test_id: i64,
+    pub title: String,
+    pub region_code: String,
+    pub note: String,
+    pub attempts: i64,
+    pub passed: i64,
+    pub by_region: Vec<ParticipationDto>,
+    pub items: Vec<ItemStatsDto>,
+    pub lines: Vec<AttemptLineDto>,
+}
+
+impl From<quiz::TestResults> for TestResultsDto {
+    fn from(r: quiz::TestResults) -> Self {
+        TestResultsDto {
+            test_id: r.test_id,
+            title: r.title,
+            region_code: r.region_code,
+            note: r.note.to_string(),
+            attempts: r.attempts,
+            passed: r.passed,
+            by_region: r
+                .by_region
+                .into_iter()
+                .map(|p| ParticipationDto {
+                    region_code: p.region_code,
+                    region_name: p.region_name,
+                    key_group: p.key_group,
+                    attempts: p.attempts,
+                    passed: p.passed,
+                    pass_rate: p.pass_rate,
+                })
+                .collect(),
+            items: r
+                .items
+                .into_iter()
+                .map(|i| ItemStatsDto {
+                    question_id: i.question_id,
+                    number: i.number,
+                    stem: i.stem,
+                    dimension: i.dimension,
+                    benchmark: i.benchmark,
+                    attempts: i.stats.attempts,
+                    facility: i.stats.facility,
+                    discrimination: i.stats.discrimination,
+                    upper_lower: i.stats.upper_lower,
+                    flags: i.stats.flags.iter().map(|f| f.to_string()).collect(),
+                })
+                .collect(),
+            lines: r
+                .lines
+                .into_iter()
+                .map(|a| AttemptLineDto {
+                    attempt_id: a.attempt_id,
+                    region_code: a.region_code,
+                    key_group: a.key_group,
+                    name: a.name,
+                    phone: a.phone,
+                    score: a.score,
+                    passed: a.passed,
+                    submitted_at: rfc3339(a.submitted_at),
+                })
+                .collect(),
+        }
+    }
+}
+
 async fn results(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<quiz::TestResults> {
+) -> ApiResult<TestResultsDto> {
     let keys = keys(&state)?;
     Ok(Json(
         quiz::results(&ctx(&state), &app_caller(&caller, None), &keys, id)
             .await
-            .map_err(AppError::from)?,
+            .map_err(AppError::from)?
+            .into(),
     ))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct CountQuery {
-    pub region: String,
+    /// The caller's own region when left out.
+    #[serde(default)]
+    pub region: Option<String>,
     #[serde(default)]
     pub by: Option<String>,
 }
@@ -294,7 +419,10 @@ async fn count(
         Some("group") => true,
         Some(_) => return Err(AppError::Invalid("by 只能是 group (by=group)".into()).into()),
     };
-    let c = ledger::count(&ctx(&state), &app_caller(&caller, None), &q.region, by)
+    let region = q
+        .region
+        .unwrap_or_else(|| caller.actor.region.as_str().to_string());
+    let c = ledger::count(&ctx(&state), &app_caller(&caller, None), &region, by)
         .await
         .map_err(AppError::from)?;
     Ok(Json(CountDto {
@@ -306,7 +434,9 @@ async fn count(
 
 #[derive(Debug, Deserialize)]
 pub struct EntriesQuery {
-    pub region: String,
+    /// The caller's own region when left out.
+    #[serde(default)]
+    pub region: Option<String>,
     #[serde(default)]
     pub page: u32,
 }
@@ -331,11 +461,14 @@ async fn entries(
     Query(q): Query<EntriesQuery>,
 ) -> ApiResult<Vec<EntryDto>> {
     let keys = keys(&state)?;
+    let region = q
+        .region
+        .unwrap_or_else(|| caller.actor.region.as_str().to_string());
     let list = ledger::list(
         &ctx(&state),
         &app_caller(&caller, None),
         &keys,
-        &q.region,
+        &region,
         q.page,
     )
     .await

@@ -50,6 +50,12 @@ fn json_body(schema: Value) -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut doc = base_spec();
+    super::citizens::openapi::extend(&mut doc);
+    doc
+}
+
+fn base_spec() -> Value {
     let version = json!({"type": "object", "required": ["version"], "properties": {
         "version": {"type": "integer", "format": "int64", "description": "客户端看到的报告版本；过期则 409"},
         "reason": {"type": "string", "description": "退回原因（退回时必填）"}}});
@@ -91,7 +97,9 @@ pub fn spec() -> Value {
                         "plan_id": {"type": "integer", "format": "int64"},
                         "period": {"type": "string", "example": "2025Q1"},
                         "due": {"type": "string", "format": "date"},
-                        "lock": {"type": "string", "format": "date"}}}))), "201")},
+                        "lock": {"type": "string", "format": "date"},
+                        "county_check": {"type": "boolean", "default": false,
+                            "description": "需要县级初审：区县纲要办先审本区县单位的报告"}}}))), "201")},
             "/rounds/{id}/matrix": {"get": op("填报状态矩阵", true, None, "200")},
             "/reports/{id}": {
                 "get": op("报告详情（内容、指标值、历史、附件）", true, None, "200"),
@@ -99,7 +107,8 @@ pub fn spec() -> Value {
             "/reports/{id}/submit": {"post": op("提交", true, Some(json_body(report_body)), "200")},
             "/reports/{id}/return": {"post": op("退回（审核人）", true, Some(json_body(version.clone())), "200")},
             "/reports/{id}/accept": {"post": op("通过（审核人）", true, Some(json_body(version.clone())), "200")},
-            "/reports/{id}/unlock": {"post": op("解锁（管理员）", true, Some(json_body(version)), "200")},
+            "/reports/{id}/unlock": {"post": op("解锁（管理员）", true, Some(json_body(version.clone())), "200")},
+            "/reports/{id}/forward": {"post": op("县级初审通过（区县纲要办，本轮需县级初审时）", true, Some(json_body(version)), "200")},
             "/reports/{id}/attachments": {"post": {
                 "summary": "上传佐证材料（PDF、图片、xlsx、docx，≤20 MB）；与保存一样需报告未锁定、版本未过期，成功后版本加一",
                 "parameters": [id_param()],

@@ -1,7 +1,8 @@
-//! The admin's audit pages: `/audit` (the audit log of the admin's region with its filters, and
-//! the region's login log) and `/audit.xlsx` (the filtered log as a workbook), read through
-//! `kesu_app::audit` (each admin its own subtree; rows about no region only the top-level
-//! office). [`AuditQuery`] is shared with the API's audit endpoint.
+//! The admin's audit pages: `/audit` (the audit log of the admin's region, 50 rows a page, with
+//! its filters; each row's action in Chinese, what it is about with a link, and the change as a
+//! field-by-field difference; the region's login log below) and `/audit.xlsx` (the filtered log
+//! as a workbook), read through `kesu_app::audit` (each admin its own subtree; rows about no
+//! region only the top-level office). [`AuditQuery`] is shared with the API's audit endpoint.
 
 use super::{
     Layout, PageResult, UserBar, local_time, parse_date, percent_encode, render, xlsx_response,
@@ -20,6 +21,13 @@ pub struct AuditQuery {
     pub object: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+}
+
+/// The page of the audit log asked for, from 1.
+#[derive(Deserialize, Default)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    page: Option<String>,
 }
 
 impl AuditQuery {
@@ -60,10 +68,15 @@ struct AuditView {
     at: String,
     actor: String,
     action: String,
+    action_zh: String,
     object: String,
-    before: String,
-    after: String,
+    object_link: Option<String>,
+    changes: Vec<kesu_app::audit::describe::FieldChange>,
+    ip: String,
 }
+
+/// Rows on one page of the audit log.
+const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -75,6 +88,11 @@ struct AuditPage {
     query: String,
     entries: Vec<AuditView>,
     logins: Vec<LoginView>,
+    /// (action code, Chinese name, selected) for the action filter.
+    actions: Vec<(String, String, bool)>,
+    page: i64,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 struct LoginView {
@@ -94,29 +112,49 @@ fn outcome_zh(o: &str) -> &'static str {
     }
 }
 
-fn json_text(v: &Option<serde_json::Value>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
-}
-
 pub(super) async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<AuditQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> PageResult {
+    use kesu_app::audit::describe;
     let (ctx, c) = (access::ctx(&state), access::app_caller(&caller, None));
-    let entries = kesu_app::audit::search(&ctx, &c, &q.to_query()?, 500)
-        .await?
+    let page = pq
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (rows, more) =
+        kesu_app::audit::search_page(&ctx, &c, &q.to_query()?, page - 1, PER_PAGE).await?;
+    let entries = rows
         .into_iter()
-        .map(|e| AuditView {
-            at: local_time(e.at),
-            before: json_text(&e.before),
-            after: json_text(&e.after),
-            actor: e.actor,
-            action: e.action,
-            object: e.object,
+        .map(|e| {
+            let (object, object_link) = describe::object_label(&e.object);
+            AuditView {
+                at: local_time(e.at),
+                changes: describe::diff(e.before.as_ref(), e.after.as_ref()),
+                action_zh: describe::action_zh(&e.action),
+                ip: e.ip.unwrap_or_default(),
+                actor: e.actor,
+                action: e.action,
+                object,
+                object_link,
+            }
         })
         .collect();
-    let logins = kesu_app::audit::sign_ins(&ctx, &c, 100)
+    let chosen = q.action.clone().unwrap_or_default();
+    let actions = kesu_app::audit::actions(&ctx, &c)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let selected = a == chosen;
+            (describe::action_zh(&a), a, selected)
+        })
+        .map(|(zh, a, sel)| (a, zh, sel))
+        .collect();
+    let logins = kesu_app::audit::sign_ins(&ctx, &c, 20)
         .await?
         .into_iter()
         .map(|e| LoginView {
@@ -127,14 +165,23 @@ pub(super) async fn audit(
         })
         .collect();
     let l = Layout::new(&state, &caller).await?;
+    let base = q.query_string();
+    let link = |p: i64| {
+        let sep = if base.is_empty() { "" } else { "&" };
+        format!("/audit?{base}{sep}page={p}")
+    };
     render(&AuditPage {
         user: l.user,
         demo: l.demo,
         flash: l.flash,
-        query: q.query_string(),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: more.then(|| link(page + 1)),
+        page,
+        query: base,
         filter: q,
         entries,
         logins,
+        actions,
     })
 }
 

@@ -19,7 +19,7 @@ use kesu_app::citizens::ledger::{
     self, EntryDetail, EntryView, Field, Overview, ResidentCheck, Unlisted,
 };
 use kesu_app::citizens::person;
-use kesu_citizens::ledger::{KeyGroup, MoveAction};
+use kesu_citizens::ledger::KeyGroup;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -90,16 +90,23 @@ pub async fn overview(
     overview_page(&state, &caller, q.region, q.page.unwrap_or(0), q.msg, None).await
 }
 
+/// Missing fields are empty: the use case names what is wrong, after the caller's rights are
+/// checked.
 #[derive(Deserialize)]
 pub struct AddForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     id_number: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
     village: String,
+    #[serde(default)]
     key_group: String,
+    #[serde(default)]
     basis: String,
     #[serde(default)]
     attempt_id: String,
@@ -244,6 +251,7 @@ pub async fn remove(
 pub struct MoveForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+    #[serde(default)]
     to: String,
     #[serde(default)]
     note: String,
@@ -268,6 +276,8 @@ pub async fn request_move(
 pub struct DecideForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+    /// `accept`, `reject` or `cancel`.
+    #[serde(default)]
     action: String,
 }
 
@@ -279,13 +289,7 @@ pub async fn decide_move(
     Form(f): Form<DecideForm>,
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
-    let action = match f.action.as_str() {
-        "accept" => MoveAction::Accept,
-        "reject" => MoveAction::Reject,
-        "cancel" => MoveAction::Cancel,
-        _ => return Err(AppError::Invalid("未知操作 (unknown action)".into()).into()),
-    };
-    ledger::decide_move(&ctx(&state), &app_caller(&caller, ip), id, action).await?;
+    ledger::decide_move(&ctx(&state), &app_caller(&caller, ip), id, &f.action).await?;
     Ok(redirect_with("/ledger", "迁移申请已处理"))
 }
 
@@ -436,9 +440,11 @@ pub async fn person(
 pub struct PermissionForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
-    username: String,
     #[serde(default)]
-    revoke: String,
+    username: String,
+    /// `grant` or `revoke`.
+    #[serde(default)]
+    action: String,
 }
 
 pub async fn permission(
@@ -448,17 +454,16 @@ pub async fn permission(
     Form(f): Form<PermissionForm>,
 ) -> PageResult {
     check_csrf(&caller, &f.csrf)?;
-    let allow = f.revoke.is_empty();
     ledger::set_reveal_permission(
         &ctx(&state),
         &app_caller(&caller, ip),
         f.username.trim(),
-        allow,
+        &f.action,
     )
     .await?;
     Ok(redirect_with(
         "/ledger",
-        if allow {
+        if f.action == "grant" {
             "已授予查看完整个人信息的权限"
         } else {
             "已收回权限"

@@ -116,21 +116,31 @@ pub async fn import_bank(
     Ok(redirect_with("/citizens", &msg))
 }
 
+/// Missing fields are empty or 0: the use case names what is wrong, after the caller's rights
+/// are checked.
 #[derive(Deserialize)]
 pub struct PublishForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+    #[serde(default)]
     bank_id: i64,
+    #[serde(default)]
     title: String,
+    #[serde(default)]
     purpose: String,
     opens_on: String,
     closes_on: String,
+    #[serde(default)]
     time_limit: u32,
     #[serde(default = "seventy")]
     pass_mark: f64,
+    #[serde(default)]
     knowledge: u32,
+    #[serde(default)]
     method: u32,
+    #[serde(default)]
     spirit: u32,
+    #[serde(default)]
     application: u32,
 }
 

@@ -192,7 +192,9 @@ pub async fn intro(State(state): State<AppState>, Path(id): Path<i64>) -> PageRe
 
 #[derive(Deserialize)]
 pub struct RegionsQuery {
-    under: String,
+    /// The region whose children to list; the test's own region when left out.
+    #[serde(default)]
+    under: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -210,10 +212,11 @@ pub async fn regions(
     let t = quiz::public_test(&super::ctx(&state), id)
         .await
         .map_err(AppError::from)?;
-    if !q.under.starts_with(&t.region_code) || q.under.len() >= 12 {
+    let under = q.under.unwrap_or_else(|| t.region_code.clone());
+    if !under.starts_with(&t.region_code) || under.len() >= 12 {
         return Err(AppError::NotFound.into());
     }
-    let list = children(&state, &q.under).await?;
+    let list = children(&state, &under).await?;
     Ok(Json(
         list.into_iter()
             .map(|o| RegionOption {
@@ -230,6 +233,8 @@ pub async fn start(
     ClientIp(ip): ClientIp,
     Form(form): Form<StartForm>,
 ) -> PageResult {
+    // An unknown test is 404 before any throttling counts.
+    quiz::public_test(&super::ctx(&state), id).await?;
     check_start_throttle(ip.as_deref(), &form.phone)?;
     let keys = keys(&state)?;
     let r = quiz::start(
@@ -301,9 +306,9 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    check_submit_throttle(ip.as_deref())?;
     let ctx = super::ctx(&state);
     let p = quiz::paper(&ctx, &token).await?;
+    check_submit_throttle(ip.as_deref())?;
     let answers = answers_from_form(&pairs, p.items.len());
     let keys = keys(&state)?;
     match quiz::submit(&ctx, &public_caller(ip), &keys, &token, answers).await {

@@ -533,7 +533,7 @@ pub async fn task_groups(
 }
 
 fn groups_chart(means: &[(KeyGroup, Option<f64>, usize)]) -> String {
-    svg::bar_chart(&BarChart {
+    svg::progress_chart(&BarChart {
         title: "重点人群：指标平均完成进度".into(),
         unit: "%".into(),
         bars: means
@@ -619,7 +619,7 @@ async fn region_page(
             plans: n,
         });
     }
-    let chart = svg::bar_chart(&BarChart {
+    let chart = svg::progress_chart(&BarChart {
         title: "下级地区比较：指标平均完成进度".into(),
         unit: "%".into(),
         bars: children

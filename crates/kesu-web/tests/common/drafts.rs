@@ -43,6 +43,7 @@ pub fn instances(f: &Fixture) -> Vec<Instance> {
             label: format!("draft of {region}"),
             params: BTreeMap::from([("id", id.to_string()), ("index", "0".to_string())]),
             plan_in_body: None,
+            form: BTreeMap::new(),
             scope: Scope::Owned {
                 region: region.clone(),
                 units: Vec::new(),

@@ -74,6 +74,9 @@ pub async fn world(db: Db) -> World {
     let dir = tempfile::tempdir().unwrap();
     let mut state = AppState::new(db.clone(), dir.path().join("files"));
     state.clock = std::sync::Arc::new(Some(time::macros::datetime!(2025-04-10 02:00 UTC)));
+    state.keys = Some(std::sync::Arc::new(
+        kesu_pii::KeyRing::generate(kesu_pii::Suite::Sm, "2025-04-10").unwrap(),
+    ));
     let mut w = World {
         db: db.clone(),
         state,
@@ -214,6 +217,15 @@ impl World {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// The user name of a reporter of `unit`.
+    pub fn reporter_of(&self, unit: i64) -> String {
+        self.users
+            .iter()
+            .find(|(_, (r, _, u))| *r == Role::Reporter && *u == Some(unit))
+            .map(|(name, _)| name.clone())
+            .expect("every unit of the fixture has a reporter")
+    }
+
     /// The report slots of a county's round.
     pub async fn slots(&self, county: &str) -> Vec<kesu_store::reporting::Slot> {
         kesu_store::reporting::slots(&self.db, self.rounds[county])
@@ -222,6 +234,7 @@ impl World {
     }
 }
 
+pub mod citizens;
 pub mod drafts;
 pub mod fixture;
 pub mod objects;

@@ -22,11 +22,19 @@ pub enum Scope {
         region: String,
         units: Vec<i64>,
     },
+    /// A round: its region, the units with reports in it and their regions.
+    Round {
+        region: String,
+        units: Vec<i64>,
+        unit_regions: Vec<String>,
+    },
     Report {
         region: String,
         unit: i64,
         lead: bool,
         leads: Vec<i64>,
+        /// The region of the report's round (its office reviews it).
+        round_region: String,
     },
     Unit {
         region: String,
@@ -44,6 +52,14 @@ pub enum Scope {
         unit: i64,
         region: String,
     },
+    /// A citizens' test: its region's offices, and those of the regions under it (each its
+    /// own villagers' part).
+    Test(String),
+    /// A move between two villages: the offices of either side.
+    Move {
+        from: String,
+        to: String,
+    },
 }
 
 /// One object a route is asked about: its path parameters, a plan named in the body, and what
@@ -53,6 +69,9 @@ pub struct Instance {
     pub label: String,
     pub params: BTreeMap<&'static str, String>,
     pub plan_in_body: Option<i64>,
+    /// Form fields naming the object (or making the write invalid once the checks pass),
+    /// over the defaults of `routes::body`.
+    pub form: BTreeMap<&'static str, String>,
     pub scope: Scope,
 }
 
@@ -62,11 +81,16 @@ impl Instance {
             label: label.into(),
             params: BTreeMap::new(),
             plan_in_body: None,
+            form: BTreeMap::new(),
             scope,
         }
     }
     fn with(mut self, k: &'static str, v: impl ToString) -> Self {
         self.params.insert(k, v.to_string());
+        self
+    }
+    fn field(mut self, k: &'static str, v: impl ToString) -> Self {
+        self.form.insert(k, v.to_string());
         self
     }
 
@@ -107,18 +131,14 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
         Obj::Round => {
             let mut out = Vec::new();
             for (region, id) in [(A, w.rounds[A]), (B, w.rounds[B]), (CITY, x.city_round)] {
-                let units = kesu_store::reporting::slots(&w.db, id)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.unit_id)
-                    .collect();
+                let slots = kesu_store::reporting::slots(&w.db, id).await.unwrap();
                 out.push(
                     Instance::new(
                         format!("round of {region}"),
-                        Scope::Owned {
+                        Scope::Round {
                             region: region.into(),
-                            units,
+                            units: slots.iter().map(|s| s.unit_id).collect(),
+                            unit_regions: slots.iter().map(|s| s.region_code.clone()).collect(),
                         },
                     )
                     .with("id", id),
@@ -158,6 +178,7 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
                     label: format!("evidence of {county}"),
                     params: BTreeMap::from([("id", a.id.to_string())]),
                     plan_in_body: None,
+                    form: BTreeMap::new(),
                     scope: report.scope,
                 });
             }
@@ -258,6 +279,14 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
             .collect(),
         Obj::Service(k) => super::services::instances(&x.services, k),
         Obj::Draft => super::drafts::instances(&x.drafts),
+        Obj::Test
+        | Obj::Attempt
+        | Obj::Entry
+        | Obj::Move
+        | Obj::BankInBody
+        | Obj::VillageInBody
+        | Obj::AccountInBody
+        | Obj::PersonRequest => citizens(x, obj),
         Obj::AssessedUnit => {
             let mut out = Vec::new();
             for county in [A, B] {
@@ -280,6 +309,85 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
     }
 }
 
+/// The citizens' objects of a kind (see `common::citizens`).
+fn citizens(x: &Scoped, obj: Obj) -> Vec<Instance> {
+    let c = &x.citizens;
+    let region = |code: &str| Scope::Region(code.to_string());
+    match obj {
+        Obj::Test => {
+            let mut out: Vec<Instance> = c
+                .tests
+                .iter()
+                .map(|(r, id)| {
+                    Instance::new(format!("test of {r}"), Scope::Test(r.clone())).with("id", id)
+                })
+                .collect();
+            out.push(Instance::new("no such test", Scope::Missing).with("id", 999_999));
+            out
+        }
+        Obj::Attempt => {
+            let mut out: Vec<Instance> = c
+                .attempts
+                .iter()
+                .map(|(label, _, token)| Instance::new(label, Scope::Public).with("token", token))
+                .collect();
+            out.push(
+                Instance::new("no such attempt", Scope::Missing).with("token", "0".repeat(64)),
+            );
+            out
+        }
+        Obj::Entry => {
+            let mut out: Vec<Instance> = super::citizens::VILLAGES
+                .iter()
+                .map(|(county, _, villages)| {
+                    Instance::new(format!("entry of {county}"), region(villages[0]))
+                        .with("id", c.entries[*county])
+                })
+                .collect();
+            out.push(Instance::new("no such entry", Scope::Missing).with("id", 999_999));
+            out
+        }
+        // An action no side may take: a side that may decide is refused the input (422).
+        Obj::Move => c
+            .moves
+            .iter()
+            .map(|(id, from, to)| {
+                Instance::new(
+                    format!("move {from} → {to}"),
+                    Scope::Move {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                )
+                .with("id", id)
+                .field("action", "none")
+            })
+            .collect(),
+        Obj::BankInBody => c
+            .banks
+            .iter()
+            .map(|(r, id)| Instance::new(format!("bank of {r}"), region(r)).field("bank_id", id))
+            .collect(),
+        Obj::VillageInBody => super::citizens::VILLAGES
+            .iter()
+            .map(|(_, _, v)| {
+                Instance::new(format!("village {}", v[0]), region(v[0])).field("village", v[0])
+            })
+            .collect(),
+        // `action=accept` is neither `grant` nor `revoke`.
+        Obj::AccountInBody => [(A, "a_viewer"), (B, "b_viewer")]
+            .into_iter()
+            .map(|(r, name)| {
+                Instance::new(format!("account {name}"), region(r)).field("username", name)
+            })
+            .collect(),
+        Obj::PersonRequest => {
+            vec![Instance::new("a person's export", Scope::Nothing).field("action", "export")]
+        }
+        _ => unreachable!("not a citizens' object"),
+    }
+}
+
 /// A plan as the rules see it: its region and the units with tasks in it.
 async fn owned_plan(db: &kesu_store::Db, region: &str, id: i64) -> Scope {
     let tasks = kesu_store::plans::tasks(db, id).await.unwrap();
@@ -298,6 +406,9 @@ pub async fn report_instance(x: &Scoped, id: i64) -> Instance {
     let leads = kesu_store::reporting::lead_units(&x.w.db, s.round_id, s.task_id)
         .await
         .unwrap();
+    let round = kesu_store::reporting::round(&x.w.db, s.round_id)
+        .await
+        .unwrap();
     Instance::new(
         format!("{} report of {} ({})", s.role, s.unit_name, s.region_code),
         Scope::Report {
@@ -305,6 +416,7 @@ pub async fn report_instance(x: &Scoped, id: i64) -> Instance {
             unit: s.unit_id,
             lead: s.role == "lead",
             leads,
+            round_region: round.region_code,
         },
     )
     .with("id", id)

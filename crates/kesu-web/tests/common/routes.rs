@@ -43,6 +43,22 @@ pub enum Obj {
     Service(super::services::Kind),
     /// A plan draft (`tests/common/drafts.rs`; `{index}`: its first task).
     Draft,
+    /// A citizens' test (竞赛) of a county or the city.
+    Test,
+    /// A citizen's attempt, named by its token (`{token}`): the token is the key.
+    Attempt,
+    /// A ledger entry (台账条目).
+    Entry,
+    /// A move of a ledger entry between villages.
+    Move,
+    /// A question bank named in the form (`bank_id`).
+    BankInBody,
+    /// A village named in the form (`village`).
+    VillageInBody,
+    /// An account named in the form (`username`).
+    AccountInBody,
+    /// A person's data request (`action=export`, by ID number or phone in the form).
+    PersonRequest,
 }
 
 /// What the route asks of the caller once the object is in scope.
@@ -66,6 +82,19 @@ pub enum Need {
     WriteReport,
     /// Reviewers and admins over the object.
     Review,
+    /// A report's review: reviewers and admins of the round's office (or above it); a county
+    /// office reads its county's reports in a city round but does not review them.
+    ReviewReport,
+    /// A report's administration (unlock, exception): admins of the round's office.
+    AdministerReport,
+    /// A round's dates and closing: admins of the round's office (not a county office that
+    /// follows a city round).
+    AdministerRound,
+    /// 县级初审通过: the county office, in a round that asks for it. No round of these tests
+    /// does, so whoever sees the report is refused.
+    CountyCheck,
+    /// The office roles (not a reporter) on an object they see.
+    OfficeRead,
     /// Admins over the object.
     Administer,
     /// A reporter (its own unit's reports in the object).
@@ -76,6 +105,13 @@ pub enum Need {
     AssessSelfRegion,
     /// The assessed unit's own reporter.
     AssessSelfUnit,
+    /// Office admins over the object; a reporter is refused before any object is looked up.
+    OfficeAdminister,
+    /// Office accounts over the object holding the reveal permission (查看完整个人信息); a
+    /// reporter is refused before any object is looked up.
+    Reveal,
+    /// Office accounts holding the reveal permission (the object is found through it).
+    RevealHolder,
 }
 
 /// How the request carries its input.
@@ -114,6 +150,7 @@ use Need::*;
 /// that would alter what the next caller sees.
 pub const ROUTES: &[Route] = &[
     r("GET", "/", Obj::None, SignedIn, Input::None),
+    r("GET", "/review", Obj::None, OfficeRole, Input::None),
     r("GET", "/login", Obj::None, Public, Input::None),
     r("POST", "/login", Obj::None, Any, Form),
     r("POST", "/logout", Obj::None, SignOut, Form),
@@ -127,12 +164,34 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/rounds", Obj::PlanInBody, Administer, Form),
     r("GET", "/rounds/{id}", Obj::Round, Read, Input::None),
     r(
+        "POST",
+        "/rounds/{id}/dates",
+        Obj::Round,
+        AdministerRound,
+        Form,
+    ),
+    r(
+        "POST",
+        "/rounds/{id}/close",
+        Obj::Round,
+        AdministerRound,
+        Form,
+    ),
+    r(
+        "GET",
+        "/rounds/{id}/chase",
+        Obj::Round,
+        OfficeRead,
+        Input::None,
+    ),
+    r(
         "GET",
         "/rounds/{id}/late.xlsx",
         Obj::Round,
-        Review,
+        OfficeRead,
         Input::None,
     ),
+    r("POST", "/units/{id}/contact", Obj::Unit, Administer, Form),
     r(
         "GET",
         "/rounds/{id}/template.xlsx",
@@ -149,12 +208,18 @@ pub const ROUTES: &[Route] = &[
     ),
     r("GET", "/reports/{id}", Obj::Report, Read, Input::None),
     r("POST", "/reports/{id}", Obj::Report, WriteReport, Form),
-    r("POST", "/reports/{id}/review", Obj::Report, Review, Form),
+    r(
+        "POST",
+        "/reports/{id}/review",
+        Obj::Report,
+        ReviewReport,
+        Form,
+    ),
     r(
         "POST",
         "/reports/{id}/exception",
         Obj::Report,
-        Administer,
+        AdministerReport,
         Form,
     ),
     r(
@@ -333,6 +398,109 @@ pub const ROUTES: &[Route] = &[
         Administer,
         Multipart,
     ),
+    // Citizens: the public test (no account; an attempt's token is its key) ...
+    r("GET", "/quiz", Obj::None, Public, Input::None),
+    r("GET", "/quiz/quiz.js", Obj::None, Public, Input::None),
+    r("GET", "/quiz/{id}", Obj::Test, Public, Input::None),
+    r("GET", "/quiz/{id}/regions", Obj::Test, Public, Input::None),
+    r("POST", "/quiz/{id}/start", Obj::Test, Public, Form),
+    r(
+        "GET",
+        "/quiz/attempt/{token}",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    r("POST", "/quiz/attempt/{token}", Obj::Attempt, Public, Form),
+    r(
+        "GET",
+        "/quiz/attempt/{token}/certificate",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    // ... the offices' tests and the ledger.
+    r("GET", "/citizens", Obj::None, OfficeRole, Input::None),
+    r("POST", "/citizens/banks", Obj::None, AdminRole, Multipart),
+    r(
+        "POST",
+        "/citizens/tests",
+        Obj::BankInBody,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "GET",
+        "/citizens/tests/{id}",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/citizens/tests/{id}/results.xlsx",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r("GET", "/ledger", Obj::None, OfficeRole, Input::None),
+    r(
+        "POST",
+        "/ledger/entries",
+        Obj::VillageInBody,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "GET",
+        "/ledger/entries/{id}",
+        Obj::Entry,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/remove",
+        Obj::Entry,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/move",
+        Obj::Entry,
+        OfficeAdminister,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/entries/{id}/reveal",
+        Obj::Entry,
+        Reveal,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/moves/{id}",
+        Obj::Move,
+        OfficeAdminister,
+        Form,
+    ),
+    r("POST", "/ledger/residents", Obj::None, AdminRole, Multipart),
+    r(
+        "POST",
+        "/ledger/person",
+        Obj::PersonRequest,
+        RevealHolder,
+        Form,
+    ),
+    r(
+        "POST",
+        "/ledger/permissions",
+        Obj::AccountInBody,
+        OfficeAdminister,
+        Form,
+    ),
     r(
         "GET",
         "/api/v1/openapi.json",
@@ -386,21 +554,28 @@ pub const ROUTES: &[Route] = &[
         "POST",
         "/api/v1/reports/{id}/return",
         Obj::Report,
-        Review,
+        ReviewReport,
         Json,
     ),
     r(
         "POST",
         "/api/v1/reports/{id}/accept",
         Obj::Report,
-        Review,
+        ReviewReport,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/forward",
+        Obj::Report,
+        CountyCheck,
         Json,
     ),
     r(
         "POST",
         "/api/v1/reports/{id}/unlock",
         Obj::Report,
-        Administer,
+        AdministerReport,
         Json,
     ),
     r(
@@ -775,6 +950,69 @@ pub const ROUTES: &[Route] = &[
         OfficeRole,
         Input::None,
     ),
+    r(
+        "GET",
+        "/api/v1/public/tests",
+        Obj::None,
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/tests/{id}",
+        Obj::Test,
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/tests/{id}/attempts",
+        Obj::Test,
+        Public,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/public/attempts/{token}",
+        Obj::Attempt,
+        Public,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/public/attempts/{token}/submit",
+        Obj::Attempt,
+        Public,
+        Json,
+    ),
+    r(
+        "GET",
+        "/api/v1/quiz/tests/{id}/results",
+        Obj::Test,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/ledger/count",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/ledger/entries",
+        Obj::None,
+        OfficeRole,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/ledger/entries/{id}/reveal",
+        Obj::Entry,
+        Reveal,
+        Json,
+    ),
     // Plan drafts: office admins of the draft's region (a reporter cannot see one, another
     // office role may not touch it); the page script is public.
     r("GET", "/plans/drafts", Obj::None, AdminRole, Input::None),
@@ -917,6 +1155,8 @@ pub struct Subject {
     pub role: Role,
     pub region: String,
     pub unit: Option<i64>,
+    /// Holds the reveal permission of citizens' personal data.
+    pub reveal: bool,
 }
 
 impl Subject {
@@ -951,6 +1191,7 @@ pub enum Expect {
 pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
     match route.need {
         Need::Any => return Expect::Any,
+        Need::Public if matches!(o.scope, Scope::Missing) => return Expect::NotFound,
         Need::Public => return Expect::Ok,
         _ => {}
     }
@@ -965,11 +1206,24 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
                 s.covers(region)
             }
         }
+        // A round: an office over its region or over one of its reports' units (本区填报情况).
+        Scope::Round {
+            region,
+            units,
+            unit_regions,
+        } => {
+            if s.reporter() {
+                s.unit.is_some_and(|u| units.contains(&u))
+            } else {
+                s.covers(region) || unit_regions.iter().any(|r| s.covers(r))
+            }
+        }
         Scope::Report {
             region,
             unit,
             lead,
             leads,
+            ..
         } => {
             if s.reporter() {
                 s.unit == Some(*unit) || (!lead && s.unit.is_some_and(|u| leads.contains(&u)))
@@ -985,6 +1239,9 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             }
         }
         Scope::Region(code) => !s.reporter() && s.covers(code),
+        // A county sees its own villagers' part of a city's test.
+        Scope::Test(code) => !s.reporter() && (s.covers(code) || s.region.starts_with(code)),
+        Scope::Move { from, to } => !s.reporter() && (s.covers(from) || s.covers(to)),
         Scope::AssessedRegion { child, .. } => !s.reporter() && s.covers(child),
         Scope::AssessedUnit { unit, region, .. } => {
             if s.reporter() {
@@ -1023,6 +1280,27 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             allowed((s.reporter() && own) || s.role == Role::Admin)
         }
         Need::Review => allowed(s.office()),
+        Need::OfficeRead => allowed(!s.reporter()),
+        Need::CountyCheck => allowed(false),
+        Need::ReviewReport | Need::AdministerReport => {
+            let round = match &o.scope {
+                Scope::Report { round_region, .. } => round_region,
+                _ => unreachable!("a report route"),
+            };
+            let role = if route.need == Need::ReviewReport {
+                s.office()
+            } else {
+                s.role == Role::Admin
+            };
+            allowed(role && s.covers(round))
+        }
+        Need::AdministerRound => {
+            let region = match &o.scope {
+                Scope::Round { region, .. } => region,
+                _ => unreachable!("a round route"),
+            };
+            allowed(s.role == Role::Admin && s.covers(region))
+        }
         Need::Administer => allowed(s.role == Role::Admin),
         Need::ReporterOnly => allowed(s.reporter()),
         Need::AssessReview => {
@@ -1039,6 +1317,11 @@ pub fn expect(s: Option<&Subject>, route: &Route, o: &Instance) -> Expect {
             };
             allowed(s.office() && &s.region == child)
         }
+        Need::OfficeAdminister | Need::Reveal | Need::RevealHolder if s.reporter() => {
+            Expect::Forbidden
+        }
+        Need::OfficeAdminister => allowed(s.role == Role::Admin),
+        Need::Reveal | Need::RevealHolder => allowed(s.reveal),
         Need::AssessSelfUnit => {
             let unit = match &o.scope {
                 Scope::AssessedUnit { unit, .. } => *unit,
@@ -1069,20 +1352,47 @@ pub fn body(route: &Route, csrf: &str, o: &Instance) -> (Option<String>, Vec<u8>
     let plan = o.plan_in_body.unwrap_or(0);
     match route.input {
         Input::None => (None, Vec::new()),
-        Input::Form => (
-            Some("application/x-www-form-urlencoded".into()),
-            format!(
-                "_csrf={csrf}&version=-1&content=x&reason=r&action=accept&plan_id={plan}\
-                 &period=never&due=2025-01-01&lock=2025-01-02&year=2025\
-                 &username=nobody-at-all&password=wrong&current=wrong&new=short&confirm=short"
+        Input::Form => {
+            let mut fields: Vec<(&str, String)> = vec![
+                ("_csrf", csrf.to_string()),
+                ("version", "-1".into()),
+                ("content", "x".into()),
+                // Too short for a reason to reveal, not a reason to remove an entry.
+                ("reason", "r".into()),
+                ("action", "accept".into()),
+                ("plan_id", plan.to_string()),
+                ("period", "never".into()),
+                ("due", "2025-01-01".into()),
+                ("lock", "2025-01-02".into()),
+                ("year", "2025".into()),
+                ("username", "nobody-at-all".into()),
+                ("password", "wrong".into()),
+                ("current", "wrong".into()),
+                ("new", "short".into()),
+                ("confirm", "short".into()),
+                ("field", "name".into()),
+                ("on", "2025-01-01".into()),
+                ("entered_on", "2025-01-01".into()),
+                ("opens_on", "2025-01-01".into()),
+                ("closes_on", "2025-01-02".into()),
+            ];
+            for (k, v) in &o.form {
+                match fields.iter_mut().find(|(f, _)| f == k) {
+                    Some(f) => f.1 = v.clone(),
+                    None => fields.push((k, v.clone())),
+                }
+            }
+            let text: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            (
+                Some("application/x-www-form-urlencoded".into()),
+                text.join("&").into_bytes(),
             )
-            .into_bytes(),
-        ),
+        }
         Input::Json => (
             Some("application/json".into()),
             serde_json::json!({"version": -1, "content": "x", "reason": "r", "plan_id": plan,
                 "period": "never", "due": "2025-01-01", "lock": "2025-01-02",
-                "username": "nobody-at-all", "password": "wrong"})
+                "username": "nobody-at-all", "password": "wrong", "field": "name"})
             .to_string()
             .into_bytes(),
         ),
@@ -1112,6 +1422,7 @@ pub fn subjects(x: &Scoped) -> Vec<Subject> {
                 role: *role,
                 region: region.clone(),
                 unit: *unit,
+                reveal: super::citizens::REVEALERS.contains(&name.as_str()),
             });
         }
     }

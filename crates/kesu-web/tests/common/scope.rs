@@ -42,11 +42,16 @@ pub struct Scoped {
     pub services: super::services::Fixture,
     /// region code → a plan draft
     pub drafts: super::drafts::Fixture,
+    /// The citizens' tests, attempts, ledger entries and moves.
+    pub citizens: super::citizens::Citizens,
 }
 
 /// The province, the city and its two counties.
 pub async fn store_regions(db: &Db) {
-    let csv = "code,name\n43,湖南省\n4313,娄底市\n431302,娄星区\n431321,双峰县\n";
+    let csv = format!(
+        "code,name\n43,湖南省\n4313,娄底市\n431302,娄星区\n431321,双峰县\n{}",
+        super::citizens::VILLAGE_ROWS
+    );
     kesu_store::regions::import_seed_csv(db, &Actor::new("t"), csv.as_bytes(), "r.csv", "2023")
         .await
         .unwrap();
@@ -124,8 +129,10 @@ pub async fn scoped(db: Db) -> Scoped {
     }
     let services = super::services::fixture(&w).await;
     let drafts = super::drafts::fixture(&w).await;
+    let citizens = super::citizens::citizens(&w).await;
     Scoped {
         services,
+        citizens,
         drafts,
         city_plan,
         city_task: task.id,

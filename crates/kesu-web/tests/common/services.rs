@@ -258,6 +258,7 @@ fn one(label: String, scope: Scope, params: &[(&'static str, String)]) -> Instan
         label,
         params: params.iter().cloned().collect(),
         plan_in_body: None,
+        form: Default::default(),
         scope,
     }
 }

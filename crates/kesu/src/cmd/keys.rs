@@ -73,8 +73,12 @@ pub fn load(g: &GlobalOpts) -> anyhow::Result<Arc<KeyRing>> {
             KeyRing::from_json(json.as_bytes()).with_context(|| format!("环境变量 {ENV}"))?,
         ));
     }
-    let path = key_path(g);
-    let bytes = match std::fs::read(&path) {
+    load_file(&key_path(g))
+}
+
+/// The key ring in the file `path` (refused when others may read it).
+fn load_file(path: &Path) -> anyhow::Result<Arc<KeyRing>> {
+    let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "未找到密钥文件 {}：请先运行 kesu keys init，或设置 {ENV} (no key file; run `kesu keys init`)",
@@ -82,7 +86,7 @@ pub fn load(g: &GlobalOpts) -> anyhow::Result<Arc<KeyRing>> {
         ),
         Err(e) => return Err(e).with_context(|| format!("无法读取密钥文件 {}", path.display())),
     };
-    check_mode(&path)?;
+    check_mode(path)?;
     Ok(Arc::new(
         KeyRing::from_json(&bytes).with_context(|| path.display().to_string())?,
     ))
@@ -99,12 +103,25 @@ pub fn load_optional(g: &GlobalOpts) -> anyhow::Result<Option<Arc<KeyRing>>> {
     load(g).map(Some)
 }
 
+/// The server's key ring: the configured `key_file` when there is one (it must then exist),
+/// else as [`load_optional`] in the configured data directory.
+pub fn load_for_serve(cfg: &crate::config::Config) -> anyhow::Result<Option<Arc<KeyRing>>> {
+    let env_set = std::env::var(ENV).is_ok_and(|v| !v.trim().is_empty());
+    match &cfg.key_file {
+        Some(path) if !env_set => load_file(path).map(Some),
+        _ => load_optional(&GlobalOpts {
+            data_dir: Some(cfg.data_dir.clone()),
+            ..GlobalOpts::default()
+        }),
+    }
+}
+
 /// The key ring of the data directory `dir` (or `KESU_KEYS`), created there when there is none
 /// (the demo, which always starts from an empty directory).
 pub fn load_or_init_in(dir: &Path) -> anyhow::Result<Arc<KeyRing>> {
     let g = GlobalOpts {
         data_dir: Some(dir.to_path_buf()),
-        database_url: None,
+        ..GlobalOpts::default()
     };
     let env_set = std::env::var(ENV).is_ok_and(|v| !v.trim().is_empty());
     if !env_set && !key_path(&g).exists() {

@@ -68,7 +68,8 @@ pub fn run(g: &GlobalOpts, cmd: LedgerCmd) -> anyhow::Result<()> {
         LedgerCmd::Import(a) => run_import(g, a),
         LedgerCmd::Count(a) => count(g, a),
         LedgerCmd::Grant(a) => with_ctx(g, |ctx| async move {
-            ledger::set_reveal_permission(&ctx, &Caller::operator(), &a.user, !a.revoke).await?;
+            let action = if a.revoke { "revoke" } else { "grant" };
+            ledger::set_reveal_permission(&ctx, &Caller::operator(), &a.user, action).await?;
             eprintln!(
                 "{} {}",
                 if a.revoke {

@@ -14,10 +14,10 @@ use kesu_indicators::svg::{self, Bar, BarChart};
 use kesu_indicators::{Light, Scheme};
 use kesu_store::Db;
 use kesu_store::indicators::{
-    self as ind, AssessBy, AssessQuery, AssessmentReport, ExtraInputs, LateOrReturned,
-    PlanIndicators, StatusCounts,
+    self as ind, AssessBy, AssessQuery, AssessmentReport, ExtraInputs, PlanIndicators, StatusCounts,
 };
 use kesu_store::plans::PlanRow;
+use kesu_store::reporting::LateOrReturned;
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
@@ -54,6 +54,19 @@ pub struct ChildLine {
     pub share: String,
 }
 
+/// A round's late and returned reports in the report: the same numbers as the round's page
+/// (`kesu_store::reporting::discipline`, one query for both).
+pub struct RoundDiscipline {
+    pub round_id: i64,
+    pub title: String,
+    /// 逾期: late (handed in after the due date, or still not handed in past it).
+    pub late: usize,
+    /// 已退回: returned and not yet handed in again.
+    pub returned_now: usize,
+    /// 曾被退回: returned at least once.
+    pub ever_returned: usize,
+}
+
 /// A line of the late and returned list.
 pub struct LateLine {
     pub unit: String,
@@ -80,6 +93,8 @@ pub struct Annual {
     pub groups_chart: String,
     pub late: Vec<LateOrReturned>,
     pub late_lines: Vec<LateLine>,
+    /// The late and returned reports by round.
+    pub late_rounds: Vec<RoundDiscipline>,
     pub assessment: Option<AssessmentReport>,
     pub assessment_chart: String,
     /// Items of the scheme for which no input was given (they score 0).
@@ -177,7 +192,35 @@ pub async fn build_public(
     .await?;
     a.late.clear();
     a.late_lines.clear();
+    a.late_rounds.clear();
     Ok(a)
+}
+
+/// The late and returned reports counted by round, newest round first.
+async fn round_discipline(
+    db: &Db,
+    late: &[LateOrReturned],
+) -> Result<Vec<RoundDiscipline>, AppError> {
+    let mut by_round: BTreeMap<i64, RoundDiscipline> = BTreeMap::new();
+    for l in late {
+        let r = match by_round.entry(l.round_id) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let title = kesu_store::reporting::round(db, l.round_id).await?.title;
+                v.insert(RoundDiscipline {
+                    round_id: l.round_id,
+                    title,
+                    late: 0,
+                    returned_now: 0,
+                    ever_returned: 0,
+                })
+            }
+        };
+        r.late += usize::from(l.late);
+        r.returned_now += usize::from(l.state == "returned");
+        r.ever_returned += usize::from(l.returned > 0);
+    }
+    Ok(by_round.into_values().rev().collect())
 }
 
 /// A plan evaluated for a region: an ancestor's plan on the region's reports, a descendant's on
@@ -301,7 +344,7 @@ async fn gather(
             share,
         });
     }
-    let children_chart = svg::bar_chart(&BarChart {
+    let children_chart = svg::progress_chart(&BarChart {
         title: format!("{year}年下级地区指标平均完成进度"),
         unit: "%".into(),
         bars: children
@@ -333,7 +376,7 @@ async fn gather(
             (g.zh(), pct((n > 0).then(|| s / n as f64)), n)
         })
         .collect();
-    let groups_chart = svg::bar_chart(&BarChart {
+    let groups_chart = svg::progress_chart(&BarChart {
         title: "重点人群指标平均完成进度".into(),
         unit: "%".into(),
         bars: KeyGroup::ALL
@@ -349,7 +392,14 @@ async fn gather(
             .collect(),
         target: None,
     });
-    let late = ind::late_or_returned(db, &code, year, today).await?;
+    // The same query as the round pages' 逾期 numbers and lists.
+    let scope = kesu_store::reporting::discipline::Scope {
+        region: &code,
+        round: None,
+        year: Some(year),
+    };
+    let late = kesu_store::reporting::discipline::late_or_returned(db, &scope, today).await?;
+    let late_rounds = round_discipline(db, &late).await?;
     let mut unit_names: BTreeMap<String, String> = BTreeMap::new();
     for l in &late {
         if let std::collections::btree_map::Entry::Vacant(v) =
@@ -448,6 +498,7 @@ async fn gather(
         groups_chart,
         late,
         late_lines,
+        late_rounds,
         assessment,
         assessment_chart,
         missing_inputs,

@@ -161,8 +161,7 @@ pub async fn publish(
         plans: report.plans.iter().map(public_plan).collect(),
     };
     let payload = serde_json::to_value(&payload).map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut actor = kesu_store::Actor::new(caller.actor.username.clone());
-    actor.ip = None;
+    let actor = super::super::audit_actor(&caller, None);
     ind::publish(
         &state.db,
         &ind::NewSnapshot {

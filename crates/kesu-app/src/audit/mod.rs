@@ -3,6 +3,8 @@
 //! top-level office (`kesu_core::visibility`, `Actor::can_read_audit`). The audit page, its
 //! workbook and the API all read through here.
 
+pub mod describe;
+
 use crate::{Caller, Ctx, Error, Principal, Result};
 use kesu_core::authz::Role;
 use kesu_store::accounts::LoginEntry;
@@ -45,6 +47,38 @@ pub async fn search(ctx: &Ctx, caller: &Caller, q: &Query, limit: i64) -> Result
         to: q.to,
     };
     Ok(audit::search(&ctx.db, &f, limit).await?)
+}
+
+/// One page of the rows matching `q` that the caller may read, newest first (`page` from 0),
+/// and whether there are more.
+pub async fn search_page(
+    ctx: &Ctx,
+    caller: &Caller,
+    q: &Query,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<AuditEntry>, bool)> {
+    let (region, unregioned) = reach(ctx, caller).await?;
+    let f = Filter {
+        region,
+        unregioned,
+        actor: q.actor.clone(),
+        action: q.action.clone(),
+        object: q.object.clone(),
+        from: q.from,
+        to: q.to,
+    };
+    let offset = page.max(0).saturating_mul(per_page);
+    let mut rows = audit::search_page(&ctx.db, &f, offset, per_page + 1).await?;
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(usize::try_from(per_page).unwrap_or(0));
+    Ok((rows, more))
+}
+
+/// The actions recorded in the rows the caller may read (for the action filter).
+pub async fn actions(ctx: &Ctx, caller: &Caller) -> Result<Vec<String>> {
+    let (region, unregioned) = reach(ctx, caller).await?;
+    Ok(audit::actions(&ctx.db, region.as_deref(), unregioned).await?)
 }
 
 /// The newest `limit` sign-in attempts on accounts of the caller's subtree (attempts on unknown
