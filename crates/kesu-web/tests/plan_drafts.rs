@@ -672,7 +672,7 @@ async fn a_file_that_is_no_plan_is_refused_naming_the_file_and_no_draft_is_made(
                 .unwrap()
                 .is_empty()
         );
-        // The page sends the refusal back to the upload form.
+        // The page shows the upload form again with the refusal beside the file field (422).
         let token = csrf(&w, &admin).await;
         let (ct, body) = multipart(
             &[("_csrf", &token)],
@@ -687,12 +687,12 @@ async fn a_file_that_is_no_plan_is_refused_naming_the_file_and_no_draft_is_made(
             body,
         )
         .await;
-        assert_eq!(a.status, StatusCode::SEE_OTHER);
-        assert!(
-            a.location.starts_with("/plans/drafts?msg="),
-            "{}",
-            a.location
-        );
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = a.text();
+        let error = html.find("id=\"form-error\"").unwrap();
+        let field = html.find("name=\"file\"").unwrap();
+        assert!(error < field, "the message stands above the file field");
+        assert!(html[error..field].contains("散文.txt"), "{html}");
     })
     .await;
 }

@@ -5,6 +5,7 @@
 //! the form, calls one `kesu_app::plans::drafts` function and renders or redirects; a refused
 //! edit comes back to the draft with its message.
 
+use super::errors::{FormError, form_error};
 use super::{
     FlashQuery, Layout, PageResult, UserBar, check_csrf, redirect_with, render, xlsx_response,
 };
@@ -15,7 +16,7 @@ use crate::{AppState, files, parse};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kesu_app::plans::drafts::{self, View};
@@ -79,6 +80,10 @@ struct ListPage {
     flash: Option<String>,
     regions: Vec<RegionOption>,
     drafts: Vec<Listed>,
+    /// Why the last upload was refused (the file named), shown beside the file field.
+    upload_error: Option<String>,
+    /// The region chosen for the refused upload, chosen again.
+    region: String,
 }
 
 pub async fn list(
@@ -86,21 +91,40 @@ pub async fn list(
     caller: Caller,
     Query(f): Query<FlashQuery>,
 ) -> PageResult {
-    let c = app_caller(&caller, None);
-    let drafts = drafts::list(&ctx(&state), &c).await?;
-    let regions = drafts::upload_regions(&ctx(&state), &c)
+    list_page(&state, &caller, f.msg, None, "").await
+}
+
+async fn list_page(
+    state: &AppState,
+    caller: &Caller,
+    flash: Option<String>,
+    upload_error: Option<String>,
+    region: &str,
+) -> PageResult {
+    let c = app_caller(caller, None);
+    let drafts = drafts::list(&ctx(state), &c).await?;
+    let regions = drafts::upload_regions(&ctx(state), &c)
         .await?
         .into_iter()
         .map(|(code, name)| RegionOption { code, name })
         .collect();
-    let l = Layout::new(&state, &caller).await?.with_flash(f.msg);
+    let l = Layout::new(state, caller).await?.with_flash(flash);
     render(&ListPage {
         user: l.user,
         demo: l.demo,
         flash: l.flash,
         regions,
         drafts,
+        upload_error,
+        region: region.to_string(),
     })
+}
+
+/// The upload form again with why the file was refused (422), the region kept.
+async fn refused(state: &AppState, caller: &Caller, region: &str, e: FormError) -> PageResult {
+    let mut res = list_page(state, caller, None, Some(e.message), region).await?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
 }
 
 /// Read an uploaded file off the async workers.
@@ -119,20 +143,22 @@ pub async fn upload(
     check_csrf(&caller, form.field("_csrf"))?;
     let c = app_caller(&caller, ip);
     kesu_app::plans::may_upload(&c)?;
+    let region = form.field("region");
     let Some(file) = form.file.clone() else {
-        return Err(AppError::Invalid("请选择方案文件 (no file)".into()).into());
+        let e = FormError::new(Some("file"), "请选择方案文件 (no file)");
+        return refused(&state, &caller, region, e).await;
     };
-    let region = Some(form.field("region")).filter(|r| !r.is_empty());
     // A file the reader refuses comes back to the upload form with the reason.
     let upload = match read_file(file).await {
-        Err(AppError::Invalid(m)) => return Ok(redirect_with("/plans/drafts", &m)),
-        other => other?,
-    };
-    let view = match drafts::create(&ctx(&state), &c, upload, region).await {
-        Err(kesu_app::Error::Invalid { message, .. }) => {
-            return Ok(redirect_with("/plans/drafts", &message));
+        Err(AppError::Invalid(m)) => {
+            return refused(&state, &caller, region, FormError::new(Some("file"), &m)).await;
         }
         other => other?,
+    };
+    let chosen = Some(region).filter(|r| !r.is_empty());
+    let view = match drafts::create(&ctx(&state), &c, upload, chosen).await {
+        Err(e) => return refused(&state, &caller, region, form_error(e)?).await,
+        Ok(v) => v,
     };
     Ok(redirect_with(
         &draft_url(view.id),
