@@ -6,13 +6,15 @@
 # answered). Prints each format's fastest, median and slowest time as curl saw it, and the
 # server's own latency from its request log. Figures go in docs/PERFORMANCE.md.
 #
-#   scripts/bench-draft-upload.sh          # RUNS=10
+#   scripts/bench-draft-upload.sh          # RUNS=10; KESU_BIN=… to use a built binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-10}"
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q --bin kesu
-kesu="$target/release/kesu"
+kesu="${KESU_BIN:-}"
+if [[ -z "$kesu" ]]; then
+  cargo build --release -q --bin kesu
+  kesu="${CARGO_TARGET_DIR:-target}/release/kesu"
+fi
 
 work="$(mktemp -d /tmp/drafts-bench-XXXXXX)"
 pid=""
