@@ -105,6 +105,8 @@ replica_load() {
     wait_http "http://127.0.0.1:$port/readyz" "$pid" "$data/$label.log" || return 1
     echo "== $label: $users users, ${secs}s (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
     node e2e/load.mjs "http://127.0.0.1:$port" "$data/$label/demo-accounts.json" "$users" "$secs" || status=1
+    # Where the reads went (kesu_db_reads_total{target="primary|replica"}), from the server itself.
+    curl -s "http://127.0.0.1:$port/metrics" | grep '^kesu_db_reads_total' >&2 || true
     if [ "$label" = with-replica ]; then
       replica_primary_stop_check "$port" "$data/$label" || status=1
     fi

@@ -1,7 +1,9 @@
 //! The jobs `kesu serve` runs on its own, on a schedule:
 //!
 //! - `reminders`: due-soon (填报即将截止) and overdue (逾期未报) notifications for the accounts of
-//!   units with open reports — shortly after start, then every day at 08:00 China time;
+//!   units with open reports, and overdue service orders for the party whose move it is
+//!   (`kesu_store::scheduled::remind_overdue_orders`) — shortly after start, then every day at
+//!   08:00 China time;
 //! - `sessions`: sweep ended sessions — every hour;
 //! - `backup`: the nightly backup ([`crate::ops::backup`]) into the configured directory as
 //!   `kesu-YYYYMMDD.tar.gz`, keeping the newest N — every day at the configured time, when one
@@ -131,7 +133,10 @@ async fn run_claimed(ctx: &Ctx, plan: &Plan, job: Job) -> Result<Outcome> {
             let today = ctx.today();
             let soon = crate::reporting::send_due_soon_reminders(ctx).await?;
             let overdue = scheduled::remind_overdue(&ctx.db, today).await?;
-            Ok(Outcome::Done(format!("due_soon={soon} overdue={overdue}")))
+            let orders = scheduled::remind_overdue_orders(&ctx.db, ctx.now()).await?;
+            Ok(Outcome::Done(format!(
+                "due_soon={soon} overdue={overdue} orders={orders}"
+            )))
         }
         Job::Sessions => {
             let n = scheduled::purge_sessions(&ctx.db, ctx.now(), plan.session_idle).await?;

@@ -19,7 +19,9 @@
 //! grows large gets a directory. No SQL here (that is `kesu-store`), no axum or askama (that is
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
+pub mod assessment;
 pub mod audit;
+pub mod bulk;
 pub mod citizens;
 pub mod error;
 pub mod jobs;

@@ -33,6 +33,7 @@ pub mod regions;
 pub mod replica;
 pub mod reporting;
 pub mod scheduled;
+pub mod sealed;
 pub mod services;
 pub mod stats;
 pub mod survey;

@@ -31,6 +31,35 @@ pub async fn remind_overdue(db: &Db, today: Date) -> StoreResult<u64> {
     Ok(n)
 }
 
+/// "Order overdue" reminders (服务订单超时): for each service order whose awaited move is past
+/// its deadline as of `now`, one notification to each account whose move it is — the region's
+/// admins for an order to dispatch (or open to teams and not taken), the department's reporters
+/// for one to claim, the team's leader for one to accept or complete, the asker (with an
+/// account) for one to rate — at most once per order, state entered and account.
+pub async fn remind_overdue_orders(db: &Db, now: OffsetDateTime) -> StoreResult<u64> {
+    let n = on_db!(db, |p| {
+        sqlx::query(
+        "INSERT INTO notification (user_id, at, kind, message, link)
+         SELECT DISTINCT a.id, $1, 'order_overdue', '服务订单已超时，请尽快处理：' || o.title, '/services/orders/' || CAST(o.id AS TEXT)
+         FROM service_order o JOIN app_user a ON
+              (o.state IN ('asked', 'open') AND a.role = 'admin' AND a.region_code = o.region_code)
+           OR (o.state = 'dispatched' AND a.role = 'reporter' AND a.unit_id = o.department_unit_id)
+           OR (o.state IN ('claimed', 'accepted')
+               AND a.id = (SELECT t.leader_user_id FROM service_team t WHERE t.id = o.team_id))
+           OR (o.state = 'done' AND a.id = o.asker_user_id)
+         WHERE o.due_at IS NOT NULL AND o.due_at < $1 AND a.active = $2
+           AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.user_id = a.id AND n.kind = 'order_overdue'
+                           AND n.link = '/services/orders/' || CAST(o.id AS TEXT) AND n.at >= o.since)"
+    )
+    .bind(now)
+    .bind(true)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
 /// Delete the sessions that have ended — past their lifetime, or unused for `idle` — as of
 /// `now`; returns how many. (Signing in sweeps them too; this catches the quiet hours.)
 pub async fn purge_sessions(

@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request is well-formed but not acceptable (422), e.g. a return without a reason.
     #[error("{0}")]
     Invalid(String),
+    /// Like [`AppError::Invalid`], about one field of the request (named in the JSON answer).
+    #[error("{message}")]
+    InvalidField { field: String, message: String },
     /// A stale version or a state that no longer allows the action (409).
     #[error("{0}")]
     Conflict(String),
@@ -55,7 +58,9 @@ impl AppError {
             AppError::Throttled(_) | AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::InvalidField { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -72,7 +77,7 @@ impl AppError {
             AppError::Throttled(_) => "throttled",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
-            AppError::Invalid(_) => "invalid",
+            AppError::Invalid(_) | AppError::InvalidField { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge(_) => "too_large",
@@ -93,11 +98,17 @@ impl AppError {
     /// The error as a JSON response (API routes).
     pub fn into_json(self) -> Response {
         self.log();
-        let mut body =
-            serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
-        if let Some(id) = crate::observe::request_id() {
-            body["error"]["request_id"] = id.into();
-        }
+        let body = crate::api::types::ErrorBody {
+            error: crate::api::types::ErrorDetail {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                field: match &self {
+                    AppError::InvalidField { field, .. } => Some(field.clone()),
+                    _ => None,
+                },
+                request_id: crate::observe::request_id(),
+            },
+        };
         self.with_headers((self.status(), axum::Json(body)).into_response())
     }
 
@@ -146,7 +157,14 @@ impl From<kesu_app::Error> for AppError {
         match e {
             E::NotFound => AppError::NotFound,
             E::Forbidden => AppError::Forbidden,
-            E::Invalid { message, .. } => AppError::Invalid(message),
+            E::Invalid {
+                field: Some(field),
+                message,
+            } => AppError::InvalidField { field, message },
+            E::Invalid {
+                field: None,
+                message,
+            } => AppError::Invalid(message),
             E::Conflict(m) => AppError::Conflict(m),
             E::TooLarge(m) => AppError::TooLarge(m),
             E::TooMany(m) => AppError::TooMany(m),

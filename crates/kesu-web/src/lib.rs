@@ -73,6 +73,8 @@ pub struct AppState {
     pub observe: Arc<observe::Settings>,
     /// PostgreSQL read replicas, when configured (see [`replica`]).
     pub replicas: Option<Arc<kesu_store::replica::Replicas>>,
+    /// The services' public throttles (`public_rate`, `public_phone_rate` in the configuration).
+    pub throttles: Arc<kesu_app::services::Throttles>,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             keys: None,
             observe: Arc::default(),
             replicas: None,
+            throttles: Arc::new(kesu_app::services::Throttles::defaults()),
         }
     }
 

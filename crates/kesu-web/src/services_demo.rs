@@ -25,7 +25,6 @@ use kesu_services::checkin::ActivityInput;
 use kesu_services::order::OrderInput;
 use kesu_store::Db;
 use kesu_store::accounts::{self, NewUser};
-use std::path::Path;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime, Time};
 
@@ -70,11 +69,11 @@ async fn account(
     }))
 }
 
-/// Fill the services of the first city plan among `plans` (id, region, name). `data_dir` is the
-/// server's, so that personal data sealed here opens there.
+/// Fill the services of the first city plan among `plans` (id, region, name). `keys` is the ring
+/// the server will use, so that personal data sealed here opens there.
 pub async fn populate(
     db: &Db,
-    data_dir: &Path,
+    keys: Arc<kesu_pii::KeyRing>,
     plans: &[(i64, String, String)],
     fixed_password: Option<&str>,
 ) -> Result<Vec<DemoAccount>, AppError> {
@@ -96,7 +95,7 @@ pub async fn populate(
         return Ok(Vec::new());
     }
     let township = townships[0].0.clone();
-    let sealer = personal::ring_for(data_dir).map_err(internal)?;
+    let sealer = Arc::new(personal::RingSealer::new(keys));
     let now = OffsetDateTime::now_utc();
     let mut s = Services::new(Ctx::new(db.clone()), sealer, Arc::new(Throttles::off()));
     let op = Caller {

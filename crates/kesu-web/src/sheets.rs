@@ -7,10 +7,12 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use kesu_core::authz::Role;
-use kesu_core::report::{self, Transition};
+use kesu_core::bulk::{
+    self, COL_ACTION, COL_CONTENT, COL_ID, COL_TARGET, COL_VALUE, COL_VERSION, REPORTS, ReportEdit,
+    RowProblem, VALUES,
+};
 use kesu_store::audit::AuditEntry;
-use kesu_store::reporting::{self, ReportChange, Round, Slot, TargetValue};
+use kesu_store::reporting::{Round, Slot, TargetValue};
 use kesu_workbook::{Limits, Row, Value, WorkbookError};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 use std::collections::BTreeMap;
@@ -122,16 +124,6 @@ pub fn audit(entries: &[AuditEntry]) -> Result<Vec<u8>, AppError> {
     wb.save_to_buffer().map_err(xerr)
 }
 
-/// Column headers of the template's two sheets; the upload finds columns by these names.
-const REPORTS: &str = "填报";
-const VALUES: &str = "量化指标";
-const COL_ID: &str = "报告编号";
-const COL_VERSION: &str = "版本";
-const COL_CONTENT: &str = "工作进展";
-const COL_ACTION: &str = "操作（保存/提交）";
-const COL_TARGET: &str = "指标编号";
-const COL_VALUE: &str = "填报值";
-
 /// A unit's template for a round: one row per report slot, one row per target.
 pub fn template(slots: &[(Slot, String, Vec<TargetValue>)]) -> Result<Vec<u8>, AppError> {
     let mut wb = Workbook::new();
@@ -206,34 +198,6 @@ pub fn template(slots: &[(Slot, String, Vec<TargetValue>)]) -> Result<Vec<u8>, A
         }
     }
     wb.save_to_buffer().map_err(xerr)
-}
-
-/// One problem of an uploaded file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RowProblem {
-    pub sheet: String,
-    pub row: usize,
-    pub column: String,
-    pub reason: String,
-}
-
-impl std::fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "工作表“{}”第 {} 行“{}”列：{}",
-            self.sheet, self.row, self.column, self.reason
-        )
-    }
-}
-
-/// What an uploaded template asks for, per report: new content, values, whether to submit.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReportEdit {
-    pub version: i64,
-    pub content: Option<String>,
-    pub values: Vec<(i64, Option<f64>)>,
-    pub submit: bool,
 }
 
 /// What a bulk-entry template can hold: one row per report slot of a unit (a few hundred at
@@ -443,7 +407,8 @@ pub fn parse_upload(bytes: &[u8]) -> Result<BTreeMap<i64, ReportEdit>, Vec<RowPr
     }
 }
 
-/// Check an uploaded template against the caller's slots and, unless `dry_run`, apply it in one
+/// Read an uploaded template (off the async workers) and hand it to the bulk-entry use case,
+/// which checks it against the caller's reports and, unless `dry_run`, applies it in one
 /// transaction. Returns a message for the user; a file with problems is refused as a whole with
 /// every problem listed.
 pub async fn apply_upload(
@@ -454,113 +419,24 @@ pub async fn apply_upload(
     dry_run: bool,
     by: &kesu_store::Actor,
 ) -> Result<String, AppError> {
-    let Some(unit) = caller
-        .actor
-        .unit_id
-        .filter(|_| caller.actor.role == Role::Reporter)
-    else {
-        return Err(AppError::Forbidden);
-    };
+    let c = kesu_app::Caller::user(caller.actor.clone(), by.clone());
+    kesu_app::bulk::may_bulk_enter(&c)?;
     let edits = crate::parse::run("bulk entry", move || parse_upload(&bytes))
         .await?
-        .map_err(refusal)?;
-    let slots: BTreeMap<i64, Slot> = reporting::slots_of_unit(&state.db, unit, Some(round.id))
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let today = state.today();
-    let mut problems = Vec::new();
-    let mut changes = Vec::new();
-    for (id, e) in edits {
-        let p = |column: &str, reason: String| RowProblem {
-            sheet: REPORTS.to_string(),
-            row: 0,
-            column: column.to_string(),
-            reason: format!("报告 {id}：{reason}"),
-        };
-        let Some(s) = slots.get(&id) else {
-            problems.push(p(COL_ID, "不是本单位在本轮次的报告".into()));
-            continue;
-        };
-        if s.version != e.version {
-            problems.push(p(
-                COL_VERSION,
-                format!(
-                    "模板中的版本 {} 已过期（当前 {}），请重新下载模板",
-                    e.version, s.version
-                ),
-            ));
-            continue;
-        }
-        let (current, _) = reporting::content(&state.db, id).await?;
-        let targets: Vec<i64> = reporting::values(&state.db, id)
-            .await?
-            .iter()
-            .map(|v| v.target_id)
-            .collect();
-        for (t, _) in &e.values {
-            if !targets.contains(t) {
-                problems.push(p(COL_TARGET, format!("指标 {t} 不属于该任务")));
-            }
-        }
-        let changed = e.content.as_deref() != Some(current.as_str()) || !e.values.is_empty();
-        if !changed && !e.submit {
-            continue;
-        }
-        if !s.state().editable() {
-            problems.push(p(
-                COL_ACTION,
-                format!("当前状态为“{}”，不能修改", s.state().zh()),
-            ));
-            continue;
-        }
-        let t = if e.submit {
-            Transition::Submit
-        } else {
-            Transition::Save
-        };
-        if let Err(err) = report::apply(s.state(), t, today, round.dates(), s.exception, None) {
-            problems.push(p(COL_ACTION, err.to_string()));
-            continue;
-        }
-        changes.push((
-            id,
-            t,
-            ReportChange {
-                expected_version: e.version,
-                content: e.content,
-                values: e.values,
-                reason: None,
-            },
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(refusal(problems));
-    }
-    let submits = changes.iter().filter(|c| c.1 == Transition::Submit).count();
-    if dry_run {
-        return Ok(format!(
+        .map_err(|p| AppError::Invalid(bulk::refusal(&p)))?;
+    let done = kesu_app::bulk::bulk_entry(&crate::access::ctx(state), &c, round.id, edits, dry_run)
+        .await?;
+    Ok(if dry_run {
+        format!(
             "检查通过：将更新 {} 份报告（其中提交 {} 份）。取消“仅检查”后再上传即可保存。",
-            changes.len(),
-            submits
-        ));
-    }
-    reporting::change_many(&state.db, &changes, state.now(), by).await?;
-    Ok(format!(
-        "已导入：更新 {} 份报告（其中提交 {} 份）。",
-        changes.len(),
-        submits
-    ))
-}
-
-fn refusal(problems: Vec<RowProblem>) -> AppError {
-    let mut msg = format!("文件未导入，共 {} 处问题，未保存任何内容：", problems.len());
-    for p in &problems {
-        msg.push('\n');
-        msg.push_str(&p.to_string());
-    }
-    AppError::Invalid(msg)
+            done.changed, done.submitted
+        )
+    } else {
+        format!(
+            "已导入：更新 {} 份报告（其中提交 {} 份）。",
+            done.changed, done.submitted
+        )
+    })
 }
 
 #[cfg(test)]

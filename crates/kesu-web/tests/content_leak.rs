@@ -1,6 +1,6 @@
 //! What a caller cannot open it cannot see anywhere. A unique marker is planted in county B's
-//! reports — text, a value, an evidence file's name and its bytes — and every page, export and
-//! API answer of every GET route of the router is read, with every object filled in, as each
+//! reports — text, a value, an evidence file's name and its bytes — and every page, export
+//! (printed PDFs read back by pdftotext) and API answer of every GET route of the router is read, with every object filled in, as each
 //! account and as a stranger: only those the visibility rule lets open the report find the
 //! marker (and they do find it, so the search is real). Citizens' personal values planted in
 //! county B's ledger and test attempts never show in full to anyone, and masked only to the
@@ -208,6 +208,14 @@ fn text_of(bytes: &[u8], content_type: Option<&str>) -> String {
     out
 }
 
+/// A PDF's text, with the line breaks and the runs of spaces of its layout taken out so that a
+/// marker wrapped across lines is still found.
+fn pdf_text(bytes: &[u8]) -> String {
+    let text = kesu_app::pdf_text::pdf_text(bytes)
+        .unwrap_or_else(|e| panic!("pdftotext (apt-get install poppler-utils): {e}"));
+    text.split_whitespace().collect()
+}
+
 /// Everything `who` (`None`: a stranger) can read through the GET routes, as (where, text).
 async fn everything_readable(x: &Scoped, who: Option<&str>) -> Vec<(String, String)> {
     let cookie = match who {
@@ -221,18 +229,22 @@ async fn everything_readable(x: &Scoped, who: Option<&str>) -> Vec<(String, Stri
             .iter()
             .find(|r| r.method == method && r.path == path)
             .unwrap_or_else(|| panic!("GET {path} is not in tests/common/routes.rs"));
-        // The PDF is the annual report's HTML printed (read here as annual.html); printing
-        // each region for each account would only repeat it.
-        if path.ends_with(".pdf") {
-            continue;
-        }
+        // A printed PDF is read back through its text layer (pdftotext, as a reader's copy
+        // and paste would); the printer keeps one PDF per page, so each region prints once.
+        let pdf = path.ends_with(".pdf");
         for o in all_instances(x, route.obj).await {
             let p = o.path(path);
             let (status, _, bytes, ct) =
                 spec::send(x, cookie.as_deref(), "GET", &p, None, Vec::new()).await;
             assert!(status.as_u16() < 500, "{who:?} GET {p}: {status}");
             if status.is_success() {
-                out.push((p, text_of(&bytes, ct.as_deref())));
+                let text = if pdf {
+                    assert_eq!(ct.as_deref(), Some("application/pdf"), "{who:?} GET {p}");
+                    pdf_text(&bytes)
+                } else {
+                    text_of(&bytes, ct.as_deref())
+                };
+                out.push((p, text));
             }
         }
     }
@@ -268,9 +280,16 @@ async fn a_marker_in_one_units_report_shows_only_to_those_who_may_open_it() {
         let mut who: Vec<Option<String>> = x.w.users.keys().cloned().map(Some).collect();
         who.push(None);
         let mut failures = Vec::new();
+        let mut city_total_printed = false;
         for user in &who {
             let pages = everything_readable(&x, user.as_deref()).await;
             assert!(!pages.is_empty(), "{user:?} reads nothing at all");
+            // B's figure with A's 11 is the city's total in the city's printed report.
+            let total = kesu_core::plan::fmt_num(COUNTY.value + 11.0);
+            city_total_printed |= user.as_deref() == Some("city_admin")
+                && pages
+                    .iter()
+                    .any(|(p, t)| p.ends_with(".pdf") && t.contains(&total));
             for m in [&COOP, &COUNTY] {
                 let allowed = user.as_deref().is_some_and(|u| may_see(m, u));
                 for piece in m.pieces() {
@@ -289,6 +308,11 @@ async fn a_marker_in_one_units_report_shows_only_to_those_who_may_open_it() {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+        // The printed reports are really read (and, above, show no marker to anyone else).
+        assert!(
+            city_total_printed,
+            "the city's printed report does not show its total"
+        );
     })
     .await;
 }

@@ -50,15 +50,15 @@ async fn reminders_go_out_once_when_a_round_is_due_soon_and_again_once_when_over
         let soon = ctx_at(&w.db, datetime!(2025-04-13 01:00 UTC));
         let first = done(jobs::run(&soon, &plan, Job::Reminders).await.unwrap());
         assert!(!first.starts_with("due_soon=0"), "{first}");
-        assert!(first.ends_with("overdue=0"), "{first}");
+        assert!(first.ends_with("overdue=0 orders=0"), "{first}");
         let again = done(jobs::run(&soon, &plan, Job::Reminders).await.unwrap());
-        assert_eq!(again, "due_soon=0 overdue=0");
+        assert_eq!(again, "due_soon=0 overdue=0 orders=0");
         let late = ctx_at(&w.db, datetime!(2025-04-20 01:00 UTC));
         let overdue = done(jobs::run(&late, &plan, Job::Reminders).await.unwrap());
-        assert!(!overdue.ends_with("overdue=0"), "{overdue}");
+        assert!(!overdue.contains("overdue=0"), "{overdue}");
         assert_eq!(
             done(jobs::run(&late, &plan, Job::Reminders).await.unwrap()),
-            "due_soon=0 overdue=0"
+            "due_soon=0 overdue=0 orders=0"
         );
         let notes = notices_of(&w, "a_reporter0").await;
         assert_eq!(notes.iter().filter(|n| n.contains("即将截止")).count(), 1);
@@ -69,8 +69,70 @@ async fn reminders_go_out_once_when_a_round_is_due_soon_and_again_once_when_over
         let locked = ctx_at(&w.db, datetime!(2025-05-05 01:00 UTC));
         assert_eq!(
             done(jobs::run(&locked, &plan, Job::Reminders).await.unwrap()),
-            "due_soon=0 overdue=0"
+            "due_soon=0 overdue=0 orders=0"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_order_past_its_deadline_reminds_the_party_whose_move_it_is_once() {
+    kesu_store::testing::each_backend(|db| async move {
+        let w = common::world(db).await;
+        // Two orders waiting to be dispatched in each county, asked at the world's 2025-04-10;
+        // dispatching is due within two days.
+        let objects = common::services::fixture(&w).await;
+        let plan = Plan::default();
+        let before = ctx_at(&w.db, datetime!(2025-04-11 01:00 UTC));
+        let r = done(jobs::run(&before, &plan, Job::Reminders).await.unwrap());
+        assert!(r.ends_with("orders=0"), "{r}");
+        let late = ctx_at(&w.db, datetime!(2025-04-13 01:00 UTC));
+        let r = done(jobs::run(&late, &plan, Job::Reminders).await.unwrap());
+        assert!(!r.ends_with("orders=0"), "{r}");
+        let r = done(jobs::run(&late, &plan, Job::Reminders).await.unwrap());
+        assert!(r.ends_with("orders=0"), "told twice: {r}");
+        // The county's admin dispatches; its reporters and the other county's admin are not
+        // told about its orders.
+        let a = notices_of(&w, "a_admin").await;
+        let overdue = |n: &Vec<String>| n.iter().filter(|m| m.contains("服务订单已超时")).count();
+        assert_eq!(overdue(&a), 2, "{a:?}");
+        assert!(a.iter().any(|m| m.contains("科普讲座")), "{a:?}");
+        assert_eq!(overdue(&notices_of(&w, "b_admin").await), 2);
+        assert_eq!(overdue(&notices_of(&w, "a_reporter0").await), 0);
+        assert_eq!(overdue(&notices_of(&w, "city_admin").await), 0);
+        // Dispatched to a department on the 13th, it is the department's to claim by the 15th:
+        // its reporter is told on the 16th, the admin not again.
+        let unit = *w.units[common::A].values().next().unwrap();
+        let reporter = w.reporter_of(unit);
+        let mut s = kesu_app::services::Services::new(
+            late.clone(),
+            std::sync::Arc::new(kesu_app::services::personal::RingSealer::ephemeral().unwrap()),
+            std::sync::Arc::new(kesu_app::services::Throttles::off()),
+        );
+        s.ctx.fixed_now = Some(datetime!(2025-04-13 02:00 UTC));
+        let operator = kesu_app::Caller {
+            principal: kesu_app::Principal::Operator,
+            audit: kesu_store::Actor::system(),
+        };
+        let dispatch = kesu_services::order::Step::Dispatch {
+            assignee: kesu_services::order::Assignee::Department(unit),
+            reason: String::new(),
+        };
+        kesu_app::services::orders::step(
+            &s,
+            &operator,
+            objects[common::A].order,
+            &dispatch,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        let claim_late = ctx_at(&w.db, datetime!(2025-04-16 01:00 UTC));
+        let r = done(jobs::run(&claim_late, &plan, Job::Reminders).await.unwrap());
+        assert!(r.ends_with("orders=1"), "{r}");
+        assert_eq!(overdue(&notices_of(&w, &reporter).await), 1);
+        assert_eq!(overdue(&notices_of(&w, "a_admin").await), 2);
     })
     .await;
 }

@@ -45,6 +45,8 @@ keys! {
     "backup_at", "KESU_BACKUP_AT", Some("serve --backup-at"), "每日自动备份时间 HH:MM 北京时间 (nightly backup time)";
     "backup_dir", "KESU_BACKUP_DIR", Some("serve --backup-dir"), "自动备份目录 (backup directory)";
     "backup_keep", "KESU_BACKUP_KEEP", Some("serve --backup-keep"), "保留最近几份自动备份 (backups kept)";
+    "public_rate", "KESU_PUBLIC_RATE", Some("serve --public-rate"), "公众请求每分钟每地址上限，0 关闭全部限流 (public requests per minute per address; 0 = off)";
+    "public_phone_rate", "KESU_PUBLIC_PHONE_RATE", Some("serve --public-phone-rate"), "每个手机号每日预约上限，0 不限 (bookings per phone per day; 0 = no limit)";
 }
 
 /// `kesu serve`'s flags for the keys that only the server reads (beside `--bind` and
@@ -72,6 +74,12 @@ pub struct ServeFlags {
     /// 保留最近几份自动备份，默认 14 (backups kept)
     #[arg(long, value_name = "N")]
     pub backup_keep: Option<String>,
+    /// 公众请求每分钟每地址上限，默认 30；0 关闭全部限流（压力测试用）(public requests per minute per address)
+    #[arg(long, value_name = "N")]
+    pub public_rate: Option<String>,
+    /// 每个手机号每日预约上限，默认 10；0 不限 (bookings per phone per day)
+    #[arg(long, value_name = "N")]
+    pub public_phone_rate: Option<String>,
 }
 
 /// Where a value came from.
@@ -114,6 +122,10 @@ pub struct Config {
     pub backup_at: Option<time::Time>,
     pub backup_dir: PathBuf,
     pub backup_keep: usize,
+    /// 公众限流: public requests per minute per client address (0: every public throttle off).
+    pub public_rate: u32,
+    /// Bookings per day per phone (0: no limit).
+    pub public_phone_rate: u32,
     /// Where each key's value came from.
     pub sources: BTreeMap<&'static str, Source>,
     /// What the file or the environment set that the command line did not use (unknown keys
@@ -231,6 +243,8 @@ pub fn load(
         flags.set("backup_at", s.backup_at.clone());
         flags.set_path("backup_dir", s.backup_dir.as_deref());
         flags.set("backup_keep", s.backup_keep.clone());
+        flags.set("public_rate", s.public_rate.clone());
+        flags.set("public_phone_rate", s.public_phone_rate.clone());
     }
     Ok(resolve(
         file.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
@@ -397,6 +411,19 @@ pub fn resolve(
         },
         None => DEFAULT_KEEP,
     };
+    let mut rate = |key: &'static str, default: u32| match pick(key) {
+        Some((raw, src)) => raw.one().parse::<u32>().unwrap_or_else(|_| {
+            bad(
+                key,
+                src,
+                format!("“{}” 应为非负整数 (a whole number, 0 = off)", raw.one()),
+            );
+            default
+        }),
+        None => default,
+    };
+    let public_rate = rate("public_rate", kesu_app::services::DEFAULT_ADDRESS_RATE);
+    let public_phone_rate = rate("public_phone_rate", kesu_app::services::DEFAULT_PHONE_RATE);
     if !errors.is_empty() {
         return Err(ConfigError(errors));
     }
@@ -425,6 +452,8 @@ pub fn resolve(
         backup_at,
         backup_dir,
         backup_keep,
+        public_rate,
+        public_phone_rate,
         sources,
         warnings,
     })
@@ -597,6 +626,9 @@ impl Config {
                 .unwrap_or_else(|| "off".into()),
             "backup_dir" => self.backup_dir.display().to_string(),
             "backup_keep" => self.backup_keep.to_string(),
+            "public_rate" if self.public_rate == 0 => "0 (off)".into(),
+            "public_rate" => self.public_rate.to_string(),
+            "public_phone_rate" => self.public_phone_rate.to_string(),
             _ => String::new(),
         }
     }
@@ -635,11 +667,17 @@ impl Config {
             kesu_web::client_ip::TrustedProxies::parse(&proxies)
                 .map_err(|e| anyhow::anyhow!("trusted_proxies：{e}"))?,
         );
+        state.throttles = std::sync::Arc::new(self.throttles());
         if !self.read_database_urls.is_empty() {
             let set = kesu_store::replica::Replicas::new(&state.db, &self.read_database_urls)?;
             state.replicas = Some(std::sync::Arc::new(set));
         }
         Ok(())
+    }
+
+    /// The services' public throttles.
+    pub fn throttles(&self) -> kesu_app::services::Throttles {
+        kesu_app::services::Throttles::per(self.public_rate, self.public_phone_rate)
     }
 
     /// What `kesu serve` runs on a schedule: reminders, session sweeps, and the nightly backup
@@ -777,5 +815,34 @@ mod tests {
         let c = resolve(None, &env, &Flags::default()).unwrap();
         assert_eq!(c.backup_at, Some(time::macros::time!(02:30)));
         assert_eq!(c.key_value("backup_at"), "02:30");
+    }
+
+    #[test]
+    fn public_throttle_limits_are_configuration_and_zero_turns_them_off() {
+        let c = resolve(None, &no_env, &Flags::default()).unwrap();
+        assert_eq!((c.public_rate, c.public_phone_rate), (30, 10));
+        let env = |k: &str| (k == "KESU_PUBLIC_RATE").then(|| "0".to_string());
+        let c = resolve(file("public_phone_rate = 3\n"), &env, &Flags::default()).unwrap();
+        assert_eq!(c.public_rate, 0);
+        assert_eq!(c.sources["public_rate"], Source::Env);
+        assert_eq!(c.public_phone_rate, 3);
+        assert_eq!(c.key_value("public_rate"), "0 (off)");
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let off = c.throttles();
+        for _ in 0..100 {
+            assert!(off.address(Some("10.0.0.1"), now).is_ok());
+        }
+        let mut flags = Flags::default();
+        flags.set("public_rate", Some("1".into()));
+        let c = resolve(None, &env, &flags).unwrap();
+        let one = c.throttles();
+        assert!(one.address(Some("10.0.0.1"), now).is_ok());
+        assert!(one.address(Some("10.0.0.1"), now).is_err());
+        let e = resolve(file("public_rate = -1\n"), &no_env, &Flags::default()).unwrap_err();
+        assert!(
+            e.0[0].contains("public_rate (KESU_PUBLIC_RATE"),
+            "{:?}",
+            e.0
+        );
     }
 }

@@ -112,7 +112,7 @@ fn main() -> ExitCode {
         Command::Backup(a) => cmd::backup::backup(&cli.global, a),
         Command::Restore(a) => cmd::backup::restore(&cli.global, a),
         Command::Db(c) => cmd::db::run(&cli.global, c),
-        Command::Demo(a) => cmd::demo::run(&cli.global, a),
+        Command::Demo(a) => cmd::demo::run(&cli.global, &cfg, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

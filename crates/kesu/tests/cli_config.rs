@@ -44,13 +44,14 @@ fn config_check_shows_each_value_with_its_source_and_hides_passwords() {
          database_url = \"postgres://kesu:s3cret@db.internal/kesu\"\n\
          read_database_urls = [\"postgres://kesu:s3cret@replica1/kesu\"]\n\
          log_format = \"json\"\n\
-         backup_at = \"02:30\"\n",
+         backup_at = \"02:30\"\n\
+         public_phone_rate = 5\n",
     )
     .unwrap();
     let f = file.to_str().unwrap();
     let out = kesu(
         &["config", "check", "--config", f, "--log-format", "pretty"],
-        &[("KESU_BIND", "127.0.0.1:9001")],
+        &[("KESU_BIND", "127.0.0.1:9001"), ("KESU_PUBLIC_RATE", "0")],
     );
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
@@ -66,6 +67,9 @@ fn config_check_shows_each_value_with_its_source_and_hides_passwords() {
     assert!(row(&all, "log_format").contains("(flag)"), "{all}");
     assert!(row(&all, "metrics_allow").contains("127.0.0.0/8"), "{all}");
     assert!(row(&all, "backup_at").contains("02:30"), "{all}");
+    assert!(row(&all, "public_rate").contains("0 (off)"), "{all}");
+    assert!(row(&all, "public_rate").contains("(env)"), "{all}");
+    assert!(row(&all, "public_phone_rate").contains('5'), "{all}");
     assert!(all.contains("配置有效"), "{all}");
 }
 

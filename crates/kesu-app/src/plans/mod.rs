@@ -1,4 +1,5 @@
-//! Plans from documents: reading an uploaded plan ([`read`]), importing it at once from the
+//! Plans as the caller may see them ([`list`], [`plan`], [`tasks`], [`task`]), and plans from
+//! documents: reading an uploaded plan ([`read`]), importing it at once from the
 //! command line ([`import`]), or through a draft the office checks and corrects in the browser
 //! first ([`drafts`]): the task table beside the source text, the reader's doubts, edits
 //! ([`edit`]), collective names expanded into their members ([`expand`]), the 任务分解表 out to
@@ -14,6 +15,9 @@ pub mod expand;
 pub mod import;
 pub mod read;
 mod region;
+mod visible;
+
+pub use visible::{list, plan, task, tasks};
 
 use crate::{Caller, Error, Principal, Result};
 use kesu_core::authz::Role;

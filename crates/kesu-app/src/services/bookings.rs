@@ -257,8 +257,8 @@ pub async fn book(
     }
     let slot = visible_slot(s, caller, input.slot_id).await?;
     let req = BookingRequest::new(input.people, input.organisation.as_deref())?;
-    let name = personal::seal_name(s.sealer.as_ref(), &input.name)?;
-    let phone = personal::seal_phone(s.sealer.as_ref(), &input.phone)?;
+    let name = personal::seal_name(s.sealer()?, &input.name)?;
+    let phone = personal::seal_phone(s.sealer()?, &input.phone)?;
     let blind = phone
         .blind
         .clone()

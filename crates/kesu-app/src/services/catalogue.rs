@@ -295,7 +295,8 @@ pub async fn search(s: &Services, caller: &Caller, q: &Query) -> Result<Vec<Reso
             text: q.text.clone(),
             published_only: !office,
             limit: PAGE,
-            offset: q.page.max(0) * PAGE,
+            // A page far past the end is an empty page, not an overflow.
+            offset: q.page.max(0).saturating_mul(PAGE),
         },
     )
     .await?;

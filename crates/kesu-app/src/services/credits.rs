@@ -58,7 +58,7 @@ pub async fn add_pupil(
     }
     let grade = kesu_services::optional_text("grade", "年级", grade, 20)?;
     let class_name = kesu_services::optional_text("class_name", "班级", class_name, 20)?;
-    let sealed = personal::seal_name(s.sealer.as_ref(), name)?;
+    let sealed = personal::seal_name(s.sealer()?, name)?;
     let now = s.ctx.now();
     let mut tx = s.ctx.db.begin().await?;
     let mut out = None;

@@ -40,7 +40,9 @@ use time::Duration;
 #[derive(Clone)]
 pub struct Services {
     pub ctx: Ctx,
-    pub sealer: Arc<dyn Sealer>,
+    /// The installation's personal-data sealer; `None` when no key ring is configured: what
+    /// needs it answers [`Error::Unavailable`] (503), the rest works.
+    pub sealer: Option<Arc<dyn Sealer>>,
     pub rules: BookingRules,
     pub deadlines: Deadlines,
     pub throttles: Arc<Throttles>,
@@ -58,6 +60,15 @@ impl std::fmt::Debug for Services {
 impl Services {
     /// The services on `ctx` with the default rules.
     pub fn new(ctx: Ctx, sealer: Arc<dyn Sealer>, throttles: Arc<Throttles>) -> Services {
+        Services::with_sealer(ctx, Some(sealer), throttles)
+    }
+
+    /// The services on `ctx`, with the sealer if the installation has a key ring.
+    pub fn with_sealer(
+        ctx: Ctx,
+        sealer: Option<Arc<dyn Sealer>>,
+        throttles: Arc<Throttles>,
+    ) -> Services {
         Services {
             ctx,
             sealer,
@@ -66,11 +77,24 @@ impl Services {
             throttles,
         }
     }
+
+    /// The sealer, or 503 with what the operator must run: a booking, a volunteer, a pupil or
+    /// an asker's phone is never stored in clear for want of a key.
+    pub fn sealer(&self) -> Result<&dyn Sealer> {
+        self.sealer
+            .as_deref()
+            .ok_or_else(|| Error::Unavailable(NO_KEYS.into()))
+    }
 }
 
-/// The throttles of public requests, in configuration: `KESU_PUBLIC_RATE` requests per minute
-/// per client address (default 30; `0` turns every public throttle off, for load tests) and
-/// `KESU_PUBLIC_PHONE_RATE` bookings per day per phone (default 10).
+/// Why personal data cannot be handled, and what to run.
+pub const NO_KEYS: &str =
+    "未配置个人信息加密密钥：请运行 kesu keys init 后重启 (no encryption keys configured)";
+
+/// The throttles of public requests, from the configuration (`public_rate`, `KESU_PUBLIC_RATE`:
+/// requests per minute per client address, default 30, `0` turns every public throttle off for
+/// load tests; `public_phone_rate`, `KESU_PUBLIC_PHONE_RATE`: bookings per day per phone,
+/// default 10, `0` = no limit).
 #[derive(Debug)]
 pub struct Throttles {
     per_address: Mutex<Throttle>,
@@ -90,39 +114,24 @@ impl Throttles {
         }
     }
 
-    /// From settings looked up by `var` (the environment, in production).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Throttles> {
-        let read = |name: &str, default: u32| -> Result<u32> {
-            match var(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(v) => v.trim().parse().map_err(|_| {
-                    Error::invalid(format!(
-                        "{name}=“{v}”不是非负整数 ({name} must be a whole number)"
-                    ))
-                }),
-            }
-        };
-        let address = read("KESU_PUBLIC_RATE", DEFAULT_ADDRESS_RATE)?;
-        let phone = if address == 0 {
-            0
-        } else {
-            read("KESU_PUBLIC_PHONE_RATE", DEFAULT_PHONE_RATE)?
-        };
-        Ok(Throttles::new(
+    /// `per_minute` public requests per address and `per_day` bookings per phone; `0` is no
+    /// limit, and no address limit means no phone limit either (a load test turns both off).
+    pub fn per(per_minute: u32, per_day: u32) -> Throttles {
+        Throttles::new(
             Limit {
-                max: address,
+                max: per_minute,
                 per: Duration::minutes(1),
             },
             Limit {
-                max: phone,
+                max: if per_minute == 0 { 0 } else { per_day },
                 per: Duration::days(1),
             },
-        ))
+        )
     }
 
-    /// From the process environment.
-    pub fn from_env() -> Result<Throttles> {
-        Throttles::from_vars(|k| std::env::var(k).ok())
+    /// The default limits.
+    pub fn defaults() -> Throttles {
+        Throttles::per(DEFAULT_ADDRESS_RATE, DEFAULT_PHONE_RATE)
     }
 
     /// No limits (tests, the CLI).
@@ -281,8 +290,8 @@ pub(crate) async fn reveal(
     use kesu_services::personal::Field;
     let purpose = kesu_services::required_text("purpose", "查看目的", purpose, 200)?;
     let out = (
-        s.sealer.open(Field::Name, c.name_sealed)?,
-        s.sealer.open(Field::Phone, c.phone_sealed)?,
+        s.sealer()?.open(Field::Name, c.name_sealed)?,
+        s.sealer()?.open(Field::Phone, c.phone_sealed)?,
     );
     let mut tx = s.ctx.db.begin().await?;
     kesu_store::audit::record_in_region(
@@ -334,9 +343,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttle_settings_come_from_configuration_and_zero_turns_them_off() {
-        let t =
-            Throttles::from_vars(|k| (k == "KESU_PUBLIC_RATE").then(|| "2".to_string())).unwrap();
+    fn an_address_gets_its_limit_per_minute_and_zero_turns_every_throttle_off() {
+        let t = Throttles::per(2, 10);
         let now = time::OffsetDateTime::UNIX_EPOCH;
         assert!(t.address(Some("1.1.1.1"), now).is_ok());
         assert!(t.address(Some("1.1.1.1"), now).is_ok());
@@ -344,12 +352,20 @@ mod tests {
             t.address(Some("1.1.1.1"), now),
             Err(Error::TooMany(_))
         ));
-        let off =
-            Throttles::from_vars(|k| (k == "KESU_PUBLIC_RATE").then(|| "0".to_string())).unwrap();
+        assert!(t.address(Some("2.2.2.2"), now).is_ok());
+        let off = Throttles::per(0, 1);
         for _ in 0..1000 {
             assert!(off.address(Some("1.1.1.1"), now).is_ok());
             assert!(off.phone("p", now).is_ok());
         }
-        assert!(Throttles::from_vars(|_| Some("many".into())).is_err());
+    }
+
+    #[test]
+    fn a_phone_gets_its_bookings_per_day() {
+        let t = Throttles::per(30, 1);
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        assert!(t.phone("p", now).is_ok());
+        assert!(matches!(t.phone("p", now), Err(Error::TooMany(_))));
+        assert!(t.phone("q", now).is_ok());
     }
 }

@@ -51,7 +51,7 @@ pub async fn ask(
         Principal::Public => {
             s.throttles.address(client, now)?;
             let name = personal::normalise_name(&input.name)?;
-            let phone = personal::seal_phone(s.sealer.as_ref(), &input.phone)?;
+            let phone = personal::seal_phone(s.sealer()?, &input.phone)?;
             (None, personal::mask_name(&name), Some(phone))
         }
         Principal::User(a) => {

@@ -3,23 +3,18 @@
 //! the services' own purpose key, so bookers' and volunteers' phones cannot be joined with the
 //! citizens' ledger on their indexes.
 //!
-//! The ring is the one the citizens' ledger uses: `KESU_KEYS` (the key file's JSON) or else
-//! `<data dir>/keys.json` (readable by its owner only; created on first use, as `kesu demo`
-//! does). When the server's state carries the ring it loaded, [`ring_for`] gives way to it.
+//! The ring is the one the citizens' ledger uses, loaded once by whoever starts the process
+//! (`kesu serve`: the configured `key_file`, `KESU_KEYS` or `<data dir>/keys.json`; `kesu demo`
+//! creates one): a rotation (`kesu keys rotate`) keeps the old keys, so both kinds of data still
+//! open. Without a ring the services answer 503 where they need one ([`super::Services::sealer`]).
 
 use kesu_pii::{BlindIndexer, KeyRing, Suite};
 use kesu_services::ServicesError;
 use kesu_services::personal::{Field, Sealer};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The blind-index purpose of the services' phones.
 pub const PHONE_INDEX: &str = "services.phone";
-/// The environment variable that may hold the key file's JSON.
-pub const KEYS_VAR: &str = "KESU_KEYS";
-/// The key file in the data directory.
-pub const KEY_FILE: &str = "keys.json";
 
 fn broken(msg: impl std::fmt::Display) -> ServicesError {
     ServicesError::invalid(
@@ -78,81 +73,84 @@ impl Sealer for RingSealer {
     }
 }
 
-/// The key ring of a data directory: `KESU_KEYS`, else `<dir>/keys.json` (created, mode 0600,
-/// when missing; refused when others may read it).
-fn load_ring(dir: &Path) -> Result<KeyRing, ServicesError> {
-    if let Ok(json) = std::env::var(KEYS_VAR)
-        && !json.trim().is_empty()
-    {
-        return KeyRing::from_json(json.as_bytes()).map_err(broken);
+/// What a rotation re-encrypted among the services' personal values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reencrypted {
+    pub rows_seen: u64,
+    pub values_reencrypted: u64,
+}
+
+/// After `KeyRing::rotate`: every booker's, volunteer's, asker's and pupil's sealed value under
+/// the ring's current key (the operator only; `kesu keys rotate` runs it after the citizens'
+/// ledger). Batches of rows, each written in its own audited transaction, so a rotation never
+/// holds the database long and one that stopped half-way is finished by running it again (values
+/// already under the current key are skipped).
+pub async fn reencrypt_all(
+    ctx: &crate::Ctx,
+    caller: &crate::Caller,
+    ring: &KeyRing,
+) -> crate::Result<Reencrypted> {
+    use crate::Error;
+    use kesu_store::sealed;
+    if caller.principal != crate::Principal::Operator {
+        return Err(Error::Forbidden);
     }
-    let path = dir.join(KEY_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            check_mode(&path)?;
-            KeyRing::from_json(&bytes).map_err(|e| broken(format!("{}: {e}", path.display())))
+    let mut out = Reencrypted::default();
+    for spec in &kesu_store::services::SEALED {
+        // The field each column was sealed as is its encryption context.
+        let fields: Vec<Field> = spec
+            .columns
+            .iter()
+            .map(|c| {
+                if c.ends_with("phone_sealed") {
+                    Field::Phone
+                } else {
+                    Field::Name
+                }
+            })
+            .collect();
+        let mut after = 0;
+        loop {
+            let rows = sealed::batch(&ctx.db, spec, after, 1000).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            out.rows_seen += rows.len() as u64;
+            let mut changed = Vec::new();
+            for (id, values) in rows {
+                if values.iter().flatten().all(|ct| ring.is_current(ct)) {
+                    continue;
+                }
+                let mut new = Vec::with_capacity(values.len());
+                for (field, v) in fields.iter().zip(values) {
+                    new.push(match v {
+                        None => None,
+                        Some(ct) => {
+                            out.values_reencrypted += u64::from(!ring.is_current(&ct));
+                            Some(ring.reencrypt(field.as_str(), &ct).map_err(|e| {
+                                Error::Internal(format!("{}#{id}: {e}", spec.table))
+                            })?)
+                        }
+                    });
+                }
+                changed.push((id, new));
+            }
+            if !changed.is_empty() {
+                let mut tx = ctx.db.begin().await?;
+                sealed::update(&mut tx, spec, &changed).await?;
+                kesu_store::audit::record(
+                    &mut tx,
+                    &caller.audit,
+                    "services.keys.reencrypt",
+                    &format!("{}:*", spec.table),
+                    None,
+                    Some(&serde_json::json!({"rows": changed.len(), "key": ring.current_id()})),
+                )
+                .await?;
+                tx.commit().await?;
+            }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let today = time::OffsetDateTime::now_utc().date().to_string();
-            let ring = KeyRing::generate(Suite::Sm, &today).map_err(broken)?;
-            std::fs::create_dir_all(dir).map_err(|e| broken(format!("{}: {e}", dir.display())))?;
-            write_private(&path, ring.to_json().as_bytes())?;
-            Ok(ring)
-        }
-        Err(e) => Err(broken(format!("{}: {e}", path.display()))),
     }
-}
-
-#[cfg(unix)]
-fn check_mode(path: &Path) -> Result<(), ServicesError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| broken(format!("{}: {e}", path.display())))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(broken(format!(
-            "密钥文件 {} 其他用户可读，请执行 chmod 600 (key file readable by others)",
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_mode(_: &Path) -> Result<(), ServicesError> {
-    Ok(())
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ServicesError> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| broken(format!("{}: {e}", path.display())))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| broken(format!("{}: {e}", path.display())))
-}
-
-static RINGS: Mutex<Option<HashMap<PathBuf, Arc<RingSealer>>>> = Mutex::new(None);
-
-/// The services' sealer for a data directory's key ring (loaded once per process).
-pub fn ring_for(data_dir: &Path) -> Result<Arc<RingSealer>, ServicesError> {
-    let mut guard = RINGS.lock().map_err(|_| broken("lock"))?;
-    let map = guard.get_or_insert_with(HashMap::new);
-    if let Some(v) = map.get(data_dir) {
-        return Ok(v.clone());
-    }
-    let s = Arc::new(RingSealer::new(Arc::new(load_ring(data_dir)?)));
-    map.insert(data_dir.to_path_buf(), s.clone());
-    Ok(s)
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -189,28 +187,5 @@ mod tests {
             v.blind(Field::Phone, "13812345678"),
             v.blind(Field::Name, "13812345678")
         );
-    }
-
-    #[test]
-    fn the_key_file_is_created_private_once_and_reused() {
-        let dir = std::env::temp_dir().join(format!("kesu-services-keys-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let a = RingSealer::new(Arc::new(load_ring(&dir).unwrap()));
-        let sealed = a.seal(Field::Name, "张三").unwrap();
-        let b = RingSealer::new(Arc::new(load_ring(&dir).unwrap()));
-        assert_eq!(b.open(Field::Name, &sealed).unwrap(), "张三");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let path = dir.join(KEY_FILE);
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o077, 0);
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-            assert!(
-                load_ring(&dir).is_err(),
-                "a key file others can read is refused"
-            );
-        }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

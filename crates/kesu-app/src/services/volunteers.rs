@@ -121,8 +121,8 @@ pub async fn register(s: &Services, caller: &Caller, v: &VolunteerInput) -> Resu
         let _ = team;
     }
     let skills = kesu_services::optional_text("skills", "专长", &v.skills, 200)?;
-    let name = personal::seal_name(s.sealer.as_ref(), &v.name)?;
-    let phone = personal::seal_phone(s.sealer.as_ref(), &v.phone)?;
+    let name = personal::seal_name(s.sealer()?, &v.name)?;
+    let phone = personal::seal_phone(s.sealer()?, &v.phone)?;
     let blind = phone.blind.clone().unwrap_or_default();
     let now = s.ctx.now();
     let mut tx = s.ctx.db.begin().await?;

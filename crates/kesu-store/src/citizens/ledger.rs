@@ -909,7 +909,16 @@ impl Sealed {
 }
 
 /// A row's ciphertexts, in [`Sealed::columns`] order.
-pub type SealedRow = (i64, Vec<Option<Vec<u8>>>);
+pub use crate::sealed::SealedRow;
+
+impl Sealed {
+    fn spec(self) -> crate::sealed::Columns {
+        crate::sealed::Columns {
+            table: self.table(),
+            columns: self.columns(),
+        }
+    }
+}
 
 /// Up to `limit` rows with id > `after`.
 pub async fn sealed_batch(
@@ -918,56 +927,10 @@ pub async fn sealed_batch(
     after: i64,
     limit: i64,
 ) -> StoreResult<Vec<SealedRow>> {
-    let cols = which.columns();
-    let sql = format!(
-        "SELECT id, {} FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
-        cols.join(", "),
-        which.table()
-    );
-    use sqlx::Row;
-    let rows = on_db!(db, |p| {
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(after)
-            .bind(limit)
-            .fetch_all(p)
-            .await
-            .and_then(|rows| {
-                rows.iter()
-                    .map(|r| {
-                        let id: i64 = r.try_get(0)?;
-                        let v = (1..=cols.len())
-                            .map(|i| r.try_get::<Option<Vec<u8>>, _>(i))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        Ok((id, v))
-                    })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            })
-    })?;
-    Ok(rows)
+    crate::sealed::batch(db, &which.spec(), after, limit).await
 }
 
 /// Writes re-encrypted ciphertexts back (blind indexes do not change with rotation).
 pub async fn update_sealed(tx: &mut Tx, which: Sealed, rows: &[SealedRow]) -> StoreResult<()> {
-    let cols = which.columns();
-    let sets: Vec<String> = cols
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let sql = format!(
-        "UPDATE {} SET {} WHERE id = ${}",
-        which.table(),
-        sets.join(", "),
-        cols.len() + 1
-    );
-    for (id, values) in rows {
-        on_tx!(&mut *tx, |c| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for v in values {
-                q = q.bind(v);
-            }
-            q.bind(id).execute(&mut *c).await.map(|_| ())
-        })?;
-    }
-    Ok(())
+    crate::sealed::update(tx, &which.spec(), rows).await
 }

@@ -22,6 +22,27 @@ pub mod orders;
 pub mod slots;
 pub mod volunteers;
 
+/// The services' personal columns, for key rotation: each column's name ends in `name_sealed`
+/// or `phone_sealed`, the field it was sealed as.
+pub const SEALED: [crate::sealed::Columns; 4] = [
+    crate::sealed::Columns {
+        table: "service_booking",
+        columns: &["name_sealed", "phone_sealed"],
+    },
+    crate::sealed::Columns {
+        table: "service_volunteer",
+        columns: &["name_sealed", "phone_sealed"],
+    },
+    crate::sealed::Columns {
+        table: "service_order",
+        columns: &["asker_phone_sealed"],
+    },
+    crate::sealed::Columns {
+        table: "service_pupil",
+        columns: &["name_sealed"],
+    },
+];
+
 use time::{OffsetDateTime, UtcOffset};
 
 /// The same instant in UTC.

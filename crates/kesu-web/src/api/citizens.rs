@@ -1,88 +1,75 @@
 //! The citizens' JSON API: the public test (no account) and the offices' ledger and results.
-//! Request and response bodies are named structs (for the OpenAPI document to come); dates and
-//! times are ISO strings. Personal values leave only masked, except a reveal, which needs the
-//! permission and a reason and is audited.
+//! Bodies are the types of [`super::types::citizens`]. Personal values leave only masked,
+//! except a reveal, which needs the permission and a reason and is audited.
 
+use super::extract::{ApiJson, ApiQuery, Id};
+use super::types::ErrorBody;
+use super::types::citizens::{
+    AttemptResult, AttemptStarted, CountParams, EntriesParams, LedgerCount, LedgerEntry, Paper,
+    PaperItem, PublicTest, RevealRequest, Revealed, StartAttemptRequest, SubmitAnswersRequest,
+    TestResults,
+};
 use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, AppError};
 use crate::pages::citizens::{app_caller, ctx, keys, public_caller};
+use crate::routes::Routes;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
+use axum::extract::{Path, State};
 use kesu_app::citizens::{ledger, quiz};
-use serde::{Deserialize, Serialize};
+use utoipa_axum::routes;
 
-#[path = "citizens_openapi.rs"]
-pub mod openapi;
-
-pub fn routes() -> crate::routes::Routes<AppState> {
-    crate::routes::Routes::new()
-        .route("/public/tests", get(open_tests))
-        .route("/public/tests/{id}", get(public_test))
-        .route("/public/tests/{id}/attempts", post(start))
-        .route("/public/attempts/{token}", get(paper))
-        .route("/public/attempts/{token}/submit", post(submit))
-        .route("/quiz/tests/{id}/results", get(results))
-        .route("/ledger/count", get(count))
-        .route("/ledger/entries", get(entries))
-        .route("/ledger/entries/{id}/reveal", post(reveal))
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .routes(routes!(open_tests))
+        .routes(routes!(public_test))
+        .routes(routes!(start))
+        .routes(routes!(paper))
+        .routes(routes!(submit))
+        .routes(routes!(results))
+        .routes(routes!(count))
+        .routes(routes!(entries))
+        .routes(routes!(reveal))
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    b.map(|Json(v)| v).map_err(|e| {
-        AppError::BadRequest(format!("请求体无效：{} (malformed JSON)", e.body_text()))
-    })
+/// The attempt's token in a path.
+fn token(
+    p: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<String, AppError> {
+    p.map(|Path(t)| t)
+        .map_err(|e| AppError::BadRequest(format!("路径无效：{} (bad path)", e.body_text())))
 }
 
-/// A test as the public sees it (no items, no answers).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PublicTestDto {
-    pub id: i64,
-    pub title: String,
-    pub purpose: String,
-    pub region_code: String,
-    pub region_name: String,
-    pub items: u32,
-    pub time_limit_minutes: u32,
-    pub pass_mark: f64,
-    pub opens_on: String,
-    pub closes_on: String,
-    pub open: bool,
-}
-
-impl From<quiz::PublicTest> for PublicTestDto {
-    fn from(t: quiz::PublicTest) -> Self {
-        PublicTestDto {
-            id: t.id,
-            title: t.title,
-            purpose: t.purpose,
-            region_code: t.region_code,
-            region_name: t.region_name,
-            items: t.items,
-            time_limit_minutes: t.time_limit_minutes,
-            pass_mark: t.pass_mark,
-            opens_on: t.opens_on.to_string(),
-            closes_on: t.closes_on.to_string(),
-            open: t.open,
-        }
-    }
-}
-
-async fn open_tests(State(state): State<AppState>) -> ApiResult<Vec<PublicTestDto>> {
+/// 公开的测试 (open tests)
+///
+/// The tests open to the public now; no sign-in.
+#[utoipa::path(
+    get, path = "/public/tests", tag = "citizens", operation_id = "list_public_tests",
+    security(()),
+    responses((status = 200, description = "测试 (tests)", body = Vec<PublicTest>)),
+)]
+async fn open_tests(State(state): State<AppState>) -> ApiResult<Vec<PublicTest>> {
     let list = quiz::open_tests(&ctx(&state))
         .await
         .map_err(AppError::from)?;
-    Ok(Json(list.into_iter().map(PublicTestDto::from).collect()))
+    Ok(Json(list.into_iter().map(PublicTest::from).collect()))
 }
 
-async fn public_test(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> ApiResult<PublicTestDto> {
+/// 测试说明 (a public test)
+///
+/// No sign-in.
+#[utoipa::path(
+    get, path = "/public/tests/{id}", tag = "citizens", operation_id = "get_public_test",
+    security(()),
+    params(("id" = i64, Path, description = "测试编号 (test id)", example = 1)),
+    responses(
+        (status = 200, description = "测试 (the test)", body = PublicTest),
+        (status = 404, description = "未找到 (not found)", body = ErrorBody),
+    ),
+)]
+async fn public_test(State(state): State<AppState>, Id(id): Id) -> ApiResult<PublicTest> {
     Ok(Json(
         quiz::public_test(&ctx(&state), id)
             .await
@@ -91,42 +78,34 @@ async fn public_test(
     ))
 }
 
-/// Starting an attempt: the citizen's details and consent.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct StartRequest {
-    pub name: String,
-    pub phone: String,
-    /// A 12-digit village code inside the test's region.
-    pub village: String,
-    /// `youth`, `farmers`, `workers`, `elderly`, `officials`, `other` (or the Chinese names).
-    pub key_group: String,
-    pub consent: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct StartResponse {
-    pub attempt_id: i64,
-    /// Keep it: it opens the paper, submits it and shows the certificate.
-    pub token: String,
-    pub deadline: String,
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
+/// 开始答题 (start an attempt)
+///
+/// A counted attempt for a citizen (no account): the details are checked, a phone that already
+/// took the test is refused, the paper is drawn. Throttled per address and phone (429).
+#[utoipa::path(
+    post, path = "/public/tests/{id}/attempts", tag = "citizens", operation_id = "start_attempt",
+    security(()),
+    params(("id" = i64, Path, description = "测试编号 (test id)", example = 1)),
+    request_body = StartAttemptRequest,
+    responses(
+        (status = 200, description = "已开始 (started)", body = AttemptStarted),
+        (status = 404, description = "未找到 (not found)", body = ErrorBody),
+        (status = 409, description = "该手机号已参加或测试未开放 (already taken, or not open)", body = ErrorBody),
+        (status = 422, description = "信息无效或未同意 (bad details, or no consent)", body = ErrorBody),
+        (status = 429, description = "过于频繁 (too many)", body = ErrorBody),
+    ),
+)]
 async fn start(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ClientIp(ip): ClientIp,
-    b: Result<Json<StartRequest>, JsonRejection>,
-) -> ApiResult<StartResponse> {
+    b: Result<ApiJson<StartAttemptRequest>, ApiError>,
+) -> ApiResult<AttemptStarted> {
     // An unknown test is 404 whatever the body.
     quiz::public_test(&ctx(&state), id)
         .await
         .map_err(AppError::from)?;
-    let b = body(b)?;
+    let ApiJson(b) = b?;
     crate::pages::citizens::public::check_start_throttle(ip.as_deref(), &b.phone)?;
     let keys = keys(&state)?;
     let s = quiz::start(
@@ -144,45 +123,40 @@ async fn start(
     )
     .await
     .map_err(AppError::from)?;
-    Ok(Json(StartResponse {
+    Ok(Json(AttemptStarted {
         attempt_id: s.attempt_id,
         token: s.token,
-        deadline: rfc3339(s.deadline),
+        deadline: s.deadline,
     }))
 }
 
-/// One item as shown: the options in this attempt's order, no key.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ItemDto {
-    pub n: usize,
-    pub stem: String,
-    /// `single`, `multiple` or `true_false`.
-    pub kind: String,
-    pub dimension: String,
-    pub options: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PaperDto {
-    pub test_id: i64,
-    pub title: String,
-    pub items: Vec<ItemDto>,
-    pub deadline: String,
-    pub seconds_left: i64,
-    pub submitted: bool,
-}
-
-async fn paper(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<PaperDto> {
-    let p = quiz::paper(&ctx(&state), &token)
+/// 试卷 (an attempt's paper)
+///
+/// The items in this attempt's order, without the key; the token is the attempt's secret.
+#[utoipa::path(
+    get, path = "/public/attempts/{token}", tag = "citizens", operation_id = "get_paper",
+    security(()),
+    params(("token" = String, Path, description = "答题凭证 (the attempt's token)")),
+    responses(
+        (status = 200, description = "试卷 (the paper)", body = Paper),
+        (status = 404, description = "未找到 (not found)", body = ErrorBody),
+    ),
+)]
+async fn paper(
+    State(state): State<AppState>,
+    t: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Paper> {
+    let t = token(t)?;
+    let p = quiz::paper(&ctx(&state), &t)
         .await
         .map_err(AppError::from)?;
-    Ok(Json(PaperDto {
+    Ok(Json(Paper {
         test_id: p.test_id,
         title: p.title,
         items: p
             .items
             .into_iter()
-            .map(|i| ItemDto {
+            .map(|i| PaperItem {
                 n: i.n,
                 stem: i.stem,
                 kind: i.kind.zh().to_string(),
@@ -190,50 +164,40 @@ async fn paper(State(state): State<AppState>, Path(token): Path<String>) -> ApiR
                 options: i.options,
             })
             .collect(),
-        deadline: rfc3339(p.deadline),
+        deadline: p.deadline,
         seconds_left: p.seconds_left,
         submitted: p.submitted,
     }))
 }
 
-/// The answers: for each item in paper order, the positions (0-based, as shown) chosen.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SubmitRequest {
-    pub answers: Vec<Vec<u8>>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct DimensionScoreDto {
-    pub dimension: String,
-    pub points: f64,
-    pub of: f64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ResultDto {
-    pub attempt_id: i64,
-    pub test_title: String,
-    pub name: String,
-    pub score: f64,
-    pub passed: bool,
-    pub pass_mark: f64,
-    pub by_dimension: Vec<DimensionScoreDto>,
-    pub submitted_at: String,
-    pub late: bool,
-    pub certificate_no: String,
-}
-
+/// 交卷 (submit the answers)
+///
+/// Scored at once; after the deadline the attempt counts as late. Throttled per address (429).
+#[utoipa::path(
+    post, path = "/public/attempts/{token}/submit", tag = "citizens", operation_id = "submit_answers",
+    security(()),
+    params(("token" = String, Path, description = "答题凭证 (the attempt's token)")),
+    request_body = SubmitAnswersRequest,
+    responses(
+        (status = 200, description = "成绩 (the result)", body = AttemptResult),
+        (status = 404, description = "未找到 (not found)", body = ErrorBody),
+        (status = 409, description = "已交卷 (already submitted)", body = ErrorBody),
+        (status = 422, description = "答案无效 (bad answers)", body = ErrorBody),
+        (status = 429, description = "过于频繁 (too many)", body = ErrorBody),
+    ),
+)]
 async fn submit(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    t: Result<Path<String>, axum::extract::rejection::PathRejection>,
     ClientIp(ip): ClientIp,
-    b: Result<Json<SubmitRequest>, JsonRejection>,
-) -> ApiResult<ResultDto> {
+    b: Result<ApiJson<SubmitAnswersRequest>, ApiError>,
+) -> ApiResult<AttemptResult> {
+    let t = token(t)?;
     // An unknown attempt is 404 whatever the body.
-    quiz::paper(&ctx(&state), &token)
+    quiz::paper(&ctx(&state), &t)
         .await
         .map_err(AppError::from)?;
-    let b = body(b)?;
+    let ApiJson(b) = b?;
     crate::pages::citizens::public::check_submit_throttle(ip.as_deref())?;
     if b.answers.iter().any(|a| a.len() > 5) {
         return Err(
@@ -241,147 +205,30 @@ async fn submit(
         );
     }
     let keys = keys(&state)?;
-    let r = quiz::submit(&ctx(&state), &public_caller(ip), &keys, &token, b.answers)
+    let r = quiz::submit(&ctx(&state), &public_caller(ip), &keys, &t, b.answers)
         .await
         .map_err(AppError::from)?;
-    Ok(Json(ResultDto {
-        attempt_id: r.attempt_id,
-        test_title: r.test_title,
-        name: r.name,
-        score: r.score,
-        passed: r.passed,
-        pass_mark: r.pass_mark,
-        by_dimension: r
-            .by_dimension
-            .into_iter()
-            .map(|(dimension, points, of)| DimensionScoreDto {
-                dimension,
-                points,
-                of,
-            })
-            .collect(),
-        submitted_at: rfc3339(r.submitted_at),
-        late: r.late,
-        certificate_no: r.certificate_no,
-    }))
+    Ok(Json(r.into()))
 }
 
-/// Participation and pass rate of one region and key group.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ParticipationDto {
-    pub region_code: String,
-    pub region_name: String,
-    pub key_group: String,
-    pub attempts: i64,
-    pub passed: i64,
-    /// percent
-    pub pass_rate: f64,
-}
-
-/// An item's statistics: facility (share right), discrimination (point-biserial against the
-/// rest score), upper minus lower 27 % groups, and why to look at it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ItemStatsDto {
-    pub question_id: i64,
-    pub number: String,
-    pub stem: String,
-    pub dimension: String,
-    pub benchmark: u8,
-    pub attempts: u32,
-    pub facility: f64,
-    pub discrimination: Option<f64>,
-    pub upper_lower: Option<f64>,
-    pub flags: Vec<String>,
-}
-
-/// One attempt, masked.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct AttemptLineDto {
-    pub attempt_id: i64,
-    pub region_code: String,
-    pub key_group: String,
-    pub name: String,
-    pub phone: String,
-    pub score: f64,
-    pub passed: bool,
-    pub submitted_at: String,
-}
-
-/// A test's results for the caller's part of its region. `note` says what the figures are: a
-/// self-selected sample, never the literacy share (that comes from the survey).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TestResultsDto {
-    pub test_id: i64,
-    pub title: String,
-    pub region_code: String,
-    pub note: String,
-    pub attempts: i64,
-    pub passed: i64,
-    pub by_region: Vec<ParticipationDto>,
-    pub items: Vec<ItemStatsDto>,
-    pub lines: Vec<AttemptLineDto>,
-}
-
-impl From<quiz::TestResults> for TestResultsDto {
-    fn from(r: quiz::TestResults) -> Self {
-        TestResultsDto {
-            test_id: r.test_id,
-            title: r.title,
-            region_code: r.region_code,
-            note: r.note.to_string(),
-            attempts: r.attempts,
-            passed: r.passed,
-            by_region: r
-                .by_region
-                .into_iter()
-                .map(|p| ParticipationDto {
-                    region_code: p.region_code,
-                    region_name: p.region_name,
-                    key_group: p.key_group,
-                    attempts: p.attempts,
-                    passed: p.passed,
-                    pass_rate: p.pass_rate,
-                })
-                .collect(),
-            items: r
-                .items
-                .into_iter()
-                .map(|i| ItemStatsDto {
-                    question_id: i.question_id,
-                    number: i.number,
-                    stem: i.stem,
-                    dimension: i.dimension,
-                    benchmark: i.benchmark,
-                    attempts: i.stats.attempts,
-                    facility: i.stats.facility,
-                    discrimination: i.stats.discrimination,
-                    upper_lower: i.stats.upper_lower,
-                    flags: i.stats.flags.iter().map(|f| f.to_string()).collect(),
-                })
-                .collect(),
-            lines: r
-                .lines
-                .into_iter()
-                .map(|a| AttemptLineDto {
-                    attempt_id: a.attempt_id,
-                    region_code: a.region_code,
-                    key_group: a.key_group,
-                    name: a.name,
-                    phone: a.phone,
-                    score: a.score,
-                    passed: a.passed,
-                    submitted_at: rfc3339(a.submitted_at),
-                })
-                .collect(),
-        }
-    }
-}
-
+/// 测试结果 (a test's results)
+///
+/// For an office covering the test's region (a township office: its own villages):
+/// participation and pass rates (a self-selected sample), item statistics, attempts masked.
+#[utoipa::path(
+    get, path = "/quiz/tests/{id}/results", tag = "citizens", operation_id = "test_results",
+    params(("id" = i64, Path, description = "测试编号 (test id)", example = 1)),
+    responses(
+        (status = 200, description = "结果 (the results)", body = TestResults),
+        (status = 403, description = "无权查看 (not allowed)", body = ErrorBody),
+        (status = 404, description = "未找到或不在权限范围内 (not found or out of scope)", body = ErrorBody),
+    ),
+)]
 async fn results(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<TestResultsDto> {
+    Id(id): Id,
+) -> ApiResult<TestResults> {
     let keys = keys(&state)?;
     Ok(Json(
         quiz::results(&ctx(&state), &app_caller(&caller, None), &keys, id)
@@ -391,29 +238,24 @@ async fn results(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CountQuery {
-    /// The caller's own region when left out.
-    #[serde(default)]
-    pub region: Option<String>,
-    #[serde(default)]
-    pub by: Option<String>,
-}
-
-/// `{"region": "4313", "count": 120, "by": {"农民": 80, …}}` (`by` when asked with `by=group`).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CountDto {
-    pub region: String,
-    pub count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<std::collections::BTreeMap<String, i64>>,
-}
-
+/// 台账人数 (ledger count)
+///
+/// How many people the ledger of a region in the caller's subtree holds.
+#[utoipa::path(
+    get, path = "/ledger/count", tag = "citizens", operation_id = "ledger_count",
+    params(CountParams),
+    responses(
+        (status = 200, description = "人数 (the count)", body = LedgerCount),
+        (status = 403, description = "无权查看 (not allowed)", body = ErrorBody),
+        (status = 404, description = "地区不在权限范围内 (region out of scope)", body = ErrorBody),
+        (status = 422, description = "参数无效 (bad parameter)", body = ErrorBody),
+    ),
+)]
 async fn count(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<CountQuery>,
-) -> ApiResult<CountDto> {
+    ApiQuery(q): ApiQuery<CountParams>,
+) -> ApiResult<LedgerCount> {
     let by = match q.by.as_deref() {
         None => false,
         Some("group") => true,
@@ -425,41 +267,30 @@ async fn count(
     let c = ledger::count(&ctx(&state), &app_caller(&caller, None), &region, by)
         .await
         .map_err(AppError::from)?;
-    Ok(Json(CountDto {
+    Ok(Json(LedgerCount {
         region: c.region,
         count: c.count,
         by: c.by,
     }))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EntriesQuery {
-    /// The caller's own region when left out.
-    #[serde(default)]
-    pub region: Option<String>,
-    #[serde(default)]
-    pub page: u32,
-}
-
-/// An entry, masked.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EntryDto {
-    pub id: i64,
-    pub region_code: String,
-    pub key_group: String,
-    pub name: String,
-    pub id_number: String,
-    pub phone: String,
-    pub basis: String,
-    pub entered_on: String,
-    pub status: String,
-}
-
+/// 台账条目 (ledger entries)
+///
+/// One page of a region's ledger, masked.
+#[utoipa::path(
+    get, path = "/ledger/entries", tag = "citizens", operation_id = "ledger_entries",
+    params(EntriesParams),
+    responses(
+        (status = 200, description = "条目 (entries)", body = Vec<LedgerEntry>),
+        (status = 403, description = "无权查看 (not allowed)", body = ErrorBody),
+        (status = 404, description = "地区不在权限范围内 (region out of scope)", body = ErrorBody),
+    ),
+)]
 async fn entries(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<EntriesQuery>,
-) -> ApiResult<Vec<EntryDto>> {
+    ApiQuery(q): ApiQuery<EntriesParams>,
+) -> ApiResult<Vec<LedgerEntry>> {
     let keys = keys(&state)?;
     let region = q
         .region
@@ -473,44 +304,30 @@ async fn entries(
     )
     .await
     .map_err(AppError::from)?;
-    Ok(Json(
-        list.into_iter()
-            .map(|e| EntryDto {
-                id: e.id,
-                region_code: e.region_code,
-                key_group: e.key_group,
-                name: e.name,
-                id_number: e.id_number,
-                phone: e.phone,
-                basis: e.basis,
-                entered_on: e.entered_on.to_string(),
-                status: e.status,
-            })
-            .collect(),
-    ))
+    Ok(Json(list.into_iter().map(LedgerEntry::from).collect()))
 }
 
-/// A reveal: which field and why (recorded in the audit log).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RevealRequest {
-    /// `id_number`, `phone` or `name`.
-    pub field: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RevealResponse {
-    pub value: String,
-}
-
+/// 查看完整信息 (reveal a personal field)
+///
+/// For an account with the permission, with a reason; the audit log records who, what and why.
+#[utoipa::path(
+    post, path = "/ledger/entries/{id}/reveal", tag = "citizens", operation_id = "reveal_field",
+    params(("id" = i64, Path, description = "台账条目编号 (entry id)", example = 1)),
+    request_body = RevealRequest,
+    responses(
+        (status = 200, description = "完整值 (the value)", body = Revealed),
+        (status = 403, description = "没有查看权限 (no permission)", body = ErrorBody),
+        (status = 404, description = "未找到或不在权限范围内 (not found or out of scope)", body = ErrorBody),
+        (status = 422, description = "字段无效或缺少原因 (bad field, or no reason)", body = ErrorBody),
+    ),
+)]
 async fn reveal(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ClientIp(ip): ClientIp,
-    b: Result<Json<RevealRequest>, JsonRejection>,
-) -> ApiResult<RevealResponse> {
-    let b = body(b)?;
+    ApiJson(b): ApiJson<RevealRequest>,
+) -> ApiResult<Revealed> {
     let field = ledger::Field::parse(&b.field)
         .ok_or_else(|| AppError::Invalid("field: id_number, phone, name".into()))?;
     let keys = keys(&state)?;
@@ -524,5 +341,5 @@ async fn reveal(
     )
     .await
     .map_err(AppError::from)?;
-    Ok(Json(RevealResponse { value }))
+    Ok(Json(Revealed { value }))
 }

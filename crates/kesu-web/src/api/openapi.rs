@@ -1,163 +1,173 @@
-//! The OpenAPI 3.0 document of `/api/v1`, written out by hand: it is short, and a test checks
-//! that every route the router serves is in it.
+//! The OpenAPI document of `/api/v1`, generated: the operations come from the routes
+//! themselves (each `routes!` call in [`super::listed`] carries its handler's `#[utoipa::path]`),
+//! the schemas from the request and response types of [`super::types`]; this module adds what
+//! every operation shares — the session cookie as the security scheme, the tags, and the one
+//! error response on every 4XX and 5XX.
+//!
+//! `crates/kesu-web/tests/snapshots/openapi.json` holds the document as committed; a test
+//! compares it byte for byte (`KESU_UPDATE_SNAPSHOTS=1 cargo nextest run -p kesu-web --test
+//! openapi` rewrites it), so any change of the API shows in review as a change of that file.
 
-use axum::Json;
-use serde_json::{Value, json};
+use super::types::ErrorBody;
+use super::types::citizens::CountBy;
+use super::types::services::{OrderStep, ResourceKind};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
 
-pub async fn document() -> Json<Value> {
-    Json(spec())
-}
+/// What every operation shares; the operations themselves come from the router.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "科素 Kesu API",
+        version = "1",
+        description = "全民科学素质纲要实施工作平台的 JSON 接口 (the JSON API of Kesu, the science-literacy action plan platform).\n\n\
+            登录 (`POST /login`) 后以会话 Cookie `kesu_session` 认证 (sign in, then send the session cookie). \
+            超出权限范围的对象一律返回 404，与不存在的对象相同 (an object out of the caller's scope answers 404, like a missing one). \
+            日期为 ISO 8601 日期 (`2026-01-15`，中国时间)，时刻为 RFC 3339 (dates are ISO 8601 days in China, instants RFC 3339). \
+            每个修改都带客户端看到的版本号，过期则 409 (every change carries the version the client saw; a stale one is 409).",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    servers((url = "/api/v1")),
+    security(("session" = [])),
+    tags(
+        (name = "session", description = "登录、退出与当前用户 (signing in and out, the caller)"),
+        (name = "plans", description = "实施方案与任务 (plans and their tasks)"),
+        (name = "rounds", description = "填报轮次与状态矩阵 (reporting rounds and their status)"),
+        (name = "reports", description = "进展报告、审核与佐证材料 (reports, review, evidence)"),
+        (name = "audit", description = "审计日志 (the audit log)"),
+        (name = "citizens", description = "公民科学素质网络测试与台账 (the public online test and the citizens' ledger)"),
+        (name = "services", description = "科普服务：资源、预约、活动、签到、点单与统计 (services: catalogue, bookings, activities, check-ins, orders, statistics)"),
+        (name = "meta", description = "本文档 (this document)"),
+    ),
+    components(schemas(ErrorBody, CountBy, OrderStep, ResourceKind)),
+    modifiers(&Shared),
+)]
+struct Base;
 
-fn error_ref() -> Value {
-    json!({"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
-}
+/// The session cookie, the error response, and the error answers of every operation.
+struct Shared;
 
-fn ok_json(desc: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"type": "object"}}}})
-}
-
-fn id_param() -> Value {
-    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}})
-}
-
-fn std_errors(mut responses: serde_json::Map<String, Value>) -> Value {
-    for code in ["400", "401", "403", "404", "409", "422"] {
-        responses.entry(code).or_insert_with(error_ref);
-    }
-    Value::Object(responses)
-}
-
-fn op(summary: &str, with_id: bool, body: Option<Value>, ok_code: &str) -> Value {
-    let mut o = serde_json::Map::new();
-    o.insert("summary".into(), json!(summary));
-    if with_id {
-        o.insert("parameters".into(), json!([id_param()]));
-    }
-    if let Some(b) = body {
-        o.insert(
-            "requestBody".into(),
-            json!({"required": true, "content": b}),
+impl Modify for Shared {
+    fn modify(&self, doc: &mut Document) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::COOKIE,
+                "会话 Cookie，由 POST /login 设置 (the session cookie set by POST /login)",
+            ))),
+        );
+        c.responses.insert(
+            "Error".to_string(),
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(
+                        "错误 (an error): `{\"error\": {\"code\", \"message\", \"field\"?}}`",
+                    )
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                    )
+                    .build(),
+            ),
         );
     }
-    let mut r = serde_json::Map::new();
-    r.insert(ok_code.into(), ok_json("成功"));
-    o.insert("responses".into(), std_errors(r));
-    Value::Object(o)
 }
 
-fn json_body(schema: Value) -> Value {
-    json!({"application/json": {"schema": schema}})
+/// Every operation answers its errors in one shape: a secured one 401 without a session, and
+/// any other 4xx or 5xx as `#/components/responses/Error`.
+fn add_error_answers(doc: &mut Document) {
+    let error = || RefOr::Ref(Ref::new("#/components/responses/Error"));
+    let secured_by_default = doc.security.as_ref().is_some_and(|s| !s.is_empty());
+    for item in doc.paths.paths.values_mut() {
+        let ops: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            // Open to all, or open with a session as one choice (`security: [{}, {session}]`):
+            // no 401 either way.
+            let open = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().any(is_empty_requirement));
+            let r = &mut op.responses.responses;
+            if secured_by_default && !open {
+                r.entry("401".into()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("未登录或会话已过期 (no session, or it expired)")
+                            .content(
+                                "application/json",
+                                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                            )
+                            .build(),
+                    )
+                });
+            }
+            r.entry("4XX".into()).or_insert_with(error);
+            r.entry("5XX".into()).or_insert_with(error);
+        }
+    }
 }
 
-pub fn spec() -> Value {
-    let mut doc = base_spec();
-    super::citizens::openapi::extend(&mut doc);
+fn is_empty_requirement(r: &utoipa::openapi::security::SecurityRequirement) -> bool {
+    // A requirement serialises as an object of scheme names; `{}` asks for nothing.
+    serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+}
+
+/// The whole document: the shared parts with the operations of [`super::listed`].
+pub fn build() -> Document {
+    let mut doc = Base::openapi();
+    doc.merge(super::listed().openapi().clone());
+    add_error_answers(&mut doc);
     doc
 }
 
-fn base_spec() -> Value {
-    let version = json!({"type": "object", "required": ["version"], "properties": {
-        "version": {"type": "integer", "format": "int64", "description": "客户端看到的报告版本；过期则 409"},
-        "reason": {"type": "string", "description": "退回原因（退回时必填）"}}});
-    let report_body = json!({"type": "object", "required": ["version"], "properties": {
-        "version": {"type": "integer", "format": "int64"},
-        "content": {"type": "string"},
-        "values": {"type": "array", "items": {"type": "object", "required": ["target_id"], "properties": {
-            "target_id": {"type": "integer", "format": "int64"},
-            "value": {"type": "number", "nullable": true}}}}}});
-    let mut doc = json!({
-        "openapi": "3.0.3",
-        "info": {"title": "科素 Kesu API", "version": "1",
-                 "description": "全民科学素质纲要实施工作平台的 JSON 接口。登录后以会话 Cookie 认证；超出权限范围的对象一律返回 404。"},
-        "servers": [{"url": "/api/v1"}],
-        "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": crate::auth::COOKIE}},
-            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}
-        },
-        "security": [{"session": []}],
-        "paths": {
-            "/login": {"post": {
-                "summary": "登录", "security": [],
-                "requestBody": {"required": true, "content": json_body(json!({"type": "object", "required": ["username", "password"],
-                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}))},
-                "responses": std_errors(serde_json::Map::from_iter([
-                    ("200".to_string(), ok_json("已登录，Set-Cookie 含会话")),
-                    ("429".to_string(), error_ref())]))}},
-            "/logout": {"post": op("退出登录", false, None, "200")},
-            "/me": {"get": op("当前用户", false, None, "200")},
-            "/plans": {"get": op("可见的方案", false, None, "200")},
-            "/plans/{id}/tasks": {"get": op("方案的任务", true, None, "200")},
-            "/tasks/{id}": {"get": op("任务详情", true, None, "200")},
-            "/rounds": {
-                "get": op("可见的填报轮次", false, None, "200"),
-                "post": op("开启填报轮次（管理员）", false, Some(json_body(json!({"type": "object",
-                    "required": ["plan_id", "period", "due", "lock"], "properties": {
-                        "plan_id": {"type": "integer", "format": "int64"},
-                        "period": {"type": "string", "example": "2025Q1"},
-                        "due": {"type": "string", "format": "date"},
-                        "lock": {"type": "string", "format": "date"},
-                        "county_check": {"type": "boolean", "default": false,
-                            "description": "需要县级初审：区县纲要办先审本区县单位的报告"}}}))), "201")},
-            "/rounds/{id}/matrix": {"get": op("填报状态矩阵", true, None, "200")},
-            "/reports/{id}": {
-                "get": op("报告详情（内容、指标值、历史、附件）", true, None, "200"),
-                "put": op("保存草稿", true, Some(json_body(report_body.clone())), "200")},
-            "/reports/{id}/submit": {"post": op("提交", true, Some(json_body(report_body)), "200")},
-            "/reports/{id}/return": {"post": op("退回（审核人）", true, Some(json_body(version.clone())), "200")},
-            "/reports/{id}/accept": {"post": op("通过（审核人）", true, Some(json_body(version.clone())), "200")},
-            "/reports/{id}/unlock": {"post": op("解锁（管理员）", true, Some(json_body(version.clone())), "200")},
-            "/reports/{id}/forward": {"post": op("县级初审通过（区县纲要办，本轮需县级初审时）", true, Some(json_body(version)), "200")},
-            "/reports/{id}/attachments": {"post": {
-                "summary": "上传佐证材料（PDF、图片、xlsx、docx，≤20 MB）；与保存一样需报告未锁定、版本未过期，成功后版本加一",
-                "parameters": [id_param()],
-                "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object",
-                    "required": ["file", "version"], "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "version": {"type": "integer", "format": "int64", "description": "客户端看到的报告版本；过期则 409"}}}}}},
-                "responses": std_errors(serde_json::Map::from_iter([
-                    ("201".to_string(), ok_json("已上传")), ("413".to_string(), error_ref())]))}},
-            "/attachments/{id}": {"delete": op("删除佐证材料（与保存相同的规则；成功后版本加一）", true, Some(json_body(json!({"type": "object",
-                "required": ["version"], "properties": {"version": {"type": "integer", "format": "int64"}}}))), "200")},
-            "/audit": {"get": {
-                "summary": "审计日志（管理员）",
-                "parameters": [
-                    {"name": "actor", "in": "query", "schema": {"type": "string"}},
-                    {"name": "action", "in": "query", "schema": {"type": "string"}},
-                    {"name": "object", "in": "query", "schema": {"type": "string"}},
-                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
-                "responses": std_errors(serde_json::Map::from_iter([("200".to_string(), ok_json("日志条目"))]))}}
-        }
-    });
-    crate::api::services::document(&mut doc);
-    crate::api::plan_drafts::document(&mut doc);
-    doc
+/// The document as served and as committed: pretty JSON with a final newline.
+pub fn json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        let mut s = build()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// An OpenAPI 3.1 document (its top-level members; see <https://spec.openapis.org/oas/v3.1.0>).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // The response's description: the handler sends the document itself.
+pub struct OpenApiDocument {
+    #[schema(example = "3.1.0")]
+    openapi: String,
+    info: serde_json::Value,
+    servers: Vec<serde_json::Value>,
+    paths: BTreeMap<String, serde_json::Value>,
+    components: serde_json::Value,
+    security: Vec<serde_json::Value>,
+    tags: Vec<serde_json::Value>,
+}
 
-    #[test]
-    fn every_api_path_of_the_router_is_documented() {
-        let s = spec();
-        let paths = s["paths"].as_object().unwrap();
-        let served: Vec<String> = crate::api::listed()
-            .paths()
-            .iter()
-            .filter(|p| *p != "/openapi.json")
-            .cloned()
-            .collect();
-        for p in &served {
-            assert!(paths.contains_key(p), "{p} missing from openapi.json");
-        }
-        assert_eq!(
-            paths.len(),
-            served.len(),
-            "documented paths the router lacks"
-        );
-    }
+/// 本文档 (this document)
+///
+/// The OpenAPI document of the API; no sign-in needed.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "meta", operation_id = "openapi",
+    security(()),
+    responses((status = 200, description = "OpenAPI 3.1 文档 (the document)", body = OpenApiDocument)),
+)]
+pub(super) async fn document() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], json()).into_response()
 }

@@ -1,131 +1,98 @@
-//! The services' JSON API: typed request and response bodies, ISO dates and RFC 3339 times.
-//! Offices sign in as for the rest of the API; `/public/…` and asking for a service need no
-//! account (throttled per client address, and bookings per phone).
+//! The services' JSON API (科普服务): the catalogue, visit slots and bookings, activities and
+//! check-ins, service orders and the statistics. Bodies are the types of
+//! [`super::types::services`]. Offices sign in as for the rest of the API; `/public/…` needs no
+//! account (throttled per client address, and bookings per phone), and the catalogue, the
+//! calendar and service orders answer both: a citizen sees what is published, an office what
+//! it covers.
 
+use super::extract::{ApiJson, ApiQuery, Id};
+use super::types::ErrorBody;
+use super::types::services::{
+    ActivityList, ActivityParams, ActivityRequest, Booking, BookingRequest, CheckinReply,
+    CheckinRequest, Created, DispatchTo, OrderCreated, OrderDetail, OrderParams, OrderRequest,
+    OrderStep, PlaceKind, Resource, ResourceList, ResourceParams, ResourceRequest, Slot,
+    SlotRequest, Stats, StatsParams, StepRequest,
+};
 use crate::AppState;
 use crate::auth::{Caller, ClientIp, MaybeCaller};
 use crate::error::{ApiError, AppError};
-use crate::pages::services::{anyone, public, services, user};
+use crate::pages::services::{StepFields, anyone, public, services, user};
+use crate::routes::Routes;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use kesu_app::services::bookings::{self, BookInput, BookingView, NewSlot, SlotView};
-use kesu_app::services::catalogue::{self, ResourceView};
-use kesu_app::services::checkin::{self, ActivityView, CheckInInput, NewActivity};
-use kesu_app::services::orders::{self, AskInput, OrderView};
+use kesu_app::services::bookings::{self, BookInput, NewSlot};
+use kesu_app::services::catalogue;
+use kesu_app::services::checkin::{self, CheckInInput, NewActivity};
+use kesu_app::services::orders::{self, AskInput};
 use kesu_app::services::stats;
 use kesu_services::catalogue::ResourceInput;
-use kesu_services::checkin::{ActivityInput, Outcome, Place};
+use kesu_services::checkin::{ActivityInput, Place};
 use kesu_services::order::OrderInput;
-use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
+use utoipa_axum::routes;
 
-type ApiResult = Result<Response, ApiError>;
-
-pub fn routes() -> crate::routes::Routes<AppState> {
-    crate::routes::Routes::new()
-        .route("/resources", get(list_resources).post(create_resource))
-        .route("/resources/{id}", get(get_resource))
-        .route("/slots", post(create_slot))
-        .route("/slots/{id}", get(get_slot))
-        .route("/activities", get(list_activities).post(create_activity))
-        .route("/public/bookings", post(book))
-        .route("/public/bookings/{code}", get(get_booking))
-        .route("/public/bookings/{code}/cancel", post(cancel_booking))
-        .route("/public/checkins", post(public_checkin))
-        .route("/checkins", post(staff_checkin))
-        .route("/orders", post(ask))
-        .route("/orders/{id}", get(get_order))
-        .route("/orders/{id}/{step}", post(order_step))
-        .route("/services/stats", get(get_stats))
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .routes(routes!(list_resources, create_resource))
+        .routes(routes!(get_resource))
+        .routes(routes!(create_slot))
+        .routes(routes!(get_slot))
+        .routes(routes!(list_activities, create_activity))
+        .routes(routes!(book))
+        .routes(routes!(get_booking))
+        .routes(routes!(cancel_booking))
+        .routes(routes!(public_checkin))
+        .routes(routes!(staff_checkin))
+        .routes(routes!(ask))
+        .routes(routes!(get_order))
+        .routes(routes!(order_step))
+        .routes(routes!(get_stats))
 }
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    b.map(|Json(v)| v).map_err(|e| {
-        AppError::BadRequest(format!("请求体无效：{} (malformed JSON)", e.body_text()))
-    })
-}
+type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn created<T: Serialize>(v: T) -> ApiResult {
+fn created<T: serde::Serialize>(v: T) -> Result<Response, ApiError> {
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-fn ok<T: Serialize>(v: T) -> ApiResult {
-    Ok(Json(v).into_response())
+/// An instant of a request (RFC 3339), or the refusal naming its field.
+fn instant(s: &str, field: &str) -> Result<OffsetDateTime, AppError> {
+    OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| {
+        AppError::InvalidField {
+            field: field.to_string(),
+            message: format!(
+                "{field}“{s}”不是有效时刻，应为 2026-05-10T09:00:00+08:00 (not an RFC 3339 instant)"
+            ),
+        }
+    })
 }
 
-/// `{"id": …}`
-#[derive(Serialize)]
-pub struct Created {
-    pub id: i64,
+/// The booking code of a path.
+fn code(p: Result<Path<String>, PathRejection>) -> Result<String, AppError> {
+    p.map(|Path(c)| c)
+        .map_err(|e| AppError::BadRequest(format!("路径无效：{} (bad path)", e.body_text())))
 }
 
-/// A new catalogue entry.
-#[derive(Deserialize)]
-pub struct ResourceBody {
-    /// `base`, `expert`, `work` or `mobile`.
-    pub kind: String,
-    pub name: String,
-    /// The region code (6 digits for a county, 9 for a township …).
-    pub region: String,
-    #[serde(default)]
-    pub address: String,
-    /// Key groups, comma separated (`youth,elderly` or 青少年、老年人).
-    #[serde(default)]
-    pub groups: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub owner_unit_id: Option<i64>,
-}
-
-async fn create_resource(
-    State(state): State<AppState>,
-    caller: Caller,
-    ClientIp(ip): ClientIp,
-    b: Result<Json<ResourceBody>, JsonRejection>,
-) -> ApiResult {
-    kesu_app::services::require_admin(&user(&caller, None))?;
-    let b = body(b)?;
-    let s = services(&state)?;
-    let input = ResourceInput {
-        kind: b.kind,
-        name: b.name,
-        region: b.region,
-        address: b.address,
-        groups: b.groups,
-        description: b.description,
-        owner_unit_id: b.owner_unit_id,
-    };
-    let id = catalogue::create(&s, &user(&caller, ip), &input).await?;
-    created(Created { id })
-}
-
-#[derive(Deserialize, Default)]
-pub struct ResourceQuery {
-    #[serde(default)]
-    pub region: Option<String>,
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub q: Option<String>,
-    #[serde(default)]
-    pub page: Option<i64>,
-}
-
-#[derive(Serialize)]
-pub struct ResourceList {
-    pub resources: Vec<ResourceView>,
-}
-
+/// 查找科普资源 (find resources)
+///
+/// The public sees published resources; an office also its subtree's unpublished ones.
+#[utoipa::path(
+    get, path = "/resources", tag = "services", operation_id = "list_resources",
+    security((), ("session" = [])),
+    params(ResourceParams),
+    responses(
+        (status = 200, description = "资源 (resources)", body = ResourceList),
+        (status = 422, description = "地区或类别无效 (bad region or kind)", body = ErrorBody),
+    ),
+)]
 async fn list_resources(
     State(state): State<AppState>,
     caller: MaybeCaller,
-    Query(q): Query<ResourceQuery>,
-) -> ApiResult {
+    ApiQuery(q): ApiQuery<ResourceParams>,
+) -> ApiResult<ResourceList> {
     let s = services(&state)?;
     let resources = catalogue::search(
         &s,
@@ -138,46 +105,97 @@ async fn list_resources(
         },
     )
     .await?;
-    ok(ResourceList { resources })
+    Ok(Json(ResourceList {
+        resources: resources.into_iter().map(Into::into).collect(),
+    }))
 }
 
+/// 加入资源名录 (add a resource)
+///
+/// For an admin, in its own subtree.
+#[utoipa::path(
+    post, path = "/resources", tag = "services", operation_id = "create_resource",
+    request_body = ResourceRequest,
+    responses(
+        (status = 201, description = "已加入 (added)", body = Created),
+        (status = 403, description = "不是管理员 (not an admin)", body = ErrorBody),
+        (status = 404, description = "地区不在权限范围内 (region out of scope)", body = ErrorBody),
+        (status = 422, description = "字段无效 (bad field)", body = ErrorBody),
+    ),
+)]
+async fn create_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    b: Result<ApiJson<ResourceRequest>, ApiError>,
+) -> Result<Response, ApiError> {
+    // A reading role is 403 whatever the body.
+    kesu_app::services::require_admin(&user(&caller, None))?;
+    let ApiJson(b) = b?;
+    let s = services(&state)?;
+    let input = ResourceInput {
+        kind: b.kind.as_str().to_string(),
+        name: b.name,
+        region: b.region,
+        address: b.address,
+        groups: b.groups,
+        description: b.description,
+        owner_unit_id: b.owner_unit_id,
+    };
+    let id = catalogue::create(&s, &user(&caller, ip), &input).await?;
+    created(Created { id })
+}
+
+/// 资源详情 (a resource)
+#[utoipa::path(
+    get, path = "/resources/{id}", tag = "services", operation_id = "get_resource",
+    security((), ("session" = [])),
+    params(("id" = i64, Path, description = "资源编号 (resource id)", example = 1)),
+    responses(
+        (status = 200, description = "资源 (the resource)", body = Resource),
+        (status = 404, description = "未找到或未公开 (not found, or not published)", body = ErrorBody),
+    ),
+)]
 async fn get_resource(
     State(state): State<AppState>,
     caller: MaybeCaller,
-    Path(id): Path<i64>,
-) -> ApiResult {
+    Id(id): Id,
+) -> ApiResult<Resource> {
     let s = services(&state)?;
-    ok(catalogue::get(&s, &anyone(&caller, None), id).await?)
+    Ok(Json(
+        catalogue::get(&s, &anyone(&caller, None), id).await?.into(),
+    ))
 }
 
-/// A new visit slot.
-#[derive(Deserialize)]
-pub struct SlotBody {
-    pub resource_id: i64,
-    /// RFC 3339 (`2025-05-10T09:00:00+08:00`).
-    #[serde(with = "time::serde::rfc3339")]
-    pub start: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub end: OffsetDateTime,
-    pub capacity: i64,
-}
-
+/// 开放参观时段 (open a visit slot)
+///
+/// For an admin over the base.
+#[utoipa::path(
+    post, path = "/slots", tag = "services", operation_id = "create_slot",
+    request_body = SlotRequest,
+    responses(
+        (status = 201, description = "已开放 (opened)", body = Created),
+        (status = 403, description = "不是管理员 (not an admin)", body = ErrorBody),
+        (status = 404, description = "资源未找到或不在权限范围内 (resource not found or out of scope)", body = ErrorBody),
+        (status = 422, description = "时刻或容量无效 (bad times or capacity)", body = ErrorBody),
+    ),
+)]
 async fn create_slot(
     State(state): State<AppState>,
     caller: Caller,
     ClientIp(ip): ClientIp,
-    b: Result<Json<SlotBody>, JsonRejection>,
-) -> ApiResult {
+    b: Result<ApiJson<SlotRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     kesu_app::services::require_admin(&user(&caller, None))?;
-    let b = body(b)?;
+    let ApiJson(b) = b?;
     let s = services(&state)?;
     let id = bookings::create_slot(
         &s,
         &user(&caller, ip),
         &NewSlot {
             resource_id: b.resource_id,
-            starts_at: b.start,
-            ends_at: b.end,
+            starts_at: instant(&b.start, "start")?,
+            ends_at: instant(&b.end, "end")?,
             capacity: b.capacity,
         },
     )
@@ -185,45 +203,50 @@ async fn create_slot(
     created(Created { id })
 }
 
+/// 时段 (a slot)
+///
+/// Its capacity and how many places are booked.
+#[utoipa::path(
+    get, path = "/slots/{id}", tag = "services", operation_id = "get_slot",
+    security((), ("session" = [])),
+    params(("id" = i64, Path, description = "时段编号 (slot id)", example = 1)),
+    responses(
+        (status = 200, description = "时段 (the slot)", body = Slot),
+        (status = 404, description = "未找到或未公开 (not found, or not published)", body = ErrorBody),
+    ),
+)]
 async fn get_slot(
     State(state): State<AppState>,
     caller: MaybeCaller,
-    Path(id): Path<i64>,
-) -> ApiResult {
+    Id(id): Id,
+) -> ApiResult<Slot> {
     let s = services(&state)?;
-    let v: SlotView = bookings::slot(&s, &anyone(&caller, None), id).await?;
-    ok(v)
+    Ok(Json(
+        bookings::slot(&s, &anyone(&caller, None), id).await?.into(),
+    ))
 }
 
-/// A new activity.
-#[derive(Deserialize)]
-pub struct ActivityBody {
-    pub title: String,
-    pub kind: String,
-    pub region: String,
-    #[serde(default)]
-    pub place: String,
-    #[serde(default)]
-    pub group: String,
-    #[serde(default)]
-    pub resource_id: Option<i64>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub start: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub end: OffsetDateTime,
-    /// Registration places (0: no registration).
-    #[serde(default)]
-    pub capacity: i64,
-}
-
+/// 新增活动 (add an activity)
+///
+/// For an admin, in its own subtree.
+#[utoipa::path(
+    post, path = "/activities", tag = "services", operation_id = "create_activity",
+    request_body = ActivityRequest,
+    responses(
+        (status = 201, description = "已新增 (added)", body = Created),
+        (status = 403, description = "不是管理员 (not an admin)", body = ErrorBody),
+        (status = 404, description = "地区不在权限范围内 (region out of scope)", body = ErrorBody),
+        (status = 422, description = "字段无效 (bad field)", body = ErrorBody),
+    ),
+)]
 async fn create_activity(
     State(state): State<AppState>,
     caller: Caller,
     ClientIp(ip): ClientIp,
-    b: Result<Json<ActivityBody>, JsonRejection>,
-) -> ApiResult {
+    b: Result<ApiJson<ActivityRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     kesu_app::services::require_admin(&user(&caller, None))?;
-    let b = body(b)?;
+    let ApiJson(b) = b?;
     let s = services(&state)?;
     let id = checkin::create_activity(
         &s,
@@ -238,8 +261,8 @@ async fn create_activity(
                 organiser_unit_id: None,
                 resource_id: b.resource_id,
             },
-            starts_at: b.start,
-            ends_at: b.end,
+            starts_at: instant(&b.start, "start")?,
+            ends_at: instant(&b.end, "end")?,
             capacity: b.capacity,
         },
     )
@@ -247,29 +270,25 @@ async fn create_activity(
     created(Created { id })
 }
 
-#[derive(Deserialize, Default)]
-pub struct ActivityQuery {
-    #[serde(default)]
-    pub region: Option<String>,
-    /// ISO date (`2025-05-01`); default today.
-    #[serde(default)]
-    pub from: Option<String>,
-    #[serde(default)]
-    pub days: Option<i64>,
-}
-
-#[derive(Serialize)]
-pub struct ActivityList {
-    pub activities: Vec<ActivityView>,
-}
-
+/// 活动日历 (the calendar)
+///
+/// Activities from a day on: the public's published ones, an office's in its subtree.
+#[utoipa::path(
+    get, path = "/activities", tag = "services", operation_id = "list_activities",
+    security((), ("session" = [])),
+    params(ActivityParams),
+    responses(
+        (status = 200, description = "活动 (activities)", body = ActivityList),
+        (status = 422, description = "地区或日期无效 (bad region or day)", body = ErrorBody),
+    ),
+)]
 async fn list_activities(
     State(state): State<AppState>,
     caller: MaybeCaller,
-    Query(q): Query<ActivityQuery>,
-) -> ApiResult {
+    ApiQuery(q): ApiQuery<ActivityParams>,
+) -> ApiResult<ActivityList> {
     let s = services(&state)?;
-    let from: Date = match q.from.as_deref() {
+    let from = match q.from.as_deref() {
         Some(d) if !d.is_empty() => crate::pages::parse_date(d, "from")?,
         _ => s.ctx.today(),
     };
@@ -281,31 +300,33 @@ async fn list_activities(
         q.days.unwrap_or(31),
     )
     .await?;
-    ok(ActivityList { activities })
+    Ok(Json(ActivityList {
+        activities: activities.into_iter().map(Into::into).collect(),
+    }))
 }
 
-/// A booking by a citizen (no account).
-#[derive(Deserialize)]
-pub struct BookingBody {
-    pub slot_id: i64,
-    pub name: String,
-    pub phone: String,
-    pub people: i64,
-    /// A school or other group: then 6–100 people, waiting for approval.
-    #[serde(default)]
-    pub organisation: Option<String>,
-    #[serde(default)]
-    pub pupil_code: Option<String>,
-}
-
+/// 预约 (book a visit)
+///
+/// No account: a name and a phone. Throttled per address and phone (429); a full slot is 409.
+#[utoipa::path(
+    post, path = "/public/bookings", tag = "services", operation_id = "book",
+    security(()),
+    request_body = BookingRequest,
+    responses(
+        (status = 201, description = "已预约，含预约码 (booked, with its code)", body = Booking),
+        (status = 404, description = "时段未找到或未公开 (slot not found, or not published)", body = ErrorBody),
+        (status = 409, description = "已约满或已取消 (full, or cancelled)", body = ErrorBody),
+        (status = 422, description = "信息无效 (bad details)", body = ErrorBody),
+        (status = 429, description = "过于频繁 (too many)", body = ErrorBody),
+    ),
+)]
 async fn book(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    b: Result<Json<BookingBody>, JsonRejection>,
-) -> ApiResult {
-    let b = body(b)?;
+    ApiJson(b): ApiJson<BookingRequest>,
+) -> Result<Response, ApiError> {
     let s = services(&state)?;
-    let v: BookingView = bookings::book(
+    let v = bookings::book(
         &s,
         &public(ip.clone()),
         &BookInput {
@@ -319,140 +340,149 @@ async fn book(
         ip.as_deref(),
     )
     .await?;
-    created(v)
+    created(Booking::from(v))
 }
 
-async fn get_booking(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult {
+/// 查看预约 (a booking by its code)
+#[utoipa::path(
+    get, path = "/public/bookings/{code}", tag = "services", operation_id = "get_booking",
+    security(()),
+    params(("code" = String, Path, description = "预约码 (the booking's code)", example = "K7Q-M3X-PAC")),
+    responses(
+        (status = 200, description = "预约 (the booking)", body = Booking),
+        (status = 404, description = "未找到 (not found)", body = ErrorBody),
+    ),
+)]
+async fn get_booking(
+    State(state): State<AppState>,
+    c: Result<Path<String>, PathRejection>,
+) -> ApiResult<Booking> {
+    let c = code(c)?;
     let s = services(&state)?;
-    ok(bookings::by_code(&s, &code).await?)
+    Ok(Json(bookings::by_code(&s, &c).await?.into()))
 }
 
+/// 取消预约 (cancel a booking by its code)
+#[utoipa::path(
+    post, path = "/public/bookings/{code}/cancel", tag = "services", operation_id = "cancel_booking",
+    security(()),
+    params(("code" = String, Path, description = "预约码 (the booking's code)", example = "K7Q-M3X-PAC")),
+    responses(
+        (status = 200, description = "已取消 (cancelled)", body = Booking),
+        (status = 404, description = "未找到 (not found)", body = ErrorBody),
+        (status = 409, description = "已开始或已签到 (started, or checked in)", body = ErrorBody),
+    ),
+)]
 async fn cancel_booking(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Path(code): Path<String>,
-) -> ApiResult {
+    c: Result<Path<String>, PathRejection>,
+) -> ApiResult<Booking> {
+    let c = code(c)?;
     let s = services(&state)?;
-    ok(bookings::cancel_by_code(&s, &public(ip), &code).await?)
-}
-
-/// Where a check-in happens.
-#[derive(Deserialize)]
-pub struct PlaceBody {
-    /// `activity` or `base`.
-    pub at: String,
-    pub id: i64,
-}
-
-impl PlaceBody {
-    fn place(&self) -> Result<Place, AppError> {
-        match self.at.as_str() {
-            "activity" => Ok(Place::Activity(self.id)),
-            "base" => Ok(Place::Base(self.id)),
-            _ => Err(AppError::Invalid(
-                "place.at 应为 activity 或 base (unknown place)".into(),
-            )),
-        }
-    }
-}
-
-/// A scan at a place.
-#[derive(Deserialize)]
-pub struct CheckinBody {
-    pub code: String,
-    pub place: PlaceBody,
-    /// The venue's key from its QR poster (citizens checking themselves in).
-    #[serde(default)]
-    pub venue_key: Option<String>,
-    /// The client's key for this scan: the same key sent again counts once.
-    pub key: String,
-    /// When a queued scan happened (RFC 3339), by the client's clock.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub scanned_at: Option<OffsetDateTime>,
-}
-
-/// The answer to a scan.
-#[derive(Serialize)]
-pub struct CheckinReply {
-    pub outcome: Outcome,
-    pub counted: bool,
-    pub message: String,
-    pub booking: BookingView,
+    Ok(Json(
+        bookings::cancel_by_code(&s, &public(ip), &c).await?.into(),
+    ))
 }
 
 async fn checkin_with(
     state: &AppState,
     caller: &kesu_app::Caller,
-    b: CheckinBody,
+    b: CheckinRequest,
     ip: Option<&str>,
-) -> ApiResult {
+) -> ApiResult<CheckinReply> {
     let s = services(state)?;
+    let scanned_at = match b.scanned_at.as_deref() {
+        Some(t) => Some(instant(t, "scanned_at")?),
+        None => None,
+    };
     let input = CheckInInput {
         code: b.code,
-        place: b.place.place()?,
+        place: match b.place.at {
+            PlaceKind::Activity => Place::Activity(b.place.id),
+            PlaceKind::Base => Place::Base(b.place.id),
+        },
         venue_key: b.venue_key,
         client_key: b.key,
-        scanned_at: b.scanned_at,
+        scanned_at,
     };
     let r = checkin::check_in(&s, caller, &input, ip).await?;
-    ok(CheckinReply {
+    Ok(Json(CheckinReply {
         message: crate::pages::services::checkin_message(&r.outcome, &r.booking),
-        outcome: r.outcome,
+        outcome: r.outcome.into(),
         counted: r.counted,
-        booking: r.booking,
-    })
+        booking: r.booking.into(),
+    }))
 }
 
+/// 现场自助签到 (check oneself in)
+///
+/// With the venue's key from its QR poster; the same client key sent again counts once.
+#[utoipa::path(
+    post, path = "/public/checkins", tag = "services", operation_id = "public_checkin",
+    security(()),
+    request_body = CheckinRequest,
+    responses(
+        (status = 200, description = "签到结果 (the check-in)", body = CheckinReply),
+        (status = 403, description = "现场码不对 (wrong venue key)", body = ErrorBody),
+        (status = 404, description = "预约或地点未找到 (booking or place not found)", body = ErrorBody),
+        (status = 409, description = "预约不在此处或已取消 (booking elsewhere, or cancelled)", body = ErrorBody),
+        (status = 422, description = "字段无效 (bad field)", body = ErrorBody),
+        (status = 429, description = "过于频繁 (too many)", body = ErrorBody),
+    ),
+)]
 async fn public_checkin(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    b: Result<Json<CheckinBody>, JsonRejection>,
-) -> ApiResult {
-    let b = body(b)?;
+    ApiJson(b): ApiJson<CheckinRequest>,
+) -> ApiResult<CheckinReply> {
     checkin_with(&state, &public(ip.clone()), b, ip.as_deref()).await
 }
 
+/// 工作人员签到 (check a visitor in)
+///
+/// Staff of the place's office scan a booking's code.
+#[utoipa::path(
+    post, path = "/checkins", tag = "services", operation_id = "staff_checkin",
+    request_body = CheckinRequest,
+    responses(
+        (status = 200, description = "签到结果 (the check-in)", body = CheckinReply),
+        (status = 403, description = "无权签到 (not allowed)", body = ErrorBody),
+        (status = 404, description = "预约或地点未找到 (booking or place not found)", body = ErrorBody),
+        (status = 409, description = "预约不在此处或已取消 (booking elsewhere, or cancelled)", body = ErrorBody),
+        (status = 422, description = "字段无效 (bad field)", body = ErrorBody),
+    ),
+)]
 async fn staff_checkin(
     State(state): State<AppState>,
     caller: Caller,
     ClientIp(ip): ClientIp,
-    b: Result<Json<CheckinBody>, JsonRejection>,
-) -> ApiResult {
-    let b = body(b)?;
+    ApiJson(b): ApiJson<CheckinRequest>,
+) -> ApiResult<CheckinReply> {
     checkin_with(&state, &user(&caller, ip), b, None).await
 }
 
-/// A new service order; `name` and `phone` when asked without an account.
-#[derive(Deserialize)]
-pub struct OrderBody {
-    pub title: String,
-    pub detail: String,
-    pub region: String,
-    #[serde(default)]
-    pub category: String,
-    /// ISO date.
-    #[serde(default)]
-    pub wanted_on: Option<String>,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub phone: String,
-}
-
-/// A new order: its id, and (asked without an account) the code to follow it by.
-#[derive(Serialize)]
-pub struct OrderCreated {
-    pub id: i64,
-    pub code: Option<String>,
-}
-
+/// 点单 (ask for a service)
+///
+/// Signed in, or without an account with a name and a phone (then the answer carries a code
+/// to follow the order by). Throttled per address (429).
+#[utoipa::path(
+    post, path = "/orders", tag = "services", operation_id = "ask_service",
+    security((), ("session" = [])),
+    request_body = OrderRequest,
+    responses(
+        (status = 201, description = "已点单 (asked)", body = OrderCreated),
+        (status = 404, description = "地区未找到 (region not found)", body = ErrorBody),
+        (status = 422, description = "字段无效 (bad field)", body = ErrorBody),
+        (status = 429, description = "过于频繁 (too many)", body = ErrorBody),
+    ),
+)]
 async fn ask(
     State(state): State<AppState>,
     caller: MaybeCaller,
     ClientIp(ip): ClientIp,
-    b: Result<Json<OrderBody>, JsonRejection>,
-) -> ApiResult {
-    let b = body(b)?;
+    ApiJson(b): ApiJson<OrderRequest>,
+) -> Result<Response, ApiError> {
     let s = services(&state)?;
     let wanted_on = match b.wanted_on.as_deref() {
         Some(d) if !d.is_empty() => Some(crate::pages::parse_date(d, "wanted_on")?),
@@ -481,167 +511,141 @@ async fn ask(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct CodeQuery {
-    /// The asker's code (asked without an account).
-    #[serde(default)]
-    pub code: Option<String>,
-}
-
+/// 工单详情 (an order)
+///
+/// For its parties and the admins over its region; an asker without an account gives its code.
+#[utoipa::path(
+    get, path = "/orders/{id}", tag = "services", operation_id = "get_order",
+    security((), ("session" = [])),
+    params(("id" = i64, Path, description = "工单编号 (order id)", example = 1), OrderParams),
+    responses(
+        (status = 200, description = "工单 (the order)", body = OrderDetail),
+        (status = 404, description = "未找到或无权查看 (not found, or not the caller's)", body = ErrorBody),
+    ),
+)]
 async fn get_order(
     State(state): State<AppState>,
     caller: MaybeCaller,
-    Path(id): Path<i64>,
-    Query(q): Query<CodeQuery>,
-) -> ApiResult {
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<OrderParams>,
+) -> ApiResult<OrderDetail> {
     let s = services(&state)?;
-    let v: OrderView = orders::get(&s, &anyone(&caller, None), id, q.code.as_deref()).await?;
-    ok(v)
+    Ok(Json(
+        orders::get(&s, &anyone(&caller, None), id, q.code.as_deref())
+            .await?
+            .into(),
+    ))
 }
 
-/// A step on an order.
-#[derive(Deserialize, Default)]
-pub struct StepBody {
-    /// The version the client last saw (a stale one is 409).
-    #[serde(default)]
-    pub version: Option<i64>,
-    /// The asker's code (asked without an account).
-    #[serde(default)]
-    pub code: Option<String>,
-    #[serde(flatten)]
-    pub fields: crate::pages::services::StepFields,
-}
-
+/// 办理工单 (a step on an order)
+///
+/// dispatch 派单, claim 领单, accept 接单, complete 完成, rate 评价, reject 驳回, return 退回,
+/// withdraw 撤回 — each for the party whose turn it is.
+#[utoipa::path(
+    post, path = "/orders/{id}/{step}", tag = "services", operation_id = "order_step",
+    security((), ("session" = [])),
+    params(
+        ("id" = i64, Path, description = "工单编号 (order id)", example = 1),
+        ("step" = OrderStep, Path, description = "步骤 (the step)"),
+    ),
+    request_body = StepRequest,
+    responses(
+        (status = 200, description = "工单 (the order after the step)", body = OrderDetail),
+        (status = 403, description = "不是该方或不能走这一步 (not the party whose turn it is)", body = ErrorBody),
+        (status = 404, description = "未找到或无权查看 (not found, or not the caller's)", body = ErrorBody),
+        (status = 409, description = "版本过期或状态不允许 (stale version or state)", body = ErrorBody),
+        (status = 422, description = "字段无效 (bad field)", body = ErrorBody),
+    ),
+)]
 async fn order_step(
     State(state): State<AppState>,
     caller: MaybeCaller,
     ClientIp(ip): ClientIp,
-    Path((id, step)): Path<(i64, String)>,
-    b: Result<Json<StepBody>, JsonRejection>,
-) -> ApiResult {
-    // A step the table does not have is a path that does not exist.
-    if !crate::pages::services::StepFields::NAMES.contains(&step.as_str()) {
+    p: Result<Path<(String, String)>, PathRejection>,
+    b: Result<ApiJson<StepRequest>, ApiError>,
+) -> ApiResult<OrderDetail> {
+    let Path((id, step)) =
+        p.map_err(|e| AppError::BadRequest(format!("路径无效：{} (bad path)", e.body_text())))?;
+    let id: i64 = id.parse().map_err(|_| {
+        AppError::BadRequest("路径中的编号无效 (the id in the path is not a number)".into())
+    })?;
+    // A step the table does not have is a path that does not exist, whatever the body.
+    if !StepFields::NAMES.contains(&step.as_str()) {
         return Err(AppError::NotFound.into());
     }
-    let b = body(b)?;
+    let ApiJson(b) = b?;
+    let fields = StepFields {
+        to: match b.to {
+            Some(DispatchTo::Teams) => "teams".into(),
+            Some(DispatchTo::Department) => "department".into(),
+            None => String::new(),
+        },
+        unit_id: b.unit_id,
+        team_id: b.team_id,
+        reason: b.reason,
+        report: b.report,
+        stars: match b.stars {
+            None => None,
+            Some(n) => Some(u8::try_from(n).map_err(|_| AppError::InvalidField {
+                field: "stars".into(),
+                message: "评分应为 1 到 5 星 (stars: 1 to 5)".into(),
+            })?),
+        },
+        comment: b.comment,
+    };
     let s = services(&state)?;
-    let st = b.fields.step(&step)?;
-    let v = orders::step(
-        &s,
-        &anyone(&caller, ip),
-        id,
-        &st,
-        b.version,
-        b.code.as_deref(),
-    )
-    .await?;
-    ok(v)
+    let st = fields.step(&step)?;
+    Ok(Json(
+        orders::step(
+            &s,
+            &anyone(&caller, ip),
+            id,
+            &st,
+            b.version,
+            b.code.as_deref(),
+        )
+        .await?
+        .into(),
+    ))
 }
 
-#[derive(Deserialize, Default)]
-pub struct StatsQuery {
-    #[serde(default)]
-    pub region: Option<String>,
-}
-
+/// 科普服务统计 (the services' statistics)
+///
+/// The figures the indicators take automatically, for an office's region (or a part of it).
+#[utoipa::path(
+    get, path = "/services/stats", tag = "services", operation_id = "services_stats",
+    params(StatsParams),
+    responses(
+        (status = 200, description = "统计 (the figures)", body = Stats),
+        (status = 403, description = "不是机关账户 (not an office account)", body = ErrorBody),
+        (status = 404, description = "地区不在权限范围内 (region out of scope)", body = ErrorBody),
+        (status = 422, description = "地区无效 (bad region)", body = ErrorBody),
+    ),
+)]
 async fn get_stats(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<StatsQuery>,
-) -> ApiResult {
+    ApiQuery(q): ApiQuery<StatsParams>,
+) -> ApiResult<Stats> {
     let s = services(&state)?;
-    ok(stats::stats(&s, &user(&caller, None), q.region.as_deref()).await?)
+    Ok(Json(
+        stats::stats(&s, &user(&caller, None), q.region.as_deref())
+            .await?
+            .into(),
+    ))
 }
 
-/// The OpenAPI description of these paths (merged into the API's document).
-pub fn document(doc: &mut serde_json::Value) {
-    use serde_json::json;
-    let err = json!({"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-    let errors = |ok_code: &str, desc: &str| {
-        let mut m = serde_json::Map::new();
-        m.insert(ok_code.into(), json!({"description": desc, "content": {"application/json": {"schema": {"type": "object"}}}}));
-        for c in ["400", "401", "403", "404", "409", "422", "429"] {
-            m.insert(c.into(), err.clone());
-        }
-        serde_json::Value::Object(m)
-    };
-    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}});
-    let code = json!({"name": "code", "in": "path", "required": true, "schema": {"type": "string", "example": "K7Q-M3X-PAC"}});
-    let body = |props: serde_json::Value, required: &[&str]| json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": required, "properties": props}}}});
-    let time = json!({"type": "string", "format": "date-time"});
-    let paths = json!({
-        "/resources": {
-            "get": {"summary": "查找科普资源（公众：已公开；管理员：本辖区）", "security": [],
-                "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}},
-                               {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["base", "expert", "work", "mobile"]}},
-                               {"name": "q", "in": "query", "schema": {"type": "string"}},
-                               {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
-                "responses": errors("200", "资源列表")},
-            "post": {"summary": "加入资源名录（管理员）",
-                "requestBody": body(json!({"kind": {"type": "string", "enum": ["base", "expert", "work", "mobile"]},
-                    "name": {"type": "string"}, "region": {"type": "string"}, "address": {"type": "string"},
-                    "groups": {"type": "string"}, "description": {"type": "string"},
-                    "owner_unit_id": {"type": "integer", "format": "int64", "nullable": true}}), &["kind", "name", "region"]),
-                "responses": errors("201", "{\"id\"}")}},
-        "/resources/{id}": {"get": {"summary": "资源详情", "security": [], "parameters": [id.clone()], "responses": errors("200", "资源")}},
-        "/slots": {"post": {"summary": "开放参观时段（管理员）",
-            "requestBody": body(json!({"resource_id": {"type": "integer", "format": "int64"}, "start": time, "end": time,
-                "capacity": {"type": "integer", "minimum": 1}}), &["resource_id", "start", "end", "capacity"]),
-            "responses": errors("201", "{\"id\"}")}},
-        "/slots/{id}": {"get": {"summary": "时段的容量与已约人数", "security": [], "parameters": [id.clone()], "responses": errors("200", "时段")}},
-        "/activities": {
-            "get": {"summary": "活动日历", "security": [],
-                "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}},
-                               {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                               {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 366}}],
-                "responses": errors("200", "活动列表")},
-            "post": {"summary": "新增活动（管理员）",
-                "requestBody": body(json!({"title": {"type": "string"}, "kind": {"type": "string"}, "region": {"type": "string"},
-                    "place": {"type": "string"}, "group": {"type": "string"}, "resource_id": {"type": "integer", "format": "int64", "nullable": true},
-                    "start": time, "end": time, "capacity": {"type": "integer", "minimum": 0}}), &["title", "kind", "region", "start", "end"]),
-                "responses": errors("201", "{\"id\"}")}},
-        "/public/bookings": {"post": {"summary": "预约（无需账户；按地址和手机号限流）", "security": [],
-            "requestBody": body(json!({"slot_id": {"type": "integer", "format": "int64"}, "name": {"type": "string"},
-                "phone": {"type": "string"}, "people": {"type": "integer", "minimum": 1},
-                "organisation": {"type": "string", "nullable": true}, "pupil_code": {"type": "string", "nullable": true}}),
-                &["slot_id", "name", "phone", "people"]),
-            "responses": errors("201", "预约（含预约码）；约满为 409")}},
-        "/public/bookings/{code}": {"get": {"summary": "凭预约码查看预约", "security": [], "parameters": [code.clone()], "responses": errors("200", "预约")}},
-        "/public/bookings/{code}/cancel": {"post": {"summary": "凭预约码取消", "security": [], "parameters": [code], "responses": errors("200", "预约")}},
-        "/public/checkins": {"post": {"summary": "现场自助签到（需现场二维码中的 venue_key；同一 key 重复提交只计一次）", "security": [],
-            "requestBody": body(json!({"code": {"type": "string"}, "place": {"type": "object", "required": ["at", "id"], "properties": {
-                "at": {"type": "string", "enum": ["activity", "base"]}, "id": {"type": "integer", "format": "int64"}}},
-                "venue_key": {"type": "string"}, "key": {"type": "string", "minLength": 8, "maxLength": 64},
-                "scanned_at": {"type": "string", "format": "date-time", "nullable": true}}), &["code", "place", "key"]),
-            "responses": errors("200", "签到结果")}},
-        "/checkins": {"post": {"summary": "工作人员签到",
-            "requestBody": body(json!({"code": {"type": "string"}, "place": {"type": "object", "required": ["at", "id"], "properties": {
-                "at": {"type": "string", "enum": ["activity", "base"]}, "id": {"type": "integer", "format": "int64"}}},
-                "key": {"type": "string", "minLength": 8, "maxLength": 64}}), &["code", "place", "key"]),
-            "responses": errors("200", "签到结果")}},
-        "/orders": {"post": {"summary": "点单（登录账户，或公众填写姓名和手机号）", "security": [],
-            "requestBody": body(json!({"title": {"type": "string"}, "detail": {"type": "string"}, "region": {"type": "string"},
-                "category": {"type": "string"}, "wanted_on": {"type": "string", "format": "date", "nullable": true},
-                "name": {"type": "string"}, "phone": {"type": "string"}}), &["title", "detail", "region"]),
-            "responses": errors("201", "{\"id\", \"code\"}")}},
-        "/orders/{id}": {"get": {"summary": "工单详情（工单各方与辖区管理员）", "security": [],
-            "parameters": [id.clone(), {"name": "code", "in": "query", "schema": {"type": "string"}}],
-            "responses": errors("200", "工单")}},
-        "/orders/{id}/{step}": {"post": {"summary": "办理工单：dispatch 派单、claim 领单、accept 接单、complete 完成、rate 评价、reject 驳回、return 退回、withdraw 撤回", "security": [],
-            "parameters": [id, {"name": "step", "in": "path", "required": true, "schema": {"type": "string",
-                "enum": ["dispatch", "claim", "accept", "complete", "rate", "reject", "return", "withdraw"]}}],
-            "requestBody": body(json!({"version": {"type": "integer", "format": "int64"}, "code": {"type": "string"},
-                "to": {"type": "string", "enum": ["department", "teams"]}, "unit_id": {"type": "integer", "format": "int64"},
-                "team_id": {"type": "integer", "format": "int64"}, "reason": {"type": "string"}, "report": {"type": "string"},
-                "stars": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}), &[]),
-            "responses": errors("200", "工单")}},
-        "/services/stats": {"get": {"summary": "科普服务统计（自动取数的指标值）",
-            "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}}],
-            "responses": errors("200", "统计")}}
-    });
-    if let (Some(all), Some(mine)) = (doc["paths"].as_object_mut(), paths.as_object()) {
-        for (k, v) in mine {
-            all.insert(k.clone(), v.clone());
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_of_the_document_is_a_step_of_the_rules() {
+        use OrderStep::*;
+        let doc = [
+            Dispatch, Reject, Claim, Return, Accept, Complete, Rate, Withdraw,
+        ];
+        let names: Vec<&str> = doc.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, StepFields::NAMES);
     }
 }

@@ -3,56 +3,26 @@
 //! those only its own tasks.
 
 use super::{Layout, PageResult, UserBar, render};
-use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
+use crate::{AppState, access};
 use askama::Template;
 use axum::extract::{Path, State};
-use kesu_core::authz::{Role, Scope};
-use kesu_core::region::RegionCode;
 use kesu_store::plans::{self, PlanRow, TaskRow};
 use std::collections::BTreeMap;
 
-fn not_found_or(e: kesu_store::StoreError) -> AppError {
-    match e {
-        kesu_store::StoreError::NotFound { .. } => AppError::NotFound,
-        other => other.into(),
-    }
-}
-
-/// The plans the caller may see.
+/// The plans the caller may see ([`kesu_app::plans::list`]).
 pub async fn plans_in_scope(state: &AppState, caller: &Caller) -> Result<Vec<PlanRow>, AppError> {
-    Ok(match (caller.actor.role, caller.actor.unit_id) {
-        (Role::Reporter, Some(u)) => plans::of_unit(&state.db, u).await?,
-        (Role::Reporter, None) => Vec::new(),
-        _ => plans::list(&state.db, caller.actor.region.as_str()).await?,
-    })
+    Ok(kesu_app::plans::list(&access::ctx(state), &access::app_caller(caller, None)).await?)
 }
 
-/// The plan `id` if the caller may see it, else 404.
+/// The plan `id` if the caller may see it, else 404 ([`kesu_app::plans::plan`]).
 pub async fn plan_in_scope(
     state: &AppState,
     caller: &Caller,
     id: i64,
 ) -> Result<PlanRow, AppError> {
-    let plan = plans::get(&state.db, id).await.map_err(not_found_or)?;
-    let visible = match (caller.actor.role, caller.actor.unit_id) {
-        (Role::Reporter, Some(u)) => plans::of_unit(&state.db, u)
-            .await?
-            .iter()
-            .any(|p| p.id == id),
-        (Role::Reporter, None) => false,
-        _ => {
-            let code = RegionCode::parse(&plan.region_code)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            caller.actor.covers(&code)
-        }
-    };
-    if visible {
-        Ok(plan)
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok(kesu_app::plans::plan(&access::ctx(state), &access::app_caller(caller, None), id).await?)
 }
 
 /// The plan's tasks the caller may see (a reporter: its unit's).
@@ -61,15 +31,10 @@ pub async fn tasks_for(
     caller: &Caller,
     plan: &PlanRow,
 ) -> Result<Vec<TaskRow>, AppError> {
-    let tasks = plans::tasks(&state.db, plan.id).await?;
-    Ok(match (caller.actor.role, caller.actor.unit_id) {
-        (Role::Reporter, Some(u)) => tasks
-            .into_iter()
-            .filter(|t| t.units.iter().any(|a| a.unit_id == u))
-            .collect(),
-        (Role::Reporter, None) => Vec::new(),
-        _ => tasks,
-    })
+    Ok(
+        kesu_app::plans::tasks(&access::ctx(state), &access::app_caller(caller, None), plan)
+            .await?,
+    )
 }
 
 /// The task `id` if the caller may see it, else 404.
@@ -78,18 +43,7 @@ pub async fn task_in_scope(
     caller: &Caller,
     id: i64,
 ) -> Result<TaskRow, AppError> {
-    let task = plans::task(&state.db, id).await.map_err(not_found_or)?;
-    let code =
-        RegionCode::parse(&task.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
-    let units: Vec<i64> = task.units.iter().map(|a| a.unit_id).collect();
-    if caller.actor.can_see(&Scope {
-        region: &code,
-        units: &units,
-    }) {
-        Ok(task)
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok(kesu_app::plans::task(&access::ctx(state), &access::app_caller(caller, None), id).await?)
 }
 
 /// Names of regions by code (codes without a stored region keep the code).

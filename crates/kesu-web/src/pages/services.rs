@@ -9,8 +9,9 @@ use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::AppError;
 use axum::routing::{get, post};
-use kesu_app::services::{Services, Throttles, personal};
-use std::sync::{Arc, OnceLock};
+use kesu_app::services::{Services, personal};
+use kesu_services::personal::Sealer;
+use std::sync::Arc;
 
 mod office;
 mod people;
@@ -121,30 +122,17 @@ pub fn routes() -> crate::routes::Routes<AppState> {
         )
 }
 
-/// The services' context for a request: the database and clock of the app, the personal-data
-/// key ring of its data directory, and the process's public throttles (from the environment).
+/// The services' context for a request: the database and clock of the app, the installation's
+/// personal-data key ring (the citizens' one; none: what needs it answers 503) and the public
+/// throttles of the configuration.
 pub fn services(state: &AppState) -> Result<Services, AppError> {
     let mut ctx = kesu_app::Ctx::new(state.db.clone());
     ctx.fixed_now = *state.clock;
-    let dir = state
-        .files_dir
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(kesu_store::default_data_dir);
-    let sealer = personal::ring_for(&dir).map_err(|e| AppError::Unavailable(e.to_string()))?;
-    Ok(Services::new(ctx, sealer, throttles()))
-}
-
-/// The process's throttles: `KESU_PUBLIC_RATE` / `KESU_PUBLIC_PHONE_RATE` read once.
-fn throttles() -> Arc<Throttles> {
-    static T: OnceLock<Arc<Throttles>> = OnceLock::new();
-    T.get_or_init(|| {
-        Arc::new(Throttles::from_env().unwrap_or_else(|e| {
-            tracing::error!(%e, "public throttle settings unreadable; using the defaults");
-            Throttles::from_vars(|_| None).unwrap_or_else(|_| Throttles::off())
-        }))
-    })
-    .clone()
+    let sealer = state
+        .keys
+        .clone()
+        .map(|ring| Arc::new(personal::RingSealer::new(ring)) as Arc<dyn Sealer>);
+    Ok(Services::with_sealer(ctx, sealer, state.throttles.clone()))
 }
 
 /// The use cases' caller for a signed-in user.

@@ -69,10 +69,10 @@ pub type Fixture = BTreeMap<String, Objects>;
 pub async fn fixture(w: &World) -> Fixture {
     let mut ctx = Ctx::new(w.db.clone());
     ctx.fixed_now = *w.state.clock;
-    let dir = w.state.files_dir.parent().unwrap().to_path_buf();
+    // The server's own ring, so that what is sealed here opens in its pages.
     let s = Services::new(
         ctx,
-        personal::ring_for(&dir).unwrap(),
+        Arc::new(personal::RingSealer::new(w.state.keys.clone().unwrap())),
         Arc::new(Throttles::off()),
     );
     let op = Caller {

@@ -48,7 +48,7 @@ pub struct DemoArgs {
     pub no_serve: bool,
 }
 
-pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
+pub fn run(g: &GlobalOpts, cfg: &crate::config::Config, a: DemoArgs) -> anyhow::Result<()> {
     let dir = match &g.data_dir {
         Some(d) => d.clone(),
         None => fresh_dir()?,
@@ -73,7 +73,10 @@ pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
             db.close().await;
             bail!("数据库中已有方案：演示需要一个空数据库 (the demo needs an empty database)");
         }
-        let summary = build(&db, &dir).await;
+        // One key ring for the citizens' and the services' personal data, made before any is
+        // sealed.
+        let keys = super::keys::load_or_init_in(&dir)?;
+        let summary = build(&db, &dir, keys.clone()).await;
         let summary = match summary {
             Ok(s) => s,
             Err(e) => {
@@ -87,7 +90,8 @@ pub fn run(g: &GlobalOpts, a: DemoArgs) -> anyhow::Result<()> {
             return Ok(());
         }
         let mut state = kesu_web::AppState::new(db.clone(), dir.join("files"));
-        state.keys = Some(super::keys::load_or_init_in(&dir)?);
+        state.keys = Some(keys);
+        state.throttles = std::sync::Arc::new(cfg.throttles());
         state.demo = true;
         super::serve::serve(state, a.bind).await?;
         db.close().await;
@@ -111,7 +115,11 @@ struct Summary {
     county_tasks: Vec<kesu_web::demo::CountyTask>,
 }
 
-async fn build(db: &Db, dir: &Path) -> anyhow::Result<Summary> {
+async fn build(
+    db: &Db,
+    dir: &Path,
+    keys: std::sync::Arc<kesu_pii::KeyRing>,
+) -> anyhow::Result<Summary> {
     let actor = Actor::system();
     let imported = regions::import_seed_csv(
         db,
@@ -153,7 +161,7 @@ async fn build(db: &Db, dir: &Path) -> anyhow::Result<Summary> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     demo.accounts.extend(
-        kesu_web::services_demo::populate(db, dir, &for_demo, fixed.as_deref())
+        kesu_web::services_demo::populate(db, keys, &for_demo, fixed.as_deref())
             .await
             .map_err(|e| anyhow::anyhow!("科普服务演示数据：{e}"))?,
     );

@@ -3,7 +3,8 @@
 //! The key ring comes from the environment variable `KESU_KEYS` (the key file's JSON, for
 //! deployments that inject secrets) or else from `<data dir>/keys.json`, which must be readable
 //! by its owner only (mode 0600). Losing it loses every ID number, phone and name in the
-//! ledger: back it up apart from the database.
+//! ledger and the services (bookers, volunteers, askers, pupils): back it up apart from the
+//! database.
 
 use super::GlobalOpts;
 use super::db::{print_json, runtime, url};
@@ -20,7 +21,7 @@ pub const ENV: &str = "KESU_KEYS";
 pub enum KeysCmd {
     /// 生成密钥文件 <数据目录>/keys.json（权限 0600） (create the key file)
     Init(InitArgs),
-    /// 轮换：新增密钥并设为当前密钥，把全部个人信息重新加密 (rotate and re-encrypt)
+    /// 轮换：新增密钥并设为当前密钥，把全部个人信息（公民台账和科普服务）重新加密 (rotate and re-encrypt)
     Rotate(RotateArgs),
     /// 列出密钥编号和算法（不显示密钥） (list key ids and algorithms)
     Show,
@@ -224,12 +225,19 @@ fn rotate(g: &GlobalOpts, a: RotateArgs) -> anyhow::Result<()> {
     let done = rt.block_on(async {
         let db = kesu_store::Db::open(&url(g)).await?;
         let ctx = kesu_app::Ctx::new(db.clone());
-        let r = kesu_app::citizens::keys::reencrypt_all(&ctx, &kesu_app::Caller::operator(), &ring)
-            .await;
+        let op = kesu_app::Caller::operator();
+        // One ring for the citizens' ledger and the services: both move to the new key.
+        let r = async {
+            let c = kesu_app::citizens::keys::reencrypt_all(&ctx, &op, &ring).await?;
+            let s = kesu_app::services::personal::reencrypt_all(&ctx, &op, &ring).await?;
+            Ok::<_, kesu_app::Error>((c, s))
+        }
+        .await;
         db.close().await;
         anyhow::Ok(r?)
     })?;
-    print_json(
-        &serde_json::json!({"current": id, "rows": done.rows_seen, "reencrypted": done.values_reencrypted}),
-    )
+    let (c, s) = done;
+    print_json(&serde_json::json!({"current": id,
+        "rows": c.rows_seen + s.rows_seen,
+        "reencrypted": c.values_reencrypted + s.values_reencrypted}))
 }

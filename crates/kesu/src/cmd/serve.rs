@@ -23,6 +23,10 @@ pub fn run(cfg: &crate::config::Config) -> anyhow::Result<()> {
         let mut state = kesu_web::AppState::new(db.clone(), cfg.data_dir.join("files"));
         cfg.apply_to(&mut state)?;
         state.keys = super::keys::load_for_serve(cfg)?;
+        if state.keys.is_none() {
+            // The server still runs; the pages that take or show personal data answer 503.
+            tracing::warn!("{}", kesu_app::services::NO_KEYS);
+        }
         let _jobs = kesu_app::jobs::start(kesu_app::Ctx::new(db.clone()), cfg.jobs_plan());
         serve(state, cfg.bind).await?;
         db.close().await;

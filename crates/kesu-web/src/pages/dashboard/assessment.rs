@@ -19,8 +19,8 @@
 //! reviewers and admins of the assessing region (others: 403); the scheme for the region's
 //! admin.
 
-use super::super::{Layout, PageResult, UserBar, audit_actor, check_csrf, redirect_with, render};
-use super::{num, reporter_unit};
+use super::super::{Layout, PageResult, UserBar, check_csrf, redirect_with, render};
+use super::num;
 use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::AppError;
@@ -29,13 +29,12 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use kesu_core::RegionCode;
-use kesu_core::authz::{Action, Role, Scope};
+use kesu_app::assessment as app;
+use kesu_core::assessment::UnitLink;
 use kesu_indicators::Scheme;
 use kesu_indicators::svg::{self, Bar, BarChart};
-use kesu_store::assessment::{self, InputKey, Review, SchemeInForce, SelfScore, StoredInput};
-use kesu_store::indicators::{self as ind, AssessBy, AssessQuery, AssessmentReport};
-use kesu_store::plans::PlanRow;
+use kesu_store::assessment::{Review, SchemeInForce, SelfScore, StoredInput};
+use kesu_store::indicators::{AssessBy, AssessmentReport};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -143,169 +142,19 @@ fn kind_zh(by: AssessBy) -> &'static str {
     }
 }
 
-// ---------------------------------------------------------------- scope
+// ---------------------------------------------------------------- use cases
 
-/// The assessing region: office roles covering it only (a reporter, or anyone outside: 404).
+fn ctx(state: &AppState) -> kesu_app::Ctx {
+    crate::access::ctx(state)
+}
+
+fn user(caller: &Caller, ip: Option<String>) -> kesu_app::Caller {
+    crate::access::app_caller(caller, ip)
+}
+
+/// The assessing region of a request, if the caller sees its assessment (else 404).
 fn office_region(caller: &Caller, code: &str) -> Result<String, AppError> {
-    if reporter_unit(caller)?.is_some() {
-        return Err(AppError::NotFound);
-    }
-    let c = RegionCode::parse(code).map_err(|_| AppError::NotFound)?;
-    if !caller.actor.covers(&c) {
-        return Err(AppError::NotFound);
-    }
-    Ok(c.to_string())
-}
-
-fn code_param(code: &str) -> Result<String, AppError> {
-    Ok(RegionCode::parse(code)
-        .map_err(|_| AppError::NotFound)?
-        .to_string())
-}
-
-fn year_param(year: i32) -> Result<i32, AppError> {
-    if (2000..=2100).contains(&year) {
-        Ok(year)
-    } else {
-        Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")))
-    }
-}
-
-/// One body assessed by a region: a child region, or a unit of the region's plan.
-struct Assessed {
-    /// The region code, or the unit id.
-    id: String,
-    name: String,
-    /// Where it is: the child region itself, or the unit's region.
-    region: RegionCode,
-    unit: Option<i64>,
-}
-
-impl Assessed {
-    /// The body as the authorisation rules see it: a region, or a unit in its region.
-    fn scope(&self) -> Scope<'_> {
-        Scope {
-            region: &self.region,
-            units: self.unit.as_slice(),
-        }
-    }
-}
-
-/// The body `id` of kind `by`, if `code`'s assessment ranks it (else 404).
-async fn assessed_body(
-    state: &AppState,
-    code: &str,
-    by: AssessBy,
-    id: &str,
-) -> Result<Assessed, AppError> {
-    match by {
-        AssessBy::Regions => {
-            let c = RegionCode::parse(id).map_err(|_| AppError::NotFound)?;
-            let (id, name) = ind::child_regions(&state.db, code)
-                .await?
-                .into_iter()
-                .find(|(k, _)| k == c.as_str())
-                .ok_or(AppError::NotFound)?;
-            Ok(Assessed {
-                id,
-                name,
-                region: c,
-                unit: None,
-            })
-        }
-        AssessBy::Units => {
-            let unit: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-            let plan = own_plan(state, code).await?.ok_or(AppError::NotFound)?;
-            let (id, name) = ind::assessed_bodies(&state.db, &plan, by)
-                .await?
-                .into_iter()
-                .find(|(k, _)| *k == unit.to_string())
-                .ok_or(AppError::NotFound)?;
-            let u = kesu_store::units::get(&state.db, unit).await?;
-            let region =
-                RegionCode::parse(&u.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok(Assessed {
-                id,
-                name,
-                region,
-                unit: Some(unit),
-            })
-        }
-    }
-}
-
-/// Whether the caller can see the body at all: office roles covering its region, a reporter
-/// of the unit itself. Anyone else gets 404, as for any object out of scope.
-fn sees(caller: &Caller, body: &Assessed) -> Result<(), AppError> {
-    if caller.actor.can_see(&body.scope()) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
-/// The self-score form is the assessed body's own word, so only its own accounts fill it: a
-/// county's admin or reviewer of exactly that region; a unit's reporters (who report for it).
-/// Those who see the body but are not its own account (the office above it, a viewer, for a
-/// unit also an admin covering it): 403. The office does not self-score on a body's behalf,
-/// or the comparison of self and reviewer scores would mean nothing.
-fn may_self_score(caller: &Caller, by: AssessBy, body: &Assessed) -> Result<(), AppError> {
-    sees(caller, body)?;
-    let a = &caller.actor;
-    let own = match by {
-        AssessBy::Regions => {
-            matches!(a.role, Role::Admin | Role::Reviewer) && a.region == body.region
-        }
-        AssessBy::Units => a.role == Role::Reporter && a.may(Action::Report, &body.scope()),
-    };
-    if own {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// Reviewer scores are the assessing office's: reviewers and admins of `code`. Those who see
-/// the body without that right (the county's own office, the unit's reporter, a viewer): 403.
-fn may_review(caller: &Caller, code: &str, body: &Assessed) -> Result<(), AppError> {
-    sees(caller, body)?;
-    if crate::access::reviews(caller, code)? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-// ---------------------------------------------------------------- loading
-
-/// The region's own plan the assessment is run on (the first, as the annual report does).
-async fn own_plan(state: &AppState, code: &str) -> Result<Option<PlanRow>, AppError> {
-    Ok(kesu_store::plans::list(&state.db, code)
-        .await?
-        .into_iter()
-        .find(|p| p.region_code == code))
-}
-
-async fn run(
-    state: &AppState,
-    plan: &PlanRow,
-    year: i32,
-    by: AssessBy,
-    scheme: &Scheme,
-) -> Result<AssessmentReport, AppError> {
-    Ok(ind::assess(
-        &state.db,
-        &AssessQuery {
-            plan_id: plan.id,
-            year,
-            by,
-            scheme,
-            inputs: &ind::ExtraInputs::new(),
-            today: state.today(),
-            top: 3,
-        },
-    )
-    .await?)
+    Ok(app::assessing(&user(caller, None), code)?)
 }
 
 async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
@@ -333,8 +182,7 @@ async fn origin_text(state: &AppState, code: &str, s: &SchemeInForce) -> Result<
     })
 }
 
-/// The assessments a unit is ranked in (the assessing region of each of its plans that is
-/// that region's own assessed plan), as links for its dashboard: its reporters get their
+/// The assessments a unit is ranked in, as links for its dashboard: its reporters get their
 /// self-score form, office roles covering the assessing region its units' ranking.
 pub async fn unit_links(
     state: &AppState,
@@ -342,36 +190,23 @@ pub async fn unit_links(
     unit: i64,
     year: i32,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut out = Vec::new();
-    for p in kesu_store::plans::of_unit(&state.db, unit).await? {
-        if own_plan(state, &p.region_code).await?.map(|o| o.id) != Some(p.id) {
-            continue;
-        }
-        let id = unit.to_string();
-        if !ind::assessed_bodies(&state.db, &p, AssessBy::Units)
+    let id = unit.to_string();
+    Ok(
+        app::unit_assessments(&ctx(state), &user(caller, None), unit)
             .await?
-            .iter()
-            .any(|(k, _)| *k == id)
-        {
-            continue;
-        }
-        let who = region_name(state, &p.region_code).await?;
-        let a = &caller.actor;
-        if a.role == Role::Reporter && a.unit_id == Some(unit) {
-            out.push((
-                self_href(&p.region_code, year, AssessBy::Units, &id),
-                format!("{year}年度考核自评（{who}考核）"),
-            ));
-        } else if a.role != Role::Reporter
-            && RegionCode::parse(&p.region_code).is_ok_and(|c| a.covers(&c))
-        {
-            out.push((
-                page_href(&p.region_code, year, AssessBy::Units),
-                format!("{year}年度责任单位考核（{who}）"),
-            ));
-        }
-    }
-    Ok(out)
+            .into_iter()
+            .map(|a| match a.link {
+                UnitLink::SelfScore => (
+                    self_href(&a.region_code, year, AssessBy::Units, &id),
+                    format!("{year}年度考核自评（{}考核）", a.region_name),
+                ),
+                UnitLink::Ranking => (
+                    page_href(&a.region_code, year, AssessBy::Units),
+                    format!("{year}年度责任单位考核（{}）", a.region_name),
+                ),
+            })
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------- the assessment page
@@ -514,10 +349,10 @@ async fn page(
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let code = office_region(&caller, &code)?;
-    let year = year_param(q.year.unwrap_or(state.today().year()))?;
+    let year = app::year(q.year.unwrap_or(state.today().year()))?;
     let by = by_param(q.by.as_deref())?;
-    let scheme = assessment::scheme_for(&state.db, &code).await?;
-    let plan = own_plan(&state, &code).await?;
+    let scheme = app::scheme(&ctx(&state), &code).await?;
+    let plan = app::own_plan(&ctx(&state), &code).await?;
     let mut bodies = Vec::new();
     let mut chart = String::new();
     let mut commendation = Vec::new();
@@ -526,9 +361,9 @@ async fn page(
     if let Some(p) = &plan {
         // Inputs that no longer fit (a reviewer score left without a reason after the data
         // changed) are shown as a message on the page, so the office can correct them here.
-        match run(&state, p, year, by, &scheme.scheme).await {
+        match app::run(&ctx(&state), p, year, by, &scheme.scheme).await {
             Ok(r) => {
-                let stored = assessment::inputs(&state.db, &code, year, by).await?;
+                let stored = app::inputs(&ctx(&state), &code, year, by, None).await?;
                 bodies = body_views(&r, &scheme.scheme, &stored, None);
                 chart = svg::bar_chart(&BarChart {
                     title: format!(
@@ -562,7 +397,7 @@ async fn page(
                     .map(|c| (c.name.clone(), c.reason.clone()))
                     .collect();
             }
-            Err(AppError::Invalid(m)) => error = Some(m),
+            Err(kesu_app::Error::Invalid { message, .. }) => error = Some(message),
             Err(e) => return Err(e.into()),
         }
     }
@@ -584,7 +419,7 @@ async fn page(
         max_total: num(scheme.scheme.max_total()),
         bodies,
         chart,
-        can_review: crate::access::reviews(&caller, &code)?,
+        can_review: app::reviews(&user(&caller, None), &code)?,
         commendation,
         concerns,
         error,
@@ -597,7 +432,7 @@ fn score_field(
     name: &str,
     what: &str,
     field: &str,
-) -> Result<Option<f64>, AppError> {
+) -> kesu_app::Result<Option<f64>> {
     match fields
         .get(field)
         .map(|s| s.trim())
@@ -609,7 +444,12 @@ fn score_field(
             .ok()
             .filter(|x| x.is_finite())
             .map(Some)
-            .ok_or_else(|| AppError::Invalid(format!("“{name}”的{what}“{v}”不是数字 ({field})"))),
+            .ok_or_else(|| {
+                kesu_app::Error::invalid_field(
+                    field,
+                    format!("“{name}”的{what}“{v}”不是数字 ({field})"),
+                )
+            }),
     }
 }
 
@@ -629,13 +469,9 @@ async fn save_review<K: Kind>(
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> PageResult {
     check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
-    let code = code_param(&code)?;
-    let body = assessed_body(&state, &code, K::BY, &id).await?;
-    may_review(&caller, &code, &body)?;
-    let year = year_param(year)?;
-    let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
-    let mut entries = Vec::new();
-    for item in &scheme.items {
+    let code = app::region(&code)?.to_string();
+    let c = user(&caller, ip);
+    let (body, n) = app::save_reviews(&ctx(&state), &c, (&code, year, K::BY, &id), |item| {
         let done = if item.needs_done() {
             match fields.get(&format!("done_{}", item.id)).map(String::as_str) {
                 Some("yes") => Some(true),
@@ -645,26 +481,13 @@ async fn save_review<K: Kind>(
         } else {
             None
         };
-        entries.push(Review {
+        Ok(Review {
             item: item.id.clone(),
             score: score_field(&fields, &item.name, "评审分", &format!("score_{}", item.id))?,
             reason: text_field(&fields, &format!("reason_{}", item.id)),
             done,
-        });
-    }
-    let key = InputKey {
-        region_code: &code,
-        year,
-        by: K::BY,
-        assessed: &body.id,
-    };
-    let n = assessment::set_reviews(
-        &state.db,
-        &key,
-        &scheme,
-        &entries,
-        &audit_actor(&caller, ip),
-    )
+        })
+    })
     .await?;
     Ok(redirect_with(
         &format!("{}#c{}", page_href(&code, year, K::BY), body.id),
@@ -700,30 +523,21 @@ async fn self_page<K: Kind>(
     Path((code, year, id)): Path<(String, i32, String)>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let code = code_param(&code)?;
-    let assessed = assessed_body(&state, &code, K::BY, &id).await?;
-    may_self_score(&caller, K::BY, &assessed)?;
-    let year = year_param(year)?;
-    let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
-    let plan = own_plan(&state, &code).await?;
+    let code = app::region(&code)?.to_string();
+    let assessed = app::self_scorer(&ctx(&state), &user(&caller, None), &code, K::BY, &id).await?;
+    let year = app::year(year)?;
+    let scheme = app::scheme(&ctx(&state), &code).await?.scheme;
+    let plan = app::own_plan(&ctx(&state), &code).await?;
     let mut body = None;
     let mut error = None;
     if let Some(p) = &plan {
-        match run(&state, p, year, K::BY, &scheme).await {
+        match app::run(&ctx(&state), p, year, K::BY, &scheme).await {
             Ok(r) => {
-                let key = InputKey {
-                    region_code: &code,
-                    year,
-                    by: K::BY,
-                    assessed: &assessed.id,
-                };
-                let stored: Vec<StoredInput> = assessment::inputs_of(&state.db, &key)
-                    .await?
-                    .into_values()
-                    .collect();
+                let stored =
+                    app::inputs(&ctx(&state), &code, year, K::BY, Some(&assessed.id)).await?;
                 body = body_views(&r, &scheme, &stored, Some(&assessed.id)).pop();
             }
-            Err(AppError::Invalid(m)) => error = Some(m),
+            Err(kesu_app::Error::Invalid { message, .. }) => error = Some(message),
             Err(e) => return Err(e.into()),
         }
     }
@@ -758,32 +572,15 @@ async fn save_self<K: Kind>(
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> PageResult {
     check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
-    let code = code_param(&code)?;
-    let body = assessed_body(&state, &code, K::BY, &id).await?;
-    may_self_score(&caller, K::BY, &body)?;
-    let year = year_param(year)?;
-    let scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
-    let mut entries = Vec::new();
-    for item in &scheme.items {
-        entries.push(SelfScore {
+    let code = app::region(&code)?.to_string();
+    let c = user(&caller, ip);
+    let (body, n) = app::save_self_scores(&ctx(&state), &c, (&code, year, K::BY, &id), |item| {
+        Ok(SelfScore {
             item: item.id.clone(),
             score: score_field(&fields, &item.name, "自评分", &format!("self_{}", item.id))?,
             note: text_field(&fields, &format!("note_{}", item.id)),
-        });
-    }
-    let key = InputKey {
-        region_code: &code,
-        year,
-        by: K::BY,
-        assessed: &body.id,
-    };
-    let n = assessment::set_self_scores(
-        &state.db,
-        &key,
-        &scheme,
-        &entries,
-        &audit_actor(&caller, ip),
-    )
+        })
+    })
     .await?;
     Ok(redirect_with(
         &self_href(&code, year, K::BY, &body.id),
@@ -827,7 +624,7 @@ async fn scheme_page(
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let code = office_region(&caller, &code)?;
-    let s = assessment::scheme_for(&state.db, &code).await?;
+    let s = app::scheme(&ctx(&state), &code).await?;
     let items = s
         .scheme
         .items
@@ -859,7 +656,7 @@ async fn scheme_page(
         origin: origin_text(&state, &code, &s).await?,
         max_total: num(s.scheme.max_total()),
         items,
-        can_edit: crate::access::administers(&caller, &code)?,
+        can_edit: app::edits_scheme(&user(&caller, None), &code)?,
         code,
     })
 }
@@ -870,7 +667,7 @@ async fn scheme_json(
     Path(code): Path<String>,
 ) -> PageResult {
     let code = office_region(&caller, &code)?;
-    let s = assessment::scheme_for(&state.db, &code).await?;
+    let s = app::scheme(&ctx(&state), &code).await?;
     let text =
         serde_json::to_string_pretty(&s.scheme).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
@@ -889,21 +686,12 @@ async fn scheme_json(
         .into_response())
 }
 
-/// The admin of the region (out of scope 404, another role 403).
-fn may_edit_scheme(caller: &Caller, code: &str) -> Result<String, AppError> {
-    let code = office_region(caller, code)?;
-    if !crate::access::administers(caller, &code)? {
-        return Err(AppError::Forbidden);
-    }
-    Ok(code)
-}
-
 fn number_field(
     fields: &BTreeMap<String, String>,
     item: &kesu_indicators::assess::Item,
     what: &str,
     field: &str,
-) -> Result<Option<f64>, AppError> {
+) -> kesu_app::Result<Option<f64>> {
     match fields.get(field).map(|s| s.trim()) {
         None => Ok(None),
         Some(v) => v
@@ -912,10 +700,13 @@ fn number_field(
             .filter(|x| x.is_finite() && *x >= 0.0)
             .map(Some)
             .ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "考核项“{}”（{}）的{what}“{v}”必须是不小于0的数 ({field})",
-                    item.name, item.id
-                ))
+                kesu_app::Error::invalid_field(
+                    field,
+                    format!(
+                        "考核项“{}”（{}）的{what}“{v}”必须是不小于0的数 ({field})",
+                        item.name, item.id
+                    ),
+                )
             }),
     }
 }
@@ -929,17 +720,18 @@ async fn save_weights(
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> PageResult {
     check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
-    let code = may_edit_scheme(&caller, &code)?;
-    let mut scheme = assessment::scheme_for(&state.db, &code).await?.scheme;
-    for item in &mut scheme.items {
+    let c = user(&caller, ip);
+    let code = app::scheme_editor(&c, &code)?;
+    let v = app::save_weights(&ctx(&state), &c, &code, |item| {
         if let Some(p) = number_field(&fields, item, "分值", &format!("points_{}", item.id))? {
             item.points = p;
         }
         if let Some(w) = number_field(&fields, item, "权重", &format!("weight_{}", item.id))? {
             item.weight = w;
         }
-    }
-    let v = assessment::save_scheme(&state.db, &code, &scheme, &audit_actor(&caller, ip)).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with(
         &format!("/dashboard/regions/{code}/assessment/scheme"),
         &format!("已保存考核方案第{v}版"),
@@ -956,7 +748,8 @@ async fn upload_scheme(
 ) -> PageResult {
     let form = crate::files::read_form(multipart).await?;
     check_csrf(&caller, form.field("_csrf"))?;
-    let code = may_edit_scheme(&caller, &code)?;
+    let c = user(&caller, ip);
+    let code = app::scheme_editor(&c, &code)?;
     let Some(file) = form.file else {
         return Err(AppError::Invalid("请选择考核方案 JSON 文件 (no file)".into()).into());
     };
@@ -971,7 +764,7 @@ async fn upload_scheme(
         Scheme::from_json(&text, &file.name).map_err(|e| AppError::Invalid(e.to_string()))
     })
     .await??;
-    let v = assessment::save_scheme(&state.db, &code, &scheme, &audit_actor(&caller, ip)).await?;
+    let v = app::replace_scheme(&ctx(&state), &c, &code, &scheme).await?;
     Ok(redirect_with(
         &format!("/dashboard/regions/{code}/assessment/scheme"),
         &format!("已上传考核方案，保存为第{v}版"),

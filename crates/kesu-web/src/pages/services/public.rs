@@ -183,6 +183,8 @@ async fn slot_title(
 /// `/s/slots/{id}/book`: the booking form.
 pub async fn book_page(State(state): State<AppState>, Path(id): Path<i64>) -> PageResult {
     let s = services(&state)?;
+    // No form a citizen fills in for nothing: without keys, say so before.
+    s.sealer()?;
     let slot = bookings::slot(&s, &public(None), id).await?;
     let (title, back) = slot_title(&s, &slot).await?;
     render(&BookPage {
@@ -579,7 +581,8 @@ pub struct AskForm {
 }
 
 /// `/s/orders/new`: ask for a volunteer service (群众点单).
-pub async fn ask_page(Query(q): Query<RegionQ>) -> PageResult {
+pub async fn ask_page(State(state): State<AppState>, Query(q): Query<RegionQ>) -> PageResult {
+    services(&state)?.sealer()?;
     render(&AskPage {
         f: AskForm {
             region: q.region.unwrap_or_default(),
