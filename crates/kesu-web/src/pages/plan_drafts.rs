@@ -150,7 +150,7 @@ pub async fn upload(
     };
     // A file the reader refuses comes back to the upload form with the reason.
     let upload = match read_file(file).await {
-        Err(AppError::Invalid(m)) => {
+        Err(AppError::Invalid(m) | AppError::InvalidField { message: m, .. }) => {
             return refused(&state, &caller, region, FormError::new(Some("file"), &m)).await;
         }
         other => other?,
@@ -634,6 +634,9 @@ pub async fn upload_table(
     let done = match read_file(file).await {
         Ok(upload) => drafts::replace_from_table(&cx, &c, id, version, upload).await,
         Err(AppError::Invalid(m)) => Err(kesu_app::Error::invalid(m)),
+        Err(AppError::InvalidField { field, message }) => {
+            Err(kesu_app::Error::invalid_field(field, message))
+        }
         Err(e) => return Err(e.into()),
     };
     match done {
