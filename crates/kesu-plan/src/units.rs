@@ -692,13 +692,21 @@ pub fn nearest_names<'a>(
                 let common = grams.iter().filter(|g| other.contains(g)).count();
                 let dice = 2.0 * common as f64 / (grams.len() + other.len()).max(1) as f64;
                 let contains = !c.is_empty() && (c.contains(&target) || target.contains(&c));
-                dice + if contains { 0.3 } else { 0.0 }
+                // A slip of the pen in a short name (教肓局 for 教育局) may share no pair at all.
+                let slip = one_slip(&c, &target);
+                dice + if contains || slip { 0.3 } else { 0.0 } + if slip { 0.3 } else { 0.0 }
             };
             (score >= 0.4).then_some((score, k.as_str()))
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.into_iter().take(n).map(|(_, k)| k).collect()
+}
+
+/// Whether two names of three or more characters differ in exactly one character's place.
+fn one_slip(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    a.len() == b.len() && a.len() >= 3 && a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1
 }
 
 /// The pairs of neighbouring characters of a name (a one-character name is its own pair).

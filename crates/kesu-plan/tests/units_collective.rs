@@ -81,3 +81,16 @@ fn nearest_names_put_the_same_body_first_then_similar_ones() {
     assert_eq!(nearest_names("市科学技术协会", &known, None, 1), ["市科协"]);
     assert!(nearest_names("市气象局", &known, None, 3).is_empty());
 }
+
+#[test]
+fn a_name_with_one_character_miswritten_finds_the_body_meant() {
+    let known: Vec<String> = ["区科协", "区教育局", "区卫健局"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        nearest_names("区教肓局", &known, Some("娄星区"), 3),
+        ["区教育局"]
+    );
+    assert!(nearest_names("区气象局", &known, Some("娄星区"), 3).is_empty());
+}

@@ -27,6 +27,7 @@ mod db;
 mod error;
 pub mod indicators;
 pub mod migrations;
+pub mod plan_drafts;
 pub mod plans;
 pub mod regions;
 pub mod replica;

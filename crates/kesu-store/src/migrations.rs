@@ -39,6 +39,7 @@ pub const ALL: &[Embedded] = &[
     migration!(8, "0008_audit_account_region"),
     migration!(9, "0009_signin"),
     migration!(12, "0012_indicator_indexes"),
+    migration!(13, "0013_plan_drafts"),
     migration!(14, "0014_round_review"),
     migration!(15, "0015_unit_contacts"),
     migration!(20, "0020_citizens"),

@@ -42,6 +42,14 @@ impl ImportOutcome {
             | Self::Revised { plan_id, .. } => *plan_id,
         }
     }
+
+    /// The plan's revision after the import.
+    pub fn revision(&self) -> i64 {
+        match self {
+            Self::Created { .. } => 1,
+            Self::Unchanged { revision, .. } | Self::Revised { revision, .. } => *revision,
+        }
+    }
 }
 
 /// Where an imported plan came from.
@@ -86,6 +94,20 @@ from_row!(PlanRow {
 const PLAN_COLS: &str = "p.id, p.region_code, p.title, p.level, p.period_start, p.period_end, p.issuer, p.revision, p.source_name, p.imported_at,
     (SELECT COUNT(*) FROM task t WHERE t.plan_id = p.id AND t.removed_in IS NULL) AS task_count";
 
+/// A member a collective name (集合称谓) of a plan stands for: a region's body (registered at
+/// that region's code under its name) or one of the office's member units (at the plan's
+/// region).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct Member {
+    pub region_code: String,
+    pub name: String,
+}
+
+/// Collective names as written in a plan → the members each stands for. A task's collective
+/// name with members becomes one assignment per member in the name's role; a name not here
+/// (or with no members) is one unit, as written.
+pub type Expansions = std::collections::BTreeMap<String, Vec<Member>>;
+
 /// Store a parsed plan for `region_code` (`region_name` helps the unit-name normaliser).
 pub async fn import(
     db: &Db,
@@ -95,6 +117,33 @@ pub async fn import(
     source: &Source<'_>,
     actor: &Actor,
 ) -> StoreResult<ImportOutcome> {
+    let mut tx = db.begin().await?;
+    let out = import_tx(
+        &mut tx,
+        plan,
+        region_code,
+        region_name,
+        source,
+        &Expansions::new(),
+        actor,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`import`] inside the caller's transaction, with collective names expanded into their
+/// members: a confirmed draft is stored with its own status change, or not at all. Writes
+/// nothing when the outcome is [`ImportOutcome::Unchanged`].
+pub async fn import_tx(
+    tx: &mut Tx,
+    plan: &Plan,
+    region_code: &str,
+    region_name: Option<&str>,
+    source: &Source<'_>,
+    expansions: &Expansions,
+    actor: &Actor,
+) -> StoreResult<ImportOutcome> {
     if plan.tasks.is_empty() {
         return Err(StoreError::Invalid(format!(
             "{}：方案中没有任务，未导入 (the plan has no tasks)",
@@ -102,8 +151,7 @@ pub async fn import(
         )));
     }
     let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let existing: Option<(i64, i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+    let existing: Option<(i64, i64, String)> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT id, revision, source_sha256 FROM plan WHERE region_code = $1 AND title = $2"
     )
     .bind(region_code)
@@ -119,7 +167,7 @@ pub async fn import(
             });
         }
         Some((id, revision, _)) => {
-            let old_json: Json<serde_json::Value> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            let old_json: Json<serde_json::Value> = on_tx!(tx, |c| sqlx::query_scalar(
                 "SELECT plan_json FROM plan_revision WHERE plan_id = $1 AND revision = $2"
             )
             .bind(id)
@@ -136,7 +184,7 @@ pub async fn import(
                 });
             }
             let revision = revision + 1;
-            on_tx!(&mut tx, |c| {
+            on_tx!(tx, |c| {
                 sqlx::query(
                 "UPDATE plan SET level = $1, period_start = $2, period_end = $3, issuer = $4, revision = $5,
                         source_name = $6, source_sha256 = $7, imported_at = $8, imported_by = $9 WHERE id = $10"
@@ -155,7 +203,7 @@ pub async fn import(
             .await
             .map(|r| r.rows_affected())
             })?;
-            write_contents(&mut tx, id, revision, plan, region_code, region_name).await?;
+            write_contents(tx, id, revision, plan, region_code, region_name, expansions).await?;
             ImportOutcome::Revised {
                 plan_id: id,
                 revision,
@@ -163,7 +211,7 @@ pub async fn import(
             }
         }
         None => {
-            let id: i64 = on_tx!(&mut tx, |c| {
+            let id: i64 = on_tx!(tx, |c| {
                 sqlx::query_scalar(
                 "INSERT INTO plan (region_code, title, level, period_start, period_end, issuer, revision,
                                    source_name, source_sha256, imported_at, imported_by)
@@ -182,7 +230,8 @@ pub async fn import(
             .fetch_one(&mut *c)
             .await
             })?;
-            let units = write_contents(&mut tx, id, 1, plan, region_code, region_name).await?;
+            let units =
+                write_contents(tx, id, 1, plan, region_code, region_name, expansions).await?;
             ImportOutcome::Created {
                 plan_id: id,
                 tasks: plan.tasks.len(),
@@ -199,7 +248,7 @@ pub async fn import(
         } => (*plan_id, *revision, changes.clone()),
         ImportOutcome::Unchanged { .. } => unreachable_outcome()?,
     };
-    on_tx!(&mut tx, |c| {
+    on_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO plan_revision (plan_id, revision, source_name, source_sha256, plan_json, changes_json, imported_at, imported_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -217,7 +266,7 @@ pub async fn import(
     .map(|r| r.rows_affected())
     })?;
     audit::record_in_region(
-        &mut tx,
+        tx,
         actor,
         Some(region_code),
         if revision == 1 {
@@ -233,7 +282,6 @@ pub async fn import(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(outcome)
 }
 
@@ -252,6 +300,7 @@ async fn write_contents(
     plan: &Plan,
     region_code: &str,
     region_name: Option<&str>,
+    expansions: &Expansions,
 ) -> StoreResult<usize> {
     let mut seen_units = std::collections::BTreeSet::new();
     let mut live_paths = Vec::with_capacity(plan.tasks.len());
@@ -272,22 +321,34 @@ async fn write_contents(
             ("responsible", &task.responsible),
         ];
         let mut n = 0i64;
+        // A collective name's members leave out the units the task already names: in
+        // "市科协牵头，各成员单位配合" the lead is not among its own helpers.
+        let mut on_task = std::collections::BTreeSet::new();
         for (role, names) in roles {
             for name in names {
-                let unit_id = units::register(tx, region_code, region_name, name).await?;
-                seen_units.insert(unit_id);
-                on_tx!(tx, |c| sqlx::query(
-                    "INSERT INTO task_unit (task_id, unit_id, role, ord) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (task_id, unit_id, role) DO NOTHING"
-                )
-                .bind(task_id)
-                .bind(unit_id)
-                .bind(role)
-                .bind(n)
-                .execute(&mut *c)
-                .await
-                .map(|r| r.rows_affected()))?;
-                n += 1;
+                let (units, expanded) =
+                    assigned_units(tx, name, region_code, region_name, expansions).await?;
+                for unit_id in units {
+                    if expanded && on_task.contains(&unit_id) {
+                        continue;
+                    }
+                    on_task.insert(unit_id);
+                    seen_units.insert(unit_id);
+                    on_tx!(tx, |c| {
+                        sqlx::query(
+                        "INSERT INTO task_unit (task_id, unit_id, role, ord) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (task_id, unit_id, role) DO NOTHING"
+                    )
+                    .bind(task_id)
+                    .bind(unit_id)
+                    .bind(role)
+                    .bind(n)
+                    .execute(&mut *c)
+                    .await
+                    .map(|r| r.rows_affected())
+                    })?;
+                    n += 1;
+                }
             }
         }
         write_targets(tx, plan_id, Some(task_id), &task.targets, revision).await?;
@@ -313,6 +374,31 @@ async fn write_contents(
         }
     }
     Ok(seen_units.len())
+}
+
+/// The units a name of a task stands for: a collective name's members (`true`), else the
+/// name itself.
+async fn assigned_units(
+    tx: &mut Tx,
+    name: &str,
+    region_code: &str,
+    region_name: Option<&str>,
+    expansions: &Expansions,
+) -> StoreResult<(Vec<i64>, bool)> {
+    let members = expansions.get(name).map_or(&[][..], Vec::as_slice);
+    if members.is_empty() {
+        let id = units::register(tx, region_code, region_name, name).await?;
+        return Ok((vec![id], false));
+    }
+    let mut ids = Vec::with_capacity(members.len());
+    for m in members {
+        // A region's body is named after the region: its own name is no prefix to drop.
+        let own_name = (m.region_code == region_code)
+            .then_some(region_name)
+            .flatten();
+        ids.push(units::register(tx, &m.region_code, own_name, &m.name).await?);
+    }
+    Ok((ids, true))
 }
 
 async fn upsert_task(

@@ -11,6 +11,7 @@ mod audit;
 pub mod citizens;
 mod extract;
 pub mod openapi;
+pub mod plan_drafts;
 mod plans;
 mod reports;
 mod rounds;
@@ -54,6 +55,7 @@ pub fn listed() -> Routes<AppState> {
         .routes(routes!(reports::detach))
         .routes(routes!(audit::search))
         .merge(citizens::routes())
+        .merge(plan_drafts::routes())
         .merge(services::routes())
         .fallback(not_found)
 }

@@ -32,20 +32,21 @@ impl UploadForm {
 /// Read a multipart form, refusing a file over [`MAX_UPLOAD`] with 413.
 pub async fn read_form(mut m: Multipart) -> Result<UploadForm, AppError> {
     let mut form = UploadForm::default();
-    let bad = |e: axum::extract::multipart::MultipartError| {
+    // The file's name where it is known: the message says which file was too large.
+    let bad = |file: Option<&str>, e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
+            too_large(file)
         } else {
             AppError::BadRequest(format!("表单无法读取：{e} (malformed upload)"))
         }
     };
-    while let Some(mut field) = m.next_field().await.map_err(bad)? {
+    while let Some(mut field) = m.next_field().await.map_err(|e| bad(None, e))? {
         let name = field.name().unwrap_or("").to_string();
         if let Some(file_name) = field.file_name().map(sanitize_name) {
             let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            while let Some(chunk) = field.chunk().await.map_err(|e| bad(Some(&file_name), e))? {
                 if bytes.len() + chunk.len() > MAX_UPLOAD {
-                    return Err(too_large());
+                    return Err(too_large(Some(&file_name)));
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -56,18 +57,19 @@ pub async fn read_form(mut m: Multipart) -> Result<UploadForm, AppError> {
                 });
             }
         } else {
-            let text = field.text().await.map_err(bad)?;
+            let text = field.text().await.map_err(|e| bad(None, e))?;
             form.fields.insert(name, text);
         }
     }
     Ok(form)
 }
 
-fn too_large() -> AppError {
-    AppError::TooLarge(format!(
-        "文件超过 {} MB 上限 (file too large)",
-        MAX_UPLOAD / 1024 / 1024
-    ))
+fn too_large(file: Option<&str>) -> AppError {
+    let mb = MAX_UPLOAD / 1024 / 1024;
+    AppError::TooLarge(match file {
+        Some(f) => format!("{f}：文件超过 {mb} MB 上限 (file too large)"),
+        None => format!("文件超过 {mb} MB 上限 (file too large)"),
+    })
 }
 
 /// A file name safe to keep and show: no directories, no control characters, at most 200 chars.

@@ -63,6 +63,7 @@ pub fn listed() -> Routes<AppState> {
         .route("/audit.xlsx", get(audit::audit_xlsx))
         .merge(dashboard::routes())
         .merge(citizens::routes())
+        .merge(plan_drafts::routes())
         .merge(services::routes())
         .fallback(errors::not_found)
 }
@@ -70,6 +71,7 @@ pub fn listed() -> Routes<AppState> {
 pub mod citizens;
 pub mod dashboard;
 pub mod errors;
+pub mod plan_drafts;
 pub mod plans;
 pub mod services;
 pub mod survey;

@@ -342,3 +342,48 @@ fn doubts_go_to_standard_error_and_the_json_stays_the_plan() {
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["tasks"].as_array().unwrap().len(), 2);
 }
+
+/// The gold plan JSON of a sample (`crates/kesu-plan/tests/gold`, the samples' answers).
+fn gold_json(sample: &Path) -> serde_json::Value {
+    let name = sample.file_stem().unwrap().to_str().unwrap();
+    let gold = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kesu-plan/tests/gold")
+        .join(format!("{name}.json"));
+    serde_json::from_slice(&std::fs::read(gold).unwrap()).unwrap()
+}
+
+/// Numbers as floats: the gold writes a target of 1 as `1`, the reader as `1.0`.
+fn numbers_as_floats(v: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    fn walk(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+            serde_json::Value::Array(a) => a.into_iter().map(walk).collect(),
+            other => other,
+        }
+    }
+    v.into_iter().map(walk).collect()
+}
+
+#[test]
+fn each_samples_own_task_table_gives_the_tasks_units_and_targets_of_its_gold_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(seed(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 5, "the five samples");
+    for sample in names {
+        let xlsx = dir.path().join("任务分解表.xlsx");
+        let out = parse(&sample, &["--format", "xlsx", "-o", xlsx.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let (read, gold) = (
+            numbers_as_floats(tasks_of(&plan_json(&xlsx))),
+            numbers_as_floats(tasks_of(&gold_json(&sample))),
+        );
+        assert_eq!(read.len(), gold.len(), "{}", sample.display());
+        for (r, g) in read.iter().zip(&gold) {
+            assert_eq!(r, g, "{}", sample.display());
+        }
+    }
+}

@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
     tags(
         (name = "session", description = "登录、退出与当前用户 (signing in and out, the caller)"),
         (name = "plans", description = "实施方案与任务 (plans and their tasks)"),
+        (name = "plan-drafts", description = "方案草稿：上传方案文件、核对修改、确认导入 (plan drafts: upload a plan document, check and correct it, confirm it)"),
         (name = "rounds", description = "填报轮次与状态矩阵 (reporting rounds and their status)"),
         (name = "reports", description = "进展报告、审核与佐证材料 (reports, review, evidence)"),
         (name = "audit", description = "审计日志 (the audit log)"),

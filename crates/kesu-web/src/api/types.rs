@@ -14,6 +14,7 @@ use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 
 pub mod citizens;
+pub mod plan_drafts;
 pub mod services;
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");

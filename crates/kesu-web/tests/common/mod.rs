@@ -235,6 +235,7 @@ impl World {
 }
 
 pub mod citizens;
+pub mod drafts;
 pub mod fixture;
 pub mod objects;
 pub mod routes;

@@ -278,6 +278,7 @@ pub async fn instances(x: &Scoped, obj: Obj) -> Vec<Instance> {
             })
             .collect(),
         Obj::Service(k) => super::services::instances(&x.services, k),
+        Obj::Draft => super::drafts::instances(&x.drafts),
         Obj::Test
         | Obj::Attempt
         | Obj::Entry

@@ -41,6 +41,8 @@ pub enum Obj {
     AssessedUnit,
     /// An object of the services for citizens (`tests/common/services.rs`).
     Service(super::services::Kind),
+    /// A plan draft (`tests/common/drafts.rs`; `{index}`: its first task).
+    Draft,
     /// A citizens' test (竞赛) of a county or the city.
     Test,
     /// A citizen's attempt, named by its token (`{token}`): the token is the key.
@@ -1009,6 +1011,108 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/ledger/entries/{id}/reveal",
         Obj::Entry,
         Reveal,
+        Json,
+    ),
+    // Plan drafts: office admins of the draft's region (a reporter cannot see one, another
+    // office role may not touch it); the page script is public.
+    r("GET", "/plans/drafts", Obj::None, AdminRole, Input::None),
+    r("POST", "/plans/drafts", Obj::None, AdminRole, Multipart),
+    r(
+        "GET",
+        "/plans/drafts/draft.js",
+        Obj::None,
+        Public,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/plans/drafts/{id}",
+        Obj::Draft,
+        Administer,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/info",
+        Obj::Draft,
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/tasks",
+        Obj::Draft,
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/tasks/{index}",
+        Obj::Draft,
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/expansions",
+        Obj::Draft,
+        Administer,
+        Form,
+    ),
+    r(
+        "GET",
+        "/plans/drafts/{id}/draft.xlsx",
+        Obj::Draft,
+        Administer,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/xlsx",
+        Obj::Draft,
+        Administer,
+        Multipart,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/confirm",
+        Obj::Draft,
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/plans/drafts/{id}/discard",
+        Obj::Draft,
+        Administer,
+        Form,
+    ),
+    r(
+        "POST",
+        "/api/v1/plan-drafts",
+        Obj::None,
+        AdminRole,
+        Multipart,
+    ),
+    r(
+        "GET",
+        "/api/v1/plan-drafts/{id}",
+        Obj::Draft,
+        Administer,
+        Input::None,
+    ),
+    r(
+        "PUT",
+        "/api/v1/plan-drafts/{id}",
+        Obj::Draft,
+        Administer,
+        Json,
+    ),
+    r(
+        "POST",
+        "/api/v1/plan-drafts/{id}/confirm",
+        Obj::Draft,
+        Administer,
         Json,
     ),
 ];

@@ -40,6 +40,8 @@ pub struct Scoped {
     pub snapshots: BTreeMap<String, i64>,
     /// county code → the services' objects
     pub services: super::services::Fixture,
+    /// region code → a plan draft
+    pub drafts: super::drafts::Fixture,
     /// The citizens' tests, attempts, ledger entries and moves.
     pub citizens: super::citizens::Citizens,
 }
@@ -126,10 +128,12 @@ pub async fn scoped(db: Db) -> Scoped {
         snapshots.insert(county.to_string(), snapshot);
     }
     let services = super::services::fixture(&w).await;
+    let drafts = super::drafts::fixture(&w).await;
     let citizens = super::citizens::citizens(&w).await;
     Scoped {
         services,
         citizens,
+        drafts,
         city_plan,
         city_task: task.id,
         city_target: task.targets[0].id,

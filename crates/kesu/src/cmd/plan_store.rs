@@ -4,12 +4,10 @@ use super::GlobalOpts;
 use super::db::{print_json, print_table, with_db};
 use super::plan::{ExportArgs, ImportArgs, ListArgs, ListFormat, PlanFormat, ShowArgs};
 use anyhow::{Context, bail};
-use kesu_core::{Plan, PlanLevel, RegionLevel};
+use kesu_app::Caller;
+use kesu_store::StoreError;
 use kesu_store::plans::{self, ImportOutcome};
-use kesu_store::regions::{self, Region};
-use kesu_store::{Actor, Db, StoreError};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Write};
 
 /// What `plan import --format json` prints.
@@ -21,46 +19,46 @@ struct Imported<'a> {
     outcome: &'a ImportOutcome,
 }
 
+/// A use case's refusal as the CLI reports it: the user's fault exits 65 (data error).
+fn app_error(e: kesu_app::Error) -> anyhow::Error {
+    match e {
+        kesu_app::Error::Invalid { message, .. } | kesu_app::Error::TooLarge(message) => {
+            StoreError::Invalid(message).into()
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
 pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
     let file = a.file.display().to_string();
     let bytes = std::fs::read(&a.file).with_context(|| format!("{file}: 无法读取文件"))?;
-    let out = super::plan_parse::read_document(&bytes, &file).with_context(|| file.clone())?;
-    for w in &out.warnings {
+    let upload = kesu_app::plans::read::read_upload(&bytes, &file).map_err(app_error)?;
+    let imported = with_db(g, |db| async move {
+        let ctx = kesu_app::Ctx::new(db);
+        kesu_app::plans::import::import(&ctx, &Caller::operator(), upload, a.region.as_deref())
+            .await
+            .map_err(app_error)
+    })?;
+    for w in &imported.warnings {
         eprintln!("存疑 (doubt) [{}]: {}", w.path, w.message);
     }
-    let plan = out.plan;
-    let sha: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let (region, outcome) = with_db(g, |db| async move {
-        let region = plan_region(&db, &plan, a.region.as_deref())
-            .await
-            .with_context(|| file.clone())?;
-        let src = plans::Source {
-            name: &file,
-            sha256: &sha,
-        };
-        let out = plans::import(
-            &db,
-            &plan,
-            &region.code,
-            Some(&region.name),
-            &src,
-            &Actor::cli(),
-        )
-        .await?;
-        Ok((region, out))
-    })?;
+    for e in &imported.expansions {
+        eprintln!("集合称谓 (collective name): {e}");
+    }
+    let region_name = imported
+        .region_name
+        .as_deref()
+        .unwrap_or(&imported.region_code);
+    let outcome = &imported.outcome;
     if a.format == ListFormat::Json {
         print_json(&Imported {
-            region_code: &region.code,
-            region_name: &region.name,
-            outcome: &outcome,
+            region_code: &imported.region_code,
+            region_name,
+            outcome,
         })?;
     }
-    let place = format!("{}（{}）", region.name, region.code);
-    match &outcome {
+    let place = format!("{region_name}（{}）", imported.region_code);
+    match outcome {
         ImportOutcome::Created {
             plan_id,
             tasks,
@@ -86,72 +84,6 @@ pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A refusal the user can fix (exit status 65).
-fn refuse(msg: String) -> anyhow::Error {
-    StoreError::Invalid(msg).into()
-}
-
-/// The region a plan belongs to: `--region CODE`, else the plan's region name looked up in the
-/// region table (narrowed by the plan's level when the name is ambiguous).
-async fn plan_region(db: &Db, plan: &Plan, code: Option<&str>) -> anyhow::Result<Region> {
-    if let Some(code) = code {
-        return Ok(regions::require(db, code).await?);
-    }
-    let Some(name) = plan.region.as_deref().filter(|n| !n.trim().is_empty()) else {
-        return Err(refuse(
-            "文中未写明所属区划，请用 --region 指定区划代码 (no region in the document)".into(),
-        ));
-    };
-    let mut found = regions::resolve_name(db, name).await?;
-    if found.len() > 1
-        && let Some(level) = plan.level
-    {
-        let wanted: &[RegionLevel] = match level {
-            PlanLevel::Province => &[RegionLevel::Province],
-            PlanLevel::City => &[RegionLevel::City],
-            PlanLevel::County | PlanLevel::District => &[RegionLevel::County],
-            PlanLevel::Township => &[RegionLevel::Township],
-        };
-        let narrowed: Vec<Region> = found
-            .iter()
-            .filter(|r| wanted.contains(&r.level))
-            .cloned()
-            .collect();
-        if !narrowed.is_empty() {
-            found = narrowed;
-        }
-    }
-    match found.len() {
-        0 => {
-            if regions::count(db).await? == 0 {
-                return Err(refuse(format!(
-                    "找不到区划“{name}”：数据库中还没有区划，请先运行 kesu regions import，或用 --region 指定代码 (no regions imported)"
-                )));
-            }
-            Err(refuse(format!(
-                "找不到区划“{name}”，请用 --region 指定区划代码 (region not found)"
-            )))
-        }
-        1 => Ok(found.remove(0)),
-        _ => {
-            let mut lines = Vec::new();
-            for r in &found {
-                let path: Vec<String> = regions::ancestors(db, &r.code)
-                    .await?
-                    .into_iter()
-                    .map(|a| a.name)
-                    .collect();
-                lines.push(format!("  {}  {}{}", r.code, path.join(""), r.name));
-            }
-            Err(refuse(format!(
-                "区划名称“{name}”有 {} 处，请用 --region 指定代码 (ambiguous region name):\n{}",
-                found.len(),
-                lines.join("\n")
-            )))
-        }
-    }
 }
 
 fn period(start: Option<i64>, end: Option<i64>) -> String {
