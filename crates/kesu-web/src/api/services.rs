@@ -93,6 +93,10 @@ async fn list_resources(
     caller: MaybeCaller,
     ApiQuery(q): ApiQuery<ResourceParams>,
 ) -> ApiResult<ResourceList> {
+    // The pages send an empty kind for 全部; over the API a kind is one of the enum or absent.
+    if q.kind.as_deref().is_some_and(str::is_empty) {
+        return Err(kesu_app::Error::invalid_field("kind", "类别无效 (unknown kind)").into());
+    }
     let s = services(&state)?;
     let resources = catalogue::search(
         &s,

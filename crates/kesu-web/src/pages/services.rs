@@ -213,6 +213,7 @@ fn done(path: &str, r: Result<String, kesu_app::Error>) -> super::PageResult {
             let e = AppError::from(e);
             match e {
                 AppError::Invalid(_)
+                | AppError::InvalidField { .. }
                 | AppError::Conflict(_)
                 | AppError::TooMany(_)
                 | AppError::BadRequest(_) => Ok(super::redirect_with(path, &e.to_string())),

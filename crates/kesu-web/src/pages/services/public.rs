@@ -33,6 +33,7 @@ fn fixable(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Invalid(_)
+            | AppError::InvalidField { .. }
             | AppError::Conflict(_)
             | AppError::TooMany(_)
             | AppError::BadRequest(_)
