@@ -8,9 +8,10 @@
 // the first county of the first city plan a base (<county>科技馆) with an activity starting
 // within the hour, and the account `shequ_demo` in one of its townships.
 //
-// The plan dashboard does not take these figures yet (the indicator hook is the lead's, see the
-// services report); this test checks the services' own statistics page, which is what the hook
-// will read.
+// The plan dashboard takes these figures for the targets the services answer (registered
+// volunteers, people taking part in activities). The demo's five real plans have none (their 人次
+// targets are about training), so the county office first brings in a small plan of its own
+// through the plan-drafts page, as an office would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, ACCOUNTS, useBrowser, anonymousPage, signIn, shot } from '../browser.mjs';
@@ -33,6 +34,47 @@ async function figures(page) {
     out[key] = Number.isFinite(n) ? n : 0;
   }
   return out;
+}
+
+/// The county's plan with two targets the services answer, uploaded and confirmed on the plan
+/// drafts page; its id.
+async function servicesPlan(page) {
+  const text = [
+    '娄星区2026年科普服务工作要点（服务核对）',
+    '一、科普服务',
+    '1.发展注册科技志愿者50人以上。（区科协负责）',
+    '2.组织群众参加科普活动1000人次以上。（区科协负责）',
+  ].join('\n');
+  page.on('dialog', d => d.accept());
+  await page.goto(`${BASE}/plans/drafts`);
+  await page.setInputFiles('#upload input[name=file]', {
+    name: '科普服务要点.txt', mimeType: 'text/plain', buffer: Buffer.from(text, 'utf8'),
+  });
+  await page.selectOption('#upload select[name=region]', county);
+  await Promise.all([page.waitForURL(/\/plans\/drafts\/\d+/), page.click('#upload button[type=submit]')]);
+  await Promise.all([page.waitForURL(/\/plans\/\d+/), page.click('#confirm button.primary')]);
+  return page.url().match(/\/plans\/(\d+)/)[1];
+}
+
+/// The actual value of the plan dashboard's row about `words` (0 while it has no data), and
+/// whether it comes from the services' records.
+async function dashboardFigure(page, plan, words) {
+  await page.goto(`${BASE}/dashboard/plans/${plan}`);
+  const row = page.locator('tr[id^=indicator-]', { hasText: words }).first();
+  const value = Number(await row.locator('td').nth(3).getAttribute('data-value'));
+  return { value: Number.isFinite(value) && value > 0 ? value : 0, fed: (await row.locator('a.fed').count()) > 0 };
+}
+
+// The county office brings in its services plan once, for whichever test asks first.
+let planOnce;
+function thePlan() {
+  planOnce ??= (async () => {
+    const page = await signIn(office);
+    const id = await servicesPlan(page);
+    await page.context().close();
+    return id;
+  })();
+  return planOnce;
 }
 
 /// A phone: 390 × 844.
@@ -73,7 +115,9 @@ async function bookAtTheActivity(page, name, phoneNo, people) {
 }
 
 test('a citizen on a phone finds a base, books its activity, checks in with the code (online and queued offline), and the office statistics count it', async () => {
+  const plan = await thePlan();
   const officePage = await signIn(office);
+  const dashboardBefore = await dashboardFigure(officePage, plan, '参加科普活动');
   const before = await figures(officePage);
   assert.ok(before.volunteers > 0 && before.activities > 0, 'the demo has volunteers and activities');
 
@@ -126,6 +170,13 @@ test('a citizen on a phone finds a base, books its activity, checks in with the 
   assert.equal(after.activities, before.activities, 'booking does not add activities');
   await shot(officePage, 'services-stats');
 
+  // The plan dashboard's participants indicator moved by the same three, from the records.
+  const dashboardAfter = await dashboardFigure(officePage, plan, '参加科普活动');
+  assert.equal(dashboardAfter.value, dashboardBefore.value + 3);
+  assert.ok(dashboardAfter.fed, 'the value links to the services records');
+  await shot(officePage, 'services-plan-dashboard');
+  await officePage.goto(`${BASE}/services`);
+
   // The figure links to the records behind it.
   await Promise.all([
     officePage.waitForURL(/\/services\/stats\/records\?feed=participants/),
@@ -135,7 +186,9 @@ test('a citizen on a phone finds a base, books its activity, checks in with the 
 });
 
 test('an office adding an activity and a volunteer moves its statistics', async () => {
+  const plan = await thePlan();
   const page = await signIn(office);
+  const volunteersBefore = await dashboardFigure(page, plan, '志愿者');
   const before = await figures(page);
   await page.goto(`${BASE}/services/volunteers`);
   await page.fill('#new-volunteer input[name=name]', '赵六');
@@ -152,6 +205,10 @@ test('an office adding an activity and a volunteer moves its statistics', async 
   await Promise.all([page.waitForURL(/\/services\/activities\/\d+/), page.click('#new-activity button[type=submit]')]);
   const after = await figures(page);
   assert.equal(after.volunteers, before.volunteers + 1);
+  // The plan's volunteers indicator counts the new volunteer.
+  const volunteersAfter = await dashboardFigure(page, plan, '志愿者');
+  assert.equal(volunteersAfter.value, volunteersBefore.value + 1);
+  assert.ok(volunteersAfter.fed);
   // An activity counts in the quarter it is held: one held two days from now counts then.
   assert.ok(after.activities >= before.activities);
 });

@@ -99,11 +99,13 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     };
     let text = v.to_str().unwrap_or("").trim();
     let bare = text.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i64>().map(Some).map_err(|_| {
-        AppError::BadRequest(format!(
-            "If-Match 应为草稿的 version，如 \"3\"，而不是 {text} (bad If-Match)"
-        ))
-    })
+    // A header that is text but no version is a request we understand and refuse (422).
+    bare.parse::<i64>()
+        .map(Some)
+        .map_err(|_| AppError::InvalidField {
+            field: "If-Match".into(),
+            message: format!("If-Match 应为草稿的 version，如 \"3\"，而不是 {text} (bad If-Match)"),
+        })
 }
 
 /// 修改草稿中的方案 (replace the draft's plan)
@@ -171,8 +173,10 @@ async fn confirm(
     let req: ConfirmDraftRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ConfirmDraftRequest::default()
     } else {
-        serde_json::from_slice(&body)
+        // `null` is no body too.
+        serde_json::from_slice::<Option<ConfirmDraftRequest>>(&body)
             .map_err(|e| AppError::BadRequest(format!("请求体无效：{e} (malformed JSON)")))?
+            .unwrap_or_default()
     };
     let done = drafts::confirm(&cx, &c, id, req.version).await?;
     Ok(Json(done.into()))

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 /// 上传方案文件 (multipart/form-data).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[allow(dead_code)] // The multipart form's description: the handler reads the parts itself.
+#[serde(deny_unknown_fields)] // documented as additionalProperties: false
 pub struct PlanDraftUpload {
     /// .docx, .txt (any encoding), .html, .pdf (with a text layer) or a 任务分解表 .xlsx.
     #[schema(value_type = String, format = Binary)]
