@@ -6,12 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium drives the browser tests; chromium-headless-shell prints the annual report's PDF
-# (the same engine, four times faster to start).
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromium-headless-shell >/dev/null 2>&1; then
-  echo "e2e.sh: installing Debian chromium, chromium-headless-shell and CJK fonts" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell fonts-noto-cjk >/dev/null
-fi
+source scripts/tools.sh
+ensure_chromium
 if [ ! -d e2e/node_modules/playwright-core ]; then
   (cd e2e && npm ci --no-audit --no-fund --silent)
 fi

@@ -20,12 +20,8 @@ fi
 
 # The printed annual report (PDF) is made by Debian's chromium(-headless-shell); the content-leak
 # test reads it back, so the browser is installed before the Rust tests, not only for e2e.sh.
-if { ! command -v chromium >/dev/null 2>&1 || ! command -v chromium-headless-shell >/dev/null 2>&1; } \
-   && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "test.sh: installing Debian chromium, chromium-headless-shell and CJK fonts" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell fonts-noto-cjk) >/dev/null || \
-    echo "test.sh: chromium install failed" >&2
-fi
+source scripts/tools.sh
+ensure_chromium || echo "test.sh: chromium install failed" >&2
 
 status=0
 if command -v cargo-nextest >/dev/null 2>&1; then

@@ -211,14 +211,23 @@ fn done(path: &str, r: Result<String, kesu_app::Error>) -> super::PageResult {
         Ok(msg) => Ok(super::redirect_with(path, &msg)),
         Err(e) => {
             let e = AppError::from(e);
-            match e {
-                AppError::Invalid(_)
-                | AppError::InvalidField { .. }
-                | AppError::Conflict(_)
-                | AppError::TooMany(_)
-                | AppError::BadRequest(_) => Ok(super::redirect_with(path, &e.to_string())),
-                other => Err(other.into()),
+            if fixable(&e) {
+                Ok(super::redirect_with(path, &e.to_string()))
+            } else {
+                Err(e.into())
             }
         }
     }
+}
+
+/// Errors the person can fix on the same page (shown there), as against failures of ours.
+fn fixable(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_)
+            | AppError::InvalidField { .. }
+            | AppError::Conflict(_)
+            | AppError::TooMany(_)
+            | AppError::BadRequest(_)
+    )
 }

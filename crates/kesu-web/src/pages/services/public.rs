@@ -1,7 +1,7 @@
 //! Citizens' pages (`/s/…`), made for phones: no account, personal data masked, every form
 //! answered on the same page with the reason when it is refused.
 
-use super::{public, services};
+use super::{fixable, public, services};
 use crate::AppState;
 use crate::auth::ClientIp;
 use crate::error::{AppError, PageError};
@@ -26,18 +26,6 @@ fn with_status(status: StatusCode, t: &impl Template) -> PageResult {
     let mut r = render(t)?;
     *r.status_mut() = status;
     Ok(r)
-}
-
-/// Errors a citizen can fix on the same page.
-fn fixable(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Invalid(_)
-            | AppError::InvalidField { .. }
-            | AppError::Conflict(_)
-            | AppError::TooMany(_)
-            | AppError::BadRequest(_)
-    )
 }
 
 #[derive(Deserialize, Default)]
