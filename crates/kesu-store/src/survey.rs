@@ -11,35 +11,9 @@ use serde_json::Value;
 use sqlx::types::Json;
 use std::collections::BTreeMap;
 
-/// Whether a column name looks like it holds a name, an ID number or a phone number: such
-/// columns are never stored (the estimate needs none of them).
-pub fn is_personal_column(name: &str) -> bool {
-    let n = name.trim().to_lowercase();
-    const EXACT: &[&str] = &[
-        "name",
-        "id_number",
-        "idnumber",
-        "id_no",
-        "idcard",
-        "id_card",
-    ];
-    const PARTS: &[&str] = &[
-        "姓名",
-        "名字",
-        "身份证",
-        "证件号",
-        "手机",
-        "电话",
-        "phone",
-        "mobile",
-        "tel",
-        "full_name",
-        "fullname",
-        "surname",
-        "given_name",
-    ];
-    EXACT.contains(&n.as_str()) || PARTS.iter().any(|p| n.contains(p))
-}
+/// The rule of which columns are personal data lives with the survey domain; the store
+/// applies it again before writing (no personal column is ever stored).
+pub use kesu_survey::is_personal_column;
 
 /// A wave to store.
 #[derive(Debug, Clone)]

@@ -122,6 +122,20 @@ pub enum SurveyError {
     /// A specification error in the call (mismatched lengths, bad threshold…).
     #[error("参数有误 (invalid specification): {0}")]
     Invalid(String),
+
+    /// The job as set up cannot run: options that contradict each other, a file with personal
+    /// data columns, a sample level the population tables lack. The message is complete (it
+    /// names the option, file or level); it is not an error of a cell, so not a data error.
+    #[error("{0}")]
+    Setup(String),
+
+    /// An error about one input of a job, named (the respondents file, the margins, the answer
+    /// key, or two of them joined by ` / ` when it is about how they fit together).
+    #[error("{input}: {error}")]
+    In {
+        input: String,
+        error: Box<SurveyError>,
+    },
 }
 
 impl SurveyError {
@@ -139,7 +153,19 @@ impl SurveyError {
     /// True when the error is about the input data (the user's file is wrong), false when the
     /// file could not be read at all. The CLI maps the first to exit status 65.
     pub fn is_data_error(&self) -> bool {
-        !matches!(self, SurveyError::Io(_))
+        match self {
+            SurveyError::Io(_) | SurveyError::Setup(_) => false,
+            SurveyError::In { error, .. } => error.is_data_error(),
+            _ => true,
+        }
+    }
+
+    /// This error, about the input `name`.
+    pub fn in_input(self, name: impl Into<String>) -> Self {
+        SurveyError::In {
+            input: name.into(),
+            error: Box::new(self),
+        }
     }
 }
 

@@ -7,7 +7,8 @@
 //!
 //! The crate is columnar: respondents are held as typed columns (weights as `f64`, categories as
 //! `u32` codes into a small dictionary), and every estimator runs in a few passes over them.
-//! Reading files is confined to [`input`].
+//! Reading is confined to [`input`] (from readers the caller opened); [`job`] states a job by
+//! column names and runs it from readers to an [`job::Estimation`].
 //!
 //! ```
 //! use kesu_survey::{Design, DesignSpec, Factor, LonelyPsu, Survey, Weighting};
@@ -39,8 +40,10 @@ mod estimate;
 mod factor;
 pub mod input;
 mod irls;
+pub mod job;
 mod linalg;
 mod par;
+mod personal;
 mod rule;
 mod spec;
 pub mod synth;
@@ -52,6 +55,7 @@ pub use dist::{quantile as t_quantile, t975};
 pub use error::{Result, SurveyError};
 pub use estimate::{Difference, Domain, DomainEstimate, Flag, Survey, Z975};
 pub use factor::{Factor, LEVEL_SEP, VAR_SEP};
+pub use personal::{is_personal_column, refuse_personal};
 pub use rule::{
     AnswerItem, ColumnKind, Comparison, Grade, LiteracyRule, RULE_VERSION, RuleRecord, flags,
     score_answers,

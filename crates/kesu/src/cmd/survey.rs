@@ -1,15 +1,12 @@
-//! `kesu survey …`: estimate the literacy share from respondents (no database).
+//! `kesu survey …`: estimate the literacy share from respondents (no database). The command
+//! opens the files and prints; the job is `kesu_app::survey::estimate`.
 
 use super::GlobalOpts;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use kesu_survey::input::Request;
-use kesu_survey::{
-    AnswerItem, Comparison, Difference, Domain, DomainEstimate, Factor, Grade, LiteracyRule,
-    LonelyPsu, Margin, RakeVariance, Survey, SurveyError, SurveySpec, Table, WeightingSpec,
-    split_vars,
-};
-use serde::Serialize;
+use kesu_survey::job::{Estimation, Options, Source};
+use kesu_survey::{DomainEstimate, Factor, Grade, LonelyPsu, RakeVariance};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -164,60 +161,29 @@ pub fn run(_g: &GlobalOpts, cmd: SurveyCmd) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // estimate
 
-/// Everything `estimate` produces, as written in JSON.
-#[derive(Serialize)]
-struct Report {
-    file: String,
-    rule: kesu_survey::RuleRecord,
-    design: DesignInfo,
-    weighting: kesu_survey::WeightingReport,
-    warnings: Vec<String>,
-    estimates: Vec<DomainEstimate>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    contrasts: Vec<Difference>,
-}
-
-#[derive(Serialize)]
-struct DesignInfo {
-    respondents: usize,
-    strata: Option<String>,
-    psu: Option<String>,
-    weight: Option<String>,
-    fpc: Option<String>,
-    n_strata: usize,
-    n_psu: usize,
-    lonely_psu: LonelyPsu,
-    lonely_strata: Vec<String>,
-}
-
-fn column(name: &str) -> Option<&str> {
-    (!name.eq_ignore_ascii_case("none")).then_some(name)
-}
-
-/// The job the arguments describe, by column names (shared by `estimate` and `import`).
-fn survey_spec(args: &EstimateArgs) -> anyhow::Result<SurveySpec> {
-    let rule = literacy_rule(args)?;
-    // --poststratify a,b,c is one joint margin; --rake a,b,c are three margins.
-    let weighting = if !args.poststratify.is_empty() {
-        WeightingSpec::PostStratify(args.poststratify.clone())
-    } else if !args.rake.is_empty() {
-        WeightingSpec::Rake {
-            margins: args.rake.clone(),
-            variance: match args.rake_variance {
-                RakeVarianceArg::Greg => RakeVariance::Greg,
-                RakeVarianceArg::RRake => RakeVariance::RRake,
-            },
-        }
-    } else if !args.calibrate.is_empty() {
-        WeightingSpec::Linear(args.calibrate.clone())
-    } else {
-        WeightingSpec::Design
-    };
-    Ok(SurveySpec {
-        strata: column(&args.strata).map(String::from),
-        psu: column(&args.psu).map(String::from),
-        weight: column(&args.weight).map(String::from),
+/// The options of the job, as `kesu_survey` states them (shared by `estimate` and `import`).
+fn options(args: &EstimateArgs) -> Options {
+    Options {
+        strata: args.strata.clone(),
+        psu: args.psu.clone(),
+        weight: args.weight.clone(),
         fpc: args.fpc.clone(),
+        literate: args.literate.clone(),
+        score: args.score.clone(),
+        threshold: args.threshold,
+        grade: args.grade.map(|g| match g {
+            GradeArg::High => Grade::High,
+            GradeArg::Literate => Grade::Literate,
+            GradeArg::Basic => Grade::Basic,
+        }),
+        strict: args.strict,
+        poststratify: args.poststratify.clone(),
+        rake: args.rake.clone(),
+        calibrate: args.calibrate.clone(),
+        rake_variance: match args.rake_variance {
+            RakeVarianceArg::Greg => RakeVariance::Greg,
+            RakeVarianceArg::RRake => RakeVariance::RRake,
+        },
         lonely_psu: match args.lonely_psu {
             LonelyArg::Fail => LonelyPsu::Fail,
             LonelyArg::Remove => LonelyPsu::Remove,
@@ -225,157 +191,41 @@ fn survey_spec(args: &EstimateArgs) -> anyhow::Result<SurveySpec> {
             LonelyArg::Adjust => LonelyPsu::Adjust,
             LonelyArg::Average => LonelyPsu::Average,
         },
-        rule,
-        weighting,
-    })
-}
-
-/// The margins file of `--margins` (none when the weighting needs none).
-fn margins_arg(args: &EstimateArgs, spec: &SurveySpec) -> anyhow::Result<Vec<Margin>> {
-    match &args.margins {
-        Some(p) => {
-            check_input(p).with_context(|| p.display().to_string())?;
-            Ok(read_margins_file(p)
-                .map_err(anyhow::Error::new)
-                .with_context(|| p.display().to_string())?)
-        }
-        None if spec.weighting != WeightingSpec::Design => anyhow::bail!(
-            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv (population margins needed)"
-        ),
-        None => Ok(Vec::new()),
+        by: args.by.clone(),
+        contrasts: args.contrast.clone(),
     }
 }
 
-/// Read the columns `spec` needs, and `domains`, from the respondents file.
-fn read_respondents(
-    args: &EstimateArgs,
-    spec: &SurveySpec,
-    domains: &[&str],
-) -> anyhow::Result<Table> {
-    read_file(&args.file, &spec.requests(domains))
-        .map_err(|e| hint_default_column(e, args))
-        .with_context(|| args.file.display().to_string())
-}
-
-/// Build the design and weight it to `margins`; an error names the respondents file (with its
-/// line), the margins (`margins_name`), or both when it is about a sample/margin mismatch.
-fn weigh(
-    spec: &SurveySpec,
-    table: &mut Table,
-    margins: &[Margin],
-    file: &str,
-    margins_name: &str,
-) -> anyhow::Result<Survey> {
-    spec.build(table, margins)
-        .map_err(|e| match table.locate(e) {
-            e @ SurveyError::MissingMargin { .. } => {
-                anyhow::Error::new(e).context(margins_name.to_string())
-            }
-            // Sample/margin mismatches are about the margins as much as the respondents.
-            e @ (SurveyError::CellNotInSample { .. }
-            | SurveyError::MarginTotals { .. }
-            | SurveyError::BadCellTotal { .. }) => {
-                anyhow::Error::new(e).context(format!("{file} / {margins_name}"))
-            }
-            other => anyhow::Error::new(other).context(file.to_string()),
-        })
+/// Open an input file, named by its path in every error (exit 66 for a missing file).
+fn open(path: &Path) -> anyhow::Result<Source<File>> {
+    let name = path.display().to_string();
+    check_input(path).with_context(|| name.clone())?;
+    let file = File::open(path).with_context(|| name.clone())?;
+    Ok(Source::new(name, file))
 }
 
 fn estimate(args: EstimateArgs) -> anyhow::Result<()> {
-    let file = args.file.display().to_string();
-    check_input(&args.file).with_context(|| file.clone())?;
+    let respondents = open(&args.file)?;
     if !args.contrast.is_empty() && args.format == Format::Csv {
         anyhow::bail!(
             "--contrast 的结果只在 --format json 或 table 中输出 (contrasts need --format json or table)"
         );
     }
-    let spec = survey_spec(&args)?;
-    let margins = margins_arg(&args, &spec)?;
-    let margins_name = args
-        .margins
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-
-    let clock = std::time::Instant::now();
-    let mut phases: Vec<(&str, f64)> = Vec::new();
-    let lap = |name: &'static str, phases: &mut Vec<(&str, f64)>| {
-        phases.push((name, clock.elapsed().as_secs_f64()));
-    };
-    let by: Vec<&str> = args.by.iter().map(String::as_str).collect();
-    let mut table = read_respondents(&args, &spec, &by)?;
-    lap("read", &mut phases);
-    let n = table.n_rows();
-    let survey = weigh(&spec, &mut table, &margins, &file, &margins_name)?;
-    let table = table;
-    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
-    let design = survey.design();
-    let info = DesignInfo {
-        respondents: n,
-        strata: spec.strata.clone(),
-        psu: spec.psu.clone(),
-        weight: spec.weight.clone(),
-        fpc: spec.fpc.clone(),
-        n_strata: design.n_strata(),
-        n_psu: design.n_psu(),
-        lonely_psu: spec.lonely_psu,
-        lonely_strata: design.lonely_strata(),
-    };
-
-    lap("design+weighting", &mut phases);
-    // Domains, in the margins' level order when there is a one-way margin, else natural order.
-    let by_factors: Vec<Factor> = args
-        .by
-        .iter()
-        .map(|spec| domain_factor(&table, &margins, &split_vars(spec)))
-        .collect::<Result<_, _>>()
-        .map_err(in_file)?;
-    let estimates = survey
-        .estimate_many(&by_factors.iter().collect::<Vec<_>>())
-        .map_err(in_file)?;
-    let mut contrasts = Vec::new();
-    for spec in &args.contrast {
-        let (var, a, b) = parse_contrast(spec)?;
-        let f = match by_factors.iter().find(|f| f.name() == var) {
-            Some(f) => f.clone(),
-            None => domain_factor(&table, &margins, &split_vars(var)).map_err(in_file)?,
-        };
-        for level in [a, b] {
-            if f.level_index(level).is_none() {
-                anyhow::bail!(
-                    "--contrast {spec}: {var} 没有水平 {level} (no such level; levels: {})",
-                    f.levels().join(", ")
-                );
-            }
-        }
-        contrasts.push(
-            survey
-                .contrast(Domain::Level(&f, a), Domain::Level(&f, b))
-                .map_err(in_file)?,
-        );
-    }
-
-    lap("estimates", &mut phases);
-    for w in survey.warnings() {
+    let answer_key = args.answer_key.as_deref().map(open).transpose()?;
+    let margins = args.margins.as_deref().map(open).transpose()?;
+    let report = kesu_app::survey::estimate(&options(&args), respondents, answer_key, margins)?;
+    for w in &report.warnings {
         eprintln!("警告 (warning): {w}");
     }
-    let report = Report {
-        file,
-        rule: spec.rule.record(),
-        design: info,
-        weighting: survey.weighting().clone(),
-        warnings: survey.warnings().to_vec(),
-        estimates,
-        contrasts,
-    };
+    let clock = std::time::Instant::now();
     write_output(&args, &report)?;
-    lap("output", &mut phases);
     if args.timings {
         let mut prev = 0.0;
-        for (name, t) in phases {
+        for (name, t) in &report.phases {
             eprintln!("timing {name}: {:.3} s", t - prev);
-            prev = t;
+            prev = *t;
         }
+        eprintln!("timing output: {:.3} s", clock.elapsed().as_secs_f64());
     }
     Ok(())
 }
@@ -396,151 +246,10 @@ fn check_input(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Read the requested columns of a respondents (or answer-key) file: the library takes a reader
-/// and the format, the file is opened here.
-pub(super) fn read_file(path: &Path, requests: &[Request]) -> Result<Table, SurveyError> {
-    let format = kesu_survey::input::Format::of_name(&path.to_string_lossy())?;
-    kesu_survey::input::read_table(std::fs::File::open(path)?, format, requests)
-}
-
-fn read_margins_file(path: &Path) -> Result<Vec<Margin>, SurveyError> {
-    let format = kesu_survey::input::Format::of_name(&path.to_string_lossy())?;
-    kesu_survey::input::read_margins(std::fs::File::open(path)?, format)
-}
-
-/// A default design column that is missing gets a hint on how to do without it.
-fn hint_default_column(e: SurveyError, args: &EstimateArgs) -> SurveyError {
-    match e {
-        SurveyError::MissingColumn { column, hint } => {
-            let flag = if column == args.strata {
-                Some("--strata")
-            } else if column == args.psu {
-                Some("--psu")
-            } else if column == args.weight {
-                Some("--weight")
-            } else {
-                None
-            };
-            let hint = match flag {
-                Some(flag) => format!(
-                    "{hint}；可用 {flag} COL 指定列名，或 {flag} none 表示没有该设计信息 (name the column with {flag} COL, or {flag} none)"
-                ),
-                None => hint,
-            };
-            SurveyError::MissingColumn { column, hint }
-        }
-        other => other,
-    }
-}
-
-fn literacy_rule(args: &EstimateArgs) -> anyhow::Result<LiteracyRule> {
-    let comparison = if args.strict {
-        Comparison::Above
-    } else {
-        Comparison::AtLeast
-    };
-    let threshold = match (args.grade, args.threshold) {
-        (Some(g), _) => {
-            let g = match g {
-                GradeArg::High => Grade::High,
-                GradeArg::Literate => Grade::Literate,
-                GradeArg::Basic => Grade::Basic,
-            };
-            g.threshold().unwrap_or(70.0)
-        }
-        (None, Some(t)) => t,
-        (None, None) => 70.0,
-    };
-    let rule = if let Some(score) = &args.score {
-        LiteracyRule::Score {
-            column: score.clone(),
-            threshold,
-            comparison,
-        }
-    } else if let Some(key) = &args.answer_key {
-        LiteracyRule::Answers {
-            items: read_answer_key(key).with_context(|| key.display().to_string())?,
-            threshold,
-            comparison,
-        }
-    } else {
-        if args.threshold.is_some() || args.strict {
-            anyhow::bail!(
-                "--threshold/--strict 需要 --score 或 --answer-key (a threshold needs a score)"
-            );
-        }
-        LiteracyRule::Flag {
-            column: args.literate.clone().unwrap_or_else(|| "literate".into()),
-        }
-    };
-    rule.validate()?;
-    Ok(rule)
-}
-
-/// An answer key: `item,key,points` per line (item = the answer column of the respondents).
-fn read_answer_key(path: &Path) -> anyhow::Result<Vec<AnswerItem>> {
-    check_input(path)?;
-    let t = read_file(
-        path,
-        &[
-            Request::category("item"),
-            Request::category("key"),
-            Request::number("points"),
-        ],
-    )?;
-    let (items, keys) = (t.factor("item")?, t.factor("key")?);
-    let points = t.number("points")?;
-    let mut out: Vec<AnswerItem> = Vec::new();
-    for (row, ((&i, &k), &p)) in items
-        .codes()
-        .iter()
-        .zip(keys.codes())
-        .zip(points)
-        .enumerate()
-    {
-        let column = items.levels()[i as usize].clone();
-        if out.iter().any(|x| x.column == column) {
-            anyhow::bail!("第{}行: 题目 {column} 重复 (duplicate item)", t.line(row));
-        }
-        out.push(AnswerItem {
-            column,
-            key: keys.levels()[k as usize].clone(),
-            points: p,
-        });
-    }
-    Ok(out)
-}
-
-/// A domain variable or crossing, levels in a useful order.
-fn domain_factor(table: &Table, margins: &[Margin], vars: &[&str]) -> Result<Factor, SurveyError> {
-    let parts = vars
-        .iter()
-        .map(|v| {
-            let f = table.factor(v)?.clone();
-            Ok(match margins.iter().find(|m| m.name == *v) {
-                Some(m) => f.ordered_like(&m.levels),
-                None => f.sorted(),
-            })
-        })
-        .collect::<Result<Vec<_>, SurveyError>>()?;
-    let refs: Vec<&Factor> = parts.iter().collect();
-    Factor::cross(&refs)
-}
-
-fn parse_contrast(spec: &str) -> anyhow::Result<(&str, &str, &str)> {
-    let mut it = spec.splitn(3, ':');
-    match (it.next(), it.next(), it.next()) {
-        (Some(v), Some(a), Some(b)) if !v.is_empty() && !a.is_empty() && !b.is_empty() => {
-            Ok((v, a, b))
-        }
-        _ => anyhow::bail!("--contrast {spec}: 格式应为 VAR:A:B，如 urban:1:0 (expected VAR:A:B)"),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-fn write_output(args: &EstimateArgs, report: &Report) -> anyhow::Result<()> {
+fn write_output(args: &EstimateArgs, report: &Estimation) -> anyhow::Result<()> {
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => {
             let f = std::fs::File::create(p).map_err(|e| {
@@ -627,7 +336,7 @@ fn pad(s: &str, width: usize, right: bool) -> String {
     }
 }
 
-fn write_table(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
+fn write_table(out: &mut dyn Write, r: &Estimation) -> std::io::Result<()> {
     writeln!(out, "{}", r.file)?;
     writeln!(
         out,

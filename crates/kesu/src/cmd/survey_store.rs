@@ -2,21 +2,15 @@
 //! overall, by region and by key group, store the results and record the overall share as the
 //! region's literacy-share indicator (which feeds the literacy goal of its plans).
 
-use super::{
-    EstimateArgs, check_input, domain_factor, margins_arg, read_respondents, survey_spec, weigh,
-};
+use super::{EstimateArgs, open, options};
 use crate::cmd::GlobalOpts;
 use crate::cmd::backup::app_err;
 use crate::cmd::db::with_db;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use kesu_app::survey as import_rules;
+use kesu_app::survey::{self as import_rules, MarginsFrom, WaveRequest};
 use kesu_app::{Caller, Ctx};
-use kesu_store::survey::{self, Imported, MarginRow, NewWave, Respondent, ResultRow};
-use kesu_survey::input::Request;
-use kesu_survey::{Factor, SurveyError, WeightingSpec, split_vars};
-use sha2::Digest;
-use std::collections::BTreeMap;
+use kesu_store::survey::{self, Imported};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -88,244 +82,59 @@ pub struct ResultsArgs {
     pub format: ListFormat,
 }
 
-/// The header of a respondents file (CSV or workbook), read through the same reader as the
-/// data: a request for a column no file has makes the reader list the header.
-fn header(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    const PROBE: &str = "\u{1}kesu-header-probe";
-    match super::read_file(path, &[Request::category(PROBE)]) {
-        Err(SurveyError::MissingColumn { hint, .. }) => Ok(hint
-            .split_once("(header): ")
-            .map(|(_, h)| h.split(',').map(|s| s.trim().to_string()).collect())
-            .unwrap_or_default()),
-        Err(e) => Err(e.into()),
-        Ok(_) => Ok(Vec::new()),
-    }
-}
-
 pub fn import(g: &GlobalOpts, a: ImportArgs) -> anyhow::Result<()> {
     let args = &a.est;
-    let file = args.file.display().to_string();
-    check_input(&args.file).with_context(|| file.clone())?;
+    let mut respondents = open(&args.file)?;
     kesu_core::RegionCode::parse(&a.region).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
-    let header = header(&args.file).with_context(|| file.clone())?;
-    import_rules::refuse_personal(&file, &header).map_err(app_err)?;
-    let spec = survey_spec(args)?;
-    let weighted = spec.weighting != WeightingSpec::Design;
-    let (margins, margins_name) = if a.margins_from_population {
-        if !weighted {
-            anyhow::bail!(
-                "--margins-from-population 需与 --poststratify、--rake 或 --calibrate 同用 (population margins are for weighting)"
-            );
-        }
-        let names = spec.weighting.margin_names();
-        let (region, year) = (a.region.clone(), a.year);
-        let margins = with_db(g, |db| async move {
-            import_rules::population_margins(
-                &Ctx::new(db),
-                &Caller::operator(),
-                &region,
-                year,
-                &names,
-            )
-            .await
-            .map_err(app_err)
-        })
-        .context("--margins-from-population")?;
-        (
-            margins,
-            format!("{} {} 年人口表 (population tables)", a.region, a.year),
-        )
-    } else if args.margins.is_none() && weighted {
-        anyhow::bail!(
-            "--poststratify/--rake/--calibrate 需要 --margins MARGINS.csv 或 --margins-from-population (population margins needed)"
-        );
-    } else {
-        let name = args
-            .margins
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        (margins_arg(args, &spec)?, name)
-    };
-
-    let import_rules::Domains {
-        by: by_specs,
-        stored: domain_vars,
-    } = import_rules::domains(
-        &header,
-        &a.region_col,
-        &a.group_col,
-        &args.by,
-        spec.weighting.variables(),
-    );
-
-    let domains: Vec<&str> = domain_vars.iter().map(String::as_str).collect();
-    let mut table = read_respondents(args, &spec, &domains)?;
-    let n = table.n_rows();
-    if a.margins_from_population
-        && let Some(u) = spec
-            .uncovered_level(&table, &margins)
-            .map_err(|e| anyhow::Error::new(table.locate(e)).context(file.clone()))?
-    {
-        anyhow::bail!(
-            "{file} 第{}行: 样本中 {} = {} 在 {} {} 年的人口表中没有人口数；人口表中 {} 的水平为 {} (a level of the sample has no population count)",
-            table.line(u.row),
-            u.variable,
-            u.level,
-            a.region,
-            a.year,
-            u.variable,
-            u.known.join(", ")
-        );
-    }
-    let survey_est = weigh(&spec, &mut table, &margins, &file, &margins_name)?;
-    let table = table;
-    let in_file = |e: SurveyError| anyhow::Error::new(table.locate(e)).context(file.clone());
-    let design = survey_est.design();
-    let design_json = serde_json::json!({
-        "strata": spec.strata, "psu": spec.psu, "weight": spec.weight, "fpc": spec.fpc,
-        "n_strata": design.n_strata(), "n_psu": design.n_psu(),
-        "lonely_psu": spec.lonely_psu.as_str(), "lonely_strata": design.lonely_strata(),
-    });
-    let by_factors: Vec<Factor> = by_specs
-        .iter()
-        .map(|spec| domain_factor(&table, &margins, &split_vars(spec)))
-        .collect::<Result<_, _>>()
-        .map_err(in_file)?;
-    let estimates = survey_est
-        .estimate_many(&by_factors.iter().collect::<Vec<_>>())
-        .map_err(in_file)?;
-    for w in survey_est.warnings() {
-        eprintln!("警告 (warning): {w}");
-    }
-
-    // What is stored.
-    let level_of =
-        |f: Option<&Factor>, row: usize| f.map(|f| f.levels()[f.codes()[row] as usize].clone());
-    let domain_factors: Vec<(&str, &Factor)> = domain_vars
-        .iter()
-        .map(|v| table.factor(v).map(|f| (v.as_str(), f)))
-        .collect::<Result<_, _>>()
-        .map_err(in_file)?;
-    let strata_f = spec
-        .strata
-        .as_deref()
-        .map(|c| table.factor(c))
-        .transpose()
-        .map_err(in_file)?;
-    let psu_f = spec
-        .psu
-        .as_deref()
-        .map(|c| table.factor(c))
-        .transpose()
-        .map_err(in_file)?;
-    let fpc = spec
-        .fpc
-        .as_deref()
-        .map(|c| table.number(c))
-        .transpose()
-        .map_err(in_file)?;
-    let (weights, y) = (design.weights(), survey_est.outcome());
-    let respondents: Vec<Respondent> = (0..n)
-        .map(|row| Respondent {
-            line: table.line(row) as i64,
-            stratum: level_of(strata_f, row),
-            psu: level_of(psu_f, row),
-            weight: weights[row],
-            fpc: fpc.map(|f| f[row]),
-            literate: y[row] == 1,
-            domains: domain_factors
-                .iter()
-                .map(|(v, f)| (v.to_string(), f.levels()[f.codes()[row] as usize].clone()))
-                .collect::<BTreeMap<_, _>>(),
-        })
-        .collect();
-    let margin_rows: Vec<MarginRow> = margins
-        .iter()
-        .flat_map(|m| {
-            m.levels.iter().zip(&m.totals).map(|(l, t)| MarginRow {
-                margin: m.name.clone(),
-                level: l.clone(),
-                total: *t,
-            })
-        })
-        .collect();
-    let results: Vec<ResultRow> = estimates
-        .iter()
-        .map(|e| ResultRow {
-            by_var: e.by.clone(),
-            level: e.level.clone(),
-            n: e.n as i64,
-            wsum: e.wsum,
-            est: e.est,
-            se: e.se,
-            cv: e.cv,
-            deff: e.deff,
-            df: e.df,
-            wald_l: e.wald_l,
-            wald_u: e.wald_u,
-            logit_l: e.logit_l,
-            logit_u: e.logit_u,
-            flags: e
-                .flags
-                .iter()
-                .map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        })
-        .collect();
-    // Hashed as a stream: a ten-million-respondent file is not held in memory a second time.
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(
-        &mut std::fs::File::open(&args.file).with_context(|| file.clone())?,
-        &mut hasher,
-    )
-    .with_context(|| file.clone())?;
-    let sha = format!("{:x}", hasher.finalize());
-    let base = args
-        .file
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.clone());
-    let wave = NewWave {
-        region_code: a.region.clone(),
+    let req = WaveRequest {
+        region: a.region.clone(),
         year: a.year,
         name: a.name.clone(),
-        rule: serde_json::to_value(spec.rule.record())?,
-        design: design_json,
-        weighting: {
-            let mut w = serde_json::to_value(survey_est.weighting())?;
-            if weighted && let Some(o) = w.as_object_mut() {
-                // Where the population figures came from (the population tables, or the base
-                // name of the margins file: the same file elsewhere is the same source).
-                let file_name = match &args.margins {
-                    Some(p) if !a.margins_from_population => Some(p.file_name().map_or_else(
-                        || p.display().to_string(),
-                        |n| n.to_string_lossy().into_owned(),
-                    )),
-                    _ => None,
-                };
-                let source = import_rules::margins_source(file_name.as_deref(), &a.region, a.year);
-                o.insert("margins_source".into(), source.into());
-            }
-            w
+        region_col: a.region_col.clone(),
+        group_col: a.group_col.clone(),
+        margins: match &args.margins {
+            _ if a.margins_from_population => MarginsFrom::Population,
+            Some(p) => MarginsFrom::File(p.display().to_string()),
+            None => MarginsFrom::Nowhere,
         },
-        warnings: survey_est.warnings().to_vec(),
-        source_file: base,
-        source_sha256: sha,
+        options: options(args),
     };
-    let overall = import_rules::overall(&results).map_err(app_err)?.clone();
+    let answer_key = args.answer_key.as_deref().map(open).transpose()?;
+    let plan = import_rules::plan_wave(&req, &mut respondents, answer_key)?;
+    let (margins, margins_name) = match (&req.margins, &args.margins) {
+        (MarginsFrom::Population, _) => {
+            let (names, region, year) = (plan.margin_names(), a.region.clone(), a.year);
+            let margins = with_db(g, |db| async move {
+                let (ctx, caller) = (Ctx::new(db), Caller::operator());
+                import_rules::population_margins(&ctx, &caller, &region, year, &names)
+                    .await
+                    .map_err(app_err)
+            })
+            .context("--margins-from-population")?;
+            (
+                margins,
+                format!("{} {} 年人口表 (population tables)", a.region, a.year),
+            )
+        }
+        (_, Some(p)) => {
+            let src = open(p)?;
+            let name = src.name.clone();
+            (kesu_survey::job::read_margins(src)?, name)
+        }
+        (_, None) => (Vec::new(), String::new()),
+    };
+    let wave = import_rules::estimate_wave(&req, &plan, respondents, &margins, &margins_name)?;
+    for w in &wave.wave.warnings {
+        eprintln!("警告 (warning): {w}");
+    }
+    let overall = import_rules::overall(&wave.results)
+        .map_err(app_err)?
+        .clone();
+    let n = wave.respondents.len();
     let outcome = with_db(g, |db| async move {
-        import_rules::import(
-            &Ctx::new(db),
-            &Caller::operator(),
-            &wave,
-            &respondents,
-            &margin_rows,
-            &results,
-        )
-        .await
-        .map_err(app_err)
+        import_rules::import(&Ctx::new(db), &Caller::operator(), &wave)
+            .await
+            .map_err(app_err)
     })?;
     let (word, id) = match outcome {
         Imported::Created(id) => ("已导入 (imported)", id),
