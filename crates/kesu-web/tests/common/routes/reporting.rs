@@ -1,0 +1,95 @@
+//! Routes: Plans, reporting rounds, reports and their attachments, units' contacts, notifications and
+//! the audit log: the pages of the reporting work.
+
+use super::*;
+
+pub const ROUTES: &[Route] = &[
+    r("GET", "/plans/{id}", Obj::Plan, Read, Input::None),
+    r("GET", "/rounds", Obj::None, SignedIn, Input::None),
+    r("POST", "/rounds", Obj::PlanInBody, Administer, Form),
+    r("GET", "/rounds/{id}", Obj::Round, Read, Input::None),
+    r(
+        "POST",
+        "/rounds/{id}/dates",
+        Obj::Round,
+        AdministerRound,
+        Form,
+    ),
+    r(
+        "POST",
+        "/rounds/{id}/close",
+        Obj::Round,
+        AdministerRound,
+        Form,
+    ),
+    r(
+        "GET",
+        "/rounds/{id}/chase",
+        Obj::Round,
+        OfficeRead,
+        Input::None,
+    ),
+    r(
+        "GET",
+        "/rounds/{id}/late.xlsx",
+        Obj::Round,
+        OfficeRead,
+        Input::None,
+    ),
+    r("POST", "/units/{id}/contact", Obj::Unit, Administer, Form),
+    r(
+        "GET",
+        "/rounds/{id}/template.xlsx",
+        Obj::Round,
+        ReporterOnly,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/rounds/{id}/upload",
+        Obj::Round,
+        ReporterOnly,
+        Multipart,
+    ),
+    r("GET", "/reports/{id}", Obj::Report, Read, Input::None),
+    r("POST", "/reports/{id}", Obj::Report, WriteReport, Form),
+    r(
+        "POST",
+        "/reports/{id}/review",
+        Obj::Report,
+        ReviewReport,
+        Form,
+    ),
+    r(
+        "POST",
+        "/reports/{id}/exception",
+        Obj::Report,
+        AdministerReport,
+        Form,
+    ),
+    r(
+        "POST",
+        "/reports/{id}/attachments",
+        Obj::Report,
+        WriteReport,
+        Multipart,
+    ),
+    r(
+        "GET",
+        "/attachments/{id}",
+        Obj::Attachment,
+        Read,
+        Input::None,
+    ),
+    r(
+        "POST",
+        "/attachments/{id}/delete",
+        Obj::Attachment,
+        WriteReport,
+        Form,
+    ),
+    r("GET", "/notifications", Obj::None, SignedIn, Input::None),
+    r("POST", "/notifications/read", Obj::None, SignedIn, Form),
+    r("GET", "/audit", Obj::None, AdminRole, Input::None),
+    r("GET", "/audit.xlsx", Obj::None, AdminRole, Input::None),
+];
