@@ -491,28 +491,24 @@ async fn child_codes(
     Ok(out.into_iter().collect())
 }
 
-/// Mean progress per key group over evaluated plans (tasks classified by their words).
+/// Mean progress per key group over evaluated plans (tasks classified by their words; the rule
+/// is the annual report's, `kesu_indicators::annual::group_means`).
 pub async fn group_means(
     state: &AppState,
     evaluated: &[PlanIndicators],
 ) -> Result<Vec<(KeyGroup, Option<f64>, usize)>, AppError> {
-    let mut sums: BTreeMap<KeyGroup, (f64, usize)> = BTreeMap::new();
+    let mut items = Vec::new();
     for e in evaluated {
         let groups = task_groups(state, e.plan_id).await?;
         for r in &e.indicators {
             if let Some(g) = r.task_id.and_then(|t| groups.get(&t)).copied().flatten() {
-                let s = sums.entry(g).or_insert((0.0, 0));
-                s.0 += r.progress.unwrap_or(0.0);
-                s.1 += 1;
+                items.push((g, r.progress));
             }
         }
     }
-    Ok(KeyGroup::ALL
+    Ok(kesu_indicators::annual::group_means(items)
         .into_iter()
-        .map(|g| {
-            let (s, n) = sums.get(&g).copied().unwrap_or((0.0, 0));
-            (g, (n > 0).then(|| s / n as f64), n)
-        })
+        .map(|g| (g.group, g.mean_progress, g.indicators))
         .collect())
 }
 
