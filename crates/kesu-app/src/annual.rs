@@ -241,7 +241,11 @@ async fn gather(
     let as_of = ind::year_end(year, today);
     let (sections, goals) = plan_sections(ctx, code, year, as_of, plans, audience).await?;
     let children = children(ctx, code, year, as_of, plans, &sections, audience).await?;
-    let groups = groups(ctx, &sections).await?;
+    let per_plan: Vec<(i64, &[IndicatorRow])> = sections
+        .iter()
+        .map(|s| (s.id, s.indicators.as_slice()))
+        .collect();
+    let groups = key_groups(ctx, &per_plan).await?;
     let late = if audience.lists_late() {
         late_lines(ctx, code, year, today).await?
     } else {
@@ -368,12 +372,17 @@ async fn children(
     Ok(out)
 }
 
-/// Mean progress per key group over the sections' indicators.
-async fn groups(ctx: &Ctx, sections: &[PlanSection]) -> Result<Vec<model::GroupLine>> {
+/// Mean progress per key group over plans' evaluated indicators, given as (plan id, rows): each
+/// task classified by its words ([`task_groups`]). The annual report and the region dashboard
+/// use it.
+pub async fn key_groups(
+    ctx: &Ctx,
+    plans: &[(i64, &[IndicatorRow])],
+) -> Result<Vec<model::GroupLine>> {
     let mut items = Vec::new();
-    for s in sections {
-        let groups = task_groups(ctx, s.id).await?;
-        for r in &s.indicators {
+    for (plan_id, rows) in plans {
+        let groups = task_groups(ctx, *plan_id).await?;
+        for r in *rows {
             if let Some(g) = r.task_id.and_then(|t| groups.get(&t)).copied().flatten() {
                 items.push((g, r.progress));
             }

@@ -491,22 +491,19 @@ async fn child_codes(
     Ok(out.into_iter().collect())
 }
 
-/// Mean progress per key group over evaluated plans (tasks classified by their words; the rule
-/// is the annual report's, `kesu_indicators::annual::group_means`).
+/// Mean progress per key group over evaluated plans (`kesu_app::annual::key_groups`, the
+/// annual report's rule).
 pub async fn group_means(
     state: &AppState,
     evaluated: &[PlanIndicators],
 ) -> Result<Vec<(KeyGroup, Option<f64>, usize)>, AppError> {
-    let mut items = Vec::new();
-    for e in evaluated {
-        let groups = task_groups(state, e.plan_id).await?;
-        for r in &e.indicators {
-            if let Some(g) = r.task_id.and_then(|t| groups.get(&t)).copied().flatten() {
-                items.push((g, r.progress));
-            }
-        }
-    }
-    Ok(kesu_indicators::annual::group_means(items)
+    let ctx = crate::access::ctx(state);
+    let plans: Vec<(i64, &[IndicatorRow])> = evaluated
+        .iter()
+        .map(|e| (e.plan_id, e.indicators.as_slice()))
+        .collect();
+    Ok(kesu_app::annual::key_groups(&ctx, &plans)
+        .await?
         .into_iter()
         .map(|g| (g.group, g.mean_progress, g.indicators))
         .collect())
