@@ -19,6 +19,7 @@
 //! grows large gets a directory. No SQL here (that is `kesu-store`), no axum or askama (that is
 //! `kesu-web`), no argument parsing (that is the `kesu` binary).
 
+pub mod annual;
 pub mod assessment;
 pub mod audit;
 pub mod bulk;

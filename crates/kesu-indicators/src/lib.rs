@@ -19,10 +19,14 @@
 //!   precedence of computed, entered and file inputs.
 //! - [`literacy`]: the literacy-share goal, which recorded survey figures stand for a region.
 //! - [`svg`]: server-side SVG charts (bar, progress, line) with Chinese labels.
+//! - [`annual`]: the annual monitoring report as a model (its sections and their rules) and its
+//!   public variant; [`groups`]: which key group (重点人群) a task serves.
 
 pub mod actual;
+pub mod annual;
 pub mod assess;
 pub mod coverage;
+pub mod groups;
 pub mod indicator;
 pub mod inputs;
 pub mod literacy;

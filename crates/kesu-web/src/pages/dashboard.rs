@@ -121,24 +121,7 @@ pub struct IndicatorLine {
     pub bar: String,
 }
 
-pub fn actual_text(r: &IndicatorRow) -> String {
-    let judged = match (&r.coverage, r.actual) {
-        (Some(c), Some(_)) => format!("{}/{} 个达标", c.met, c.total),
-        (_, Some(v)) => format!("{}{}", num(v), r.unit),
-        (_, None) => "无数据".to_string(),
-    };
-    // A per-period target is judged on the last complete period; the one under way is shown
-    // beside it, so that this year's reports are visible before the year ends.
-    match r.periods.last() {
-        Some(p) if !p.complete && p.actual.is_some() && r.coverage.is_none() => format!(
-            "{judged}（{}进行中：{}{}）",
-            p.period,
-            num(p.actual.unwrap_or(0.0)),
-            r.unit
-        ),
-        _ => judged,
-    }
-}
+pub use kesu_app::annual::actual_text;
 
 pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLine {
     let label = format!(
@@ -508,28 +491,21 @@ async fn child_codes(
     Ok(out.into_iter().collect())
 }
 
-/// Mean progress per key group over evaluated plans (tasks classified by their words).
+/// Mean progress per key group over evaluated plans (`kesu_app::annual::key_groups`, the
+/// annual report's rule).
 pub async fn group_means(
     state: &AppState,
     evaluated: &[PlanIndicators],
 ) -> Result<Vec<(KeyGroup, Option<f64>, usize)>, AppError> {
-    let mut sums: BTreeMap<KeyGroup, (f64, usize)> = BTreeMap::new();
-    for e in evaluated {
-        let groups = task_groups(state, e.plan_id).await?;
-        for r in &e.indicators {
-            if let Some(g) = r.task_id.and_then(|t| groups.get(&t)).copied().flatten() {
-                let s = sums.entry(g).or_insert((0.0, 0));
-                s.0 += r.progress.unwrap_or(0.0);
-                s.1 += 1;
-            }
-        }
-    }
-    Ok(KeyGroup::ALL
+    let ctx = crate::access::ctx(state);
+    let plans: Vec<(i64, &[IndicatorRow])> = evaluated
+        .iter()
+        .map(|e| (e.plan_id, e.indicators.as_slice()))
+        .collect();
+    Ok(kesu_app::annual::key_groups(&ctx, &plans)
+        .await?
         .into_iter()
-        .map(|g| {
-            let (s, n) = sums.get(&g).copied().unwrap_or((0.0, 0));
-            (g, (n > 0).then(|| s / n as f64), n)
-        })
+        .map(|g| (g.group, g.mean_progress, g.indicators))
         .collect())
 }
 
@@ -860,23 +836,20 @@ async fn group_page(
 
 // ---------------------------------------------------------------- annual report
 
-/// The annual report of a region the caller oversees (not for reporters).
+/// The annual report of a region the caller oversees (not for reporters), as the office set
+/// up its assessment.
 async fn annual_for(
     state: &AppState,
     caller: &Caller,
     code: &str,
     year: Option<i32>,
 ) -> Result<annual::Annual, AppError> {
-    if reporter_unit(caller)?.is_some() {
-        return Err(AppError::NotFound);
-    }
-    let code = region_param(caller, code, "")?;
-    let today = state.today();
-    let year = year.unwrap_or(today.year());
-    if !(2000..=2100).contains(&year) {
-        return Err(AppError::Invalid(format!("年度 {year} 无效 (bad year)")));
-    }
-    annual::build_configured(&state.db, &code, year, today).await
+    let (ctx, by) = (
+        crate::access::ctx(state),
+        crate::access::app_caller(caller, None),
+    );
+    let inputs = ind::ExtraInputs::new();
+    Ok(kesu_app::annual::build(&ctx, &by, code, year, None, &inputs).await?)
 }
 
 async fn annual_html(

@@ -1,9 +1,8 @@
 //! `kesu report annual`: the 年度监测评估报告 of a region as HTML, PDF or .xlsx.
 
 use super::GlobalOpts;
-use super::assess::{load_inputs, load_scheme, scheme_or_stored};
+use super::assess::{load_inputs, load_scheme};
 use super::db::with_db;
-use super::indicators::today;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use kesu_web::pages::dashboard::annual;
@@ -67,8 +66,9 @@ fn annual_report(g: &GlobalOpts, a: AnnualArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let (region, year) = (a.region.clone(), a.year);
     let report = with_db(g, |db| async move {
-        let scheme = scheme_or_stored(&db, scheme, &region).await?;
-        annual::build(&db, &region, year, today(), &scheme, &inputs)
+        let ctx = kesu_app::Ctx::new(db);
+        let by = kesu_app::Caller::operator();
+        kesu_app::annual::build(&ctx, &by, &region, Some(year), scheme.as_ref(), &inputs)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
     })?;

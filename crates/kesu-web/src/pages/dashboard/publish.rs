@@ -1,9 +1,9 @@
-//! Publishing (公开): the form's fields become a [`publish::Choice`]; [`publish::prepare`]
-//! authorises and returns the selection, from which the public report is built and rendered here;
-//! [`publish::record`] stores the snapshot. The public pages read the stored snapshots.
+//! Publishing (公开): the form's fields become a [`publish::Choice`], and [`publish::publish`]
+//! does the rest (authorise, build the public report, store the snapshot), rendering the report
+//! with this crate's template. The public pages read the stored snapshots.
 
 use super::super::{PageResult, UserBar, check_csrf, redirect_with, render};
-use super::{actual_text, annual, light_css, pct, region_name};
+use super::{annual, light_css, pct, region_name};
 use crate::AppState;
 use crate::access;
 use crate::auth::Caller;
@@ -13,20 +13,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use kesu_app::publish::{self, PublicIndicator, PublicPlan, PublicSnapshot};
+use kesu_app::publish::{self, PublicPlan, PublicSnapshot};
 use kesu_core::RegionCode;
+use kesu_indicators::annual::Counts;
 use kesu_indicators::svg::{self, ProgressBar};
-use kesu_store::indicators::{self as ind, StatusCounts};
+use kesu_store::indicators as ind;
 use std::collections::{BTreeMap, BTreeSet};
-
-fn counts_of(p: &PublicPlan) -> StatusCounts {
-    StatusCounts {
-        met: p.met,
-        on_track: p.on_track,
-        behind: p.behind,
-        no_data: p.no_data,
-    }
-}
 
 /// The choice of the form: plans with `plan_{id}` fields, indicators with `target_{id}` fields,
 /// `targets_listed` when the form listed every indicator, the ranking with `ranking`.
@@ -46,8 +38,7 @@ fn choice(fields: &BTreeMap<String, String>) -> publish::Choice {
     }
 }
 
-/// Publish the region's snapshot ([`publish::Choice`] says what the form's fields choose). The
-/// public page and the public report are built from the same [`publish::Selection`].
+/// Publish the region's snapshot ([`publish::Choice`] says what the form's fields choose).
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,49 +47,14 @@ pub async fn publish(
 ) -> PageResult {
     check_csrf(&caller, fields.get("_csrf").map_or("", String::as_str))?;
     let (ctx, by) = (access::ctx(&state), access::app_caller(&caller, None));
-    let draft = publish::prepare(&ctx, &by, &code, &choice(&fields)).await?;
-    let report = annual::build_public(
-        &state.db,
-        &draft.region,
-        draft.year,
-        state.today(),
-        &draft.selection,
-    )
+    let done = publish::publish(&ctx, &by, &code, &choice(&fields), |report| {
+        annual::html(report).map_err(|e| kesu_app::Error::Internal(format!("{e:?}")))
+    })
     .await?;
-    let plans: Vec<PublicPlan> = report.plans.iter().map(public_plan).collect();
-    publish::check_not_empty(&draft, &plans)?;
-    let report_html = annual::public_html(&report)?;
-    publish::record(&ctx, &by, &draft, plans, report_html).await?;
     Ok(redirect_with(
-        &format!("/dashboard/regions/{}", draft.region),
+        &format!("/dashboard/regions/{}", done.region),
         "已发布到公开页面",
     ))
-}
-
-/// A plan of the public report as the public page shows it.
-fn public_plan(p: &annual::AnnualPlan) -> PublicPlan {
-    PublicPlan {
-        title: p.title.clone(),
-        met: p.counts.met,
-        on_track: p.counts.on_track,
-        behind: p.counts.behind,
-        no_data: p.counts.no_data,
-        mean: p.indicators.mean_progress,
-        indicators: p
-            .indicators
-            .indicators
-            .iter()
-            .map(|r| PublicIndicator {
-                task_path: r.task_path.clone(),
-                indicator: r.indicator.clone(),
-                target: r.target_zh.clone(),
-                actual: actual_text(r),
-                progress: r.progress,
-                status: r.status_zh.to_string(),
-                light: r.light,
-            })
-            .collect(),
-    }
 }
 
 struct PublicLine {
@@ -114,7 +70,7 @@ struct PublicLine {
 
 struct PublicPlanView {
     title: String,
-    counts: StatusCounts,
+    counts: Counts,
     mean: String,
     rows: Vec<PublicLine>,
 }
@@ -139,7 +95,7 @@ struct PublicPage {
 fn view(p: &PublicPlan) -> PublicPlanView {
     PublicPlanView {
         title: p.title.clone(),
-        counts: counts_of(p),
+        counts: p.counts(),
         mean: pct(p.mean),
         rows: p
             .indicators
