@@ -6,9 +6,15 @@
 #      row checked (GB 11643, phone, village), name/ID/phone encrypted with SM4-GCM, two
 #      HMAC-SM3 blind indexes, de-duplication, one transaction;
 #   3. `kesu ledger import` of the same file again (everything already there: adds nothing);
-#   4. `kesu ledger count` for a province, a city, a county, a township and a village, with and
-#      without `--by group` (whole process: start, open, query, print);
-#   5. kill -9 in the middle of a second import of another file: the count is unchanged after.
+#   4. `kesu ledger count` for a province (here the whole ledger), a city, a county, a township
+#      and a village, with and without `--by group`: the whole process (start, open, query,
+#      print), then the count alone, timed in process by `kesu-bench ledger-count`;
+#   5. kill -9 in the middle of a second import of another file: the count is unchanged after;
+#   6. that other file imported in full into the ledger that holds the first (the ledger is not
+#      empty, so its indexes are kept up to date row by row; FULL_SECOND=0 skips this step).
+#
+# It prints the load average before and after: other work on the machine stretches the wall
+# times (compare the CPU times too).
 #
 #   scripts/bench-ledger.sh                 # 1,000,000 rows
 #   ROWS=100000 scripts/bench-ledger.sh
@@ -21,9 +27,11 @@ target="${CARGO_TARGET_DIR:-target}"
 rows="${ROWS:-1000000}"
 if [[ -n "${KESU_BIN:-}" ]]; then
   kesu="$KESU_BIN"
+  bench="${KESU_BENCH_BIN:-$(dirname "$KESU_BIN")/kesu-bench}"
 else
-  cargo build --release -q -p kesu
+  cargo build --release -q -p kesu -p kesu-bench
   kesu="$target/release/kesu"
+  bench="$target/release/kesu-bench"
 fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 not found (apt-get install sqlite3)" >&2; exit 1; }
 work="${BENCH_DIR:-$(mktemp -d)}"
@@ -36,6 +44,7 @@ other="$work/ledger-other-$rows.csv"
 [[ -s "$other" ]] || python3 scripts/make-ledger.py "$rows" "$other" --prefix 50 --seed 2
 
 now() { date +%s.%N; }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 # 1. sqlite3 .import
@@ -79,6 +88,9 @@ for region in 43 4313 431302 431302001 $(sed -n 2p "$file" | cut -d, -f4); do
     echo "count --region $region $by: best of 5 ${best} ms (whole process)"
   done
 done
+# The count alone (the use case and its query, in one process, 50 runs per region and form).
+"$bench" --database-url "sqlite://$data/kesu.db" ledger-count --runs 50 \
+  43 4313 431302 431302001 "$(sed -n 2p "$file" | cut -d, -f4)"
 
 # 5. kill -9 mid-import
 before=$("$kesu" --data-dir "$data" ledger count --region 50 --format json | python3 -c "import json,sys;print(json.load(sys.stdin)['count'])")
@@ -90,3 +102,12 @@ wait "$pid" 2>/dev/null || true
 after=$("$kesu" --data-dir "$data" ledger count --region 50 --format json | python3 -c "import json,sys;print(json.load(sys.stdin)['count'])")
 echo "kill -9 after ${KILL_AFTER:-4} s of importing another file: count for 50 before $before, after $after"
 [[ "$before" == "$after" ]] || { echo "FAIL: the killed import left rows" >&2; exit 1; }
+
+# 6. the other file into a ledger of $rows entries
+if [[ "${FULL_SECOND:-1}" == 1 ]]; then
+  t0=$(now)
+  /usr/bin/time -f "%U %S" -o "$work/cpu-second" "$kesu" --data-dir "$data" ledger import "$other" > "$work/second.json" 2>/dev/null
+  t1=$(now)
+  echo "another $rows rows into the ledger of $rows: $(secs "$t0" "$t1") s wall, $(awk '{print $1+$2}' "$work/cpu-second") s CPU, added $(python3 -c "import json;print(json.load(open('$work/second.json'))['added'])")"
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,6 +10,7 @@
 //! docs/PERFORMANCE.md.
 
 mod indicators;
+mod ledger_count;
 
 use clap::{Parser, Subcommand};
 
@@ -31,11 +32,14 @@ struct Cli {
 enum Command {
     /// 指标看板、下钻和年度报告在一个省（或全国）规模上的耗时 (dashboards at province or national scale)
     Indicators(indicators::BenchArgs),
+    /// 台账人数查询在进程内的耗时 (the ledger's count, timed in process, on an existing ledger)
+    LedgerCount(ledger_count::CountArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Indicators(a) => indicators::run(cli.database_url.as_deref(), a),
+        Command::LedgerCount(a) => ledger_count::run(cli.database_url.as_deref(), a),
     }
 }

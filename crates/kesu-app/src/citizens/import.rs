@@ -127,8 +127,8 @@ pub async fn import(
     drop(tx_sealed);
 
     let mut tx = ctx.db.begin().await?;
-    let import_id =
-        store::import_start(&mut tx, &caller.audit, file_name, &hash, file_bytes).await?;
+    let import = store::import_start(&mut tx, &caller.audit, file_name, &hash, file_bytes).await?;
+    let import_id = import.id;
     let mut added = 0u64;
     let mut written = 0u64;
     let mut already: Vec<AlreadyIn> = Vec::new();
@@ -141,7 +141,7 @@ pub async fn import(
             .iter()
             .map(|e| (e.region_code.clone(), e.key_group.clone()))
             .collect();
-        let inserted = store::import_batch(&mut tx, import_id, batch.entries).await?;
+        let inserted = store::import_batch(&mut tx, &import, batch.entries).await?;
         for ((row, ok), place) in batch.rows.iter().zip(inserted).zip(places) {
             if ok {
                 added += 1;
@@ -181,7 +181,7 @@ pub async fn import(
     store::import_finish(
         &mut tx,
         &caller.audit,
-        import_id,
+        import,
         end.rows,
         added,
         already.len() as u64,

@@ -26,17 +26,35 @@ async fn sqlite_cache(tx: &mut Tx, kib: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// An import under way: its id, and on SQLite into an empty ledger, the indexes of
+/// `ledger_entry` set aside until [`import_finish`] builds them again.
+#[derive(Debug)]
+pub struct Import {
+    pub id: i64,
+    /// The `CREATE INDEX` statements of the indexes dropped by [`import_start`], as SQLite
+    /// recorded them (so they come back exactly as the migrations made them); `None` when the
+    /// indexes stay (PostgreSQL, or a ledger with entries).
+    set_aside: Option<Vec<String>>,
+}
+
 /// Starts an import of one file of `file_bytes` bytes (inside the caller's transaction).
-/// Returns its id.
+///
+/// On SQLite, when the ledger has no entry at all, the indexes of `ledger_entry` are dropped
+/// here and built again by [`import_finish`]: building an index over a million rows sorts them
+/// once, where inserting them one by one into the ID index (random keys: they are HMACs) walks
+/// and splits its B-tree for every row. It is safe because nothing can conflict: the ledger is
+/// empty, the caller sends every person once (it de-duplicates the file), and the transaction
+/// holds SQLite's write lock (`BEGIN IMMEDIATE`). Readers keep their snapshot with the indexes;
+/// a rollback — a refused file, an error, a killed process — brings the indexes back with the rest.
 pub async fn import_start(
     tx: &mut Tx,
     actor: &Actor,
     file_name: &str,
     file_hash: &str,
     file_bytes: u64,
-) -> StoreResult<i64> {
+) -> StoreResult<Import> {
     sqlite_cache(tx, import_cache_kib(file_bytes)).await?;
-    Ok(on_tx!(&mut *tx, |c| {
+    let id = on_tx!(&mut *tx, |c| {
         sqlx::query_scalar(
         "INSERT INTO ledger_import (file_name, file_hash, rows, added, already, imported_by, imported_at)
          VALUES ($1, $2, 0, 0, 0, $3, $4) RETURNING id"
@@ -47,7 +65,42 @@ pub async fn import_start(
     .bind(OffsetDateTime::now_utc())
     .fetch_one(&mut *c)
     .await
-    })?)
+    })?;
+    let set_aside = match tx {
+        Tx::Sqlite(t, _) => set_indexes_aside(t).await?,
+        Tx::Postgres(_) => None,
+    };
+    Ok(Import { id, set_aside })
+}
+
+/// Drops the indexes of an empty `ledger_entry` and returns their definitions; leaves a
+/// ledger with entries as it is (returns `None`).
+async fn set_indexes_aside(
+    t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+) -> StoreResult<Option<Vec<String>>> {
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM ledger_entry)")
+        .fetch_one(&mut **t)
+        .await?;
+    if !empty {
+        return Ok(None);
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND tbl_name = 'ledger_entry' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut **t)
+    .await?;
+    let mut set_aside = Vec::with_capacity(indexes.len());
+    for (name, sql) in indexes {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP INDEX \"{}\"",
+            name.replace('"', "\"\"")
+        )))
+        .execute(&mut **t)
+        .await?;
+        set_aside.push(sql);
+    }
+    Ok(Some(set_aside))
 }
 
 /// Rows per INSERT statement in an import. SQLite: 11 parameters a row, 22,000 in all, under
@@ -60,7 +113,7 @@ pub fn import_batch_size(_db: &Db) -> usize {
 /// entry of `batch`, whether it was added.
 pub async fn import_batch(
     tx: &mut Tx,
-    import_id: i64,
+    import: &Import,
     batch: Vec<NewEntry>,
 ) -> StoreResult<Vec<bool>> {
     if batch.is_empty() {
@@ -68,13 +121,14 @@ pub async fn import_batch(
     }
     let now = OffsetDateTime::now_utc();
     match tx {
-        Tx::Sqlite(t, _) => import_batch_sqlite(t, import_id, now, batch).await,
-        Tx::Postgres(t) => import_batch_postgres(t, import_id, now, &batch).await,
+        Tx::Sqlite(t, _) => import_batch_sqlite(t, import, now, batch).await,
+        Tx::Postgres(t) => import_batch_postgres(t, import.id, now, &batch).await,
     }
 }
 
 /// SQLite: one INSERT … ON CONFLICT DO NOTHING without `RETURNING`; only when some rows were
-/// skipped, one indexed look-up of which were added. sqlx hands every returned row from
+/// skipped, one indexed look-up of which were added. Into an empty ledger whose indexes are set
+/// aside, a plain INSERT: every row is added (see [`import_start`]). sqlx hands every returned row from
 /// SQLite's worker thread to the caller through a small channel, a thread hand-over per row;
 /// without rows the statement is one hand-over. No other writer can add the same person in
 /// between: the transaction holds SQLite's write lock since `import_start`. Placeholders are
@@ -82,12 +136,18 @@ pub async fn import_batch(
 /// names, which makes a statement of 20,000 parameters quadratic.
 async fn import_batch_sqlite(
     t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    import_id: i64,
+    import: &Import,
     now: OffsetDateTime,
     batch: Vec<NewEntry>,
 ) -> StoreResult<Vec<bool>> {
+    let import_id = import.id;
+    let bulk = import.set_aside.is_some();
     let n = batch.len();
-    let indexes: Vec<Vec<u8>> = batch.iter().map(|e| e.id_idx.clone()).collect();
+    let indexes: Vec<Vec<u8>> = if bulk {
+        Vec::new()
+    } else {
+        batch.iter().map(|e| e.id_idx.clone()).collect()
+    };
     // The import's id and time once, the rows' own values as a VALUES list (`WHERE true`
     // tells SQLite's parser that ON CONFLICT is not a join's ON).
     let mut sql = String::with_capacity(400 + n * 26);
@@ -105,7 +165,10 @@ async fn import_batch_sqlite(
         push_marks(&mut sql, 11);
         sql.push(')');
     }
-    sql.push_str(") WHERE true ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING");
+    sql.push(')');
+    if !bulk {
+        sql.push_str(" WHERE true ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING");
+    }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(import_id)
         .bind(now);
@@ -124,7 +187,7 @@ async fn import_batch_sqlite(
             .bind(e.entered_on);
     }
     let inserted = q.execute(&mut **t).await?.rows_affected() as usize;
-    if inserted == n {
+    if inserted == n || bulk {
         return Ok(vec![true; n]);
     }
     if inserted == 0 {
@@ -206,16 +269,25 @@ pub async fn import_release(tx: &mut Tx) -> StoreResult<()> {
     sqlite_cache(tx, DEFAULT_CACHE_KIB).await
 }
 
-/// Ends an import: its counts, the per-village tallies of what it added, one audit row.
+/// Ends an import: the indexes set aside built again, its counts, the per-village tallies of
+/// what it added, one audit row.
 pub async fn import_finish(
     tx: &mut Tx,
     actor: &Actor,
-    import_id: i64,
+    import: Import,
     rows: u64,
     added: u64,
     already: u64,
     tallies: &[(String, String, i64)],
 ) -> StoreResult<()> {
+    let import_id = import.id;
+    if let (Tx::Sqlite(t, _), Some(set_aside)) = (&mut *tx, import.set_aside) {
+        for sql in set_aside {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **t)
+                .await?;
+        }
+    }
     import_release(tx).await?;
     on_tx!(&mut *tx, |c| sqlx::query(
         "UPDATE ledger_import SET rows = $1, added = $2, already = $3 WHERE id = $4"
