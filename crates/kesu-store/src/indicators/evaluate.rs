@@ -519,6 +519,7 @@ async fn fed_by_services(
         let ev = evaluate(&ind, &obs, &ctx);
         let reported = rows[i].actual;
         let mut r = row(t, &ind, &ev, Ids::Listed(Vec::new()));
+        (r.rule, r.explanation) = (feed.explain(&r.rule), feed.explain(&r.explanation));
         r.fed = Some(FedRow {
             feed: feed.key(),
             feed_zh: feed.zh(),

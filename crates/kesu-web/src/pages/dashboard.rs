@@ -111,7 +111,8 @@ pub struct IndicatorLine {
     pub sources: Vec<i64>,
     /// How many reports in all.
     pub source_count: usize,
-    /// Counted from the services' records: what (linked to them) and what units reported.
+    /// Counted from Kesu's records: from where and what (服务记录：注册志愿者（人）, linked to
+    /// them) and what units reported.
     pub fed: Option<(String, String, String)>,
     pub rule: String,
     pub explanation: String,
@@ -138,6 +139,12 @@ pub fn actual_text(r: &IndicatorRow) -> String {
         ),
         _ => judged,
     }
+}
+
+/// Where a fed value comes from and what is counted: 竞赛记录：网络科学素质测试（竞赛）答题（人次）.
+pub fn fed_what(f: &kesu_store::indicators::FedRow) -> String {
+    let source = kesu_app::services::stats::feed_of(f.feed).map_or("服务记录", |k| k.source_zh());
+    format!("{source}：{}", f.feed_zh)
 }
 
 pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLine {
@@ -180,7 +187,7 @@ pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLi
             let reported = f
                 .reported
                 .map_or("无".into(), |v| format!("{}{}", num(v), r.unit));
-            (f.feed_zh.clone(), f.link.clone(), reported)
+            (fed_what(f), f.link.clone(), reported)
         }),
         rule: r.rule.clone(),
         explanation: r.explanation.clone(),
