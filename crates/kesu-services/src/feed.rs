@@ -102,10 +102,7 @@ impl Feed {
                 "每个填报来源（单位×地区）取最新一期的数值，再将各来源相加；同一期有多份报告时取最后一份",
                 "每个地区取最新一期（期末）的数值，再将各地区相加",
             ),
-            (
-                "只计已通过审核的报告",
-                "只计{src}，单位填报另列、不计入",
-            ),
+            ("只计已通过审核的报告", "只计{src}，单位填报另列、不计入"),
             ("已通过报告的数值", "{src}的数值"),
             ("无已通过的报告", "无{src}"),
             ("份报告）", "个地区·季度的{src}）"),
@@ -215,8 +212,19 @@ const KNOWLEDGE_CONTEST: [&str; 6] = [
 
 /// Contests that are not tests of knowledge (skills, inventions, works, talks), and training.
 const OTHER_CONTEST: [&str; 13] = [
-    "技能", "创新", "创业", "机器人", "编程", "讲解", "视频", "作品", "征文", "影像", "动漫",
-    "辅导员", "培训",
+    "技能",
+    "创新",
+    "创业",
+    "机器人",
+    "编程",
+    "讲解",
+    "视频",
+    "作品",
+    "征文",
+    "影像",
+    "动漫",
+    "辅导员",
+    "培训",
 ];
 
 /// Whether `w` speaks of a contest of any kind.
@@ -231,7 +239,9 @@ fn quiz(unit: &str, w: &str) -> Option<Feed> {
     }
     match unit {
         "人次" if any(w, &KNOWLEDGE_CONTEST) || w.contains("答题") => Some(Feed::QuizAttempts),
-        "场次" | "场" | "次" | "期" | "届" if any(w, &KNOWLEDGE_CONTEST) => Some(Feed::QuizTests),
+        "场次" | "场" | "次" | "期" | "届" if any(w, &KNOWLEDGE_CONTEST) => {
+            Some(Feed::QuizTests)
+        }
         _ => None,
     }
 }
@@ -275,9 +285,7 @@ pub fn classify(t: &Target) -> Option<Feed> {
         }),
         // A contest's 人次 are its entrants, never check-ins (fed by the test above, or not).
         "人次"
-            if any(w, &["参与", "参加", "参观", "受益"])
-                && !w.contains("培训")
-                && !contest(w) =>
+            if any(w, &["参与", "参加", "参观", "受益"]) && !w.contains("培训") && !contest(w) =>
         {
             Some(Feed::Participants)
         }
@@ -552,25 +560,10 @@ mod tests {
                 "人次",
                 None,
             ),
-            t(
-                "知识竞赛培训骨干200人次",
-                "知识竞赛培训骨干",
-                "人次",
-                None,
-            ),
+            t("知识竞赛培训骨干200人次", "知识竞赛培训骨干", "人次", None),
             // A pass rate is of a self-selected sample; people are not 人次.
-            t(
-                "网络知识竞赛合格率达到80%",
-                "网络知识竞赛合格率",
-                "%",
-                None,
-            ),
-            t(
-                "参加网络知识竞赛1万人",
-                "网络知识竞赛参赛人数",
-                "人",
-                None,
-            ),
+            t("网络知识竞赛合格率达到80%", "网络知识竞赛合格率", "%", None),
+            t("参加网络知识竞赛1万人", "网络知识竞赛参赛人数", "人", None),
             // Judged village by village: regional totals cannot answer it.
             t(
                 "每个村每年组织1次知识竞赛",
@@ -609,7 +602,11 @@ mod tests {
     fn a_fed_value_names_where_it_comes_from() {
         assert_eq!(Feed::QuizAttempts.source_zh(), "竞赛记录");
         assert_eq!(Feed::Participants.source_zh(), "服务记录");
-        assert!(Feed::QUIZ.iter().all(|f| f.is_quiz() && !Feed::ALL.contains(f)));
+        assert!(
+            Feed::QUIZ
+                .iter()
+                .all(|f| f.is_quiz() && !Feed::ALL.contains(f))
+        );
     }
 
     #[test]

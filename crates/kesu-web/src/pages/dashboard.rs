@@ -143,7 +143,8 @@ pub fn actual_text(r: &IndicatorRow) -> String {
 
 /// Where a fed value comes from and what is counted: 竞赛记录：网络科学素质测试（竞赛）答题（人次）.
 pub fn fed_what(f: &kesu_store::indicators::FedRow) -> String {
-    let source = kesu_app::services::stats::feed_of(f.feed).map_or("服务记录", |k| k.source_zh());
+    let source =
+        kesu_app::services::stats::feed_of(f.feed).map_or("服务记录", |k| k.source_zh());
     format!("{source}：{}", f.feed_zh)
 }
 

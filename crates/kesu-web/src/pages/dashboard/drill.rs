@@ -192,11 +192,7 @@ pub(super) async fn drill_page(
         explanation: row.map(|r| r.explanation.clone()).unwrap_or_default(),
         fed: row.and_then(|r| {
             let f = r.fed.as_ref()?;
-            Some((
-                super::fed_what(f),
-                f.link.clone(),
-                super::actual_text(r),
-            ))
+            Some((super::fed_what(f), f.link.clone(), super::actual_text(r)))
         }),
     })
 }
