@@ -246,13 +246,37 @@ fn quiz(unit: &str, w: &str) -> Option<Feed> {
     }
 }
 
-/// The records that feed `t`, if any.
+/// The records that feed `t`, read from its own words only.
 pub fn classify(t: &Target) -> Option<Feed> {
+    classify_in(t, "")
+}
+
+/// The clause that leads to `text` in `context` (the task's text the target was found in):
+/// from the start of its sentence (after 。；; or a line break) to where `text` begins.
+/// "每年组织农民科学素质网络知识竞赛，参与人次达到1000人次以上" gives the target "参与人次达到
+/// 1000人次以上" and leads with "每年组织农民科学素质网络知识竞赛，": what the 人次 are of.
+/// Nothing when `text` is not in `context`, or begins its sentence.
+pub fn lead_in<'a>(text: &str, context: &'a str) -> &'a str {
+    let text = text.trim();
+    let Some(at) = (!text.is_empty()).then(|| context.find(text)).flatten() else {
+        return "";
+    };
+    let before = &context[..at];
+    let start = before.rfind(['。', '；', ';', '\n']).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    &before[start..]
+}
+
+/// The records that feed `t`, found in `context` (its task's text): a target's own words often
+/// name only the measure ("参与人次达到10万") and the clause before it in the same sentence
+/// says of what ([`lead_in`]); that clause is read with them, never the rest of the task.
+pub fn classify_in(t: &Target, context: &str) -> Option<Feed> {
     if per_entity(t.per.as_deref()) {
         return None;
     }
     let unit = t.unit.trim();
-    let words = format!("{} {}", t.indicator, t.text);
+    let words = format!("{} {} {}", lead_in(&t.text, context), t.indicator, t.text);
     let w = words.as_str();
     if let Some(f) = quiz(unit, w) {
         return Some(f);
@@ -516,6 +540,24 @@ mod tests {
         for target in cases {
             assert_eq!(classify(&target), Some(Feed::QuizTests), "{}", target.text);
         }
+    }
+
+    #[test]
+    fn the_clause_before_a_target_in_its_sentence_says_what_is_counted() {
+        let task = "加强农民科普。每年组织农民科学素质网络知识竞赛，参与人次达到1000人次以上；\
+            组织群众参加科普活动，参与人次达到5000人次以上。";
+        let quiz_target = t("参与人次达到1000人次以上", "参与人次", "人次", Some("每年"));
+        let checkins = t("参与人次达到5000人次以上", "参与人次", "人次", None);
+        assert_eq!(
+            lead_in(&quiz_target.text, task),
+            "每年组织农民科学素质网络知识竞赛，"
+        );
+        assert_eq!(classify_in(&quiz_target, task), Some(Feed::QuizAttempts));
+        assert_eq!(classify_in(&checkins, task), Some(Feed::Participants));
+        // Alone, the words name no contest.
+        assert_eq!(classify(&quiz_target), Some(Feed::Participants));
+        assert_eq!(lead_in("不在其中", task), "");
+        assert_eq!(lead_in("加强农民科普", task), "");
     }
 
     #[test]
