@@ -251,32 +251,53 @@ pub fn classify(t: &Target) -> Option<Feed> {
     classify_in(t, "")
 }
 
-/// The clause that leads to `text` in `context` (the task's text the target was found in):
-/// from the start of its sentence (after 。；; or a line break) to where `text` begins.
-/// "每年组织农民科学素质网络知识竞赛，参与人次达到1000人次以上" gives the target "参与人次达到
-/// 1000人次以上" and leads with "每年组织农民科学素质网络知识竞赛，": what the 人次 are of.
-/// Nothing when `text` is not in `context`, or begins its sentence.
+/// The clause just before `text` in `context` (the task's text the target was found in), back
+/// to the previous comma or sentence break: "每年组织农民科学素质网络知识竞赛，参与人次达到1000
+/// 人次以上" gives the target "参与人次达到1000人次以上" and leads with "每年组织农民科学素质网络
+/// 知识竞赛". Nothing when `text` is not in `context`, or begins its sentence.
 pub fn lead_in<'a>(text: &str, context: &'a str) -> &'a str {
     let text = text.trim();
     let Some(at) = (!text.is_empty()).then(|| context.find(text)).flatten() else {
         return "";
     };
-    let before = &context[..at];
-    let start = before.rfind(['。', '；', ';', '\n']).map_or(0, |i| {
-        i + before[i..].chars().next().map_or(1, char::len_utf8)
-    });
+    let before = context[..at].trim_end_matches(['，', ',', ' ']);
+    let start = before
+        .rfind(['，', ',', '。', '；', ';', '\n'])
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
     &before[start..]
 }
 
-/// The records that feed `t`, found in `context` (its task's text): a target's own words often
-/// name only the measure ("参与人次达到10万") and the clause before it in the same sentence
-/// says of what ([`lead_in`]); that clause is read with them, never the rest of the task.
+/// Whether an indicator names only a measure ("参与人次", "参加人数"), not what is measured:
+/// then the clause before the target says what ([`lead_in`]).
+fn bare(indicator: &str) -> bool {
+    const MEASURE: [&str; 9] = [
+        "参与", "参加", "参赛", "人次", "人数", "达到", "累计", "总", "共",
+    ];
+    let mut rest = indicator.to_string();
+    for m in MEASURE {
+        rest = rest.replace(m, "");
+    }
+    rest.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+        .is_empty()
+}
+
+/// The records that feed `t`, found in `context` (its task's text). A target whose indicator
+/// names only a measure ("参与人次达到10万") is read with the clause just before it, which says
+/// of what ("每年组织…网络知识竞赛，"); any other target by its own words alone, so that a
+/// neighbouring commitment ("推荐1-2家通过省级评审，认定科普基地40家") never colours it.
 pub fn classify_in(t: &Target, context: &str) -> Option<Feed> {
     if per_entity(t.per.as_deref()) {
         return None;
     }
     let unit = t.unit.trim();
-    let words = format!("{} {} {}", lead_in(&t.text, context), t.indicator, t.text);
+    let lead = if bare(&t.indicator) {
+        lead_in(&t.text, context)
+    } else {
+        ""
+    };
+    let words = format!("{lead} {} {}", t.indicator, t.text);
     let w = words.as_str();
     if let Some(f) = quiz(unit, w) {
         return Some(f);
@@ -550,7 +571,7 @@ mod tests {
         let checkins = t("参与人次达到5000人次以上", "参与人次", "人次", None);
         assert_eq!(
             lead_in(&quiz_target.text, task),
-            "每年组织农民科学素质网络知识竞赛，"
+            "每年组织农民科学素质网络知识竞赛"
         );
         assert_eq!(classify_in(&quiz_target, task), Some(Feed::QuizAttempts));
         assert_eq!(classify_in(&checkins, task), Some(Feed::Participants));
@@ -558,6 +579,22 @@ mod tests {
         assert_eq!(classify(&quiz_target), Some(Feed::Participants));
         assert_eq!(lead_in("不在其中", task), "");
         assert_eq!(lead_in("加强农民科普", task), "");
+    }
+
+    #[test]
+    fn a_target_that_names_what_it_counts_is_not_coloured_by_its_neighbour() {
+        let task = "深化省级科普教育基地创建活动，每年力争推荐1-2家通过省级评审，\
+            到2025年，认定各级各类科普基地40家以上。";
+        let bases = t(
+            "到2025年，认定各级各类科普基地40家以上",
+            "各级各类科普基地",
+            "家",
+            None,
+        );
+        assert_eq!(classify_in(&bases, task), Some(Feed::Bases { level: None }));
+        let task = "举办网络知识竞赛2场，参与科普活动1000人次。";
+        let activities = t("参与科普活动1000人次", "参与科普活动", "人次", None);
+        assert_eq!(classify_in(&activities, task), Some(Feed::Participants));
     }
 
     #[test]
