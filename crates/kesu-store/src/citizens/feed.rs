@@ -15,23 +15,23 @@ use crate::services::subtree;
 use crate::{Db, StoreResult};
 use kesu_services::feed::Feed;
 use kesu_services::tally::{self, Tally};
+use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
 
 /// Submitted attempts by a village of `region`'s subtree on China days `[from, to]`: (id,
-/// village, China day, test title). The days are compared here, not in SQL: SQLite keeps
-/// instants as text, which orders only within one offset.
+/// village, China day, test id). The days are compared here, not in SQL: SQLite keeps
+/// instants as text, which orders only within one offset. Read from the index on (village,
+/// submitted at) with the id.
 async fn attempts(
     db: &Db,
     region: &str,
     from: Date,
     to: Date,
-) -> StoreResult<Vec<(i64, String, Date, String)>> {
+) -> StoreResult<Vec<(i64, String, Date, i64)>> {
     let (lo, hi) = subtree(region);
-    let rows: Vec<(i64, String, OffsetDateTime, String)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT a.id, a.region_code, a.submitted_at, t.title
-         FROM quiz_attempt a JOIN quiz_test t ON t.id = a.test_id
-         WHERE a.region_code >= $1 AND a.region_code < $2 AND a.submitted_at IS NOT NULL
-         ORDER BY a.id"
+    let rows: Vec<(i64, String, OffsetDateTime, i64)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, region_code, submitted_at, test_id FROM quiz_attempt
+         WHERE region_code >= $1 AND region_code < $2 AND submitted_at IS NOT NULL"
     )
     .bind(&lo)
     .bind(&hi)
@@ -39,9 +39,22 @@ async fn attempts(
     .await)?;
     Ok(rows
         .into_iter()
-        .map(|(id, village, at, title)| (id, village, china_date(at), title))
+        .map(|(id, village, at, test)| (id, village, china_date(at), test))
         .filter(|(_, _, day, _)| *day >= from && *day <= to)
         .collect())
+}
+
+/// The titles of tests by id.
+async fn titles(db: &Db, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if !out.contains_key(id)
+            && let Some(t) = super::quiz::test(db, *id).await?
+        {
+            out.insert(*id, t.title);
+        }
+    }
+    Ok(out)
 }
 
 /// Tests published by an office of `region`'s subtree opening in `[from, to]`: (id, region,
@@ -102,18 +115,27 @@ pub async fn records(
     to: Date,
 ) -> StoreResult<Vec<Record>> {
     Ok(match feed {
-        Feed::QuizAttempts => attempts(db, region, from, to)
-            .await?
-            .into_iter()
-            .map(|(id, region_code, day, title)| Record {
-                kind: "attempt",
-                id,
-                label: format!("答题 #{id}（{title}）"),
-                region_code,
-                day,
-                value: 1.0,
-            })
-            .collect(),
+        Feed::QuizAttempts => {
+            let mut rows = attempts(db, region, from, to).await?;
+            rows.sort_by_key(|(id, ..)| *id);
+            let mut tests: Vec<i64> = rows.iter().map(|r| r.3).collect();
+            tests.sort_unstable();
+            tests.dedup();
+            let titles = titles(db, &tests).await?;
+            rows.into_iter()
+                .map(|(id, region_code, day, test)| Record {
+                    kind: "attempt",
+                    id,
+                    label: format!(
+                        "答题 #{id}（{}）",
+                        titles.get(&test).map_or("", String::as_str)
+                    ),
+                    region_code,
+                    day,
+                    value: 1.0,
+                })
+                .collect()
+        }
         Feed::QuizTests => tests(db, region, from, to)
             .await?
             .into_iter()
