@@ -250,3 +250,44 @@ async fn the_records_behind_a_count_are_the_attempts_by_number_never_by_person()
     })
     .await;
 }
+
+/// Figures for docs/PERFORMANCE.md (not a test of speed: it asserts the count only):
+/// `cargo test --release -p kesu-store --test quiz_feed -- --ignored --nocapture`.
+/// 100,000 submitted attempts in 1,000 villages of one county on SQLite; the time of one
+/// region's values (what a dashboard view of a 竞赛 target reads), city, county, township.
+#[tokio::test]
+#[ignore = "benchmark"]
+async fn bench_quiz_counts() {
+    let t = kesu_store::testing::TestDb::sqlite().await.unwrap();
+    let db = t.db.clone();
+    let test = test_of(&db, CITY, date!(2025 - 04 - 01)).await;
+    counted(&db, test, VILLAGE, "13800000009").await;
+    let Db::Sqlite(pool, _) = &db else {
+        panic!("sqlite")
+    };
+    let started = std::time::Instant::now();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+         INSERT INTO quiz_attempt (test_id, region_code, key_group, token_hash, consent,
+             started_at, deadline, seed, paper, submitted_at, answers, score, passed, result, rule)
+         SELECT a.test_id, '431302' || printf('%03d', n.i % 10 + 1) || printf('%03d', n.i % 100 + 1),
+             a.key_group, a.token_hash || '-' || n.i, a.consent, a.started_at, a.deadline, a.seed,
+             a.paper, a.submitted_at, a.answers, a.score, a.passed, a.result, a.rule
+         FROM quiz_attempt a, n",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    eprintln!("insert 99,999 attempts: {:?}", started.elapsed());
+    for region in [CITY, COUNTY, "431302001"] {
+        let mut best = std::time::Duration::MAX;
+        let mut sum = 0.0;
+        for _ in 0..7 {
+            let s = std::time::Instant::now();
+            sum = total(&db, Feed::QuizAttempts, region, DAY).await;
+            best = best.min(s.elapsed());
+        }
+        eprintln!("{region}: {sum} attempts, best of 7 {best:?}");
+    }
+    assert_eq!(total(&db, Feed::QuizAttempts, CITY, DAY).await, 100_000.0);
+}

@@ -44,6 +44,31 @@ async fn attempts(
         .collect())
 }
 
+/// Submitted attempts by village and China day in `region`'s subtree, counted in SQL (a
+/// county's dashboard reads villages × days, not every attempt). China keeps +8 hours all
+/// year, so its day is the stored instant moved by 8 hours, in each backend's own terms.
+async fn attempt_days(db: &Db, region: &str) -> StoreResult<Vec<(String, Date, i64)>> {
+    let (lo, hi) = subtree(region);
+    let sql = match db {
+        Db::Sqlite(..) => {
+            "SELECT region_code, date(submitted_at, '+8 hours') AS day, COUNT(*) FROM quiz_attempt
+             WHERE region_code >= $1 AND region_code < $2 AND submitted_at IS NOT NULL
+             GROUP BY 1, 2"
+        }
+        Db::Postgres(_) => {
+            "SELECT region_code, CAST((submitted_at AT TIME ZONE 'UTC') + INTERVAL '8 hours' AS DATE)
+                 AS day, COUNT(*) FROM quiz_attempt
+             WHERE region_code >= $1 AND region_code < $2 AND submitted_at IS NOT NULL
+             GROUP BY 1, 2"
+        }
+    };
+    Ok(on_db!(db, |p| sqlx::query_as(sql)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(p)
+        .await)?)
+}
+
 /// The titles of tests by id.
 async fn titles(db: &Db, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
     let mut out = HashMap::new();
@@ -87,10 +112,10 @@ const EPOCH: Date = time::macros::date!(2000 - 01 - 01);
 pub async fn tallies(db: &Db, feed: Feed, region: &str, until: Date) -> StoreResult<Vec<Tally>> {
     Ok(match feed {
         Feed::QuizAttempts => {
-            let rows = attempts(db, region, EPOCH, until).await?;
+            let rows = attempt_days(db, region).await?;
             tally::counts(
                 rows.iter()
-                    .map(|(_, village, day, _)| (village.as_str(), *day, 1.0)),
+                    .map(|(village, day, n)| (village.as_str(), *day, *n as f64)),
                 until,
             )
         }
