@@ -1,4 +1,7 @@
-//! Which plan targets the services' records answer (指标自动取数).
+//! Which plan targets Kesu's own records answer (指标自动取数): the services' records and the
+//! citizens' online tests (竞赛). One [`classify`] decides for every kind of record, so no
+//! target is claimed by two feeds (a 竞赛 target's 人次 are the test's attempts, never also
+//! check-ins at activities).
 //!
 //! "注册科技志愿者超过5000人", "科技志愿服务组织超过200个", "累计开展志愿服务活动超过3000次",
 //! "认定各级各类科普基地40家以上", "流动科普设施对90%以上乡镇(街道)的活动覆盖", "人均科普经费":
@@ -10,6 +13,14 @@
 //! The reading is deliberately narrow: a target about named campaigns ("科普惠民乡村行等活动"),
 //! one kind of event ("进校园巡讲活动") or training (培训…人次) is not fed, because the calendar
 //! holds every kind of activity and counting them all would overstate it.
+//!
+//! 竞赛 (the citizens' online test): "每年组织…网络知识竞赛，参与人次达到10万", "参加科学素质
+//! 大赛…人次" are answered by counted attempts ([`Feed::QuizAttempts`]); "举办知识竞赛…场次" by
+//! the tests published ([`Feed::QuizTests`]). Only a contest of knowledge (知识竞赛, 网络竞赛/大赛,
+//! 科学素质大赛, 答题 for people) is such a test; contests of skills, inventions, works or talks
+//! (技能大赛, 科技创新大赛, 机器人竞赛, 科普讲解大赛, 短视频大赛) are not, and are fed by nothing
+//! (not by check-ins either). Pass rates (%) and people (人, not 人次) are not fed: the test is a
+//! self-selected sample, and one person may take several tests.
 
 use crate::catalogue::BaseLevel;
 use kesu_core::Target;
@@ -43,6 +54,12 @@ pub enum Feed {
         per_capita: bool,
         ten_thousands: bool,
     },
+    /// 竞赛 参与/参加 … 人次: counted (submitted) attempts at the citizens' online tests in each
+    /// period, by the citizen's village (a count).
+    QuizAttempts,
+    /// 竞赛 … 场次/次: tests (竞赛) published, by the day they open and the publishing office's
+    /// region (a count).
+    QuizTests,
 }
 
 impl Feed {
@@ -62,6 +79,48 @@ impl Feed {
         },
     ];
 
+    /// The citizens' test feeds (not on the services' statistics page).
+    pub const QUIZ: [Feed; 2] = [Feed::QuizAttempts, Feed::QuizTests];
+
+    /// Where the records come from, in words: 服务记录 or 竞赛记录 (shown where a fed value is
+    /// explained, in place of 报告).
+    pub fn source_zh(self) -> &'static str {
+        if self.is_quiz() {
+            "竞赛记录"
+        } else {
+            "服务记录"
+        }
+    }
+
+    /// The indicators' account of a value (its rule, its explanation), said of this feed's
+    /// records rather than of reports: a fed value never comes from a report, and a reader
+    /// who sees "3份报告" looks for reports that are not there. `{src}` is [`Feed::source_zh`].
+    pub fn explain(self, text: &str) -> String {
+        // Longest phrases first; what is left of 报告 after them is the records too.
+        const PHRASES: [(&str, &str); 7] = [
+            (
+                "每个填报来源（单位×地区）取最新一期的数值，再将各来源相加；同一期有多份报告时取最后一份",
+                "每个地区取最新一期（期末）的数值，再将各地区相加",
+            ),
+            ("只计已通过审核的报告", "只计{src}，单位填报另列、不计入"),
+            ("已通过报告的数值", "{src}的数值"),
+            ("无已通过的报告", "无{src}"),
+            ("份报告）", "个地区·季度的{src}）"),
+            ("按季度报告", "按季度统计"),
+            ("报告", "{src}"),
+        ];
+        let mut out = text.to_string();
+        for (from, to) in PHRASES {
+            out = out.replace(from, &to.replace("{src}", self.source_zh()));
+        }
+        out
+    }
+
+    /// Whether the citizens' tests feed it.
+    pub fn is_quiz(self) -> bool {
+        matches!(self, Feed::QuizAttempts | Feed::QuizTests)
+    }
+
     /// The name used in links (`?feed=volunteers`).
     pub fn key(self) -> &'static str {
         match self {
@@ -79,6 +138,8 @@ impl Feed {
                 per_capita: true, ..
             } => "funding_per_capita",
             Feed::Funding { .. } => "funding",
+            Feed::QuizAttempts => "quiz_attempts",
+            Feed::QuizTests => "quiz_tests",
         }
     }
 
@@ -102,6 +163,8 @@ impl Feed {
                 ..
             } => "科普经费支出（万元）".into(),
             Feed::Funding { .. } => "科普经费支出（元）".into(),
+            Feed::QuizAttempts => "网络科学素质测试（竞赛）答题（人次）".into(),
+            Feed::QuizTests => "发布的网络科学素质测试（竞赛）（场）".into(),
         }
     }
 
@@ -137,14 +200,108 @@ fn per_entity(per: Option<&str>) -> bool {
     })
 }
 
-/// The records that feed `t`, if any.
+/// A contest of knowledge: what the citizens' online test is.
+const KNOWLEDGE_CONTEST: [&str; 6] = [
+    "知识竞赛",
+    "知识大赛",
+    "网络竞赛",
+    "网络大赛",
+    "素质竞赛",
+    "素质大赛",
+];
+
+/// Contests that are not tests of knowledge (skills, inventions, works, talks), and training.
+const OTHER_CONTEST: [&str; 13] = [
+    "技能",
+    "创新",
+    "创业",
+    "机器人",
+    "编程",
+    "讲解",
+    "视频",
+    "作品",
+    "征文",
+    "影像",
+    "动漫",
+    "辅导员",
+    "培训",
+];
+
+/// Whether `w` speaks of a contest of any kind.
+fn contest(w: &str) -> bool {
+    any(w, &["竞赛", "大赛"])
+}
+
+/// The citizens' test feed of `w` in `unit`, if its words are about a contest of knowledge.
+fn quiz(unit: &str, w: &str) -> Option<Feed> {
+    if any(w, &OTHER_CONTEST) {
+        return None;
+    }
+    match unit {
+        "人次" if any(w, &KNOWLEDGE_CONTEST) || w.contains("答题") => Some(Feed::QuizAttempts),
+        "场次" | "场" | "次" | "期" | "届" if any(w, &KNOWLEDGE_CONTEST) => {
+            Some(Feed::QuizTests)
+        }
+        _ => None,
+    }
+}
+
+/// The records that feed `t`, read from its own words only.
 pub fn classify(t: &Target) -> Option<Feed> {
+    classify_in(t, "")
+}
+
+/// The clause just before `text` in `context` (the task's text the target was found in), back
+/// to the previous comma or sentence break: "每年组织农民科学素质网络知识竞赛，参与人次达到1000
+/// 人次以上" gives the target "参与人次达到1000人次以上" and leads with "每年组织农民科学素质网络
+/// 知识竞赛". Nothing when `text` is not in `context`, or begins its sentence.
+pub fn lead_in<'a>(text: &str, context: &'a str) -> &'a str {
+    let text = text.trim();
+    let Some(at) = (!text.is_empty()).then(|| context.find(text)).flatten() else {
+        return "";
+    };
+    let before = context[..at].trim_end_matches(['，', ',', ' ']);
+    let start = before
+        .rfind(['，', ',', '。', '；', ';', '\n'])
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    &before[start..]
+}
+
+/// Whether an indicator names only a measure ("参与人次", "参加人数"), not what is measured:
+/// then the clause before the target says what ([`lead_in`]).
+fn bare(indicator: &str) -> bool {
+    const MEASURE: [&str; 9] = [
+        "参与", "参加", "参赛", "人次", "人数", "达到", "累计", "总", "共",
+    ];
+    let mut rest = indicator.to_string();
+    for m in MEASURE {
+        rest = rest.replace(m, "");
+    }
+    rest.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+        .is_empty()
+}
+
+/// The records that feed `t`, found in `context` (its task's text). A target whose indicator
+/// names only a measure ("参与人次达到10万") is read with the clause just before it, which says
+/// of what ("每年组织…网络知识竞赛，"); any other target by its own words alone, so that a
+/// neighbouring commitment ("推荐1-2家通过省级评审，认定科普基地40家") never colours it.
+pub fn classify_in(t: &Target, context: &str) -> Option<Feed> {
     if per_entity(t.per.as_deref()) {
         return None;
     }
     let unit = t.unit.trim();
-    let words = format!("{} {}", t.indicator, t.text);
+    let lead = if bare(&t.indicator) {
+        lead_in(&t.text, context)
+    } else {
+        ""
+    };
+    let words = format!("{lead} {} {}", t.indicator, t.text);
     let w = words.as_str();
+    if let Some(f) = quiz(unit, w) {
+        return Some(f);
+    }
     match unit {
         "%" | "％"
             if any(w, &["乡镇", "街道"]) && any(w, &["大篷车", "流动"]) && w.contains("覆盖") =>
@@ -171,7 +328,10 @@ pub fn classify(t: &Target) -> Option<Feed> {
                 None
             },
         }),
-        "人次" if any(w, &["参与", "参加", "参观", "受益"]) && !w.contains("培训") => {
+        // A contest's 人次 are its entrants, never check-ins (fed by the test above, or not).
+        "人次"
+            if any(w, &["参与", "参加", "参观", "受益"]) && !w.contains("培训") && !contest(w) =>
+        {
             Some(Feed::Participants)
         }
         "场次" | "场" | "次" if any(w, &["大篷车", "流动科技馆"]) && w.contains("巡展") => {
@@ -340,6 +500,205 @@ mod tests {
             classify(&t("开展科普活动100场次", "科普活动", "场次", Some("每年"))),
             Some(Feed::Activities { mobile: false })
         );
+    }
+
+    #[test]
+    fn knowledge_contest_entrants_are_fed_by_the_tests_attempts() {
+        let cases = [
+            t(
+                "每年组织农民科学素质网络知识竞赛，参与人次达到10万",
+                "农民科学素质网络知识竞赛参与人次",
+                "人次",
+                Some("每年"),
+            ),
+            t(
+                "参加重庆市全民科学素质大赛30万人次以上",
+                "全民科学素质大赛",
+                "人次",
+                None,
+            ),
+            t(
+                "定期举办公民科学素质网络大赛，参与5万人次",
+                "公民科学素质网络大赛",
+                "人次",
+                None,
+            ),
+            t(
+                "中学生防灾减灾知识竞赛参与2000人次",
+                "防灾减灾知识竞赛",
+                "人次",
+                None,
+            ),
+            t("参与科普答题活动1万人次", "科普答题", "人次", None),
+        ];
+        for target in cases {
+            assert_eq!(
+                classify(&target),
+                Some(Feed::QuizAttempts),
+                "{}",
+                target.text
+            );
+        }
+    }
+
+    #[test]
+    fn knowledge_contests_held_are_fed_by_the_tests_published() {
+        let cases = [
+            t(
+                "每年举办农民科学素质网络知识竞赛2场次",
+                "农民科学素质网络知识竞赛",
+                "场次",
+                Some("每年"),
+            ),
+            t(
+                "办好第三届重庆市全民科学素质大赛，共3届",
+                "全民科学素质大赛",
+                "届",
+                None,
+            ),
+            t("开展网络竞赛4次", "网络竞赛", "次", None),
+        ];
+        for target in cases {
+            assert_eq!(classify(&target), Some(Feed::QuizTests), "{}", target.text);
+        }
+    }
+
+    #[test]
+    fn the_clause_before_a_target_in_its_sentence_says_what_is_counted() {
+        let task = "加强农民科普。每年组织农民科学素质网络知识竞赛，参与人次达到1000人次以上；\
+            组织群众参加科普活动，参与人次达到5000人次以上。";
+        let quiz_target = t("参与人次达到1000人次以上", "参与人次", "人次", Some("每年"));
+        let checkins = t("参与人次达到5000人次以上", "参与人次", "人次", None);
+        assert_eq!(
+            lead_in(&quiz_target.text, task),
+            "每年组织农民科学素质网络知识竞赛"
+        );
+        assert_eq!(classify_in(&quiz_target, task), Some(Feed::QuizAttempts));
+        assert_eq!(classify_in(&checkins, task), Some(Feed::Participants));
+        // Alone, the words name no contest.
+        assert_eq!(classify(&quiz_target), Some(Feed::Participants));
+        assert_eq!(lead_in("不在其中", task), "");
+        assert_eq!(lead_in("加强农民科普", task), "");
+    }
+
+    #[test]
+    fn a_target_that_names_what_it_counts_is_not_coloured_by_its_neighbour() {
+        let task = "深化省级科普教育基地创建活动，每年力争推荐1-2家通过省级评审，\
+            到2025年，认定各级各类科普基地40家以上。";
+        let bases = t(
+            "到2025年，认定各级各类科普基地40家以上",
+            "各级各类科普基地",
+            "家",
+            None,
+        );
+        assert_eq!(classify_in(&bases, task), Some(Feed::Bases { level: None }));
+        let task = "举办网络知识竞赛2场，参与科普活动1000人次。";
+        let activities = t("参与科普活动1000人次", "参与科普活动", "人次", None);
+        assert_eq!(classify_in(&activities, task), Some(Feed::Participants));
+    }
+
+    #[test]
+    fn other_contests_training_and_pass_rates_are_not_fed_by_the_tests() {
+        let not = [
+            // The seeds' 人次 targets are all training.
+            t(
+                "开展线上线下融合农民教育培训5000人次以上",
+                "农民教育培训",
+                "人次",
+                None,
+            ),
+            t(
+                "培训农业从业人员1万人次以上",
+                "培训农业从业人员",
+                "人次",
+                None,
+            ),
+            t(
+                "开展职业技能培训及技能等级认定300人次",
+                "职业技能培训及技能等级认定",
+                "人次",
+                None,
+            ),
+            // Contests that are not tests of knowledge, neither by the test nor by check-ins.
+            t(
+                "参加青少年科技创新大赛5000人次",
+                "青少年科技创新大赛",
+                "人次",
+                None,
+            ),
+            t(
+                "举办农民技能大赛、乡土人才创新创业大赛3场",
+                "农民技能大赛",
+                "场",
+                None,
+            ),
+            t("开展科普讲解大赛2场次", "科普讲解大赛", "场次", None),
+            t(
+                "组织参加全国青少年机器人竞赛1000人次",
+                "机器人竞赛",
+                "人次",
+                None,
+            ),
+            t("知识竞赛培训骨干200人次", "知识竞赛培训骨干", "人次", None),
+            // A pass rate is of a self-selected sample; people are not 人次.
+            t("网络知识竞赛合格率达到80%", "网络知识竞赛合格率", "%", None),
+            t("参加网络知识竞赛1万人", "网络知识竞赛参赛人数", "人", None),
+            // Judged village by village: regional totals cannot answer it.
+            t(
+                "每个村每年组织1次知识竞赛",
+                "知识竞赛",
+                "次",
+                Some("每个村"),
+            ),
+        ];
+        for target in not {
+            let f = classify(&target);
+            assert!(
+                !matches!(
+                    f,
+                    Some(Feed::QuizAttempts | Feed::QuizTests | Feed::Participants)
+                ),
+                "{}: {f:?}",
+                target.text
+            );
+        }
+    }
+
+    #[test]
+    fn activity_participants_stay_with_the_check_ins() {
+        assert_eq!(
+            classify(&t(
+                "组织群众参加科普活动1000人次以上",
+                "参加科普活动",
+                "人次",
+                None
+            )),
+            Some(Feed::Participants)
+        );
+    }
+
+    #[test]
+    fn a_fed_value_names_where_it_comes_from() {
+        assert_eq!(Feed::QuizAttempts.source_zh(), "竞赛记录");
+        assert_eq!(Feed::Participants.source_zh(), "服务记录");
+        assert!(
+            Feed::QUIZ
+                .iter()
+                .all(|f| f.is_quiz() && !Feed::ALL.contains(f))
+        );
+    }
+
+    #[test]
+    fn a_fed_explanation_speaks_of_records_not_reports() {
+        let text = "总量（人次）：将范围内各期已通过报告的数值相加；整个规划期。只计已通过审核的报告；\
+            没有数据时显示“无数据”，不按0计。\n实际值 12人次（3份报告），目标 ≥10万人次。";
+        let out = Feed::QuizAttempts.explain(text);
+        assert!(!out.contains("报告"), "{out}");
+        assert!(out.contains("各期竞赛记录的数值相加"), "{out}");
+        assert!(out.contains("（3个地区·季度的竞赛记录）"), "{out}");
+        let stock = "每个填报来源（单位×地区）取最新一期的数值，再将各来源相加；同一期有多份报告时取最后一份";
+        let out = Feed::Volunteers.explain(stock);
+        assert!(!out.contains("报告") && !out.contains("单位×地区"), "{out}");
     }
 
     #[test]

@@ -6,5 +6,6 @@
 //! and leave the same way. Audit rows written here carry ids, regions and counts, never those
 //! bytes.
 
+pub mod feed;
 pub mod ledger;
 pub mod quiz;

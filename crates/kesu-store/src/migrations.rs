@@ -47,6 +47,7 @@ pub const ALL: &[Embedded] = &[
     migration!(31, "0031_services_bookings"),
     migration!(32, "0032_services_volunteers_orders"),
     migration!(33, "0033_services_credits_funding"),
+    migration!(60, "0060_quiz_feed"),
 ];
 
 /// Which dialect a migrator is built for.

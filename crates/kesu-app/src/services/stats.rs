@@ -1,6 +1,7 @@
 //! The services' statistics: what the records say about the plan's service targets, each
 //! figure one click away from the records behind it. The same numbers feed the indicators
-//! ([`target_observations`]).
+//! ([`target_observations`]), with the citizens' tests (竞赛: attempts and tests published),
+//! whose records are listed by the same [`records`] page.
 
 use super::{Services, office_region, read};
 use crate::{Caller, Error, Result};
@@ -113,9 +114,9 @@ pub async fn stats(s: &Services, caller: &Caller, region: Option<&str>) -> Resul
     })
 }
 
-/// The feed named by a link key.
+/// The feed named by a link key (the citizens' tests' too: their records page is this one).
 pub fn feed_of(key: &str) -> Result<Feed> {
-    let all = Feed::ALL.into_iter().chain([
+    let all = Feed::ALL.into_iter().chain(Feed::QUIZ).chain([
         Feed::Activities { mobile: true },
         Feed::Funding {
             per_capita: true,
@@ -153,6 +154,8 @@ pub fn period_days(p: &str, today: Date) -> Result<(Date, Date)> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Records {
     pub feed_zh: String,
+    /// 服务记录 or 竞赛记录.
+    pub source: &'static str,
     pub region: String,
     pub from: Date,
     pub to: Date,
@@ -177,6 +180,7 @@ pub async fn records(
     let total = (records.iter().map(|r| r.value).sum::<f64>() * 100.0).round() / 100.0;
     Ok(Records {
         feed_zh: f.zh(),
+        source: f.source_zh(),
         region,
         from,
         to,
@@ -185,8 +189,8 @@ pub async fn records(
     })
 }
 
-/// The service-derived observations of a plan target, when its words say the services' records
-/// answer it (`None`: they do not). This is the hook for the indicators: a target fed this way
+/// The observations of a plan target counted from Kesu's records (the services' or the
+/// citizens' tests), when its words say they answer it (`None`: they do not). This is the hook for the indicators: a target fed this way
 /// takes these values instead of adding them to what units report.
 pub async fn target_observations(
     db: &kesu_store::Db,

@@ -569,7 +569,8 @@ pub async fn submit(db: &Db, actor: &Actor, s: &Submission) -> StoreResult<()> {
 }
 
 /// Recorded figures: participants and passes of all tests in `region` in the year, as
-/// `indicator_record` values, so plan indicators about 竞赛/参与人次 can read them.
+/// `indicator_record` values. The plans' 竞赛 targets do not read these: they are fed from the
+/// attempts themselves, by village ([`super::feed`]).
 async fn record_participation(
     tx: &mut Tx,
     actor: &Actor,

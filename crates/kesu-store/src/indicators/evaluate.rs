@@ -506,7 +506,9 @@ async fn fed_by_services(
     evaluations: &mut [Evaluation],
 ) -> StoreResult<()> {
     for (i, t) in targets.iter().enumerate() {
-        let Some(feed) = kesu_services::feed::classify(&t.target) else {
+        // The task's text says what a bare "参与人次达到…" counts (`lead_in`).
+        let task = [t.task_body.as_deref(), t.task_title.as_deref()].map(Option::unwrap_or_default);
+        let Some(feed) = kesu_services::feed::classify_in(&t.target, &task.join("\n")) else {
             continue;
         };
         let fed = crate::services::observations::observations(db, feed, region, day).await?;
@@ -519,6 +521,7 @@ async fn fed_by_services(
         let ev = evaluate(&ind, &obs, &ctx);
         let reported = rows[i].actual;
         let mut r = row(t, &ind, &ev, Ids::Listed(Vec::new()));
+        (r.rule, r.explanation) = (feed.explain(&r.rule), feed.explain(&r.explanation));
         r.fed = Some(FedRow {
             feed: feed.key(),
             feed_zh: feed.zh(),

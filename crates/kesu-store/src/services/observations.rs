@@ -1,4 +1,5 @@
-//! The services' records as indicator observations (指标自动取数).
+//! The services' records as indicator observations (指标自动取数), and the one entry point of
+//! every fed value: the citizens' tests are counted in [`crate::citizens::feed`].
 //!
 //! [`observations`] answers one [`Feed`] for a region subtree up to a day, in the indicators'
 //! own [`Observation`] type, each with a link to the records behind it. Report ids are 0 and
@@ -66,6 +67,9 @@ pub async fn observations(
 pub async fn tallies(db: &Db, feed: Feed, region: &str, until: Date) -> StoreResult<Vec<Tally>> {
     let (lo, hi) = subtree(region);
     match feed {
+        Feed::QuizAttempts | Feed::QuizTests => {
+            crate::citizens::feed::tallies(db, feed, region, until).await
+        }
         Feed::Volunteers => {
             let rows: Vec<(i64, String, Date)> = on_db!(db, |p| sqlx::query_as(
                 "SELECT id, region_code, registered_on FROM service_volunteer
@@ -309,7 +313,8 @@ fn base_spans(
 /// One record behind a value (a row of the records page).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
-    /// `activity`, `checkin`, `volunteer`, `team`, `base`, `order`, `credit`, `funding`.
+    /// `activity`, `checkin`, `volunteer`, `team`, `base`, `order`, `credit`, `funding`;
+    /// `attempt`, `test` (the citizens' tests).
     pub kind: &'static str,
     pub id: i64,
     pub label: String,
@@ -331,6 +336,9 @@ pub async fn records(
     let (lo, hi) = subtree(region);
     let within = |d: Date| d >= from && d <= to;
     let mut out: Vec<Record> = match feed {
+        Feed::QuizAttempts | Feed::QuizTests => {
+            crate::citizens::feed::records(db, feed, region, from, to).await?
+        }
         Feed::Volunteers => {
             let rows: Vec<(i64, String, String, Date)> = on_db!(db, |p| sqlx::query_as(
                 "SELECT id, volunteer_no, region_code, registered_on FROM service_volunteer

@@ -111,7 +111,8 @@ pub struct IndicatorLine {
     pub sources: Vec<i64>,
     /// How many reports in all.
     pub source_count: usize,
-    /// Counted from the services' records: what (linked to them) and what units reported.
+    /// Counted from Kesu's records: from where and what (服务记录：注册志愿者（人）, linked to
+    /// them) and what units reported.
     pub fed: Option<(String, String, String)>,
     pub rule: String,
     pub explanation: String,
@@ -122,6 +123,13 @@ pub struct IndicatorLine {
 }
 
 pub use kesu_app::annual::actual_text;
+
+/// Where a fed value comes from and what is counted: 竞赛记录：网络科学素质测试（竞赛）答题（人次）.
+pub fn fed_what(f: &kesu_store::indicators::FedRow) -> String {
+    let source =
+        kesu_app::services::stats::feed_of(f.feed).map_or("服务记录", |k| k.source_zh());
+    format!("{source}：{}", f.feed_zh)
+}
 
 pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLine {
     let label = format!(
@@ -163,7 +171,7 @@ pub fn line(r: &IndicatorRow, plan_id: i64, region: Option<&str>) -> IndicatorLi
             let reported = f
                 .reported
                 .map_or("无".into(), |v| format!("{}{}", num(v), r.unit));
-            (f.feed_zh.clone(), f.link.clone(), reported)
+            (fed_what(f), f.link.clone(), reported)
         }),
         rule: r.rule.clone(),
         explanation: r.explanation.clone(),

@@ -1,7 +1,9 @@
 //! The drill-down (下钻) from a region's number of one indicator to its children and on to the
 //! reports behind it: `/dashboard/plans/{id}/indicators/{target}?region=`. The plan must be in
 //! the caller's scope and the region within it and covered by the caller; a reporter's view is
-//! its own unit's reports only.
+//! its own unit's reports only. A target Kesu's records answer (服务记录, 竞赛记录) shows that
+//! value and links to the records; the regions and reports below are then what units
+//! reported, beside it and never added.
 
 use super::super::{Layout, PageResult, UserBar, render};
 use super::{Filter, num, pct, period_param, region_param, reporter_unit, store_err};
@@ -52,6 +54,9 @@ struct DrillPage {
     sources: Vec<SourceLine>,
     sources_below: usize,
     explanation: String,
+    /// When Kesu's records answer the target: where from and what (linked to them), and the
+    /// value they give; the regions and reports below are then what units reported, beside.
+    fed: Option<(String, String, String)>,
 }
 
 pub(super) async fn drill_page(
@@ -173,7 +178,10 @@ pub(super) async fn drill_page(
         plan_title: plan.title,
         indicator: d.indicator.clone(),
         target: d.target_zh.clone(),
-        rule: d.rule.clone(),
+        // A fed value's rule speaks of its records (the drill's own is the reports').
+        rule: row
+            .filter(|r| r.fed.is_some())
+            .map_or_else(|| d.rule.clone(), |r| r.rule.clone()),
         path: d.path.iter().map(node_line).collect(),
         node: node_line(&d.node),
         children: d.children.iter().map(node_line).collect(),
@@ -182,5 +190,9 @@ pub(super) async fn drill_page(
         sources,
         sources_below: d.sources_below,
         explanation: row.map(|r| r.explanation.clone()).unwrap_or_default(),
+        fed: row.and_then(|r| {
+            let f = r.fed.as_ref()?;
+            Some((super::fed_what(f), f.link.clone(), super::actual_text(r)))
+        }),
     })
 }
