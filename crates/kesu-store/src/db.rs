@@ -192,6 +192,9 @@ impl Db {
             url: redact_url(url),
             reason: e.to_string(),
         })?;
+        // No JIT: Kesu's queries are short lookups whose estimated cost over a province's
+        // million reports crosses `jit_above_cost`; compiling them took 0.7 s for a 2 ms query.
+        opts = opts.options([("jit", "off")]);
         if let Some(s) = schema {
             opts = opts.options([("search_path", s)]);
         }

@@ -117,7 +117,8 @@ impl Replicas {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
-                .connect_lazy_with(opts.application_name("kesu-read"));
+                // No JIT, as on the primary (`Db::connect_postgres`).
+                .connect_lazy_with(opts.application_name("kesu-read").options([("jit", "off")]));
             replicas.push(Replica {
                 name: crate::redact_url(url),
                 pool,

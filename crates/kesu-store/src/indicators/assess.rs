@@ -1,17 +1,18 @@
 //! The assessment's facts read from the store (task progress, late and returned reports,
 //! survey shares, entered inputs) and scored with `kesu_indicators`.
 
+use super::cache;
 use super::discipline::late_or_returned;
-use super::evaluate::{Query, evaluate_plan};
-use super::records::{is_literacy_share, share_of};
+use super::evaluate::{Query, evaluate_plan, plan_row, targets_of};
+use super::records::{is_literacy_share, shares_in};
 use super::regions::child_regions;
-use super::targets::plan_targets;
 use crate::regions::prefix_end;
 use crate::{Db, StoreError, StoreResult, plans};
 use kesu_core::TargetValue;
 use kesu_indicators::inputs;
 use kesu_indicators::progress::target_zh;
 use serde::Serialize;
+use std::collections::HashMap;
 use time::Date;
 
 /// Who is assessed.
@@ -85,6 +86,20 @@ async fn has_assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResu
     Ok(one.is_some())
 }
 
+/// [`has_assigned_units_in`], kept while reference data (tasks, units) is unchanged.
+async fn assigned_in(
+    db: &Db,
+    plan_id: i64,
+    region: &str,
+    g: cache::Generation,
+) -> StoreResult<bool> {
+    let v = cache::reference(db, &format!("assigned/{plan_id}/{region}"), g, || async {
+        Ok((has_assigned_units_in(db, plan_id, region).await?, 8))
+    })
+    .await?;
+    Ok(*v)
+}
+
 /// Units of the plan's tasks located in `region`'s subtree.
 async fn assigned_units_in(db: &Db, plan_id: i64, region: &str) -> StoreResult<Vec<i64>> {
     let hi = prefix_end(region);
@@ -139,15 +154,22 @@ pub fn year_end(year: i32, today: Date) -> Date {
 /// which override them field by field. Items whose source Kesu does not know get only these.
 pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentReport> {
     use kesu_indicators::assess::{ShareYears, below_target_or_fell};
-    let plan = plans::get(db, q.plan_id).await?;
+    // Reference reads are kept (see `cache`): per body only its plan view is read.
+    let g = cache::sync(db).await?;
+    let plan = plan_row(db, q.plan_id, g).await?;
     let day = year_end(q.year, q.today);
-    let goal = plan_targets(db, q.plan_id)
+    let goal = targets_of(db, q.plan_id, g)
         .await?
-        .into_iter()
+        .iter()
         .find(|t| t.task_id.is_none() && is_literacy_share(&t.target))
-        .map(|t| t.target);
+        .map(|t| t.target.clone());
     let entities = assessed_bodies(db, &plan, q.by).await?;
     let own_plans = plans::list(db, &plan.region_code).await?;
+    // The bodies' shares this year and last, read at once.
+    let shares_read = match q.by {
+        AssessBy::Regions => shares_in(db, &plan.region_code, [q.year, q.year - 1]).await?,
+        AssessBy::Units => HashMap::new(),
+    };
     // Late and returned reports of the whole region, read once and split by body below.
     let all_late = late_or_returned(db, &plan.region_code, q.year, q.today).await?;
     let stored = crate::assessment::as_extra(
@@ -164,8 +186,8 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
         match q.by {
             AssessBy::Regions => {
                 let mut evaluated: Vec<i64> = Vec::new();
-                for p in
-                    std::iter::once(&plan).chain(own_plans.iter().filter(|p| p.region_code == *id))
+                for p in std::iter::once(plan.as_ref())
+                    .chain(own_plans.iter().filter(|p| p.region_code == *id))
                 {
                     if evaluated.contains(&p.id) {
                         continue;
@@ -176,7 +198,7 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
                     } else {
                         id.clone()
                     };
-                    if !has_assigned_units_in(db, p.id, &scope).await? {
+                    if !assigned_in(db, p.id, &scope, g).await? {
                         continue;
                     }
                     let mut qq = Query::new(p.id, day);
@@ -200,14 +222,8 @@ pub async fn assess(db: &Db, q: &AssessQuery<'_>) -> StoreResult<AssessmentRepor
                 discipline = all_late.iter().filter(|r| r.unit_id == unit).count();
             }
         }
-        let share_now = match q.by {
-            AssessBy::Regions => share_of(db, id, q.year).await?.map(|r| r.value),
-            AssessBy::Units => None,
-        };
-        let share_before = match q.by {
-            AssessBy::Regions => share_of(db, id, q.year - 1).await?.map(|r| r.value),
-            AssessBy::Units => None,
-        };
+        let share = |year: i32| shares_read.get(&(id.clone(), year)).map(|r| r.value);
+        let (share_now, share_before) = (share(q.year), share(q.year - 1));
         if q.by == AssessBy::Regions {
             if share_now.is_none() {
                 no_share.push(name.clone());

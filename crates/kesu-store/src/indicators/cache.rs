@@ -19,9 +19,11 @@
 //! `population:`, `plan:`, `task:`, `target:`, `unit:`) — drops them, to be rebuilt on next
 //! use; any write makes computed views stale. Two `kesu serve` processes on one database thus
 //! see each other's writes at their next view. On PostgreSQL a transaction can commit after
-//! one with a higher id: rows younger than [`SETTLE`] are read again at every sync until they
-//! are older, so such a late commit is still seen; a transaction that stays open longer than
-//! that between writing and committing is not. With read replicas, what is kept across writes
+//! one with a higher id: an id below the highest seen but not seen itself (a gap) is looked
+//! for again at every sync for [`SETTLE`] after it was noticed, so such a late commit is still
+//! seen; a transaction that stays open longer than that between writing and committing is not.
+//! Only gaps are read again, not every recent row: a round imported for the whole country
+//! writes a million report events, and re-reading them at every view cost more than the view. With read replicas, what is kept across writes
 //! (live plans, reference lists, the sync itself) is read on the primary; a computed view read
 //! on a lagging replica lasts only until the next write.
 //!
@@ -40,7 +42,6 @@ use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
-use time::OffsetDateTime;
 
 /// How long a row's commit may lag behind a later id's (see the module documentation).
 pub const SETTLE: Duration = Duration::from_secs(120);
@@ -85,12 +86,16 @@ pub(super) struct PlanLive {
 
 type PlanSlot = Arc<tokio::sync::Mutex<Option<PlanLive>>>;
 
-/// Rows seen of a table: all up to `watermark`, and those above it.
+/// Rows seen of a table: every id up to `max` but the `gaps`, each with when it was noticed.
 #[derive(Default)]
 struct Seen {
-    watermark: i64,
-    recent: BTreeSet<i64>,
+    max: i64,
+    gaps: std::collections::BTreeMap<i64, std::time::Instant>,
 }
+
+/// Ids skipped at once beyond which only the highest are awaited as gaps (a PostgreSQL
+/// sequence can jump; transactions committing late took ids just below the next one).
+const MAX_GAPS: i64 = 1000;
 
 struct Kept {
     generation: u64,
@@ -201,12 +206,12 @@ async fn sync_here(db: &Db) -> StoreResult<Generation> {
             alive: Arc::downgrade(&options),
             sync: Arc::new(tokio::sync::Mutex::new(())),
             audit: Seen {
-                watermark: audit,
-                recent: BTreeSet::new(),
+                max: audit,
+                ..Seen::default()
             },
             events: Seen {
-                watermark: events,
-                recent: BTreeSet::new(),
+                max: events,
+                ..Seen::default()
             },
             data: 1,
             reference: 1,
@@ -223,23 +228,32 @@ async fn sync_here(db: &Db) -> StoreResult<Generation> {
     };
     let _serial = lock.lock().await;
     let (audit_from, events_from) =
-        with_pool(db, |p| (p.audit.watermark, p.events.watermark)).ok_or_else(|| poisoned(()))?;
-    let audit: Vec<(i64, String, OffsetDateTime)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT id, object, at FROM audit_log WHERE id > $1 ORDER BY id"
+        with_pool(db, |p| (p.audit.from(), p.events.from())).ok_or_else(|| poisoned(()))?;
+    // One round trip for both tables (every view syncs first: on PostgreSQL a round trip is
+    // what a warm view costs). Kind 0: an audit row (its object), 1: a report event (its report).
+    let rows: Vec<(i32, i64, String, i64)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT 0 AS kind, id, object, 0 AS report_id FROM audit_log WHERE id > $1
+         UNION ALL
+         SELECT 1 AS kind, id, '' AS object, report_id FROM report_event WHERE id > $2
+         ORDER BY 1, 2"
     )
     .bind(audit_from)
-    .fetch_all(p)
-    .await)?;
-    let events: Vec<(i64, i64, OffsetDateTime)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT id, report_id, at FROM report_event WHERE id > $1 ORDER BY id"
-    )
     .bind(events_from)
     .fetch_all(p)
     .await)?;
-    let settled = OffsetDateTime::now_utc() - SETTLE;
+    let mut audit: Vec<(i64, String)> = Vec::new();
+    let mut events: Vec<(i64, i64)> = Vec::new();
+    for (kind, id, object, report) in rows {
+        if kind == 0 {
+            audit.push((id, object));
+        } else {
+            events.push((id, report));
+        }
+    }
+    let now = std::time::Instant::now();
     let (reports, reference, plans) = with_pool(db, |p| {
-        let new_audit = p.audit.take(&audit, settled);
-        let new_events = p.events.take(&events, settled);
+        let new_audit = p.audit.take(&audit, now);
+        let new_events = p.events.take(&events, now);
         let reference = new_audit
             .iter()
             .any(|(_, object)| REFERENCE.iter().any(|r| object.starts_with(r)));
@@ -282,26 +296,29 @@ async fn sync_here(db: &Db) -> StoreResult<Generation> {
 }
 
 impl Seen {
-    /// The rows not seen yet among `rows` (id, payload, time); rows older than `settled` move
-    /// the watermark up, younger ones are remembered to be read again.
-    fn take<T: Clone>(
-        &mut self,
-        rows: &[(i64, T, OffsetDateTime)],
-        settled: OffsetDateTime,
-    ) -> Vec<(i64, T)> {
+    /// The id to read above: below the oldest gap still awaited, else the highest seen.
+    fn from(&self) -> i64 {
+        self.gaps
+            .keys()
+            .next()
+            .map_or(self.max, |g| (g - 1).min(self.max))
+    }
+
+    /// The rows not seen yet among `rows` (id and payload, by id): those above the highest seen
+    /// (the ids skipped on the way are awaited as gaps) and those filling a gap. Gaps older
+    /// than [`SETTLE`] are given up (an id a rolled-back transaction took never comes).
+    fn take<T: Clone>(&mut self, rows: &[(i64, T)], now: std::time::Instant) -> Vec<(i64, T)> {
+        self.gaps.retain(|_, at| now.duration_since(*at) < SETTLE);
         let mut new = Vec::new();
-        for (id, payload, _) in rows {
-            if self.recent.insert(*id) {
+        for (id, payload) in rows {
+            if *id > self.max {
+                for skipped in (self.max + 1).max(id - MAX_GAPS)..*id {
+                    self.gaps.insert(skipped, now);
+                }
+                self.max = *id;
                 new.push((*id, payload.clone()));
-            }
-        }
-        // Advance over the settled prefix.
-        for (id, _, at) in rows {
-            if *at < settled {
-                self.watermark = *id;
-                self.recent.remove(id);
-            } else {
-                break;
+            } else if self.gaps.remove(id).is_some() {
+                new.push((*id, payload.clone()));
             }
         }
         new
@@ -621,5 +638,65 @@ async fn shrink(db: &Db) {
                 p.plan_used.remove(&id);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_GAPS, SETTLE, Seen};
+    use std::time::{Duration, Instant};
+
+    fn seen(max: i64) -> Seen {
+        Seen {
+            max,
+            ..Seen::default()
+        }
+    }
+
+    #[test]
+    fn rows_above_the_highest_seen_are_new_once() {
+        let mut s = seen(10);
+        let now = Instant::now();
+        assert_eq!(s.take(&[(11, 'a'), (12, 'b')], now), [(11, 'a'), (12, 'b')]);
+        assert_eq!(s.from(), 12);
+        assert!(s.take::<char>(&[], now).is_empty());
+    }
+
+    #[test]
+    fn a_skipped_id_is_read_again_until_it_commits() {
+        let mut s = seen(10);
+        let now = Instant::now();
+        // 11 is still open when 12 commits.
+        assert_eq!(s.take(&[(12, 'b')], now), [(12, 'b')]);
+        assert_eq!(s.from(), 10);
+        // 11 commits: seen once, 12 not again.
+        assert_eq!(s.take(&[(11, 'a'), (12, 'b')], now), [(11, 'a')]);
+        assert_eq!(s.from(), 12);
+    }
+
+    #[test]
+    fn a_gap_is_given_up_after_settle() {
+        let mut s = seen(10);
+        let now = Instant::now();
+        s.take(&[(12, 'b')], now);
+        let later = now + SETTLE + Duration::from_secs(1);
+        assert!(s.take(&[(12, 'b')], later).is_empty());
+        assert_eq!(s.from(), 12);
+    }
+
+    #[test]
+    fn a_bulk_import_leaves_nothing_to_read_again() {
+        let mut s = seen(0);
+        let rows: Vec<(i64, ())> = (1..=100_000).map(|i| (i, ())).collect();
+        assert_eq!(s.take(&rows, Instant::now()).len(), 100_000);
+        assert_eq!(s.from(), 100_000);
+    }
+
+    #[test]
+    fn a_jump_of_the_sequence_awaits_only_the_ids_below_it() {
+        let mut s = seen(0);
+        s.take(&[(1_000_000, ())], Instant::now());
+        assert_eq!(s.gaps.len() as i64, MAX_GAPS);
+        assert_eq!(s.from(), 1_000_000 - MAX_GAPS - 1);
     }
 }

@@ -6,12 +6,13 @@
 
 use super::cache::{self, Generation};
 use super::evaluate::{
-    Query, SourceRef, is_live, live_observations, population, read_observations,
+    Query, SourceRef, is_live, live_observations, plan_row, population, read_observations,
+    targets_of,
 };
 use super::plan_period;
 use super::regions::tree_rows;
-use super::targets::{PlanTarget, plan_targets, tasks_of_unit};
-use crate::{Db, StoreResult, plans};
+use super::targets::{PlanTarget, tasks_of_unit};
+use crate::{Db, StoreResult};
 use kesu_core::report::Period;
 use kesu_indicators::actual::{self, Source};
 use kesu_indicators::progress::target_zh;
@@ -122,7 +123,7 @@ async fn compute(
     code: &str,
     g: Generation,
 ) -> StoreResult<Option<DrillDown>> {
-    let plan = plans::get(db, q.plan_id).await?;
+    let plan = plan_row(db, q.plan_id, g).await?;
     let region = q.region.clone().unwrap_or_else(|| plan.region_code.clone());
     let day = q.day();
     let year = day.year();
@@ -130,7 +131,7 @@ async fn compute(
     if !code.starts_with(&region) {
         return Ok(None);
     }
-    let mut targets = plan_targets(db, q.plan_id).await?;
+    let mut targets = targets_of(db, q.plan_id, g).await?.as_ref().clone();
     if let Some(u) = q.unit_id {
         let tasks = tasks_of_unit(db, q.plan_id, u).await?;
         targets.retain(|t| t.task_id.is_some_and(|id| tasks.contains(&id)));

@@ -287,6 +287,35 @@ fn ended_by(day: Date) -> kesu_indicators::actual::MonthSpan {
     .months()
 }
 
+/// A plan's row, kept while reference data is unchanged (a plan's writes are audited as
+/// `plan:`/`task:`, which bump the reference generation): one round trip less per view.
+pub(super) async fn plan_row(
+    db: &Db,
+    plan_id: i64,
+    g: Generation,
+) -> StoreResult<Arc<plans::PlanRow>> {
+    cache::reference(db, &format!("plan/{plan_id}"), g, || async {
+        let row = plans::get(db, plan_id).await?;
+        let bytes = 256 + row.title.len() + row.source_name.len();
+        Ok((row, bytes))
+    })
+    .await
+}
+
+/// A plan's live targets, kept while reference data is unchanged (`target:`, `task:`, `plan:`).
+pub(super) async fn targets_of(
+    db: &Db,
+    plan_id: i64,
+    g: Generation,
+) -> StoreResult<Arc<Vec<PlanTarget>>> {
+    cache::reference(db, &format!("targets/{plan_id}"), g, || async {
+        let t = plan_targets(db, plan_id).await?;
+        let bytes = t.len() * 1024;
+        Ok((t, bytes))
+    })
+    .await
+}
+
 /// Populations of a region's subtree in a year, kept while reference data is unchanged.
 pub(super) async fn population(
     db: &Db,
@@ -366,7 +395,7 @@ fn literacy_goal(t: &PlanTarget) -> bool {
 }
 
 async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicators> {
-    let plan = plans::get(db, q.plan_id).await?;
+    let plan = plan_row(db, q.plan_id, g).await?;
     let region = q.region.clone().unwrap_or_else(|| plan.region_code.clone());
     let day = q.day();
     let year = day.year();
@@ -387,7 +416,7 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         .filter(|pl| pl.live.contains(&region));
     let mut targets = match &live {
         Some(pl) => pl.targets.clone(),
-        None => plan_targets(db, q.plan_id).await?,
+        None => targets_of(db, q.plan_id, g).await?.as_ref().clone(),
     };
     if let Some(u) = q.unit_id {
         let tasks = tasks_of_unit(db, q.plan_id, u).await?;
@@ -403,6 +432,24 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         let p = populations(db, &pl.region, year).await?;
         pl.live.set_population(year, p);
     }
+    // The survey figures of the literacy goal and the services' records of the targets they
+    // answer, read side by side (on PostgreSQL each read is a round trip).
+    let literacy = targets.iter().any(literacy_goal);
+    let (records, fed) = futures_util::future::try_join(
+        async {
+            match literacy {
+                true => share_observations(db, &region, year).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        async {
+            match q.unit_id {
+                None => fed_reads(db, &targets, &region, day).await,
+                Some(_) => Ok(Vec::new()),
+            }
+        },
+    )
+    .await?;
     let mut rows = Vec::with_capacity(targets.len());
     let mut evaluations = Vec::with_capacity(targets.len());
     for t in &targets {
@@ -425,12 +472,11 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
             Some(pl) => live_observations(pl, t.target_id, &region, day),
             None => read.remove(&t.target_id).unwrap_or_default(),
         };
-        if literacy_goal(t) {
-            let records = share_observations(db, &region, year).await?;
-            if !records.is_empty() {
-                obs.extend(records);
-                obs.sort_by(|a, b| a.region_code.cmp(&b.region_code));
-            }
+        if literacy_goal(t)
+            && let Some(records) = records.as_ref().filter(|r| !r.is_empty())
+        {
+            obs.extend(records.iter().cloned());
+            obs.sort_by(|a, b| a.region_code.cmp(&b.region_code));
         }
         let entities = match ind.kind.entity() {
             Some(e) => Some(cached_entities(db, &region, e, g).await?),
@@ -456,19 +502,16 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         evaluations.push(ev);
     }
     drop(guard);
-    if q.unit_id.is_none() {
-        fed_by_services(
-            db,
-            &targets,
-            &region,
-            day,
-            plan_period,
-            &pop,
-            &mut rows,
-            &mut evaluations,
-        )
-        .await?;
-    }
+    fed_by_services(
+        fed,
+        &targets,
+        &region,
+        day,
+        plan_period,
+        &pop,
+        &mut rows,
+        &mut evaluations,
+    );
     let mp = mean_progress(&evaluations);
     Ok(PlanIndicators {
         plan_id: plan.id,
@@ -486,7 +529,7 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
 }
 
 /// Targets the services' records answer take their value from them
-/// ([`kesu_services::feed::classify`], [`crate::services::observations`]), with what units
+/// ([`kesu_services::feed::classify_in`], [`crate::services::observations`]), with what units
 /// reported kept beside; where the records hold nothing for the region yet, the reports answer
 /// as before. A unit's own view stays its reports. Views are kept until the next write, and
 /// every services write records an audit row, so a check-in or a registration shows at the
@@ -495,8 +538,8 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
     clippy::too_many_arguments,
     reason = "the evaluation's parts, passed through once"
 )]
-async fn fed_by_services(
-    db: &Db,
+fn fed_by_services(
+    fed: Vec<(usize, kesu_services::feed::Feed, Vec<Observation>)>,
     targets: &[PlanTarget],
     region: &str,
     day: Date,
@@ -504,18 +547,9 @@ async fn fed_by_services(
     pop: &Population,
     rows: &mut [IndicatorRow],
     evaluations: &mut [Evaluation],
-) -> StoreResult<()> {
-    for (i, t) in targets.iter().enumerate() {
-        // The task's text says what a bare "参与人次达到…" counts (`lead_in`).
-        let task = [t.task_body.as_deref(), t.task_title.as_deref()].map(Option::unwrap_or_default);
-        let Some(feed) = kesu_services::feed::classify_in(&t.target, &task.join("\n")) else {
-            continue;
-        };
-        let fed = crate::services::observations::observations(db, feed, region, day).await?;
-        if fed.is_empty() {
-            continue;
-        }
-        let obs: Vec<Observation> = fed.into_iter().map(|o| o.observation).collect();
+) {
+    for (i, feed, obs) in fed {
+        let t = &targets[i];
         let ind = Indicator::from_target(&t.target);
         let ctx = Context::new(plan_period, day).with_population(pop);
         let ev = evaluate(&ind, &obs, &ctx);
@@ -535,7 +569,29 @@ async fn fed_by_services(
         rows[i] = r;
         evaluations[i] = ev;
     }
-    Ok(())
+}
+
+/// The services' records of the targets they answer (index among `targets`, the feed and the
+/// records as observations), for those where the records hold something for the region.
+async fn fed_reads(
+    db: &Db,
+    targets: &[PlanTarget],
+    region: &str,
+    day: Date,
+) -> StoreResult<Vec<(usize, kesu_services::feed::Feed, Vec<Observation>)>> {
+    let mut out = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        // The task's text says what a bare "参与人次达到…" counts (`lead_in`).
+        let task = [t.task_body.as_deref(), t.task_title.as_deref()].map(Option::unwrap_or_default);
+        let Some(feed) = kesu_services::feed::classify_in(&t.target, &task.join("\n")) else {
+            continue;
+        };
+        let fed = crate::services::observations::observations(db, feed, region, day).await?;
+        if !fed.is_empty() {
+            out.push((i, feed, fed.into_iter().map(|o| o.observation).collect()));
+        }
+    }
+    Ok(out)
 }
 
 /// A list of observations as facts, for the baseline of a share evaluated from a list.

@@ -56,14 +56,11 @@ pub async fn import_history(
             v.report_id, v.target_id
         )));
     }
-    let slots: Vec<(i64, i64, String)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT id, task_id, state FROM report WHERE round_id = $1"
-    )
-    .bind(round_id)
-    .fetch_all(p)
-    .await)?;
-    let slots: HashMap<i64, (i64, String)> =
-        slots.into_iter().map(|(id, t, s)| (id, (t, s))).collect();
+    let slots: HashMap<i64, (i64, String)> = named_slots(db, round_id, values)
+        .await?
+        .into_iter()
+        .map(|(id, t, s)| (id, (t, s)))
+        .collect();
     let targets: Vec<(i64, i64)> = on_db!(db, |p| {
         sqlx::query_as(
         "SELECT tg.id, tg.task_id FROM target tg JOIN reporting_round r ON r.plan_id = tg.plan_id
@@ -118,6 +115,53 @@ pub async fn import_history(
     .await?;
     tx.commit().await?;
     Ok(reports.len())
+}
+
+/// Values beyond which the whole round's slots are read at once rather than by id.
+const READ_WHOLE_ROUND: usize = 4000;
+
+/// The slots of a round that `values` name (id, task, state): by id for a few values — one
+/// corrected value must not read a country's round of a million reports — else the whole round.
+async fn named_slots(
+    db: &Db,
+    round_id: i64,
+    values: &[HistoryValue],
+) -> StoreResult<Vec<(i64, i64, String)>> {
+    if values.len() > READ_WHOLE_ROUND {
+        return Ok(on_db!(db, |p| sqlx::query_as(
+            "SELECT id, task_id, state FROM report WHERE round_id = $1"
+        )
+        .bind(round_id)
+        .fetch_all(p)
+        .await)?);
+    }
+    let ids: BTreeSet<i64> = values.iter().map(|v| v.report_id).collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        macro_rules! run {
+            ($dbt:ty, $p:expr) => {{
+                let mut qb: sqlx::QueryBuilder<$dbt> = sqlx::QueryBuilder::new(
+                    "SELECT id, task_id, state FROM report WHERE round_id = ",
+                );
+                qb.push_bind(round_id);
+                qb.push(" AND id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                sep.push_unseparated(")");
+                qb.build_query_as::<(i64, i64, String)>()
+                    .fetch_all($p)
+                    .await?
+            }};
+        }
+        out.extend(match db {
+            Db::Sqlite(p, _) => run!(sqlx::Sqlite, p),
+            Db::Postgres(p) => run!(sqlx::Postgres, p),
+        });
+    }
+    Ok(out)
 }
 
 async fn history_update(

@@ -6,6 +6,7 @@ use crate::{Db, StoreError, StoreResult};
 use kesu_indicators::Observation;
 use kesu_indicators::literacy::{self, Figure};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The key of the literacy share in `indicator_record`.
 pub const LITERACY_SHARE: &str = literacy::KEY;
@@ -137,6 +138,33 @@ pub async fn records(db: &Db, region: &str, key: &str) -> StoreResult<Vec<Record
     .bind(key)
     .fetch_all(p)
     .await)?)
+}
+
+/// The literacy shares recorded for regions in `region`'s subtree in some years, by region
+/// and year: what [`share_of`] gives for each, in one read (an assessment asks for every
+/// child region, this year and last).
+pub async fn shares_in(
+    db: &Db,
+    region: &str,
+    years: [i32; 2],
+) -> StoreResult<HashMap<(String, i32), Record>> {
+    let hi = prefix_end(region);
+    let rows: Vec<Record> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, region_code, year, key, value, low, high, source, recorded_by
+         FROM indicator_record WHERE region_code >= $1 AND region_code < $2 AND key = $3
+           AND year IN ($4, $5)"
+    )
+    .bind(region)
+    .bind(&hi)
+    .bind(LITERACY_SHARE)
+    .bind(years[0])
+    .bind(years[1])
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ((r.region_code.clone(), r.year), r))
+        .collect())
 }
 
 /// The literacy share records up to `year` that stand for `region`, as observations

@@ -68,6 +68,65 @@ pub struct Scope<'a> {
     pub year: Option<i32>,
 }
 
+/// The late-and-returned query. SQL keeps the reports that may be late or were returned (not
+/// handed in, handed in after the due day as stored, or with a return event), each set read
+/// through an index (report by round, state and hand-in time, migration 0012; report events by
+/// action) from the rounds in scope, not by scanning the region's reports; the exact rule is
+/// applied by the caller. The candidates then drive the join to their reports by id. Both
+/// backends must be held to that order, each in its own words: SQLite plans the statement
+/// before the region's bounds are bound and would walk the region's reports by code (`CROSS
+/// JOIN` fixes its join order); PostgreSQL estimates a third of a round as handed in late and
+/// would scan every report with a hash join (a `LATERAL` subquery with `OFFSET 0` is a
+/// parameterised index search per round and per candidate). The states not handed in are
+/// named (rather than `NOT IN` the others) so that the index is searched by state.
+fn late_sql(postgres: bool) -> String {
+    // How a set of reports is read per round, and how the candidates reach their reports.
+    let by_round = |cond: &str| {
+        if postgres {
+            format!(
+                "SELECT x.id FROM rd CROSS JOIN LATERAL
+                   (SELECT rp.id FROM report rp WHERE rp.round_id = rd.id AND {cond} OFFSET 0) x"
+            )
+        } else {
+            format!(
+                "SELECT rp.id FROM rd CROSS JOIN report rp WHERE rp.round_id = rd.id AND {cond}"
+            )
+        }
+    };
+    let by_id = if postgres {
+        "CROSS JOIN LATERAL (SELECT * FROM report rp WHERE rp.id = c.id OFFSET 0) rp"
+    } else {
+        "CROSS JOIN report rp"
+    };
+    let waiting = by_round("rp.state IN ('not_started', 'draft', 'returned')");
+    let late = by_round(
+        "rp.state IN ('submitted', 'prereviewed', 'accepted') AND rp.submitted_at > rd.due_date",
+    );
+    let same = if postgres { "" } else { "rp.id = c.id AND " };
+    let materialized = if postgres { "MATERIALIZED " } else { "" };
+    format!(
+        "WITH rd AS {materialized}(SELECT id, due_date FROM reporting_round
+                     WHERE ($3 IS NULL OR id = $3) AND ($4 IS NULL OR period LIKE $4)),
+         cand AS {materialized}({waiting}
+           UNION
+           {late}
+           UNION
+           SELECT e.report_id FROM report_event e WHERE e.action = 'return')
+         SELECT rp.id AS report_id, r.id AS round_id, r.plan_id, rp.unit_id, u.name AS unit_name,
+                rp.region_code, t.path AS task_path, t.title AS task_title, r.period, r.due_date,
+                rp.submitted_at, rp.state,
+                (SELECT COUNT(*) FROM report_event e WHERE e.report_id = rp.id AND e.action = 'return') AS returned
+         FROM cand c
+         {by_id}
+         JOIN reporting_round r ON r.id = rp.round_id
+         JOIN unit u ON u.id = rp.unit_id
+         JOIN task t ON t.id = rp.task_id
+         WHERE {same}rp.region_code >= $1 AND rp.region_code < $2
+           AND ($3 IS NULL OR r.id = $3)
+           AND ($4 IS NULL OR r.period LIKE $4)"
+    )
+}
+
 /// The late or returned reports in `scope` on day `today`, by region, unit, period and task.
 /// The return reasons stay out: they are internal.
 pub async fn late_or_returned(
@@ -87,48 +146,27 @@ pub async fn late_or_returned(
     }
     let hi = crate::regions::prefix_end(scope.region);
     let period = scope.year.map(|y| format!("{y}%"));
-    // SQL keeps the reports that may be late or were returned (not handed in, handed in after
-    // the due day as stored, or with a return event), each set read through an index (report
-    // by round and state, migration 0012; report events by action) from the rounds in scope
-    // (CROSS JOIN keeps SQLite to that order), not by scanning the region's reports; the exact
-    // rule is applied below. The candidates drive the join (CROSS JOIN): planned before the
-    // region's bounds are bound, SQLite would otherwise walk the region's reports by code and
-    // look each up among the candidates. The states not handed in are named (rather than `NOT IN` the
-    // others) so that the index is searched by state, not scanned across a round.
-    let rows: Vec<Row> = on_db!(db, |p| {
-        sqlx::query_as(
-        "WITH rd AS (SELECT id, due_date FROM reporting_round
-                     WHERE ($3 IS NULL OR id = $3) AND ($4 IS NULL OR period LIKE $4)),
-         cand AS (
-           SELECT rp.id FROM report rp
-            WHERE rp.round_id IN (SELECT id FROM rd)
-              AND rp.state IN ('not_started', 'draft', 'returned')
-           UNION
-           SELECT rp.id FROM rd CROSS JOIN report rp
-            WHERE rp.round_id = rd.id
-              AND rp.state IN ('submitted', 'prereviewed', 'accepted') AND rp.submitted_at > rd.due_date
-           UNION
-           SELECT e.report_id FROM report_event e WHERE e.action = 'return')
-         SELECT rp.id AS report_id, r.id AS round_id, r.plan_id, rp.unit_id, u.name AS unit_name,
-                rp.region_code, t.path AS task_path, t.title AS task_title, r.period, r.due_date,
-                rp.submitted_at, rp.state,
-                (SELECT COUNT(*) FROM report_event e WHERE e.report_id = rp.id AND e.action = 'return') AS returned
-         FROM cand c
-         CROSS JOIN report rp
-         JOIN reporting_round r ON r.id = rp.round_id
-         JOIN unit u ON u.id = rp.unit_id
-         JOIN task t ON t.id = rp.task_id
-         WHERE rp.id = c.id AND rp.region_code >= $1 AND rp.region_code < $2
-           AND ($3 IS NULL OR r.id = $3)
-           AND ($4 IS NULL OR r.period LIKE $4)"
-    )
-    .bind(scope.region)
-    .bind(&hi)
-    .bind(scope.round)
-    .bind(&period)
-    .fetch_all(p)
-    .await
-    })?;
+    // One query per backend, each held to the same order (see `late_sql`).
+    let rows: Vec<Row> = match db {
+        Db::Sqlite(p, _) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(late_sql(false)))
+                .bind(scope.region)
+                .bind(&hi)
+                .bind(scope.round)
+                .bind(&period)
+                .fetch_all(p)
+                .await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(late_sql(true)))
+                .bind(scope.region)
+                .bind(&hi)
+                .bind(scope.round)
+                .bind(&period)
+                .fetch_all(&crate::replica::reader(p))
+                .await?
+        }
+    };
     let mut out: Vec<LateOrReturned> = rows
         .into_iter()
         .filter_map(|r| {
