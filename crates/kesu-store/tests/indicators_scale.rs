@@ -156,3 +156,38 @@ async fn a_correction_naming_a_slot_of_another_round_changes_nothing() {
         assert_eq!(actual(&p, training), None, "{name}: nothing entered");
     }
 }
+
+#[tokio::test]
+async fn one_page_reads_the_writes_once_and_the_next_page_sees_a_write_made_between() {
+    for t in backends().await {
+        let (name, db) = (t.name(), &t.db);
+        let a = Actor::new("office");
+        let (plan, training, rounds) = setup(db).await;
+        let all = whole_round(db, rounds[0], training, 1.0).await;
+        let q = Query::new(plan, date!(2025 - 01 - 20));
+        let mut county = q.clone();
+        county.region = Some("431302".into());
+        let (before, during) = indicators::one_sync(async {
+            let before = actual(&indicators::evaluate_plan(db, &q).await.unwrap(), training);
+            indicators::import_history(db, rounds[0], &all, &a)
+                .await
+                .unwrap();
+            // A page shows its data as of its first view: the write between is not looked for.
+            let during = actual(
+                &indicators::evaluate_plan(db, &county).await.unwrap(),
+                training,
+            );
+            (before, during)
+        })
+        .await;
+        assert_eq!((before, during), (None, None), "{name}: one look per page");
+        let after = indicators::one_sync(indicators::evaluate_plan(db, &county))
+            .await
+            .unwrap();
+        assert_eq!(
+            actual(&after, training),
+            Some(all.len() as f64),
+            "{name}: the next page"
+        );
+    }
+}

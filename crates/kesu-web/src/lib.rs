@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/kesu.css", axum::routing::get(css))
         .route("/static/kesu.js", axum::routing::get(js))
         .merge(health::routes())
+        .layer(middleware::from_fn(one_sync_per_read))
         .layer(middleware::from_fn(same_origin))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -202,6 +203,17 @@ fn is_same_origin(h: &axum::http::HeaderMap) -> bool {
         // form posts).
         (None, _) => true,
         (Some(_), None) => false,
+    }
+}
+
+/// A request that only reads learns of the writes once, at its first view: a region's dashboard
+/// evaluates every plan at every child region, and on PostgreSQL each look is a round trip.
+/// Requests that write are left alone, so that what they read after their write includes it.
+async fn one_sync_per_read(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        kesu_store::indicators::one_sync(next.run(req)).await
+    } else {
+        next.run(req).await
     }
 }
 

@@ -720,12 +720,17 @@ async fn view(
         2 => drop(ind::drill(db, q, w.leaders, prefix).await?),
         3 => drop(ind::evaluate_plan(db, county_q).await?),
         _ => {
-            // The region dashboard's comparison: the plan at each child region.
-            for (code, _) in ind::child_regions(db, prefix).await? {
-                let mut qc = q.clone();
-                qc.region = Some(code);
-                drop(ind::evaluate_plan(db, &qc).await?);
-            }
+            // The region dashboard's comparison: the plan at each child region, with one
+            // sync for the page as the web serves it (`ind::one_sync`).
+            ind::one_sync(async {
+                for (code, _) in ind::child_regions(db, prefix).await? {
+                    let mut qc = q.clone();
+                    qc.region = Some(code);
+                    drop(ind::evaluate_plan(db, &qc).await?);
+                }
+                anyhow::Ok(())
+            })
+            .await?;
         }
     }
     Ok(())

@@ -171,10 +171,32 @@ pub struct Generation {
     pub reference: u64,
 }
 
+tokio::task_local! {
+    /// The sync already done inside [`one_sync`]: the pool it was done for and its answer.
+    static SYNCED: std::cell::Cell<Option<(usize, Generation)>>;
+}
+
 /// Learn of the writes since the last look (see the module documentation) and return the
-/// pool's generations.
+/// pool's generations. Inside [`one_sync`] only the first call reads; the others reuse its
+/// answer.
 pub async fn sync(db: &Db) -> StoreResult<Generation> {
-    on_primary(db, sync_here(db)).await
+    let (id, _) = pool_id(db);
+    if let Ok(Some((synced, g))) = SYNCED.try_with(std::cell::Cell::get)
+        && synced == id
+    {
+        return Ok(g);
+    }
+    let g = on_primary(db, sync_here(db)).await?;
+    let _ = SYNCED.try_with(|c| c.set(Some((id, g))));
+    Ok(g)
+}
+
+/// Run `f` (one page or answer that only reads) with one sync for all its views: a region's
+/// dashboard evaluates every plan at every child, and on PostgreSQL each sync is a round trip.
+/// The views of `f` then show the data as of its first view, which is what one page should
+/// show anyway. Not for code that writes and then reads: its own write would not be seen.
+pub async fn one_sync<F: std::future::Future>(f: F) -> F::Output {
+    SYNCED.scope(std::cell::Cell::new(None), f).await
 }
 
 /// Run `f` with its reads on the primary (PostgreSQL), even inside a read replica's scope.

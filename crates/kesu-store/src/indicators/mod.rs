@@ -36,7 +36,7 @@ pub use assess::{
     AssessBy, AssessQuery, AssessmentReport, ExtraInputs, assess, assessed_bodies, year_end,
 };
 pub use cache::{
-    Generation, Stats as CacheStats, data_version, set_budget as set_cache_budget,
+    Generation, Stats as CacheStats, data_version, one_sync, set_budget as set_cache_budget,
     stats as cache_stats, sync,
 };
 pub use discipline::{LateOrReturned, late_or_returned};
