@@ -11,7 +11,7 @@ use kesu_core::authz::Role;
 use kesu_core::plan::fmt_num;
 use kesu_indicators::Scheme;
 use kesu_indicators::annual::{
-    self as model, Audience, ChildLine, Counts, Evaluated, Figure, GoalLine, LateLine,
+    self as model, Audience, ChildLine, Evaluated, Figure, GoalLine, LateLine,
     PlanSection as Section,
 };
 use kesu_indicators::groups::{KeyGroup, TaskText, classify};
@@ -195,15 +195,6 @@ pub fn actual_text(r: &IndicatorRow) -> String {
     }
 }
 
-fn counts(e: &PlanIndicators) -> Counts {
-    Counts {
-        met: e.counts.met,
-        on_track: e.counts.on_track,
-        behind: e.counts.behind,
-        no_data: e.counts.no_data,
-    }
-}
-
 /// A plan's evaluation at `code`, kept to what `audience` sees.
 async fn evaluated(
     ctx: &Ctx,
@@ -214,7 +205,7 @@ async fn evaluated(
 ) -> Result<Evaluated<IndicatorRow>> {
     let e = evaluate_at(ctx, plan, code, as_of).await?;
     let whole = Evaluated {
-        counts: counts(&e),
+        counts: e.counts,
         mean_progress: e.mean_progress,
         rows: e.indicators,
     };

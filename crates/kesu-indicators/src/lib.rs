@@ -44,6 +44,7 @@ pub use error::IndicatorError;
 pub use indicator::{Aggregation, Cadence, Indicator, Kind, Measure, PlanTarget, plan_indicators};
 pub use live::LivePlan;
 pub use progress::{
-    Context, Evaluation, Facts, Found, Light, Status, evaluate, evaluate_facts, mean_progress,
+    Context, Evaluation, Facts, Found, Light, Status, StatusCounts, evaluate, evaluate_facts,
+    mean_progress,
 };
 pub use rollup::{RegionInfo, RegionTree, Rollup};

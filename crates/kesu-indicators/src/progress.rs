@@ -243,6 +243,43 @@ pub struct MeanProgress {
     pub without_data: usize,
 }
 
+/// Indicators by status (已达标, 按进度推进, 滞后, 无数据).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub met: usize,
+    pub on_track: usize,
+    pub behind: usize,
+    pub no_data: usize,
+}
+
+impl StatusCounts {
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for s in statuses {
+            match s {
+                Status::Met => c.met += 1,
+                Status::OnTrack => c.on_track += 1,
+                Status::Behind => c.behind += 1,
+                Status::NoData => c.no_data += 1,
+            }
+        }
+        c
+    }
+
+    /// All indicators counted.
+    pub fn total(&self) -> usize {
+        self.met + self.on_track + self.behind + self.no_data
+    }
+
+    /// Both counts together (a child region over several plans).
+    pub fn add(&mut self, other: StatusCounts) {
+        self.met += other.met;
+        self.on_track += other.on_track;
+        self.behind += other.behind;
+        self.no_data += other.no_data;
+    }
+}
+
 /// Average the capped progress of `evaluations`.
 pub fn mean_progress<'a>(evaluations: impl IntoIterator<Item = &'a Evaluation>) -> MeanProgress {
     let (mut sum, mut with, mut without) = (0.0, 0usize, 0usize);

@@ -16,8 +16,7 @@ pub use public::{Audience, PublicIndicator, PublicPlan, PublicSnapshot, chosen_t
 
 use crate::assess::{Assessed, Scheme};
 use crate::groups::KeyGroup;
-use crate::{Light, Status};
-use serde::Serialize;
+use crate::{Light, Status, StatusCounts};
 use std::collections::BTreeMap;
 use time::Date;
 
@@ -32,43 +31,11 @@ pub struct Figure {
     pub progress: Option<f64>,
 }
 
-/// Indicators by status (已达标, 按进度推进, 滞后, 无数据).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub met: usize,
-    pub on_track: usize,
-    pub behind: usize,
-    pub no_data: usize,
-}
-
-impl Counts {
-    pub fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
-        let mut c = Counts::default();
-        for s in statuses {
-            match s {
-                Status::Met => c.met += 1,
-                Status::OnTrack => c.on_track += 1,
-                Status::Behind => c.behind += 1,
-                Status::NoData => c.no_data += 1,
-            }
-        }
-        c
-    }
-
-    /// Both counts together (a child region over several plans).
-    pub fn add(&mut self, other: Counts) {
-        self.met += other.met;
-        self.on_track += other.on_track;
-        self.behind += other.behind;
-        self.no_data += other.no_data;
-    }
-}
-
 /// A plan's indicators evaluated for the report's region: the rows, their counts and their mean
 /// progress.
 #[derive(Debug, Clone)]
 pub struct Evaluated<R> {
-    pub counts: Counts,
+    pub counts: StatusCounts,
     /// Mean capped progress, no data counted as 0.
     pub mean_progress: Option<f64>,
     pub rows: Vec<R>,
@@ -83,7 +50,7 @@ impl<R> Evaluated<R> {
             return self;
         };
         self.rows.retain(|r| chosen.contains(&figure(r).target_id));
-        self.counts = Counts::of(self.rows.iter().map(|r| figure(r).status));
+        self.counts = StatusCounts::of(self.rows.iter().map(|r| figure(r).status));
         let n = self.rows.len();
         self.mean_progress = (n > 0).then(|| {
             self.rows
@@ -103,7 +70,7 @@ pub struct PlanSection<R> {
     /// The plan's own region (an ancestor's plan speaks for a region without its own).
     pub region: String,
     pub title: String,
-    pub counts: Counts,
+    pub counts: StatusCounts,
     pub mean_progress: Option<f64>,
     pub indicators: Vec<R>,
 }
@@ -161,7 +128,7 @@ pub struct ChildLine {
     pub name: String,
     /// The mean of its plans' mean progress (plans without one left out).
     pub mean_progress: Option<f64>,
-    pub counts: Counts,
+    pub counts: StatusCounts,
     /// Its literacy share (percent) from the surveys; `None` without one, and in a public
     /// report (see [`Audience::shows_child_shares`]).
     pub literacy_share: Option<f64>,
@@ -173,10 +140,10 @@ impl ChildLine {
     pub fn of(
         code: String,
         name: String,
-        plans: impl IntoIterator<Item = (Counts, Option<f64>)>,
+        plans: impl IntoIterator<Item = (StatusCounts, Option<f64>)>,
         literacy_share: Option<f64>,
     ) -> ChildLine {
-        let (mut sum, mut n, mut counts) = (0.0, 0usize, Counts::default());
+        let (mut sum, mut n, mut counts) = (0.0, 0usize, StatusCounts::default());
         for (c, mean) in plans {
             if let Some(m) = mean {
                 sum += m;

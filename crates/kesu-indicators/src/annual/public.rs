@@ -5,8 +5,8 @@
 //! A snapshot holds public fields only ([`PublicSnapshot`]): no report ids, units, report
 //! contents, internal comments or return reasons.
 
-use super::{Counts, PlanSection};
-use crate::Light;
+use super::PlanSection;
+use crate::{Light, StatusCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -108,8 +108,8 @@ impl PublicPlan {
         }
     }
 
-    pub fn counts(&self) -> Counts {
-        Counts {
+    pub fn counts(&self) -> StatusCounts {
+        StatusCounts {
             met: self.met,
             on_track: self.on_track,
             behind: self.behind,

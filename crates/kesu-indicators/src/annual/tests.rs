@@ -15,7 +15,7 @@ fn fig(target_id: i64, status: Status, progress: Option<f64>) -> Figure {
 
 fn evaluated(rows: Vec<Figure>) -> Evaluated<Figure> {
     Evaluated {
-        counts: Counts::of(rows.iter().map(|r| r.status)),
+        counts: StatusCounts::of(rows.iter().map(|r| r.status)),
         // Deliberately not the mean of the rows: the internal report keeps what it was given.
         mean_progress: Some(0.5),
         rows,
@@ -58,7 +58,7 @@ fn a_public_report_keeps_only_the_chosen_indicators_and_counts_them_alone() {
     );
     assert_eq!(
         kept.counts,
-        Counts {
+        StatusCounts {
             met: 1,
             on_track: 1,
             behind: 0,
@@ -115,16 +115,16 @@ fn a_childs_mean_progress_averages_only_the_plans_that_have_one() {
         "431302".into(),
         "娄星区".into(),
         [
-            (Counts::of([Status::Met]), Some(0.9)),
-            (Counts::of([Status::NoData]), None),
-            (Counts::of([Status::Behind]), Some(0.3)),
+            (StatusCounts::of([Status::Met]), Some(0.9)),
+            (StatusCounts::of([Status::NoData]), None),
+            (StatusCounts::of([Status::Behind]), Some(0.3)),
         ],
         None,
     );
     assert!((c.mean_progress.unwrap() - 0.6).abs() < 1e-12);
     assert_eq!(
         c.counts,
-        Counts {
+        StatusCounts {
             met: 1,
             on_track: 0,
             behind: 1,

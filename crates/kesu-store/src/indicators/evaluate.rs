@@ -208,33 +208,8 @@ impl<const N: usize> PartialEq<[i64; N]> for SourceIds {
     }
 }
 
-/// Indicators by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
-    pub met: usize,
-    pub on_track: usize,
-    pub behind: usize,
-    pub no_data: usize,
-}
-
-impl StatusCounts {
-    pub fn of<'a>(rows: impl IntoIterator<Item = &'a IndicatorRow>) -> StatusCounts {
-        let mut c = StatusCounts::default();
-        for r in rows {
-            match r.status {
-                Status::Met => c.met += 1,
-                Status::OnTrack => c.on_track += 1,
-                Status::Behind => c.behind += 1,
-                Status::NoData => c.no_data += 1,
-            }
-        }
-        c
-    }
-
-    pub fn total(&self) -> usize {
-        self.met + self.on_track + self.behind + self.no_data
-    }
-}
+/// Indicators by status, counted by the pure crate's rule.
+pub use kesu_indicators::StatusCounts;
 
 /// A plan's indicators evaluated for a region (and unit) on a day.
 #[derive(Debug, Clone, Serialize)]
@@ -522,7 +497,7 @@ async fn compute(db: &Db, q: &Query, g: Generation) -> StoreResult<PlanIndicator
         plan_period,
         period: q.period.map(|p| p.code()),
         as_of: day,
-        counts: StatusCounts::of(&rows),
+        counts: StatusCounts::of(rows.iter().map(|r| r.status)),
         mean_progress: mp.mean,
         indicators: rows,
     })

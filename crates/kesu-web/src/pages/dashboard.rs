@@ -812,7 +812,7 @@ async fn group_page(
         });
         all_rows.extend(rows.into_iter().cloned());
     }
-    let counts = StatusCounts::of(&all_rows);
+    let counts = StatusCounts::of(all_rows.iter().map(|r| r.status));
     let mean = if all_rows.is_empty() {
         None
     } else {

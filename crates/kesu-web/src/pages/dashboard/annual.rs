@@ -12,7 +12,8 @@ use crate::error::AppError;
 use askama::Template;
 use kesu_app::annual::{self as app, PlanSection};
 use kesu_indicators::Light;
-use kesu_indicators::annual::{Counts, GoalLine, RoundDiscipline};
+use kesu_indicators::StatusCounts;
+use kesu_indicators::annual::{GoalLine, RoundDiscipline};
 use kesu_indicators::groups::KeyGroup;
 use kesu_indicators::svg::{self, Bar, BarChart};
 use kesu_store::Db;
@@ -68,7 +69,7 @@ struct GoalView {
 
 struct PlanView {
     title: String,
-    counts: Counts,
+    counts: StatusCounts,
     mean: String,
     rows: Vec<IndicatorLine>,
 }
@@ -76,7 +77,7 @@ struct PlanView {
 struct ChildView {
     name: String,
     mean: String,
-    counts: Counts,
+    counts: StatusCounts,
     share: String,
 }
 

@@ -15,7 +15,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use kesu_app::publish::{self, PublicPlan, PublicSnapshot};
 use kesu_core::RegionCode;
-use kesu_indicators::annual::Counts;
+use kesu_indicators::StatusCounts;
 use kesu_indicators::svg::{self, ProgressBar};
 use kesu_store::indicators as ind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,7 +70,7 @@ struct PublicLine {
 
 struct PublicPlanView {
     title: String,
-    counts: Counts,
+    counts: StatusCounts,
     mean: String,
     rows: Vec<PublicLine>,
 }
