@@ -27,7 +27,7 @@
 //! index alone; without the key the index only tells that two rows hold the same value.
 
 use crate::error::{PiiError, Result};
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInOut, KeyInit, Payload};
 use aes_gcm::aes::Aes256;
 use aes_gcm::aes::cipher::consts::U12;
 use aes_gcm::{AesGcm, Nonce};
@@ -421,21 +421,35 @@ impl KeyRing {
             (key.id >> 8) as u8,
             key.id as u8,
         ];
-        let aad = aad(&header, context);
-        let payload = Payload {
-            msg: plaintext,
-            aad: &aad,
-        };
-        let n = Nonce::<U12>::from(nonce);
-        let sealed = match &key.cipher {
-            Cipher::Sm4(c) => c.encrypt(&n, payload),
-            Cipher::Aes(c) => c.encrypt(&n, payload),
-        }
-        .map_err(|_| PiiError::Decrypt)?;
-        let mut out = Vec::with_capacity(HEADER + NONCE + sealed.len());
+        // Sealed in place in the output (header, nonce, then the plaintext becomes the
+        // ciphertext, then the tag): one allocation, the plaintext copied once. A bulk import
+        // encrypts three values a row.
+        let mut out = Vec::with_capacity(HEADER + NONCE + plaintext.len() + TAG);
         out.extend_from_slice(&header);
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(plaintext);
+        let n = Nonce::<U12>::from(nonce);
+        let body = &mut out[HEADER + NONCE..];
+        let mut aad_buf = [0u8; 64];
+        let aad_vec;
+        let aad: &[u8] = if HEADER + context.len() <= aad_buf.len() {
+            aad_buf[..HEADER].copy_from_slice(&header);
+            aad_buf[HEADER..HEADER + context.len()].copy_from_slice(context.as_bytes());
+            &aad_buf[..HEADER + context.len()]
+        } else {
+            aad_vec = aad(&header, context);
+            &aad_vec
+        };
+        let sealed = match &key.cipher {
+            Cipher::Sm4(c) => c.encrypt_inout_detached(&n, aad, body.into()),
+            Cipher::Aes(c) => c.encrypt_inout_detached(&n, aad, body.into()),
+        };
+        let Ok(tag) = sealed else {
+            // Not sealed: the buffer may still hold the plaintext.
+            out.zeroize();
+            return Err(PiiError::Decrypt);
+        };
+        out.extend_from_slice(&tag);
         Ok(out)
     }
 
@@ -515,6 +529,13 @@ impl KeyRing {
     }
 }
 
+/// The first [`INDEX_LEN`] bytes of a MAC (both MACs are 32 bytes long).
+fn cut(full: &[u8]) -> BlindIndex {
+    let mut out = [0u8; INDEX_LEN];
+    out.copy_from_slice(&full[..INDEX_LEN]);
+    out
+}
+
 fn key_id(ciphertext: &[u8]) -> Option<u16> {
     (ciphertext.len() >= HEADER).then(|| u16::from_be_bytes([ciphertext[2], ciphertext[3]]))
 }
@@ -589,21 +610,20 @@ impl BlindIndexer {
     /// The index of `normalised` (the caller normalises: [`crate::IdNumber::as_str`],
     /// [`crate::Phone::as_str`]).
     pub fn index(&self, normalised: &str) -> BlindIndex {
-        let full = match &self.inner {
+        match &self.inner {
             Indexer::Sm3(m) => {
                 let mut m = (**m).clone();
                 m.update(normalised.as_bytes());
-                m.finalize().into_bytes().to_vec()
+                let full = m.finalize().into_bytes();
+                cut(&full)
             }
             Indexer::Sha256(m) => {
                 let mut m = (**m).clone();
                 m.update(normalised.as_bytes());
-                m.finalize().into_bytes().to_vec()
+                let full = m.finalize().into_bytes();
+                cut(&full)
             }
-        };
-        let mut out = [0u8; INDEX_LEN];
-        out.copy_from_slice(&full[..INDEX_LEN]);
-        out
+        }
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! One transaction for the whole file, in a pipeline: a reader thread parses and checks rows
 //! and de-duplicates them on the ID number's blind index (in file order, so the first of two
-//! rows is the one kept); [`SEALERS`] threads encrypt and index them; the writer (this task)
-//! inserts each batch while the next ones are prepared. Every bad row is collected; if there is any, the
+//! rows is the one kept); [`SEALERS`] threads encrypt and index them and build each batch's
+//! INSERT with its values bound; the writer (this task), the one serial stage, runs each batch
+//! while the next ones are prepared. Every bad row is collected; if there is any, the
 //! transaction is rolled back and the errors are returned — nothing is stored. A person already
 //! in the ledger (or twice in the file) is reported by row and not added again, so the same
 //! file imported twice adds nothing. A process killed mid-import leaves an uncommitted
@@ -14,7 +15,7 @@ use super::{ID_INDEX, KeyRing, LEDGER_ID, LEDGER_NAME, LEDGER_PHONE, PHONE_INDEX
 use crate::{Caller, Ctx, Error, Principal, Result};
 use kesu_citizens::ledger::{LEDGER_COLUMNS, LedgerRow, parse_ledger_row};
 use kesu_citizens::table::{self, Columns, Limits, RowError};
-use kesu_store::citizens::ledger::{self as store, NewEntry};
+use kesu_store::citizens::ledger::{self as store, BatchMaker, ImportBatch, ImportEntry};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -53,10 +54,13 @@ struct Checked {
     rows: Vec<(LedgerRow, [u8; 16])>,
 }
 
-/// Sealed rows on their way to the writer.
+/// Sealed rows on their way to the writer, their INSERT ready.
 struct Prepared {
     rows: Vec<u32>,
-    entries: Vec<NewEntry>,
+    /// The villages and key groups of the batch, each once, and each row's among them.
+    places: Vec<(String, String)>,
+    place_of: Vec<u32>,
+    batch: ImportBatch,
 }
 
 struct ReaderEnd {
@@ -101,6 +105,10 @@ pub async fn import(
     let today = ctx.today();
 
     let file_bytes = bytes.len() as u64;
+    let mut tx = ctx.db.begin().await?;
+    let import = store::import_start(&mut tx, &caller.audit, file_name, &hash, file_bytes).await?;
+    let import_id = import.id;
+    let maker = import.batches();
     let batch = store::import_batch_size(&ctx.db);
     // Bounded queues: the file is read no faster than the database writes.
     let (tx_checked, rx_checked) = std::sync::mpsc::sync_channel::<Checked>(4 * SEALERS);
@@ -121,31 +129,28 @@ pub async fn import(
     let sealers: Vec<_> = (0..SEALERS)
         .map(|_| {
             let (keys, input, out) = (keys.clone(), rx_checked.clone(), tx_sealed.clone());
-            tokio::task::spawn_blocking(move || seal(&keys, &input, &out))
+            tokio::task::spawn_blocking(move || seal(&keys, maker, &input, &out))
         })
         .collect();
     drop(tx_sealed);
 
-    let mut tx = ctx.db.begin().await?;
-    let import = store::import_start(&mut tx, &caller.audit, file_name, &hash, file_bytes).await?;
-    let import_id = import.id;
     let mut added = 0u64;
     let mut written = 0u64;
     let mut already: Vec<AlreadyIn> = Vec::new();
     // What the import adds per village and key group, for the tallies.
-    let mut tallies: HashMap<(String, String), i64> = HashMap::new();
+    let mut tallies = Tallies::default();
     while let Some(batch) = rx_sealed.recv().await {
         written += batch.rows.len() as u64;
-        let places: Vec<(String, String)> = batch
-            .entries
+        let inserted = store::import_batch(&mut tx, &import, batch.batch).await?;
+        let slots: Vec<usize> = batch
+            .places
             .iter()
-            .map(|e| (e.region_code.clone(), e.key_group.clone()))
+            .map(|(region, group)| tallies.slot(region, group))
             .collect();
-        let inserted = store::import_batch(&mut tx, &import, batch.entries).await?;
-        for ((row, ok), place) in batch.rows.iter().zip(inserted).zip(places) {
+        for ((row, ok), place) in batch.rows.iter().zip(inserted).zip(batch.place_of) {
             if ok {
                 added += 1;
-                *tallies.entry(place).or_default() += 1;
+                tallies.counts[slots[place as usize]].2 += 1;
             } else {
                 already.push(AlreadyIn {
                     row: *row,
@@ -185,10 +190,7 @@ pub async fn import(
         end.rows,
         added,
         already.len() as u64,
-        &tallies
-            .into_iter()
-            .map(|((region, group), n)| (region, group, n))
-            .collect::<Vec<_>>(),
+        &tallies.counts,
     )
     .await?;
     tx.commit().await?;
@@ -198,6 +200,30 @@ pub async fn import(
         added,
         already,
     }))
+}
+
+/// What an import adds per village and key group (a batch's places are looked up by borrowed
+/// names: no string copied per row).
+#[derive(Default)]
+struct Tallies {
+    slots: HashMap<String, HashMap<String, usize>>,
+    /// Village, key group, entries added.
+    counts: Vec<(String, String, i64)>,
+}
+
+impl Tallies {
+    fn slot(&mut self, region: &str, group: &str) -> usize {
+        if let Some(&i) = self.slots.get(region).and_then(|g| g.get(group)) {
+            return i;
+        }
+        let i = self.counts.len();
+        self.counts.push((region.to_string(), group.to_string(), 0));
+        self.slots
+            .entry(region.to_string())
+            .or_default()
+            .insert(group.to_string(), i);
+        i
+    }
 }
 
 /// The reader thread: parse, check, de-duplicate, batch. After the first bad row it stops
@@ -302,6 +328,7 @@ fn read(
 /// and stops the import.
 fn seal(
     keys: &KeyRing,
+    maker: BatchMaker,
     input: &std::sync::Mutex<std::sync::mpsc::Receiver<Checked>>,
     out: &tokio::sync::mpsc::Sender<Prepared>,
 ) -> std::result::Result<(), String> {
@@ -315,16 +342,18 @@ fn seal(
         let Ok(batch) = next else {
             return Ok(());
         };
-        // In index order: the ID index's B-tree is then walked forwards within a batch.
-        let mut batch = batch;
-        batch.rows.sort_unstable_by_key(|r| r.1);
-        let mut prepared = Prepared {
-            rows: Vec::with_capacity(batch.rows.len()),
-            entries: Vec::with_capacity(batch.rows.len()),
-        };
-        for (r, idx) in batch.rows {
-            let entry = (|| -> kesu_pii::Result<NewEntry> {
-                Ok(NewEntry {
+        // In index order: the ID index's B-tree is then walked forwards within a batch. The
+        // order is sorted, not the rows (a row is a few hundred bytes to move).
+        let mut rows = batch.rows;
+        let mut order: Vec<([u8; 16], usize)> =
+            rows.iter().enumerate().map(|(i, r)| (r.1, i)).collect();
+        order.sort_unstable();
+        let mut row_numbers = Vec::with_capacity(rows.len());
+        let mut entries = Vec::with_capacity(rows.len());
+        for (idx, i) in order {
+            let r = &mut rows[i].0;
+            let entry = (|| -> kesu_pii::Result<ImportEntry> {
+                Ok(ImportEntry {
                     region_code: r.village.as_str().to_string(),
                     key_group: r.group.as_str().to_string(),
                     name_ct: keys.encrypt_str(LEDGER_NAME, r.name.expose())?,
@@ -336,19 +365,42 @@ fn seal(
                         .map(|p| keys.encrypt_str(LEDGER_PHONE, p.as_str()))
                         .transpose()?,
                     phone_idx: r.phone.as_ref().map(|p| phones.index(p.as_str()).to_vec()),
-                    basis: "import".to_string(),
-                    basis_ref: r.document,
-                    score: None,
+                    basis_ref: std::mem::take(&mut r.document),
                     entered_on: r.date,
                 })
             })()
             .map_err(|e| e.to_string())?;
-            prepared.rows.push(r.row);
-            prepared.entries.push(entry);
+            row_numbers.push(r.row);
+            entries.push(entry);
         }
+        let (places, place_of) = places(&entries);
+        let prepared = Prepared {
+            rows: row_numbers,
+            places,
+            place_of,
+            batch: maker.make(entries),
+        };
         if out.blocking_send(prepared).is_err() {
             // The writer stopped (a database error): it reports that.
             return Ok(());
         }
     }
+}
+
+/// The villages and key groups of `entries`, each once, and each entry's among them.
+fn places(entries: &[ImportEntry]) -> (Vec<(String, String)>, Vec<u32>) {
+    let mut seen: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut places = Vec::new();
+    let place_of = entries
+        .iter()
+        .map(|e| {
+            *seen
+                .entry((e.region_code.as_str(), e.key_group.as_str()))
+                .or_insert_with(|| {
+                    places.push((e.region_code.clone(), e.key_group.clone()));
+                    (places.len() - 1) as u32
+                })
+        })
+        .collect();
+    (places, place_of)
 }

@@ -175,7 +175,8 @@ pub async fn add_entry(tx: &mut Tx, actor: &Actor, e: &NewEntry) -> StoreResult<
 
 mod import;
 pub use import::{
-    Import, import_batch, import_batch_size, import_finish, import_release, import_start,
+    BatchMaker, Import, ImportBatch, ImportEntry, import_batch, import_batch_size, import_finish,
+    import_release, import_start,
 };
 
 /// Active entries in `region`'s subtree, per key group (from the tallies: a range over at most

@@ -1,8 +1,7 @@
 //! A ledger import's SQL: one transaction for a whole file, the entries inserted in large
 //! batches, the per-village tallies and one audit row at the end.
 
-use super::NewEntry;
-use crate::{Actor, Db, StoreResult, Tx, audit};
+use crate::{Actor, Db, StoreError, StoreResult, Tx, audit};
 use serde_json::json;
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -26,11 +25,33 @@ async fn sqlite_cache(tx: &mut Tx, kib: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// An entry of an import: its basis is `import` and it has no score, written into the SQL
+/// rather than bound for every row (fewer values for SQLite to copy).
+#[derive(Debug, Clone)]
+pub struct ImportEntry {
+    pub region_code: String,
+    pub key_group: String,
+    pub name_ct: Vec<u8>,
+    pub id_ct: Vec<u8>,
+    pub id_idx: Vec<u8>,
+    pub phone_ct: Option<Vec<u8>>,
+    pub phone_idx: Option<Vec<u8>>,
+    /// The document the entry rests on.
+    pub basis_ref: String,
+    pub entered_on: time::Date,
+}
+
+/// Values bound per row of an import's INSERT.
+const BOUND_PER_ROW: usize = 9;
+
 /// An import under way: its id, and on SQLite into an empty ledger, the indexes of
 /// `ledger_entry` set aside until [`import_finish`] builds them again.
 #[derive(Debug)]
 pub struct Import {
     pub id: i64,
+    /// The import's time, every entry's `created_at`.
+    now: OffsetDateTime,
+    backend: crate::Backend,
     /// The `CREATE INDEX` statements of the indexes dropped by [`import_start`], as SQLite
     /// recorded them (so they come back exactly as the migrations made them); `None` when the
     /// indexes stay (PostgreSQL, or a ledger with entries).
@@ -66,11 +87,17 @@ pub async fn import_start(
     .fetch_one(&mut *c)
     .await
     })?;
+    let backend = tx.backend();
     let set_aside = match tx {
         Tx::Sqlite(t, _) => set_indexes_aside(t).await?,
         Tx::Postgres(_) => None,
     };
-    Ok(Import { id, set_aside })
+    Ok(Import {
+        id,
+        now: OffsetDateTime::now_utc(),
+        backend,
+        set_aside,
+    })
 }
 
 /// Drops the indexes of an empty `ledger_entry` and returns their definitions; leaves a
@@ -103,101 +130,157 @@ async fn set_indexes_aside(
     Ok(Some(set_aside))
 }
 
-/// Rows per INSERT statement in an import. SQLite: 11 parameters a row, 22,000 in all, under
-/// its 32,766; PostgreSQL: 13 a row, 26,000, under its 65,535.
+/// Rows per INSERT statement in an import. SQLite: 9 parameters a row, 18,000 in all, under
+/// its 32,766; PostgreSQL: 11 a row, 22,000, under its 65,535.
 pub fn import_batch_size(_db: &Db) -> usize {
     2000
 }
 
-/// Inserts a batch of an import; a person already active in the ledger is skipped. Returns, per
-/// entry of `batch`, whether it was added.
-pub async fn import_batch(
-    tx: &mut Tx,
-    import: &Import,
-    batch: Vec<NewEntry>,
-) -> StoreResult<Vec<bool>> {
-    if batch.is_empty() {
-        return Ok(Vec::new());
-    }
-    let now = OffsetDateTime::now_utc();
-    match tx {
-        Tx::Sqlite(t, _) => import_batch_sqlite(t, import, now, batch).await,
-        Tx::Postgres(t) => import_batch_postgres(t, import.id, now, &batch).await,
+impl Import {
+    /// What [`ImportBatch::new`] needs to know of this import (to hand to other threads).
+    pub fn batches(&self) -> BatchMaker {
+        BatchMaker {
+            import_id: self.id,
+            now: self.now,
+            sqlite: self.backend == crate::Backend::Sqlite,
+            bulk: self.set_aside.is_some(),
+        }
     }
 }
 
-/// SQLite: one INSERT … ON CONFLICT DO NOTHING without `RETURNING`; only when some rows were
-/// skipped, one indexed look-up of which were added. Into an empty ledger whose indexes are set
-/// aside, a plain INSERT: every row is added (see [`import_start`]). sqlx hands every returned row from
-/// SQLite's worker thread to the caller through a small channel, a thread hand-over per row;
-/// without rows the statement is one hand-over. No other writer can add the same person in
-/// between: the transaction holds SQLite's write lock since `import_start`. Placeholders are
-/// anonymous `?`: sqlx resolves each numbered one (`$7`) by a scan over all of a statement's
-/// names, which makes a statement of 20,000 parameters quadratic.
-async fn import_batch_sqlite(
-    t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    import: &Import,
+/// Makes the batches of one import ([`Import::batches`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BatchMaker {
+    import_id: i64,
     now: OffsetDateTime,
-    batch: Vec<NewEntry>,
-) -> StoreResult<Vec<bool>> {
-    let import_id = import.id;
-    let bulk = import.set_aside.is_some();
-    let n = batch.len();
-    let indexes: Vec<Vec<u8>> = if bulk {
-        Vec::new()
-    } else {
-        batch.iter().map(|e| e.id_idx.clone()).collect()
-    };
-    // The import's id and time once, the rows' own values as a VALUES list (`WHERE true`
-    // tells SQLite's parser that ON CONFLICT is not a join's ON).
-    let mut sql = String::with_capacity(400 + n * 26);
-    sql.push_str(
-        "INSERT INTO ledger_entry (import_id, created_at, region_code, key_group, name_ct, id_ct, id_idx,
-            phone_ct, phone_idx, basis, basis_ref, score, entered_on, status)
-         SELECT ?, ?, column1, column2, column3, column4, column5, column6, column7, column8,
-            column9, column10, column11, 'active' FROM (VALUES ",
-    );
-    for i in 0..n {
-        if i > 0 {
-            sql.push(',');
+    sqlite: bool,
+    bulk: bool,
+}
+
+/// A batch of an import ready to write. On SQLite its INSERT is built and every value bound
+/// when the batch is made, on the thread that makes it (no I/O): sqlx allocates for every bound
+/// value, and the writer, which is the import's one serial stage, then only runs it.
+pub struct ImportBatch {
+    n: usize,
+    kind: BatchKind,
+}
+
+enum BatchKind {
+    Sqlite {
+        insert: sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+        /// The ID indexes, for the look-up of what was added when some rows were skipped;
+        /// empty into an empty ledger (every row is added).
+        indexes: Vec<Vec<u8>>,
+    },
+    Postgres(Vec<ImportEntry>),
+}
+
+impl BatchMaker {
+    /// SQLite: one INSERT … ON CONFLICT DO NOTHING without `RETURNING` (sqlx hands every
+    /// returned row from SQLite's worker thread to the caller through a small channel, a thread
+    /// hand-over per row). Into an empty ledger whose indexes are set aside, a plain INSERT: every
+    /// row is added (see [`import_start`]). The import's id and time once, the rows' own values
+    /// as a VALUES list (`WHERE true` tells SQLite's parser that ON CONFLICT is not a join's ON).
+    /// Placeholders are anonymous `?`: sqlx resolves each numbered one (`$7`) by a scan over all
+    /// of a statement's names, which makes a statement of 18,000 parameters quadratic.
+    pub fn make(&self, batch: Vec<ImportEntry>) -> ImportBatch {
+        let n = batch.len();
+        if !self.sqlite {
+            return ImportBatch {
+                n,
+                kind: BatchKind::Postgres(batch),
+            };
         }
-        sql.push('(');
-        push_marks(&mut sql, 11);
+        let indexes: Vec<Vec<u8>> = if self.bulk {
+            Vec::new()
+        } else {
+            batch.iter().map(|e| e.id_idx.clone()).collect()
+        };
+        let mut sql = String::with_capacity(400 + n * 20);
+        sql.push_str(
+            "INSERT INTO ledger_entry (import_id, created_at, region_code, key_group, name_ct, id_ct, id_idx,
+                phone_ct, phone_idx, basis, basis_ref, score, entered_on, status)
+             SELECT ?, ?, column1, column2, column3, column4, column5, column6, column7, 'import',
+                column8, NULL, column9, 'active' FROM (VALUES ",
+        );
+        for i in 0..n {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            push_marks(&mut sql, BOUND_PER_ROW);
+            sql.push(')');
+        }
         sql.push(')');
+        if !self.bulk {
+            sql.push_str(" WHERE true ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING");
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.import_id)
+            .bind(self.now);
+        for e in batch {
+            q = q
+                .bind(e.region_code)
+                .bind(e.key_group)
+                .bind(e.name_ct)
+                .bind(e.id_ct)
+                .bind(e.id_idx)
+                .bind(e.phone_ct)
+                .bind(e.phone_idx)
+                .bind(e.basis_ref)
+                .bind(e.entered_on);
+        }
+        ImportBatch {
+            n,
+            kind: BatchKind::Sqlite { insert: q, indexes },
+        }
     }
-    sql.push(')');
-    if !bulk {
-        sql.push_str(" WHERE true ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING");
+}
+
+/// Writes a batch of an import; a person already active in the ledger is skipped. Returns, per
+/// entry of the batch, whether it was added.
+pub async fn import_batch(
+    tx: &mut Tx,
+    import: &Import,
+    batch: ImportBatch,
+) -> StoreResult<Vec<bool>> {
+    let n = batch.n;
+    if n == 0 {
+        return Ok(Vec::new());
     }
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(import_id)
-        .bind(now);
-    for e in batch {
-        q = q
-            .bind(e.region_code)
-            .bind(e.key_group)
-            .bind(e.name_ct)
-            .bind(e.id_ct)
-            .bind(e.id_idx)
-            .bind(e.phone_ct)
-            .bind(e.phone_idx)
-            .bind(e.basis)
-            .bind(e.basis_ref)
-            .bind(e.score)
-            .bind(e.entered_on);
+    match (tx, batch.kind) {
+        (Tx::Sqlite(t, _), BatchKind::Sqlite { insert, indexes }) => {
+            let inserted = insert.execute(&mut **t).await?.rows_affected() as usize;
+            if inserted == n || indexes.is_empty() {
+                return Ok(vec![true; n]);
+            }
+            if inserted == 0 {
+                return Ok(vec![false; n]);
+            }
+            added_sqlite(t, import.id, indexes).await
+        }
+        (Tx::Postgres(t), BatchKind::Postgres(entries)) => {
+            import_batch_postgres(t, import.id, import.now, &entries).await
+        }
+        _ => Err(StoreError::Invalid(
+            "导入批次与数据库不符 (import batch made for another backend)".into(),
+        )),
     }
-    let inserted = q.execute(&mut **t).await?.rows_affected() as usize;
-    if inserted == n || bulk {
-        return Ok(vec![true; n]);
-    }
-    if inserted == 0 {
-        return Ok(vec![false; n]);
-    }
-    let mut sql = String::with_capacity(120 + n * 2);
+}
+
+/// Which of `indexes` the import added (when some of a batch were skipped): one indexed
+/// look-up. No other writer can add the same person in between: the transaction holds
+/// SQLite's write lock since `import_start`.
+async fn added_sqlite(
+    t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    import_id: i64,
+    indexes: Vec<Vec<u8>>,
+) -> StoreResult<Vec<bool>> {
+    let mut sql = String::with_capacity(120 + indexes.len() * 2);
     sql.push_str(
         "SELECT id_idx FROM ledger_entry WHERE status = 'active' AND import_id = ? AND id_idx IN (",
     );
-    push_marks(&mut sql, n);
+    push_marks(&mut sql, indexes.len());
     sql.push(')');
     let mut q = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql)).bind(import_id);
     for i in &indexes {
@@ -223,7 +306,7 @@ async fn import_batch_postgres(
     t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
     import_id: i64,
     now: OffsetDateTime,
-    batch: &[NewEntry],
+    batch: &[ImportEntry],
 ) -> StoreResult<Vec<bool>> {
     let mut sql = String::with_capacity(200 + batch.len() * 90);
     sql.push_str(
@@ -234,11 +317,19 @@ async fn import_batch_postgres(
         if i > 0 {
             sql.push(',');
         }
-        sql.push_str("($1, $2");
-        for k in 0..11 {
-            sql.push_str(&format!(", ${}", 3 + i * 11 + k));
-        }
-        sql.push_str(", 'active')");
+        let p = |k: usize| 3 + i * BOUND_PER_ROW + k;
+        sql.push_str(&format!(
+            "($1, $2, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'import', ${}, NULL, ${}, 'active')",
+            p(0),
+            p(1),
+            p(2),
+            p(3),
+            p(4),
+            p(5),
+            p(6),
+            p(7),
+            p(8)
+        ));
     }
     sql.push_str(" ON CONFLICT (id_idx) WHERE status = 'active' DO NOTHING RETURNING id_idx");
     let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -253,9 +344,7 @@ async fn import_batch_postgres(
             .bind(&e.id_idx)
             .bind(&e.phone_ct)
             .bind(&e.phone_idx)
-            .bind(&e.basis)
             .bind(&e.basis_ref)
-            .bind(e.score)
             .bind(e.entered_on);
     }
     let added: Vec<Vec<u8>> = q.fetch_all(&mut **t).await?;
