@@ -249,20 +249,40 @@ async fn sync_here(db: &Db) -> StoreResult<Generation> {
         });
     };
     let _serial = lock.lock().await;
-    let (audit_from, events_from) =
-        with_pool(db, |p| (p.audit.from(), p.events.from())).ok_or_else(|| poisoned(()))?;
+    let (audit_from, audit_gaps, events_from, events_gaps) = with_pool(db, |p| {
+        (p.audit.max, p.audit.gaps(), p.events.max, p.events.gaps())
+    })
+    .ok_or_else(|| poisoned(()))?;
     // One round trip for both tables (every view syncs first: on PostgreSQL a round trip is
     // what a warm view costs). Kind 0: an audit row (its object), 1: a report event (its report).
-    let rows: Vec<(i32, i64, String, i64)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT 0 AS kind, id, object, 0 AS report_id FROM audit_log WHERE id > $1
-         UNION ALL
-         SELECT 1 AS kind, id, '' AS object, report_id FROM report_event WHERE id > $2
-         ORDER BY 1, 2"
-    )
-    .bind(audit_from)
-    .bind(events_from)
-    .fetch_all(p)
-    .await)?;
+    // The rows above the highest seen, and the awaited gaps by id (a JSON array): reading from
+    // the oldest gap up would re-read a whole bulk import at every view while a gap near its
+    // start is awaited.
+    let sql = match db {
+        Db::Sqlite(..) => {
+            "SELECT 0 AS kind, id, object, 0 AS report_id FROM audit_log
+              WHERE id > $1 OR id IN (SELECT value FROM json_each($2))
+             UNION ALL
+             SELECT 1 AS kind, id, '' AS object, report_id FROM report_event
+              WHERE id > $3 OR id IN (SELECT value FROM json_each($4))
+             ORDER BY 1, 2"
+        }
+        Db::Postgres(..) => {
+            "SELECT 0 AS kind, id, object, 0::BIGINT AS report_id FROM audit_log
+              WHERE id > $1 OR id IN (SELECT value::BIGINT FROM json_array_elements_text($2::json))
+             UNION ALL
+             SELECT 1 AS kind, id, '' AS object, report_id FROM report_event
+              WHERE id > $3 OR id IN (SELECT value::BIGINT FROM json_array_elements_text($4::json))
+             ORDER BY 1, 2"
+        }
+    };
+    let rows: Vec<(i32, i64, String, i64)> = on_db!(db, |p| sqlx::query_as(sql)
+        .bind(audit_from)
+        .bind(&audit_gaps)
+        .bind(events_from)
+        .bind(&events_gaps)
+        .fetch_all(p)
+        .await)?;
     let mut audit: Vec<(i64, String)> = Vec::new();
     let mut events: Vec<(i64, i64)> = Vec::new();
     for (kind, id, object, report) in rows {
@@ -318,12 +338,11 @@ async fn sync_here(db: &Db) -> StoreResult<Generation> {
 }
 
 impl Seen {
-    /// The id to read above: below the oldest gap still awaited, else the highest seen.
-    fn from(&self) -> i64 {
-        self.gaps
-            .keys()
-            .next()
-            .map_or(self.max, |g| (g - 1).min(self.max))
+    /// The gaps still awaited, as a JSON array of ids (read by id beside the rows above the
+    /// highest seen).
+    fn gaps(&self) -> String {
+        let ids: Vec<String> = self.gaps.keys().map(i64::to_string).collect();
+        format!("[{}]", ids.join(","))
     }
 
     /// The rows not seen yet among `rows` (id and payload, by id): those above the highest seen
@@ -680,7 +699,7 @@ mod tests {
         let mut s = seen(10);
         let now = Instant::now();
         assert_eq!(s.take(&[(11, 'a'), (12, 'b')], now), [(11, 'a'), (12, 'b')]);
-        assert_eq!(s.from(), 12);
+        assert_eq!((s.max, s.gaps()), (12, "[]".to_string()));
         assert!(s.take::<char>(&[], now).is_empty());
     }
 
@@ -690,10 +709,10 @@ mod tests {
         let now = Instant::now();
         // 11 is still open when 12 commits.
         assert_eq!(s.take(&[(12, 'b')], now), [(12, 'b')]);
-        assert_eq!(s.from(), 10);
+        assert_eq!((s.max, s.gaps()), (12, "[11]".to_string()));
         // 11 commits: seen once, 12 not again.
         assert_eq!(s.take(&[(11, 'a'), (12, 'b')], now), [(11, 'a')]);
-        assert_eq!(s.from(), 12);
+        assert_eq!((s.max, s.gaps()), (12, "[]".to_string()));
     }
 
     #[test]
@@ -703,7 +722,7 @@ mod tests {
         s.take(&[(12, 'b')], now);
         let later = now + SETTLE + Duration::from_secs(1);
         assert!(s.take(&[(12, 'b')], later).is_empty());
-        assert_eq!(s.from(), 12);
+        assert_eq!((s.max, s.gaps()), (12, "[]".to_string()));
     }
 
     #[test]
@@ -711,7 +730,7 @@ mod tests {
         let mut s = seen(0);
         let rows: Vec<(i64, ())> = (1..=100_000).map(|i| (i, ())).collect();
         assert_eq!(s.take(&rows, Instant::now()).len(), 100_000);
-        assert_eq!(s.from(), 100_000);
+        assert_eq!((s.max, s.gaps()), (100_000, "[]".to_string()));
     }
 
     #[test]
@@ -719,6 +738,15 @@ mod tests {
         let mut s = seen(0);
         s.take(&[(1_000_000, ())], Instant::now());
         assert_eq!(s.gaps.len() as i64, MAX_GAPS);
-        assert_eq!(s.from(), 1_000_000 - MAX_GAPS - 1);
+        assert!(s.gaps().starts_with(&format!("[{},", 1_000_000 - MAX_GAPS)));
+    }
+
+    #[test]
+    fn a_gap_at_the_start_of_a_bulk_import_is_awaited_alone() {
+        // Id 1 is still open while 2..=100 000 commit: only 1 is read again, not the import.
+        let mut s = seen(0);
+        let rows: Vec<(i64, ())> = (2..=100_000).map(|i| (i, ())).collect();
+        s.take(&rows, Instant::now());
+        assert_eq!((s.max, s.gaps()), (100_000, "[1]".to_string()));
     }
 }
