@@ -258,21 +258,33 @@ async fn sync_here(db: &Db) -> StoreResult<Generation> {
     // The rows above the highest seen, and the awaited gaps by id (a JSON array): reading from
     // the oldest gap up would re-read a whole bulk import at every view while a gap near its
     // start is awaited.
+    // Each part its own index range or lookups by id: an `OR` of the two made PostgreSQL scan
+    // the whole table (55 ms a view on 山东).
     let sql = match db {
         Db::Sqlite(..) => {
-            "SELECT 0 AS kind, id, object, 0 AS report_id FROM audit_log
-              WHERE id > $1 OR id IN (SELECT value FROM json_each($2))
+            "SELECT 0 AS kind, id, object, 0 AS report_id FROM audit_log WHERE id > $1
              UNION ALL
-             SELECT 1 AS kind, id, '' AS object, report_id FROM report_event
-              WHERE id > $3 OR id IN (SELECT value FROM json_each($4))
+             SELECT 0, id, object, 0 FROM audit_log
+              WHERE id IN (SELECT value FROM json_each($2)) AND id <= $1
+             UNION ALL
+             SELECT 1, id, '', report_id FROM report_event WHERE id > $3
+             UNION ALL
+             SELECT 1, id, '', report_id FROM report_event
+              WHERE id IN (SELECT value FROM json_each($4)) AND id <= $3
              ORDER BY 1, 2"
         }
         Db::Postgres(..) => {
-            "SELECT 0 AS kind, id, object, 0::BIGINT AS report_id FROM audit_log
-              WHERE id > $1 OR id IN (SELECT value::BIGINT FROM json_array_elements_text($2::json))
+            "SELECT 0 AS kind, id, object, 0::BIGINT AS report_id FROM audit_log WHERE id > $1
              UNION ALL
-             SELECT 1 AS kind, id, '' AS object, report_id FROM report_event
-              WHERE id > $3 OR id IN (SELECT value::BIGINT FROM json_array_elements_text($4::json))
+             SELECT 0, id, object, 0 FROM audit_log
+              WHERE id = ANY(ARRAY(SELECT json_array_elements_text($2::json)::BIGINT))
+                AND id <= $1
+             UNION ALL
+             SELECT 1, id, '', report_id FROM report_event WHERE id > $3
+             UNION ALL
+             SELECT 1, id, '', report_id FROM report_event
+              WHERE id = ANY(ARRAY(SELECT json_array_elements_text($4::json)::BIGINT))
+                AND id <= $3
              ORDER BY 1, 2"
         }
     };
