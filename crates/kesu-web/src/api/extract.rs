@@ -7,7 +7,8 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-/// The `{id}` of a path.
+/// The `{id}` of a path. A path whose id is not a number names nothing: 404, like an id that
+/// does not exist (a client following a link whose id was `null` asks for `/resources/None`).
 pub struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
@@ -17,13 +18,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         Path::<i64>::from_request_parts(parts, state)
             .await
             .map(|Path(id)| Id(id))
-            .map_err(|e| {
-                AppError::BadRequest(format!(
-                    "路径中的编号无效：{} (the id in the path is not a number)",
-                    e.body_text()
-                ))
-                .into()
-            })
+            .map_err(|_| AppError::NotFound.into())
     }
 }
 

@@ -570,9 +570,8 @@ async fn order_step(
 ) -> ApiResult<OrderDetail> {
     let Path((id, step)) =
         p.map_err(|e| AppError::BadRequest(format!("路径无效：{} (bad path)", e.body_text())))?;
-    let id: i64 = id.parse().map_err(|_| {
-        AppError::BadRequest("路径中的编号无效 (the id in the path is not a number)".into())
-    })?;
+    // An id that is not a number names nothing (as `extract::Id`).
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     // A step the table does not have is a path that does not exist, whatever the body.
     if !StepFields::NAMES.contains(&step.as_str()) {
         return Err(AppError::NotFound.into());
